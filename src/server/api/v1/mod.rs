@@ -1,0 +1,41 @@
+//! `/v1`: the documented REST API.
+mod lifecycle;
+mod numbers;
+mod sandbox;
+
+use axum::{
+    Router,
+    extract::{DefaultBodyLimit, Request},
+    http::StatusCode,
+};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::server::{error::ApiError, state::AppState};
+
+pub fn router(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, doc) = OpenApiRouter::new()
+        .routes(routes!(numbers::create_number, numbers::list_numbers))
+        .routes(routes!(numbers::get_number))
+        .routes(routes!(numbers::number_status))
+        .routes(routes!(numbers::connect_number))
+        .routes(routes!(lifecycle::delete_number))
+        .routes(routes!(lifecycle::restore_number))
+        .routes(routes!(lifecycle::purge_number))
+        .routes(routes!(lifecycle::number_events))
+        .routes(routes!(sandbox::sandbox_scan))
+        .routes(routes!(sandbox::sandbox_unlink))
+        .split_for_parts();
+    let router = router
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes));
+    (router, doc)
+}
+
+async fn not_found(req: Request) -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "NOT_FOUND", format!("no such endpoint: {} {}", req.method(), req.uri().path()))
+}
+
+async fn method_not_allowed(req: Request) -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", format!("{} is not allowed on {}", req.method(), req.uri().path()))
+}

@@ -1,0 +1,111 @@
+//! Create, list, read, check and connect numbers.
+use axum::{
+    Json,
+    extract::{Path, State},
+    http::StatusCode,
+};
+
+use crate::server::{
+    api::{ErrorOut, JsonBody},
+    auth::ApiClient,
+    domain::NumberId,
+    error::{ApiError, ApiResult},
+    services::numbers,
+    state::AppState,
+    views,
+};
+use crate::types::numbers::{ConnectOut, CreateNumberIn, CreateNumberOut, NumberOut, StatusOut};
+
+/// Create a QR-paired number
+///
+/// Creates the number and opens its first linking window: the response carries a live QR
+/// (PNG data URI) and a pairing code. The number is `CONNECTING` until the phone links.
+#[utoipa::path(post, path = "/numbers", tag = "numbers", request_body = CreateNumberIn, security(("api_key" = [])),
+    responses(
+        (status = 201, body = CreateNumberOut),
+        (status = 400, body = ErrorOut, description = "VALIDATION_ERROR"),
+        (status = 401, body = ErrorOut),
+        (status = 409, body = ErrorOut, description = "NUMBER_ALREADY_EXISTS, NUMBER_SOFT_DELETED"),
+        (status = 503, body = ErrorOut, description = "PROVIDER_NOT_CONFIGURED"),
+    ))]
+pub async fn create_number(
+    State(state): State<AppState>,
+    client: ApiClient,
+    JsonBody(input): JsonBody<CreateNumberIn>,
+) -> ApiResult<(StatusCode, Json<CreateNumberOut>)> {
+    let created = numbers::create(&state, &client, input).await?;
+    let keys = numbers::keys_of(&state, &client, &created.number.id).await?;
+    let link = views::pairing(&created.pairing).map_err(ApiError::internal)?;
+    let out = CreateNumberOut {
+        instance: views::number(&created.number, &keys),
+        qrcode_base64: link.qrcode_base64.clone(),
+        pairing_code: link.pairing_code.clone(),
+        linked_api_key_id: created.linked_key.map(|k| k.to_string()),
+        primary_link: link,
+        secondary_link: None,
+        engine: created.number.engine.clone(),
+        qr_expires_at: created.pairing.qr.as_ref().map(|q| q.expires_at),
+        window_ends_at: Some(created.pairing.window_ends_at),
+    };
+    Ok((StatusCode::CREATED, Json(out)))
+}
+
+/// List numbers
+///
+/// The tenant's live numbers, oldest first (a number-scoped key sees only its own).
+#[utoipa::path(get, path = "/numbers", tag = "numbers", security(("api_key" = [])),
+    responses((status = 200, body = Vec<NumberOut>), (status = 401, body = ErrorOut)))]
+pub async fn list_numbers(State(state): State<AppState>, client: ApiClient) -> ApiResult<Json<Vec<NumberOut>>> {
+    let numbers = numbers::list(&state, &client).await?;
+    Ok(Json(numbers.iter().map(|(n, keys)| views::number(n, keys)).collect()))
+}
+
+/// Get a number
+#[utoipa::path(get, path = "/numbers/{id}", tag = "numbers", security(("api_key" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = NumberOut), (status = 401, body = ErrorOut), (status = 404, body = ErrorOut, description = "NUMBER_NOT_FOUND")))]
+pub async fn get_number(State(state): State<AppState>, client: ApiClient, Path(id): Path<String>) -> ApiResult<Json<NumberOut>> {
+    let id = NumberId::from_trusted(id);
+    let number = numbers::get(&state, &client, &id).await?;
+    let keys = numbers::keys_of(&state, &client, &id).await?;
+    Ok(Json(views::number(&number, &keys)))
+}
+
+/// Check a number's state live
+///
+/// Asks the engine; `stale: true` with `lastKnownAt` when it did not answer.
+#[utoipa::path(get, path = "/numbers/{id}/status", tag = "numbers", security(("api_key" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = StatusOut), (status = 404, body = ErrorOut), (status = 503, body = ErrorOut, description = "PROVIDER_NOT_CONFIGURED")))]
+pub async fn number_status(State(state): State<AppState>, client: ApiClient, Path(id): Path<String>) -> ApiResult<Json<StatusOut>> {
+    let status = numbers::status(&state, &client, &NumberId::from_trusted(id)).await?;
+    let n = &status.number;
+    Ok(Json(StatusOut {
+        id: n.id.to_string(),
+        state: n.state.as_str().into(),
+        is_fully_connected: n.state == crate::server::domain::NumberState::Open,
+        stale: status.checked_at.is_none(),
+        checked_at: status.checked_at,
+        last_known_at: status.checked_at.is_none().then_some(n.updated_at),
+        engine: n.engine.clone(),
+    }))
+}
+
+/// Get a fresh QR and pairing code
+///
+/// Opens a linking window, or returns the one already open (WhatsApp allows one at a time).
+/// 409 when the number is already connected.
+#[utoipa::path(get, path = "/numbers/{id}/connect", tag = "numbers", security(("api_key" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = ConnectOut), (status = 404, body = ErrorOut), (status = 409, body = ErrorOut, description = "NUMBER_ALREADY_CONNECTED")))]
+pub async fn connect_number(State(state): State<AppState>, client: ApiClient, Path(id): Path<String>) -> ApiResult<Json<ConnectOut>> {
+    let id = NumberId::from_trusted(id);
+    let pairing = numbers::connect(&state, &client, &id).await?;
+    let number = numbers::get(&state, &client, &id).await?;
+    let link = views::pairing(&pairing).map_err(ApiError::internal)?;
+    Ok(Json(ConnectOut {
+        qrcode_base64: link.qrcode_base64,
+        pairing_code: link.pairing_code,
+        secondary_link: None,
+        engine: number.engine,
+        expires_at: pairing.qr.as_ref().map(|q| q.expires_at),
+        window_ends_at: Some(pairing.window_ends_at),
+    }))
+}

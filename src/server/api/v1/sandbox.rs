@@ -1,0 +1,68 @@
+//! Simulating the phone, for sandbox numbers only. 404 when the sandbox is off, so a
+//! production server shows no trace of it.
+use axum::{
+    Json,
+    extract::{Path, State},
+    http::StatusCode,
+};
+
+use crate::server::{
+    api::ErrorOut,
+    auth::ApiClient,
+    domain::NumberId,
+    engines::{EngineKind, sandbox::SimulationError},
+    error::{ApiError, ApiResult},
+    services::numbers,
+    state::AppState,
+};
+use crate::types::numbers::OkOut;
+
+/// Sandbox: the phone scans the QR
+///
+/// Completes the pairing of a sandbox number whose QR or code is live, as if the phone had
+/// scanned it. The number becomes `OPEN` and `number.connected` is recorded.
+#[utoipa::path(post, path = "/numbers/{id}/sandbox/scan", tag = "sandbox", security(("api_key" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = OkOut), (status = 404, body = ErrorOut, description = "sandbox off, or no such sandbox number"), (status = 409, body = ErrorOut, description = "NOT_PAIRING, NUMBER_ALREADY_CONNECTED")))]
+pub async fn sandbox_scan(State(state): State<AppState>, client: ApiClient, Path(id): Path<String>) -> ApiResult<Json<OkOut>> {
+    let (sandbox, number) = sandbox_number(&state, &client, id).await?;
+    sandbox.scan(&number).await.map_err(simulation_error)?;
+    Ok(Json(OkOut { ok: true }))
+}
+
+/// Sandbox: the phone unlinks the device
+///
+/// As if the person removed the linked device on their phone: the number goes to `CLOSE`
+/// and `number.disconnected` is recorded with reason `device_removed`.
+#[utoipa::path(post, path = "/numbers/{id}/sandbox/unlink", tag = "sandbox", security(("api_key" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = OkOut), (status = 404, body = ErrorOut), (status = 409, body = ErrorOut, description = "NOT_CONNECTED")))]
+pub async fn sandbox_unlink(State(state): State<AppState>, client: ApiClient, Path(id): Path<String>) -> ApiResult<Json<OkOut>> {
+    let (sandbox, number) = sandbox_number(&state, &client, id).await?;
+    sandbox.unlink(&number).await.map_err(simulation_error)?;
+    Ok(Json(OkOut { ok: true }))
+}
+
+async fn sandbox_number(
+    state: &AppState,
+    client: &ApiClient,
+    id: String,
+) -> ApiResult<(std::sync::Arc<crate::server::engines::sandbox::SandboxEngine>, NumberId)> {
+    let sandbox = state.engines.sandbox().cloned().ok_or_else(sandbox_off)?;
+    let number = numbers::get(state, client, &NumberId::from_trusted(id)).await?;
+    if number.engine != EngineKind::Sandbox.as_str() {
+        return Err(ApiError::new(StatusCode::NOT_FOUND, "NUMBER_NOT_FOUND", "this number is not a sandbox number"));
+    }
+    Ok((sandbox, number.id))
+}
+
+fn sandbox_off() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "NOT_FOUND", "the sandbox is not enabled on this server")
+}
+
+fn simulation_error(err: SimulationError) -> ApiError {
+    let code = match err {
+        SimulationError::NotPairing => "NOT_PAIRING",
+        SimulationError::AlreadyConnected => "NUMBER_ALREADY_CONNECTED",
+        SimulationError::NotConnected => "NOT_CONNECTED",
+    };
+    ApiError::conflict(code, err.to_string())
+}

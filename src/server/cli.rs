@@ -1,0 +1,110 @@
+//! `pairlink serve | migrate | tenant create | key create`. Output meant for scripts (the
+//! JSON of `tenant create` and `key create`) is the only thing written to stdout.
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use serde_json::json;
+use tokio::net::TcpListener;
+
+use super::{
+    Settings,
+    config::{Config, DEFAULT_CONFIG_FILE},
+    domain::{NumberId, TenantId},
+    leptos_options, serve, services, telemetry,
+};
+
+#[derive(Parser)]
+#[command(name = "pairlink", version, about = "Hosted pairing links for WhatsApp numbers")]
+struct Cli {
+    /// The configuration file: Leptos's options and the [pairlink] table.
+    #[arg(long, global = true, env = "PAIRLINK_CONFIG", default_value = DEFAULT_CONFIG_FILE)]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API and pages (the default). Address from LEPTOS_SITE_ADDR.
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage tenants.
+    Tenant {
+        #[command(subcommand)]
+        command: TenantCommand,
+    },
+    /// Manage API keys.
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TenantCommand {
+    /// Create a tenant and its first tenant-scoped key; prints {"tenantId", "apiKey"}.
+    Create {
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Create an API key; prints {"tenantId", "apiKey", …}. The key is shown only now.
+    Create {
+        #[arg(long)]
+        tenant: String,
+        /// Bind the key to one number (a number-scoped key).
+        #[arg(long)]
+        number: Option<String>,
+    },
+}
+
+pub async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let config = Config::load(&cli.config)?;
+    telemetry::init(&config.log);
+    let config_file = cli.config.to_string_lossy().into_owned();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let leptos = leptos_options(&config_file)?;
+            let listener = TcpListener::bind(leptos.site_addr).await.with_context(|| format!("listening on {}", leptos.site_addr))?;
+            serve(Settings::new(config, leptos), listener).await
+        }
+        Command::Migrate => {
+            let store = super::store::connect(&config.database_url, 1).await?;
+            eprintln!("migrations applied to the {} database", store.backend());
+            Ok(())
+        }
+        Command::Tenant { command: TenantCommand::Create { name } } => {
+            let state = offline_state(config, &config_file).await?;
+            let (tenant, issued) = services::tenants::create_tenant(&state, &name).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            print_json(json!({ "tenantId": tenant.id, "apiKey": issued.secret.reveal(), "keyId": issued.key.id }))
+        }
+        Command::Key { command: KeyCommand::Create { tenant, number } } => {
+            let state = offline_state(config, &config_file).await?;
+            let tenant = TenantId::from_trusted(tenant);
+            let number = number.map(NumberId::from_trusted);
+            let issued = services::tenants::issue_key(&state, &tenant, number.as_ref()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            print_json(json!({ "tenantId": tenant, "apiKey": issued.secret.reveal(), "keyId": issued.key.id, "numberId": number }))
+        }
+    }
+}
+
+/// The app's state without serving, for commands that use the service layer. Engines stay
+/// off: these commands must not open linking windows.
+async fn offline_state(mut config: Config, config_file: &str) -> anyhow::Result<super::state::AppState> {
+    config.sandbox = false;
+    let leptos = leptos_options(config_file).unwrap_or_else(|_| leptos::config::LeptosOptions::builder().output_name("pairlink").build());
+    let addr = leptos.site_addr;
+    let (_, state) = super::build(Settings::new(config, leptos), addr).await?;
+    Ok(state)
+}
+
+fn print_json(value: serde_json::Value) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string(&value)?);
+    Ok(())
+}

@@ -1,0 +1,190 @@
+//! Typed configuration: code defaults, then the `[pairlink]` table of `Leptos.toml`, then
+//! `PAIRLINK_*` environment variables (and plain `DATABASE_URL`). Validated once at start-up.
+use std::path::Path;
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Serialized, Toml},
+};
+use serde::{Deserialize, Serialize};
+
+pub const DEFAULT_CONFIG_FILE: &str = "Leptos.toml";
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// `sqlite://path` (created on first run) or `postgres://user:pass@host/db`.
+    pub database_url: DatabaseUrl,
+    /// The address people reach this server at, used to build links. Empty: derived from
+    /// the listening address.
+    pub public_url: String,
+    /// Turns on the sandbox engine: fake phones for demos and tests, labelled as such.
+    pub sandbox: bool,
+    /// A tracing filter, e.g. `info` or `pairlink=debug,sqlx=warn`.
+    pub log: String,
+    /// How long a deleted number can be restored.
+    pub soft_delete_days: u32,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Connections in the database pool.
+    pub db_max_connections: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            database_url: DatabaseUrl("sqlite://data/pairlink.db".into()),
+            public_url: String::new(),
+            sandbox: false,
+            log: "info,sqlx=warn".into(),
+            soft_delete_days: 30,
+            max_body_bytes: 64 * 1024,
+            db_max_connections: 10,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Load(#[from] Box<figment::Error>),
+    #[error("configuration: {field}: {message}")]
+    Invalid { field: &'static str, message: String },
+}
+
+impl Config {
+    /// Loads from `file` (if it exists) and the environment.
+    pub fn load(file: &Path) -> Result<Self, ConfigError> {
+        Self::from_figment(
+            Figment::from(Serialized::defaults(Config::default()))
+                .merge(Figment::from(Toml::file(file)).focus("pairlink"))
+                .merge(Env::prefixed("PAIRLINK_"))
+                .merge(Env::raw().only(&["DATABASE_URL"])),
+        )
+    }
+
+    pub fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
+        // Lossy, so that `PAIRLINK_SANDBOX=1` means true as operators expect.
+        let config: Config = figment.extract_lossy().map_err(Box::new)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        self.database_url.kind()?;
+        if !self.public_url.is_empty() && !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
+            return invalid("public_url", "must start with http:// or https://");
+        }
+        if self.max_body_bytes < 1024 {
+            return invalid("max_body_bytes", "must be at least 1024");
+        }
+        if self.db_max_connections == 0 {
+            return invalid("db_max_connections", "must be at least 1");
+        }
+        if self.soft_delete_days == 0 {
+            return invalid("soft_delete_days", "must be at least 1");
+        }
+        Ok(())
+    }
+
+    /// The base of links we hand out, without a trailing slash.
+    pub fn public_base(&self, listening: std::net::SocketAddr) -> String {
+        if self.public_url.is_empty() {
+            format!("http://{listening}")
+        } else {
+            self.public_url.trim_end_matches('/').to_owned()
+        }
+    }
+}
+
+fn invalid<T>(field: &'static str, message: &str) -> Result<T, ConfigError> {
+    Err(ConfigError::Invalid { field, message: message.into() })
+}
+
+/// A database URL. Its `Debug` hides the password, since configs get logged.
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+#[serde(transparent)]
+pub struct DatabaseUrl(String);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DatabaseKind {
+    Sqlite,
+    Postgres,
+}
+
+impl DatabaseUrl {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self(url.into())
+    }
+
+    pub fn kind(&self) -> Result<DatabaseKind, ConfigError> {
+        if self.0.starts_with("sqlite:") {
+            Ok(DatabaseKind::Sqlite)
+        } else if self.0.starts_with("postgres://") || self.0.starts_with("postgresql://") {
+            Ok(DatabaseKind::Postgres)
+        } else {
+            invalid("database_url", "must start with sqlite:// or postgres://")
+        }
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&redact_password(&self.0))
+    }
+}
+
+fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let Some((userinfo, host)) = rest.split_once('@') else { return url.to_owned() };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use figment::providers::Serialized;
+
+    fn from(overrides: serde_json::Value) -> Result<Config, ConfigError> {
+        Config::from_figment(Figment::from(Serialized::defaults(Config::default())).merge(Serialized::globals(overrides)))
+    }
+
+    #[test]
+    fn debug_hides_the_database_password() {
+        let url = DatabaseUrl::new("postgres://app:s3cret@db:5432/pairlink");
+        assert_eq!(format!("{url:?}"), "postgres://app:***@db:5432/pairlink");
+        let config = from(serde_json::json!({"database_url": "postgres://app:s3cret@db/p"})).unwrap();
+        assert!(!format!("{config:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn lossy_booleans_accept_one_and_zero() {
+        assert!(from(serde_json::json!({"sandbox": "1"})).unwrap().sandbox);
+        assert!(!from(serde_json::json!({"sandbox": "0"})).unwrap().sandbox);
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        let err = from(serde_json::json!({"database_url": "mysql://x"})).unwrap_err();
+        assert!(err.to_string().contains("database_url"), "{err}");
+        let err = from(serde_json::json!({"public_url": "ftp://x"})).unwrap_err();
+        assert!(err.to_string().contains("public_url"), "{err}");
+        let err = from(serde_json::json!({"nonsense": 1})).unwrap_err();
+        assert!(err.to_string().contains("nonsense"), "{err}");
+    }
+
+    /// `Leptos.toml` documents every setting with its default; keep the two in step.
+    #[test]
+    fn leptos_toml_lists_every_setting_with_its_default() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_CONFIG_FILE);
+        let from_file: Config = Figment::from(Toml::file(path)).focus("pairlink").extract().unwrap();
+        assert_eq!(from_file, Config::default());
+    }
+}

@@ -1,0 +1,100 @@
+//! The seam between Pairlink and whatever pairs a number with WhatsApp. Engines push state
+//! changes to an [`EventSink`]; the service persists them and tells the API and the page.
+mod registry;
+pub mod sandbox;
+mod state;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+pub use registry::Engines;
+pub use state::{LinkState, PairCode, Pairing, QrRef};
+
+use super::domain::{NumberId, NumberState, PhoneE164, TenantId};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EngineKind {
+    Sandbox,
+}
+
+impl EngineKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sandbox => "sandbox",
+        }
+    }
+
+    pub fn from_stored(value: &str) -> Option<Self> {
+        match value {
+            "sandbox" => Some(Self::Sandbox),
+            _ => None,
+        }
+    }
+}
+
+/// What an engine can do, so the page offers only what works.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Capabilities {
+    pub qr: bool,
+    pub pair_code: bool,
+}
+
+/// Everything an engine needs to know about the number it acts on.
+#[derive(Clone, Debug)]
+pub struct NumberCtx {
+    pub tenant: TenantId,
+    pub number: NumberId,
+    pub name: String,
+    pub phone: PhoneE164,
+    /// What we last stored for it, so an engine can re-attach after a restart.
+    pub state: NumberState,
+    pub engine_ref: serde_json::Value,
+}
+
+pub enum LinkRequest {
+    /// Open a linking window (a live QR); with a phone, also a pairing code for that phone.
+    Device { pair_code_for: Option<PhoneE164> },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("unsupported by this engine")]
+    Unsupported,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("rate limited by the engine")]
+    RateLimited,
+    #[error("engine unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// A change of a number's link state, as an engine saw it.
+#[derive(Clone, Debug)]
+pub struct EngineEvent {
+    pub number: NumberCtx,
+    pub state: LinkState,
+    pub at: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait EventSink: Send + Sync + 'static {
+    /// Persists and broadcasts; engines await it so a caller that triggered a change sees it
+    /// stored when its call returns.
+    async fn publish(&self, event: EngineEvent);
+}
+
+#[async_trait]
+pub trait Engine: Send + Sync + 'static {
+    fn kind(&self) -> EngineKind;
+    fn capabilities(&self) -> Capabilities;
+    /// Provisions what the engine needs for a new number; returns what to store for it.
+    async fn create(&self, number: &NumberId) -> Result<serde_json::Value, EngineError>;
+    /// Starts linking, or returns the linking already under way: one live window per number.
+    async fn link(&self, number: &NumberCtx, request: LinkRequest) -> Result<LinkState, EngineError>;
+    /// The engine's current view of the number.
+    async fn status(&self, number: &NumberCtx) -> Result<LinkState, EngineError>;
+    /// Re-attaches to a number after our process restarted; returns its state now.
+    async fn resume(&self, number: &NumberCtx) -> Result<LinkState, EngineError>;
+    /// Unlinks the device and frees what `create` provisioned.
+    async fn delete(&self, number: &NumberCtx) -> Result<(), EngineError>;
+}

@@ -1,0 +1,34 @@
+//! The engines this process runs, looked up by the name stored on each number.
+use std::{collections::HashMap, sync::Arc};
+
+use super::{Engine, EngineKind, sandbox::SandboxEngine};
+
+#[derive(Clone, Default)]
+pub struct Engines {
+    by_kind: HashMap<EngineKind, Arc<dyn Engine>>,
+    /// Kept typed as well: its simulation endpoints are not part of the engine trait.
+    sandbox: Option<Arc<SandboxEngine>>,
+}
+
+impl Engines {
+    pub fn with_sandbox(mut self, sandbox: Arc<SandboxEngine>) -> Self {
+        self.by_kind.insert(EngineKind::Sandbox, sandbox.clone());
+        self.sandbox = Some(sandbox);
+        self
+    }
+
+    /// The engine of a stored number, if this process runs it.
+    pub fn get(&self, stored: &str) -> Option<Arc<dyn Engine>> {
+        EngineKind::from_stored(stored).and_then(|k| self.by_kind.get(&k).cloned())
+    }
+
+    /// The engine new QR-paired numbers get. Real engines come first once they exist; the
+    /// sandbox only when it is the one enabled.
+    pub fn for_new_device_numbers(&self) -> Option<Arc<dyn Engine>> {
+        self.by_kind.get(&EngineKind::Sandbox).cloned()
+    }
+
+    pub fn sandbox(&self) -> Option<&Arc<SandboxEngine>> {
+        self.sandbox.as_ref()
+    }
+}

@@ -1,0 +1,250 @@
+//! The sandbox engine: a pretend WhatsApp for demos and tests, with WhatsApp's real timing.
+//! A linking window holds six QR refs (the first lives 60 s, the next five 20 s each) and then
+//! closes; pairing codes are eight characters of WhatsApp's alphabet. A "phone" scans through
+//! [`SandboxEngine::scan`] and unlinks through [`SandboxEngine::unlink`].
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+use async_trait::async_trait;
+use base64::{Engine as _, engine::general_purpose::STANDARD};
+use rand::{Rng, RngCore};
+use tokio::{sync::Mutex, task::JoinHandle};
+
+use super::{Capabilities, Engine, EngineError, EngineEvent, EngineKind, EventSink, LinkRequest, LinkState, NumberCtx, PairCode, Pairing, QrRef};
+use crate::server::{
+    clock::Clock,
+    domain::{NumberId, NumberState, PhoneE164},
+};
+
+/// WhatsApp's pairing-code alphabet: no 0, I, O or U.
+pub const PAIR_CODE_ALPHABET: &[u8] = b"123456789ABCDEFGHJKLMNPQRSTVWXYZ";
+
+/// How a linking window unfolds. WhatsApp's values by default.
+#[derive(Clone, Copy, Debug)]
+pub struct Timings {
+    pub refs: u32,
+    pub first_ref: Duration,
+    pub next_refs: Duration,
+}
+
+impl Default for Timings {
+    fn default() -> Self {
+        Self { refs: 6, first_ref: Duration::from_secs(60), next_refs: Duration::from_secs(20) }
+    }
+}
+
+impl Timings {
+    fn window(&self) -> Duration {
+        self.first_ref + self.next_refs * self.refs.saturating_sub(1)
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum SimulationError {
+    #[error("no QR or pairing code is live for this number; open a linking window first")]
+    NotPairing,
+    #[error("the number is already connected")]
+    AlreadyConnected,
+    #[error("the number is not connected")]
+    NotConnected,
+}
+
+struct Session {
+    ctx: NumberCtx,
+    state: LinkState,
+    /// Bumped by every new window, so a stale rotation task knows to stop.
+    generation: u64,
+    rotation: Option<JoinHandle<()>>,
+}
+
+struct Inner {
+    sink: Arc<dyn EventSink>,
+    clock: Arc<dyn Clock>,
+    timings: Timings,
+    sessions: Mutex<HashMap<NumberId, Session>>,
+}
+
+#[derive(Clone)]
+pub struct SandboxEngine {
+    inner: Arc<Inner>,
+}
+
+impl SandboxEngine {
+    pub fn new(sink: Arc<dyn EventSink>, clock: Arc<dyn Clock>, timings: Timings) -> Self {
+        Self { inner: Arc::new(Inner { sink, clock, timings, sessions: Mutex::new(HashMap::new()) }) }
+    }
+
+    /// The phone scans the QR (or enters the code): the number becomes connected.
+    pub async fn scan(&self, number: &NumberId) -> Result<(), SimulationError> {
+        let mut sessions = self.inner.sessions.lock().await;
+        let session = sessions.get_mut(number).ok_or(SimulationError::NotPairing)?;
+        match &session.state {
+            LinkState::Connected { .. } => return Err(SimulationError::AlreadyConnected),
+            LinkState::Pairing(_) => {}
+            _ => return Err(SimulationError::NotPairing),
+        }
+        session.generation += 1;
+        if let Some(task) = session.rotation.take() {
+            task.abort();
+        }
+        let state = LinkState::Connected { phone_digits: session.ctx.phone.digits().to_owned() };
+        self.inner.set(session, state).await;
+        Ok(())
+    }
+
+    /// The phone removes the linked device ("Linked devices" → "Log out").
+    pub async fn unlink(&self, number: &NumberId) -> Result<(), SimulationError> {
+        let mut sessions = self.inner.sessions.lock().await;
+        let session = sessions.get_mut(number).ok_or(SimulationError::NotConnected)?;
+        if !matches!(session.state, LinkState::Connected { .. }) {
+            return Err(SimulationError::NotConnected);
+        }
+        self.inner.set(session, LinkState::LoggedOut { reason: "device_removed".into() }).await;
+        Ok(())
+    }
+
+    fn open_window(&self, session: &mut Session, pair_code_for: Option<&PhoneE164>) -> LinkState {
+        let now = self.inner.clock.now();
+        let t = self.inner.timings;
+        let window_ends_at = now + t.window();
+        session.generation += 1;
+        let pairing = Pairing {
+            qr: Some(QrRef { payload: qr_payload(), seq: 1, expires_at: now + t.first_ref }),
+            code: pair_code_for.map(|_| new_code(window_ends_at)),
+            window_ends_at,
+        };
+        if let Some(task) = session.rotation.take() {
+            task.abort();
+        }
+        session.rotation = Some(tokio::spawn(self.clone().rotate(session.ctx.number.clone(), session.generation)));
+        LinkState::Pairing(pairing)
+    }
+
+    /// Shows refs 2..=N on WhatsApp's schedule, then closes the window.
+    async fn rotate(self, number: NumberId, generation: u64) {
+        let t = self.inner.timings;
+        tokio::time::sleep(t.first_ref).await;
+        for seq in 2..=t.refs {
+            if !self.advance(&number, generation, |p, now| {
+                p.qr = Some(QrRef { payload: qr_payload(), seq, expires_at: now + t.next_refs });
+            })
+            .await
+            {
+                return;
+            }
+            tokio::time::sleep(t.next_refs).await;
+        }
+        let mut sessions = self.inner.sessions.lock().await;
+        if let Some(session) = sessions.get_mut(&number).filter(|s| s.generation == generation) {
+            session.rotation = None;
+            let closed = LinkState::Failed { reason: "qr_window_closed".into(), retryable: true };
+            self.inner.set(session, closed).await;
+        }
+    }
+
+    /// Applies `change` to a window that is still the current one; false when it is not.
+    async fn advance(&self, number: &NumberId, generation: u64, change: impl FnOnce(&mut Pairing, chrono::DateTime<chrono::Utc>)) -> bool {
+        let mut sessions = self.inner.sessions.lock().await;
+        let Some(session) = sessions.get_mut(number).filter(|s| s.generation == generation) else { return false };
+        let LinkState::Pairing(pairing) = &session.state else { return false };
+        let mut next = pairing.clone();
+        change(&mut next, self.inner.clock.now());
+        self.inner.set(session, LinkState::Pairing(next)).await;
+        true
+    }
+
+    fn session<'a>(sessions: &'a mut HashMap<NumberId, Session>, ctx: &NumberCtx) -> &'a mut Session {
+        sessions.entry(ctx.number.clone()).or_insert_with(|| Session { ctx: ctx.clone(), state: LinkState::Idle, generation: 0, rotation: None })
+    }
+}
+
+impl Inner {
+    async fn set(&self, session: &mut Session, state: LinkState) {
+        session.state = state.clone();
+        let event = EngineEvent { number: session.ctx.clone(), state, at: self.clock.now() };
+        self.sink.publish(event).await;
+    }
+}
+
+#[async_trait]
+impl Engine for SandboxEngine {
+    fn kind(&self) -> EngineKind {
+        EngineKind::Sandbox
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities { qr: true, pair_code: true }
+    }
+
+    async fn create(&self, _number: &NumberId) -> Result<serde_json::Value, EngineError> {
+        Ok(serde_json::json!({ "sandbox": true }))
+    }
+
+    async fn link(&self, ctx: &NumberCtx, request: LinkRequest) -> Result<LinkState, EngineError> {
+        let LinkRequest::Device { pair_code_for } = request;
+        let mut sessions = self.inner.sessions.lock().await;
+        let session = Self::session(&mut sessions, ctx);
+        session.ctx = ctx.clone();
+        let now = self.inner.clock.now();
+        let state = match &session.state {
+            LinkState::Connected { .. } => return Err(EngineError::Conflict("the number is already connected".into())),
+            // A live window is reused: one linking socket per number, as WhatsApp allows.
+            LinkState::Pairing(p) if p.window_ends_at > now => {
+                let mut p = p.clone();
+                if p.code.is_none() && pair_code_for.is_some() {
+                    p.code = Some(new_code(p.window_ends_at));
+                } else {
+                    return Ok(LinkState::Pairing(p));
+                }
+                LinkState::Pairing(p)
+            }
+            _ => self.open_window(session, pair_code_for.as_ref()),
+        };
+        self.inner.set(session, state.clone()).await;
+        Ok(state)
+    }
+
+    async fn status(&self, ctx: &NumberCtx) -> Result<LinkState, EngineError> {
+        let sessions = self.inner.sessions.lock().await;
+        Ok(sessions.get(&ctx.number).map(|s| s.state.clone()).unwrap_or(LinkState::Idle))
+    }
+
+    async fn resume(&self, ctx: &NumberCtx) -> Result<LinkState, EngineError> {
+        let mut sessions = self.inner.sessions.lock().await;
+        let session = Self::session(&mut sessions, ctx);
+        // A sandbox phone stays linked across restarts; a window does not survive one.
+        session.state = match ctx.state {
+            NumberState::Open => LinkState::Connected { phone_digits: ctx.phone.digits().to_owned() },
+            _ => LinkState::Idle,
+        };
+        Ok(session.state.clone())
+    }
+
+    async fn delete(&self, ctx: &NumberCtx) -> Result<(), EngineError> {
+        let mut sessions = self.inner.sessions.lock().await;
+        if let Some(task) = sessions.remove(&ctx.number).and_then(|s| s.rotation) {
+            task.abort();
+        }
+        Ok(())
+    }
+}
+
+/// A QR text in WhatsApp's 2026 shape: `ref,noiseKey,identityKey,advSecret,clientType`.
+fn qr_payload() -> String {
+    let mut rng = rand::rng();
+    let mut part = |n: usize| {
+        let mut bytes = vec![0u8; n];
+        rng.fill_bytes(&mut bytes);
+        STANDARD.encode(bytes)
+    };
+    let reference = format!("2@{}", part(24));
+    format!("{reference},{},{},{},1", part(32), part(32), part(32))
+}
+
+fn new_code(expires_at: chrono::DateTime<chrono::Utc>) -> PairCode {
+    let mut rng = rand::rng();
+    let code = (0..8).map(|_| PAIR_CODE_ALPHABET[rng.random_range(0..PAIR_CODE_ALPHABET.len())] as char).collect();
+    PairCode { code, expires_at }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,129 @@
+use std::sync::Mutex as StdMutex;
+
+use chrono::Utc;
+use tokio::time::sleep;
+
+use super::*;
+use crate::server::{clock::SystemClock, domain::TenantId};
+
+#[derive(Default)]
+struct Recorder(StdMutex<Vec<LinkState>>);
+
+#[async_trait]
+impl EventSink for Recorder {
+    async fn publish(&self, event: EngineEvent) {
+        self.0.lock().unwrap().push(event.state);
+    }
+}
+
+impl Recorder {
+    fn states(&self) -> Vec<LinkState> {
+        self.0.lock().unwrap().clone()
+    }
+
+    fn qr_seqs(&self) -> Vec<u32> {
+        self.states().iter().filter_map(|s| s.pairing().and_then(|p| p.qr.as_ref()).map(|q| q.seq)).collect()
+    }
+}
+
+fn ctx() -> NumberCtx {
+    NumberCtx {
+        tenant: TenantId::generate(),
+        number: NumberId::generate(),
+        name: "Shop".into(),
+        phone: PhoneE164::parse("number", "+5511999998888").unwrap(),
+        state: NumberState::Close,
+        engine_ref: serde_json::Value::Null,
+    }
+}
+
+fn engine() -> (SandboxEngine, Arc<Recorder>) {
+    let recorder = Arc::new(Recorder::default());
+    (SandboxEngine::new(recorder.clone(), Arc::new(SystemClock), Timings::default()), recorder)
+}
+
+fn device(phone: Option<PhoneE164>) -> LinkRequest {
+    LinkRequest::Device { pair_code_for: phone }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_window_shows_six_refs_on_whatsapps_schedule_then_closes() {
+    let (engine, rec) = engine();
+    let n = ctx();
+    let state = engine.link(&n, device(None)).await.unwrap();
+    let pairing = state.pairing().unwrap();
+    let qr = pairing.qr.as_ref().unwrap();
+    assert_eq!(qr.seq, 1);
+    assert_eq!(qr.payload.split(',').count(), 5, "2026 QR format has five fields");
+    assert!((pairing.window_ends_at - Utc::now()).num_seconds() >= 159);
+
+    sleep(Duration::from_secs(59)).await;
+    assert_eq!(rec.qr_seqs(), vec![1], "first ref lives 60 s");
+    sleep(Duration::from_secs(2)).await;
+    assert_eq!(rec.qr_seqs(), vec![1, 2]);
+    sleep(Duration::from_secs(80)).await;
+    assert_eq!(rec.qr_seqs(), vec![1, 2, 3, 4, 5, 6], "then one ref every 20 s");
+    assert!(matches!(rec.states().last(), Some(LinkState::Pairing(_))));
+    sleep(Duration::from_secs(20)).await;
+    assert_eq!(rec.states().last(), Some(&LinkState::Failed { reason: "qr_window_closed".into(), retryable: true }));
+
+    // A new request opens a fresh window.
+    let again = engine.link(&n, device(None)).await.unwrap();
+    assert_eq!(again.pairing().unwrap().qr.as_ref().unwrap().seq, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn pair_codes_use_whatsapps_alphabet_and_share_the_window() {
+    let (engine, _) = engine();
+    let n = ctx();
+    let state = engine.link(&n, device(Some(n.phone.clone()))).await.unwrap();
+    let pairing = state.pairing().unwrap();
+    let code = pairing.code.as_ref().unwrap();
+    assert_eq!(code.code.len(), 8);
+    assert!(code.code.bytes().all(|b| PAIR_CODE_ALPHABET.contains(&b)), "{}", code.code);
+    assert_eq!(code.expires_at, pairing.window_ends_at);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_live_window_is_reused_not_reopened() {
+    let (engine, _) = engine();
+    let n = ctx();
+    let first = engine.link(&n, device(None)).await.unwrap();
+    sleep(Duration::from_secs(5)).await;
+    let second = engine.link(&n, device(None)).await.unwrap();
+    assert_eq!(first, second);
+    // Asking for a code on a live QR-only window adds one without a new window.
+    let third = engine.link(&n, device(Some(n.phone.clone()))).await.unwrap();
+    assert_eq!(third.pairing().unwrap().qr, first.pairing().unwrap().qr);
+    assert!(third.pairing().unwrap().code.is_some());
+}
+
+#[tokio::test(start_paused = true)]
+async fn scanning_connects_and_stops_the_window() {
+    let (engine, rec) = engine();
+    let n = ctx();
+    assert_eq!(engine.scan(&n.number).await, Err(SimulationError::NotPairing));
+    engine.link(&n, device(None)).await.unwrap();
+    engine.scan(&n.number).await.unwrap();
+    let connected = LinkState::Connected { phone_digits: "5511999998888".into() };
+    assert_eq!(engine.status(&n).await.unwrap(), connected);
+    sleep(Duration::from_secs(300)).await;
+    assert_eq!(rec.states().last(), Some(&connected), "no rotation after the scan");
+    assert!(matches!(engine.link(&n, device(None)).await, Err(EngineError::Conflict(_))));
+    assert_eq!(engine.scan(&n.number).await, Err(SimulationError::AlreadyConnected));
+
+    engine.unlink(&n.number).await.unwrap();
+    assert_eq!(rec.states().last(), Some(&LinkState::LoggedOut { reason: "device_removed".into() }));
+    assert_eq!(engine.unlink(&n.number).await, Err(SimulationError::NotConnected));
+}
+
+#[tokio::test(start_paused = true)]
+async fn resume_keeps_linked_phones_and_drops_windows() {
+    let (engine, _) = engine();
+    let mut n = ctx();
+    n.state = NumberState::Open;
+    assert!(matches!(engine.resume(&n).await.unwrap(), LinkState::Connected { .. }));
+    n.number = NumberId::generate();
+    n.state = NumberState::Connecting;
+    assert_eq!(engine.resume(&n).await.unwrap(), LinkState::Idle);
+}

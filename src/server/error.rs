@@ -1,0 +1,93 @@
+//! The API's error envelope: `{"error": "<sentence>", "code": "<UPPER_SNAKE>"}`. Internal
+//! causes are logged once here and never sent to the client.
+use axum::{
+    Json,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use serde_json::json;
+
+use super::{domain::Invalid, engines::EngineError, store::StoreError};
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    /// Logged for 5xx, never shown.
+    source: Option<anyhow::Error>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self { status, code, message: message.into(), source: None }
+    }
+
+    pub fn validation(field: &str, message: impl std::fmt::Display) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", format!("{field}: {message}"))
+    }
+
+    pub fn unauthorized() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "a valid API key is required in the x-api-key header")
+    }
+
+    pub fn number_not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "NUMBER_NOT_FOUND", "no such number")
+    }
+
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, code, message)
+    }
+
+    pub fn internal(source: impl Into<anyhow::Error>) -> Self {
+        Self { source: Some(source.into()), ..Self::new(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "something went wrong on our side") }
+    }
+
+    pub fn upstream(code: &'static str, source: impl Into<anyhow::Error>) -> Self {
+        Self { source: Some(source.into()), ..Self::new(StatusCode::SERVICE_UNAVAILABLE, code, "the pairing engine did not answer; try again shortly") }
+    }
+}
+
+impl From<Invalid> for ApiError {
+    fn from(e: Invalid) -> Self {
+        Self::validation(e.field, e.message)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => Self::new(StatusCode::NOT_FOUND, "NOT_FOUND", "not found"),
+            StoreError::Conflict => Self::conflict("CONFLICT", "conflicts with an existing record"),
+            other => Self::internal(other),
+        }
+    }
+}
+
+impl From<EngineError> for ApiError {
+    fn from(e: EngineError) -> Self {
+        match e {
+            EngineError::Conflict(message) => Self::conflict("ENGINE_CONFLICT", message),
+            EngineError::Unsupported => Self::new(StatusCode::BAD_REQUEST, "FEATURE_NOT_SUPPORTED", "this number's engine cannot do that"),
+            EngineError::RateLimited => Self::new(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "the pairing engine asked us to slow down"),
+            other => Self::upstream("UPSTREAM_ERROR", other),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let Some(source) = &self.source {
+            tracing::error!(code = self.code, error = format!("{source:#}"), "request failed");
+        }
+        (self.status, Json(json!({ "error": self.message, "code": self.code }))).into_response()
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.message)
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,123 @@
+//! The server half. Nothing below compiles to WASM.
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod engines;
+pub mod error;
+pub mod qr;
+pub mod services;
+pub mod state;
+pub mod store;
+pub mod telemetry;
+pub mod views;
+
+use std::{net::SocketAddr, sync::Arc};
+
+use anyhow::Context;
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+use self::{
+    clock::{Clock, SystemClock},
+    config::Config,
+    engines::{Engines, sandbox::{SandboxEngine, Timings}},
+    services::events::StoreSink,
+    state::AppState,
+};
+use crate::app::{App, shell};
+
+/// What the app is built from; tests build one with a temporary database.
+pub struct Settings {
+    pub config: Config,
+    pub leptos: LeptosOptions,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Settings {
+    pub fn new(config: Config, leptos: LeptosOptions) -> Self {
+        Self { config, leptos, clock: Arc::new(SystemClock) }
+    }
+}
+
+/// Reads Leptos's own options from the `[package.metadata.leptos]` table of `file`,
+/// with `LEPTOS_*` environment overrides.
+pub fn leptos_options(file: &str) -> anyhow::Result<LeptosOptions> {
+    Ok(leptos::config::get_configuration(Some(file)).with_context(|| format!("reading Leptos options from {file}"))?.leptos_options)
+}
+
+/// Builds the whole app: database, engines, routes. `listening` is where it will be served,
+/// so links can point back at it when no public URL is configured.
+pub async fn build(settings: Settings, listening: SocketAddr) -> anyhow::Result<(Router, AppState)> {
+    let Settings { config, leptos, clock } = settings;
+    let store = store::connect(&config.database_url, config.db_max_connections).await?;
+    let sink = Arc::new(StoreSink::new(store.clone()));
+    let mut engines = Engines::default();
+    if config.sandbox {
+        engines = engines.with_sandbox(Arc::new(SandboxEngine::new(sink, clock.clone(), Timings::default())));
+    }
+    let state = AppState {
+        leptos_options: leptos,
+        public_base: config.public_base(listening).into(),
+        config: Arc::new(config),
+        store,
+        engines,
+        clock,
+    };
+    services::numbers::resume_all(&state).await.context("re-attaching engines to numbers")?;
+    Ok((routes(&state), state))
+}
+
+fn routes(state: &AppState) -> Router {
+    let (api, _) = api::router(state);
+    let leptos_routes = generate_route_list(App);
+    let context_state = state.clone();
+    Router::new()
+        .merge(api)
+        .leptos_routes_with_context(
+            state,
+            leptos_routes,
+            move || leptos::context::provide_context(context_state.clone()),
+            {
+                let options = state.leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
+        .with_state(state.clone())
+}
+
+/// Serves on `listener` until Ctrl-C or SIGTERM, finishing requests in flight.
+pub async fn serve(settings: Settings, listener: TcpListener) -> anyhow::Result<()> {
+    let addr = listener.local_addr()?;
+    let (router, state) = build(settings, addr).await?;
+    tracing::info!(
+        url = %state.public_base,
+        database = state.store.backend(),
+        sandbox = state.config.sandbox,
+        "Pairlink is listening on http://{addr}"
+    );
+    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = terminate => {} }
+}

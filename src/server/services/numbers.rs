@@ -1,0 +1,244 @@
+//! The number lifecycle: create, list, read, connect, delete, restore, purge.
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use chrono::{DateTime, Duration, Utc};
+use serde_json::json;
+
+use super::events::{NUMBER_CREATED, NUMBER_REMOVED, NUMBER_RESTORED, number_event};
+use crate::server::{
+    auth::ApiClient,
+    domain::{ApiKeyId, Invalid, NumberId, NumberState, PhoneE164, Provider},
+    engines::{Engine, EngineError, LinkRequest, LinkState, NumberCtx, Pairing},
+    error::{ApiError, ApiResult},
+    state::AppState,
+    store::{ApiKey, Event, NewNumber, Number, StoreError},
+};
+use crate::types::numbers::CreateNumberIn;
+
+pub struct Created {
+    pub number: Number,
+    pub pairing: Pairing,
+    pub linked_key: Option<ApiKeyId>,
+}
+
+/// What `status` learned, and whether it is live.
+pub struct Status {
+    pub number: Number,
+    /// `Some(when)` if the engine answered now; `None` if `number.state` is remembered.
+    pub checked_at: Option<DateTime<Utc>>,
+}
+
+pub async fn create(state: &AppState, client: &ApiClient, input: CreateNumberIn) -> ApiResult<Created> {
+    let name = display_name(input.name.as_deref())?;
+    let phone = PhoneE164::parse("number", input.number.as_deref().ok_or_else(|| Invalid::new("number", "is required"))?)?;
+    if let Some(deleted) = state.store.find_deleted_number_by_phone(&client.tenant, &phone).await? {
+        return Err(ApiError::conflict(
+            "NUMBER_SOFT_DELETED",
+            format!("this phone belongs to deleted number {}; restore it or purge it first", deleted.id),
+        ));
+    }
+    let engine = state.engines.for_new_device_numbers().ok_or_else(no_engine)?;
+    let id = NumberId::generate();
+    let engine_ref = engine.create(&id).await?;
+    let now = state.clock.now();
+    let new = NewNumber {
+        id: id.clone(),
+        name,
+        phone,
+        provider: Provider::PilotStatus,
+        engine: engine.kind().as_str().into(),
+        engine_ref,
+        state: NumberState::Close,
+        at: now,
+    };
+    let event = number_event(NUMBER_CREATED, (&ctx_of_new(&new, client)).into(), now, json!({}));
+    let number = match state.store.create_number(&client.tenant, &new, &event).await {
+        Err(StoreError::Conflict) => return Err(ApiError::conflict("NUMBER_ALREADY_EXISTS", "the tenant already has a number with this phone")),
+        other => other?,
+    };
+    let linked_key = link_key(state, client, &number.id, input.link_to_api_key.unwrap_or(true)).await?;
+    let pairing = open_window(engine.as_ref(), &number).await?;
+    let number = state.store.get_number(&client.tenant, &number.id).await?;
+    Ok(Created { number, pairing, linked_key })
+}
+
+pub async fn list(state: &AppState, client: &ApiClient) -> ApiResult<Vec<(Number, Vec<ApiKey>)>> {
+    let numbers = state.store.list_numbers(&client.tenant).await?;
+    let keys = state.store.list_api_keys(&client.tenant).await?;
+    Ok(numbers
+        .into_iter()
+        .filter(|n| client.may_see(&n.id))
+        .map(|n| {
+            let own = keys.iter().filter(|k| k.number_id.as_ref() == Some(&n.id)).cloned().collect();
+            (n, own)
+        })
+        .collect())
+}
+
+/// A live number the caller may see; 404 for anything else, deleted numbers included.
+pub async fn get(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiResult<Number> {
+    let number = find(state, client, id).await?;
+    if number.deleted_at.is_some() {
+        return Err(ApiError::number_not_found());
+    }
+    Ok(number)
+}
+
+pub async fn keys_of(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiResult<Vec<ApiKey>> {
+    let keys = state.store.list_api_keys(&client.tenant).await?;
+    Ok(keys.into_iter().filter(|k| k.number_id.as_ref() == Some(id)).collect())
+}
+
+pub async fn status(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiResult<Status> {
+    let number = get(state, client, id).await?;
+    let engine = engine_of(state, &number)?;
+    match engine.status(&ctx(&number)).await {
+        Ok(_) => Ok(Status { number, checked_at: Some(state.clock.now()) }),
+        Err(err) => {
+            tracing::warn!(number.id = %number.id, error = %err, "engine did not answer a status check");
+            Ok(Status { number, checked_at: None })
+        }
+    }
+}
+
+/// Opens (or returns the live) linking window: a fresh QR and pairing code.
+pub async fn connect(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiResult<Pairing> {
+    let number = get(state, client, id).await?;
+    if number.state == NumberState::Open {
+        return Err(already_connected());
+    }
+    let engine = engine_of(state, &number)?;
+    open_window(engine.as_ref(), &number).await
+}
+
+/// Soft delete: the device is unlinked now; the number can be restored for a while.
+pub async fn delete(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiResult<Number> {
+    let number = get(state, client, id).await?;
+    if let Some(engine) = state.engines.get(&number.engine) {
+        engine.delete(&ctx(&number)).await?;
+    }
+    let now = state.clock.now();
+    let until = now + Duration::days(state.config.soft_delete_days.into());
+    let event = number_event(NUMBER_REMOVED, (&number).into(), now, json!({ "restorableUntil": until }));
+    Ok(state.store.soft_delete_number(&client.tenant, id, until, &event).await?)
+}
+
+pub async fn restore(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiResult<Number> {
+    let number = find(state, client, id).await?;
+    if number.deleted_at.is_none() {
+        return Err(ApiError::conflict("NUMBER_NOT_DELETED", "this number is not deleted"));
+    }
+    let event = number_event(NUMBER_RESTORED, (&number).into(), state.clock.now(), json!({}));
+    match state.store.restore_number(&client.tenant, id, &event).await {
+        Err(StoreError::NotFound) => Err(ApiError::new(StatusCode::NOT_FOUND, "NUMBER_NOT_FOUND", "the restore window of this number has passed")),
+        Err(StoreError::Conflict) => Err(ApiError::conflict("NUMBER_ALREADY_ACTIVE", "another live number has this phone now")),
+        other => Ok(other?),
+    }
+}
+
+/// Removes the number and its keys for good, deleted or not.
+pub async fn purge(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiResult<()> {
+    let number = find(state, client, id).await?;
+    if number.deleted_at.is_none()
+        && let Some(engine) = state.engines.get(&number.engine)
+    {
+        engine.delete(&ctx(&number)).await?;
+    }
+    Ok(state.store.purge_number(&client.tenant, id).await?)
+}
+
+pub async fn events(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiResult<Vec<Event>> {
+    let number = find(state, client, id).await?;
+    Ok(state.store.list_number_events(&client.tenant, &number.id, 500).await?)
+}
+
+/// Re-attaches engines after a restart. A window cannot outlive the process, so numbers
+/// caught mid-pairing fall back to `CLOSE` and their page opens a new one.
+pub async fn resume_all(state: &AppState) -> anyhow::Result<()> {
+    for number in state.store.numbers_to_resume().await? {
+        let Some(engine) = state.engines.get(&number.engine) else { continue };
+        let now_state = engine.resume(&ctx(&number)).await?.number_state();
+        if now_state != number.state {
+            state.store.transition_number(&number.tenant_id, &number.id, now_state, state.clock.now(), None).await?;
+        }
+    }
+    Ok(())
+}
+
+pub fn ctx(number: &Number) -> NumberCtx {
+    NumberCtx {
+        tenant: number.tenant_id.clone(),
+        number: number.id.clone(),
+        name: number.name.clone(),
+        phone: number.phone.clone(),
+        state: number.state,
+        engine_ref: number.engine_ref.clone(),
+    }
+}
+
+fn ctx_of_new(new: &NewNumber, client: &ApiClient) -> NumberCtx {
+    NumberCtx {
+        tenant: client.tenant.clone(),
+        number: new.id.clone(),
+        name: new.name.clone(),
+        phone: new.phone.clone(),
+        state: new.state,
+        engine_ref: new.engine_ref.clone(),
+    }
+}
+
+async fn find(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiResult<Number> {
+    if !client.may_see(id) {
+        return Err(ApiError::number_not_found());
+    }
+    match state.store.get_number(&client.tenant, id).await {
+        Err(StoreError::NotFound) => Err(ApiError::number_not_found()),
+        other => Ok(other?),
+    }
+}
+
+async fn open_window(engine: &dyn Engine, number: &Number) -> ApiResult<Pairing> {
+    let request = LinkRequest::Device { pair_code_for: Some(number.phone.clone()) };
+    match engine.link(&ctx(number), request).await {
+        Ok(LinkState::Pairing(pairing)) => Ok(pairing),
+        Ok(LinkState::Connected { .. }) | Err(EngineError::Conflict(_)) => Err(already_connected()),
+        Ok(other) => Err(ApiError::upstream("UPSTREAM_ERROR", anyhow::anyhow!("engine answered {other:?} to a link request"))),
+        Err(err) => Err(err.into()),
+    }
+}
+
+async fn link_key(state: &AppState, client: &ApiClient, number: &NumberId, wanted: bool) -> ApiResult<Option<ApiKeyId>> {
+    if client.number.is_none() || !wanted {
+        return Ok(None);
+    }
+    state.store.bind_api_key(&client.tenant, &client.key, number).await?;
+    Ok(Some(client.key.clone()))
+}
+
+fn engine_of(state: &AppState, number: &Number) -> ApiResult<Arc<dyn Engine>> {
+    state.engines.get(&number.engine).ok_or_else(no_engine)
+}
+
+fn display_name(input: Option<&str>) -> Result<String, Invalid> {
+    let name = input.map(str::trim).unwrap_or_default();
+    if name.is_empty() {
+        return Err(Invalid::new("name", "is required"));
+    }
+    if name.chars().count() > 100 {
+        return Err(Invalid::new("name", "must be at most 100 characters"));
+    }
+    Ok(name.to_owned())
+}
+
+fn no_engine() -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "PROVIDER_NOT_CONFIGURED",
+        "no pairing engine is enabled on this server for this number (set PAIRLINK_SANDBOX=1 for the sandbox)",
+    )
+}
+
+fn already_connected() -> ApiError {
+    ApiError::conflict("NUMBER_ALREADY_CONNECTED", "the number is already connected")
+}

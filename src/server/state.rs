@@ -1,0 +1,18 @@
+//! What every handler and server function can reach.
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+
+use super::{clock::Clock, config::Config, engines::Engines, store::Store};
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub config: Arc<Config>,
+    pub store: Arc<dyn Store>,
+    pub engines: Engines,
+    pub clock: Arc<dyn Clock>,
+    /// Where links point, e.g. `https://pair.example.com`.
+    pub public_base: Arc<str>,
+}

@@ -1,0 +1,103 @@
+//! Persistence behind one trait, with a SQLite and a PostgreSQL backend that share their SQL.
+//! Every tenant-owned method takes the tenant first and filters by it.
+mod records;
+mod rows;
+#[macro_use]
+mod sql;
+mod postgres;
+mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+pub use self::postgres::PgStore;
+pub use self::records::*;
+pub use self::sqlite::SqliteStore;
+use super::config::{DatabaseKind, DatabaseUrl};
+use super::domain::{ApiKeyId, KeyHash, NumberId, NumberState, PhoneE164, TenantId};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness rule was broken (e.g. a second live number with the same phone).
+    #[error("conflicts with an existing record")]
+    Conflict,
+    #[error("database error: {0}")]
+    Database(#[source] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        match &err {
+            sqlx::Error::RowNotFound => Self::NotFound,
+            sqlx::Error::Database(db) if db.kind() == sqlx::error::ErrorKind::UniqueViolation => Self::Conflict,
+            _ => Self::Database(err),
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Which backend this is, for logs and `/readyz`.
+    fn backend(&self) -> &'static str;
+    async fn ping(&self) -> StoreResult<()>;
+
+    async fn create_tenant(&self, id: &TenantId, name: &str, at: DateTime<Utc>) -> StoreResult<Tenant>;
+    async fn get_tenant(&self, id: &TenantId) -> StoreResult<Tenant>;
+
+    async fn insert_api_key(&self, tenant: &TenantId, key: &NewApiKey) -> StoreResult<ApiKey>;
+    /// Authentication has no tenant yet: it is the one lookup that finds the tenant.
+    /// Revoked keys and keys of deleted numbers do not match.
+    async fn find_api_key(&self, hash: &KeyHash) -> StoreResult<Option<ApiKey>>;
+    async fn list_api_keys(&self, tenant: &TenantId) -> StoreResult<Vec<ApiKey>>;
+    async fn bind_api_key(&self, tenant: &TenantId, key: &ApiKeyId, number: &NumberId) -> StoreResult<()>;
+
+    /// Inserts the number and its `number.created` event in one transaction.
+    async fn create_number(&self, tenant: &TenantId, number: &NewNumber, event: &NewEvent) -> StoreResult<Number>;
+    /// Any number of the tenant, deleted ones included.
+    async fn get_number(&self, tenant: &TenantId, id: &NumberId) -> StoreResult<Number>;
+    /// The tenant's live (not deleted) numbers, oldest first.
+    async fn list_numbers(&self, tenant: &TenantId) -> StoreResult<Vec<Number>>;
+    async fn find_deleted_number_by_phone(&self, tenant: &TenantId, phone: &PhoneE164) -> StoreResult<Option<Number>>;
+    /// Moves a live number to `state` unless it is already there. Returns the updated number
+    /// when it changed (and then writes `event` in the same transaction), `None` otherwise,
+    /// so concurrent callers produce one transition and one event.
+    async fn transition_number(
+        &self,
+        tenant: &TenantId,
+        id: &NumberId,
+        state: NumberState,
+        at: DateTime<Utc>,
+        event: Option<&NewEvent>,
+    ) -> StoreResult<Option<Number>>;
+    async fn soft_delete_number(&self, tenant: &TenantId, id: &NumberId, until: DateTime<Utc>, event: &NewEvent) -> StoreResult<Number>;
+    /// Restores a deleted number whose window is still open at `event.at`; `Conflict` when
+    /// another live number took its phone meanwhile.
+    async fn restore_number(&self, tenant: &TenantId, id: &NumberId, event: &NewEvent) -> StoreResult<Number>;
+    /// Removes the number and the API keys bound to it, for good. Its events stay.
+    async fn purge_number(&self, tenant: &TenantId, id: &NumberId) -> StoreResult<()>;
+
+    async fn list_number_events(&self, tenant: &TenantId, number: &NumberId, limit: i64) -> StoreResult<Vec<Event>>;
+
+    /// Start-up only: numbers an engine must re-attach to. Not a tenant operation.
+    async fn numbers_to_resume(&self) -> StoreResult<Vec<Number>>;
+}
+
+/// Opens the database named by `url`, creating a SQLite file and its folder if needed, and
+/// applies the migrations of its dialect.
+pub async fn connect(url: &DatabaseUrl, max_connections: u32) -> anyhow::Result<Arc<dyn Store>> {
+    use anyhow::Context;
+    let kind = url.kind()?;
+    let store: Arc<dyn Store> = match kind {
+        DatabaseKind::Sqlite => Arc::new(SqliteStore::connect(url.expose(), max_connections).await.with_context(|| format!("opening {url:?}"))?),
+        DatabaseKind::Postgres => Arc::new(PgStore::connect(url.expose(), max_connections).await.with_context(|| format!("connecting to {url:?}"))?),
+    };
+    Ok(store)
+}

@@ -1,0 +1,100 @@
+//! Database rows, decoded the same way by both backends and turned into records at once.
+use crate::server::domain::{ApiKeyId, EventId, NumberId, NumberState, PhoneE164, Provider, TenantId, from_millis};
+
+use super::records::{ApiKey, Event, Number, Tenant};
+
+#[derive(sqlx::FromRow)]
+pub struct TenantRow {
+    id: String,
+    name: String,
+    created_at: i64,
+}
+
+impl From<TenantRow> for Tenant {
+    fn from(r: TenantRow) -> Self {
+        Self { id: TenantId::from_trusted(r.id), name: r.name, created_at: from_millis(r.created_at) }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct ApiKeyRow {
+    id: String,
+    tenant_id: String,
+    number_id: Option<String>,
+    name: String,
+    key_last4: String,
+    created_at: i64,
+}
+
+impl From<ApiKeyRow> for ApiKey {
+    fn from(r: ApiKeyRow) -> Self {
+        Self {
+            id: ApiKeyId::from_trusted(r.id),
+            tenant_id: TenantId::from_trusted(r.tenant_id),
+            number_id: r.number_id.map(NumberId::from_trusted),
+            name: r.name,
+            last4: r.key_last4,
+            created_at: from_millis(r.created_at),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct NumberRow {
+    id: String,
+    tenant_id: String,
+    name: String,
+    phone: String,
+    provider: String,
+    engine: String,
+    engine_ref: String,
+    state: String,
+    created_at: i64,
+    updated_at: i64,
+    connected_at: Option<i64>,
+    deleted_at: Option<i64>,
+    restorable_until: Option<i64>,
+}
+
+impl From<NumberRow> for Number {
+    fn from(r: NumberRow) -> Self {
+        Self {
+            id: NumberId::from_trusted(r.id),
+            tenant_id: TenantId::from_trusted(r.tenant_id),
+            name: r.name,
+            phone: PhoneE164::from_trusted(r.phone),
+            provider: Provider::from_stored(&r.provider),
+            engine: r.engine,
+            engine_ref: serde_json::from_str(&r.engine_ref).unwrap_or_default(),
+            state: NumberState::from_stored(&r.state),
+            created_at: from_millis(r.created_at),
+            updated_at: from_millis(r.updated_at),
+            connected_at: r.connected_at.map(from_millis),
+            deleted_at: r.deleted_at.map(from_millis),
+            restorable_until: r.restorable_until.map(from_millis),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct EventRow {
+    id: String,
+    tenant_id: String,
+    number_id: Option<String>,
+    kind: String,
+    payload: String,
+    created_at: i64,
+}
+
+impl From<EventRow> for Event {
+    fn from(r: EventRow) -> Self {
+        Self {
+            id: EventId::from_trusted(r.id),
+            tenant_id: TenantId::from_trusted(r.tenant_id),
+            number_id: r.number_id.map(NumberId::from_trusted),
+            kind: r.kind,
+            payload: serde_json::from_str(&r.payload).unwrap_or_default(),
+            created_at: from_millis(r.created_at),
+        }
+    }
+}

@@ -1,0 +1,281 @@
+//! The SQL both backends run. The statements are the same text on SQLite and PostgreSQL
+//! (`$n` placeholders, `RETURNING`, integer timestamps), so they are written once here and
+//! expanded into each backend's `impl Store`; the compiler still checks each one on its own
+//! pool type.
+
+macro_rules! number_cols {
+    () => {
+        "id, tenant_id, name, phone, provider, engine, engine_ref, state, created_at, updated_at, connected_at, deleted_at, restorable_until"
+    };
+}
+
+macro_rules! key_cols {
+    () => {
+        "id, tenant_id, number_id, name, key_last4, created_at"
+    };
+}
+
+macro_rules! impl_sql_store {
+    ($store:ty, $backend:literal) => {
+        #[async_trait::async_trait]
+        impl $crate::server::store::Store for $store {
+            fn backend(&self) -> &'static str {
+                $backend
+            }
+
+            async fn ping(&self) -> StoreResult<()> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn create_tenant(&self, id: &TenantId, name: &str, at: DateTime<Utc>) -> StoreResult<Tenant> {
+                sqlx::query("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)")
+                    .bind(id.as_str())
+                    .bind(name)
+                    .bind(to_millis(at))
+                    .execute(&self.pool)
+                    .await?;
+                self.get_tenant(id).await
+            }
+
+            async fn get_tenant(&self, id: &TenantId) -> StoreResult<Tenant> {
+                let row: TenantRow = sqlx::query_as("SELECT id, name, created_at FROM tenants WHERE id = $1")
+                    .bind(id.as_str())
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(row.into())
+            }
+
+            async fn insert_api_key(&self, tenant: &TenantId, key: &NewApiKey) -> StoreResult<ApiKey> {
+                let row: ApiKeyRow = sqlx::query_as(concat!(
+                    "INSERT INTO api_keys (id, tenant_id, number_id, name, key_hash, key_last4, created_at) ",
+                    "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ",
+                    key_cols!()
+                ))
+                .bind(key.id.as_str())
+                .bind(tenant.as_str())
+                .bind(key.number_id.as_ref().map(|n| n.as_str()))
+                .bind(&key.name)
+                .bind(key.hash.as_str())
+                .bind(&key.last4)
+                .bind(to_millis(key.at))
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(row.into())
+            }
+
+            async fn find_api_key(&self, hash: &KeyHash) -> StoreResult<Option<ApiKey>> {
+                let row: Option<ApiKeyRow> = sqlx::query_as(concat!(
+                    "SELECT k.id, k.tenant_id, k.number_id, k.name, k.key_last4, k.created_at ",
+                    "FROM api_keys k LEFT JOIN numbers n ON n.id = k.number_id ",
+                    "WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND (k.number_id IS NULL OR n.deleted_at IS NULL)"
+                ))
+                .bind(hash.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(Into::into))
+            }
+
+            async fn list_api_keys(&self, tenant: &TenantId) -> StoreResult<Vec<ApiKey>> {
+                let rows: Vec<ApiKeyRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    key_cols!(),
+                    " FROM api_keys WHERE tenant_id = $1 AND revoked_at IS NULL ORDER BY created_at, id"
+                ))
+                .bind(tenant.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn bind_api_key(&self, tenant: &TenantId, key: &ApiKeyId, number: &NumberId) -> StoreResult<()> {
+                let done = sqlx::query("UPDATE api_keys SET number_id = $3 WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL")
+                    .bind(tenant.as_str())
+                    .bind(key.as_str())
+                    .bind(number.as_str())
+                    .execute(&self.pool)
+                    .await?;
+                if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+            }
+
+            async fn create_number(&self, tenant: &TenantId, n: &NewNumber, event: &NewEvent) -> StoreResult<Number> {
+                let mut tx = self.pool.begin().await?;
+                let row: NumberRow = sqlx::query_as(concat!(
+                    "INSERT INTO numbers (id, tenant_id, name, phone, provider, engine, engine_ref, state, created_at, updated_at) ",
+                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING ",
+                    number_cols!()
+                ))
+                .bind(n.id.as_str())
+                .bind(tenant.as_str())
+                .bind(&n.name)
+                .bind(n.phone.digits())
+                .bind(n.provider.as_str())
+                .bind(&n.engine)
+                .bind(n.engine_ref.to_string())
+                .bind(n.state.as_str())
+                .bind(to_millis(n.at))
+                .fetch_one(&mut *tx)
+                .await?;
+                insert_event(&mut *tx, tenant, event).await?;
+                tx.commit().await?;
+                Ok(row.into())
+            }
+
+            async fn get_number(&self, tenant: &TenantId, id: &NumberId) -> StoreResult<Number> {
+                let row: NumberRow = sqlx::query_as(concat!("SELECT ", number_cols!(), " FROM numbers WHERE tenant_id = $1 AND id = $2"))
+                    .bind(tenant.as_str())
+                    .bind(id.as_str())
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(row.into())
+            }
+
+            async fn list_numbers(&self, tenant: &TenantId) -> StoreResult<Vec<Number>> {
+                let rows: Vec<NumberRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    number_cols!(),
+                    " FROM numbers WHERE tenant_id = $1 AND deleted_at IS NULL ORDER BY created_at, id"
+                ))
+                .bind(tenant.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn find_deleted_number_by_phone(&self, tenant: &TenantId, phone: &PhoneE164) -> StoreResult<Option<Number>> {
+                let row: Option<NumberRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    number_cols!(),
+                    " FROM numbers WHERE tenant_id = $1 AND phone = $2 AND deleted_at IS NOT NULL ORDER BY deleted_at DESC LIMIT 1"
+                ))
+                .bind(tenant.as_str())
+                .bind(phone.digits())
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(Into::into))
+            }
+
+            async fn transition_number(
+                &self,
+                tenant: &TenantId,
+                id: &NumberId,
+                state: NumberState,
+                at: DateTime<Utc>,
+                event: Option<&NewEvent>,
+            ) -> StoreResult<Option<Number>> {
+                let mut tx = self.pool.begin().await?;
+                let row: Option<NumberRow> = sqlx::query_as(concat!(
+                    "UPDATE numbers SET state = $3, updated_at = $4, ",
+                    "connected_at = CASE WHEN $3 = 'OPEN' THEN $4 ELSE connected_at END ",
+                    "WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL AND state <> $3 RETURNING ",
+                    number_cols!()
+                ))
+                .bind(tenant.as_str())
+                .bind(id.as_str())
+                .bind(state.as_str())
+                .bind(to_millis(at))
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let (Some(_), Some(event)) = (&row, event) {
+                    insert_event(&mut *tx, tenant, event).await?;
+                }
+                tx.commit().await?;
+                Ok(row.map(Into::into))
+            }
+
+            async fn soft_delete_number(&self, tenant: &TenantId, id: &NumberId, until: DateTime<Utc>, event: &NewEvent) -> StoreResult<Number> {
+                let mut tx = self.pool.begin().await?;
+                let row: NumberRow = sqlx::query_as(concat!(
+                    "UPDATE numbers SET deleted_at = $3, restorable_until = $4, state = 'CLOSE', updated_at = $3 ",
+                    "WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING ",
+                    number_cols!()
+                ))
+                .bind(tenant.as_str())
+                .bind(id.as_str())
+                .bind(to_millis(event.at))
+                .bind(to_millis(until))
+                .fetch_one(&mut *tx)
+                .await?;
+                insert_event(&mut *tx, tenant, event).await?;
+                tx.commit().await?;
+                Ok(row.into())
+            }
+
+            async fn restore_number(&self, tenant: &TenantId, id: &NumberId, event: &NewEvent) -> StoreResult<Number> {
+                let mut tx = self.pool.begin().await?;
+                let row: NumberRow = sqlx::query_as(concat!(
+                    "UPDATE numbers SET deleted_at = NULL, restorable_until = NULL, state = 'CLOSE', updated_at = $3 ",
+                    "WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NOT NULL AND restorable_until > $3 RETURNING ",
+                    number_cols!()
+                ))
+                .bind(tenant.as_str())
+                .bind(id.as_str())
+                .bind(to_millis(event.at))
+                .fetch_one(&mut *tx)
+                .await?;
+                insert_event(&mut *tx, tenant, event).await?;
+                tx.commit().await?;
+                Ok(row.into())
+            }
+
+            async fn purge_number(&self, tenant: &TenantId, id: &NumberId) -> StoreResult<()> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("DELETE FROM api_keys WHERE tenant_id = $1 AND number_id = $2")
+                    .bind(tenant.as_str())
+                    .bind(id.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                let done = sqlx::query("DELETE FROM numbers WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant.as_str())
+                    .bind(id.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn list_number_events(&self, tenant: &TenantId, number: &NumberId, limit: i64) -> StoreResult<Vec<Event>> {
+                let rows: Vec<EventRow> = sqlx::query_as(concat!(
+                    "SELECT id, tenant_id, number_id, kind, payload, created_at FROM events ",
+                    "WHERE tenant_id = $1 AND number_id = $2 ORDER BY created_at, id LIMIT $3"
+                ))
+                .bind(tenant.as_str())
+                .bind(number.as_str())
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn numbers_to_resume(&self) -> StoreResult<Vec<Number>> {
+                let rows: Vec<NumberRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    number_cols!(),
+                    " FROM numbers WHERE deleted_at IS NULL AND state <> 'CLOSE' ORDER BY created_at, id"
+                ))
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+        }
+
+        async fn insert_event<'c, E>(conn: E, tenant: &TenantId, event: &NewEvent) -> StoreResult<()>
+        where
+            E: sqlx::Executor<'c, Database = <$store as Backend>::Db>,
+        {
+            sqlx::query("INSERT INTO events (id, tenant_id, number_id, kind, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(event.id.as_str())
+                .bind(tenant.as_str())
+                .bind(event.number_id.as_ref().map(|n| n.as_str()))
+                .bind(&event.kind)
+                .bind(event.payload.to_string())
+                .bind(to_millis(event.at))
+                .execute(conn)
+                .await?;
+            Ok(())
+        }
+    };
+}

@@ -1,0 +1,42 @@
+use std::{path::Path, str::FromStr, time::Duration};
+
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+use super::rows::{ApiKeyRow, EventRow, NumberRow, TenantRow};
+use super::{ApiKey, Event, NewApiKey, NewEvent, NewNumber, Number, StoreError, StoreResult, Tenant};
+use crate::server::domain::{ApiKeyId, KeyHash, NumberId, NumberState, PhoneE164, TenantId, to_millis};
+
+/// The default backend: one file, nothing to set up.
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+/// Names the sqlx database type a store runs on, so shared helpers can be typed by it.
+pub trait Backend {
+    type Db: sqlx::Database;
+}
+
+impl Backend for SqliteStore {
+    type Db = sqlx::Sqlite;
+}
+
+impl SqliteStore {
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .foreign_keys(true)
+            // WAL lets readers go on while one writer commits; NORMAL is durable in WAL mode.
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10));
+        if let Some(dir) = Path::new(options.get_filename()).parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+        }
+        let pool = SqlitePoolOptions::new().max_connections(max_connections).connect_with(options).await?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        Ok(Self { pool })
+    }
+}
+
+impl_sql_store!(SqliteStore, "sqlite");

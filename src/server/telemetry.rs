@@ -1,0 +1,16 @@
+//! Logs: one line per request with the matched route (never the raw path, which for public
+//! link endpoints would carry a secret token), plus whatever the layers below record.
+use axum::{extract::MatchedPath, http::Request};
+use tracing::Span;
+use tracing_subscriber::{EnvFilter, fmt};
+
+pub fn init(filter: &str) {
+    let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new(filter));
+    // stdout belongs to CLI output (`tenant create` prints JSON there); logs go to stderr.
+    let _ = fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+pub fn request_span<B>(req: &Request<B>) -> Span {
+    let route = req.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str);
+    tracing::info_span!("request", method = %req.method(), route)
+}
