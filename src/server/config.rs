@@ -58,7 +58,8 @@ impl Config {
         Self::from_figment(
             Figment::from(Serialized::defaults(Config::default()))
                 .merge(Figment::from(Toml::file(file)).focus("pairlink"))
-                .merge(Env::prefixed("PAIRLINK_"))
+                // PAIRLINK_CONFIG names the file itself (see the CLI), it is not a setting.
+                .merge(Env::prefixed("PAIRLINK_").ignore(&["config"]))
                 .merge(Env::raw().only(&["DATABASE_URL"])),
         )
     }

@@ -1,0 +1,72 @@
+//! The `pairlink` binary's commands, run as a user would.
+use std::process::Command;
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::{Options, spawn_with};
+
+fn pairlink(db: &str, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_pairlink"))
+        .args(args)
+        .env("DATABASE_URL", db)
+        .env("PAIRLINK_CONFIG", concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml"))
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("pairlink runs")
+}
+
+#[tokio::test]
+async fn tenant_and_key_commands_print_json_only_and_the_keys_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/cli.db", dir.path().display());
+
+    let out = pairlink(&db, &["migrate"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stdout.is_empty());
+
+    let out = pairlink(&db, &["tenant", "create", "--name", "Acme"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let created: Value = serde_json::from_slice(&out.stdout).expect("stdout is exactly one JSON document");
+    let tenant = created["tenantId"].as_str().unwrap().to_owned();
+    let key = created["apiKey"].as_str().unwrap().to_owned();
+    assert!(tenant.starts_with("ten_") && key.starts_with("pl_"));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains(&key), "the key is not logged");
+
+    let out = pairlink(&db, &["key", "create", "--tenant", &tenant]);
+    let second: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(second["tenantId"], tenant.as_str());
+    let second_key = second["apiKey"].as_str().unwrap().to_owned();
+    assert_ne!(second_key, key);
+
+    let out = pairlink(&db, &["key", "create", "--tenant", "ten_nope"]);
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no such tenant"));
+
+    let out = pairlink(&db, &["tenant", "create", "--name", " "]);
+    assert!(!out.status.success());
+
+    // Both keys authenticate against a server on the same database.
+    let url = pairlink::server::config::DatabaseUrl::new(db.clone());
+    let app = spawn_with(Options { sandbox: true, database: Some((url, std::sync::Arc::new(dir))) }).await;
+    for k in [&key, &second_key] {
+        let (status, _) = app.raw(reqwest::Method::GET, "/v1/numbers", Some(k), None).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let number = app.create_number(&key, "A", "5511999998888").await;
+    let id = number["instance"]["id"].as_str().unwrap();
+    let out = pairlink(&db, &["key", "create", "--tenant", &tenant, "--number", id]);
+    let scoped: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(scoped["numberId"], id);
+    let list = app.get("/v1/numbers", scoped["apiKey"].as_str().unwrap()).await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn bad_configuration_fails_with_a_clear_message() {
+    let out = pairlink("mysql://nope", &["migrate"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("database_url"), "{err}");
+}

@@ -1,0 +1,152 @@
+//! `spawn_app()`: the whole server on an ephemeral port, its own database, typed helpers that
+//! assert the status they expect.
+use std::{
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+};
+
+use chrono::{DateTime, Duration, Utc};
+use pairlink::server::{self, Settings, clock::Clock, config::{Config, DatabaseUrl}, state::AppState};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use tokio::{net::TcpListener, task::JoinHandle};
+
+/// A clock tests can move.
+pub struct ManualClock(Mutex<DateTime<Utc>>);
+
+impl ManualClock {
+    pub fn new() -> Arc<Self> {
+        // Whole milliseconds, as the database stores them, so round trips compare equal.
+        let now = pairlink::server::domain::from_millis(Utc::now().timestamp_millis());
+        Arc::new(Self(Mutex::new(now)))
+    }
+
+    pub fn advance(&self, by: Duration) {
+        *self.0.lock().unwrap() += by;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub state: AppState,
+    pub clock: Arc<ManualClock>,
+    pub database_url: DatabaseUrl,
+    http: reqwest::Client,
+    server: JoinHandle<()>,
+    _dir: Arc<TempDir>,
+}
+
+pub struct Options {
+    pub sandbox: bool,
+    /// Reuse a database (to restart on it); a fresh SQLite file otherwise.
+    pub database: Option<(DatabaseUrl, Arc<TempDir>)>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self { sandbox: true, database: None }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_with(Options::default()).await
+}
+
+pub async fn spawn_with(options: Options) -> TestApp {
+    let (database_url, dir) = options.database.unwrap_or_else(|| {
+        let dir = Arc::new(tempfile::tempdir().unwrap());
+        (DatabaseUrl::new(format!("sqlite://{}/pairlink.db", dir.path().display())), dir)
+    });
+    let config = Config { database_url: database_url.clone(), sandbox: options.sandbox, ..Config::default() };
+    let leptos = leptos::config::LeptosOptions::builder().output_name("pairlink").site_root("target/site").build();
+    let clock = ManualClock::new();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr: SocketAddr = listener.local_addr().unwrap();
+    let settings = Settings { config, leptos, clock: clock.clone() };
+    let (router, state) = server::build(settings, addr).await.expect("app builds");
+    let server = tokio::spawn(async move {
+        axum::serve(listener, router).await.unwrap();
+    });
+    TestApp { base: format!("http://{addr}"), state, clock, database_url, http: reqwest::Client::new(), server, _dir: dir }
+}
+
+impl TestApp {
+    /// Stops serving and hands back the database, to start another app on it.
+    pub fn stop(self) -> (DatabaseUrl, Arc<TempDir>) {
+        self.server.abort();
+        (self.database_url, self._dir)
+    }
+
+    pub async fn tenant(&self, name: &str) -> Tenant {
+        let (tenant, key) = pairlink::server::services::tenants::create_tenant(&self.state, name).await.unwrap();
+        Tenant { id: tenant.id.to_string(), key: key.secret.reveal().to_owned() }
+    }
+
+    pub async fn number_key(&self, tenant: &Tenant, number_id: &str) -> String {
+        let tenant_id = pairlink::server::domain::TenantId::from_trusted(tenant.id.clone());
+        let number = pairlink::server::domain::NumberId::from_trusted(number_id);
+        let issued = pairlink::server::services::tenants::issue_key(&self.state, &tenant_id, Some(&number)).await.unwrap();
+        issued.secret.reveal().to_owned()
+    }
+
+    pub async fn raw(&self, method: Method, path: &str, key: Option<&str>, body: Option<&str>) -> (StatusCode, Value) {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(key) = key {
+            req = req.header("x-api-key", key);
+        }
+        if let Some(body) = body {
+            req = req.header("content-type", "application/json").body(body.to_owned());
+        }
+        let res = req.send().await.expect("request sent");
+        let status = res.status();
+        let text = res.text().await.unwrap();
+        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, value)
+    }
+
+    /// Sends and asserts the status, returning the JSON body.
+    pub async fn expect(&self, method: Method, path: &str, key: &str, body: Option<Value>, status: StatusCode) -> Value {
+        let text = body.map(|b| b.to_string());
+        let (got, value) = self.raw(method.clone(), path, Some(key), text.as_deref()).await;
+        assert_eq!(got, status, "{method} {path} answered {value}");
+        value
+    }
+
+    /// Sends and asserts an error status and code; errors always carry both keys.
+    pub async fn expect_error(&self, method: Method, path: &str, key: Option<&str>, body: Option<&str>, status: StatusCode, code: &str) -> Value {
+        let (got, value) = self.raw(method.clone(), path, key, body).await;
+        assert_eq!(got, status, "{method} {path} answered {value}");
+        assert_eq!(value["code"], code, "{method} {path} answered {value}");
+        assert!(value["error"].as_str().is_some_and(|e| !e.is_empty()), "{value}");
+        value
+    }
+
+    pub async fn create_number(&self, key: &str, name: &str, phone: &str) -> Value {
+        self.expect(Method::POST, "/v1/numbers", key, Some(json!({ "name": name, "number": phone })), StatusCode::CREATED).await
+    }
+
+    pub async fn get(&self, path: &str, key: &str) -> Value {
+        self.expect(Method::GET, path, key, None, StatusCode::OK).await
+    }
+
+    pub async fn post(&self, path: &str, key: &str) -> Value {
+        self.expect(Method::POST, path, key, None, StatusCode::OK).await
+    }
+
+    pub async fn event_kinds(&self, id: &str, key: &str) -> Vec<String> {
+        let events = self.get(&format!("/v1/numbers/{id}/events"), key).await;
+        events.as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap().to_owned()).collect()
+    }
+}
+
+pub struct Tenant {
+    pub id: String,
+    pub key: String,
+}
