@@ -17,13 +17,19 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         // Transport failures (offline, server restarting) are worth a retry; say so.
-        Self { code: "TRANSPORT".into(), message: format!("could not reach the server ({value})") }
+        Self {
+            code: "TRANSPORT".into(),
+            message: format!("could not reach the server ({value})"),
+        }
     }
 }
 
 #[cfg(feature = "ssr")]
 impl From<crate::server::error::ApiError> for AppError {
     fn from(e: crate::server::error::ApiError) -> Self {
-        Self { code: e.code.into(), message: e.message.clone() }
+        Self {
+            code: e.code.into(),
+            message: e.message.clone(),
+        }
     }
 }

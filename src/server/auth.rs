@@ -44,7 +44,11 @@ impl FromRequestParts<AppState> for ApiClient {
         let raw = presented_key(parts).ok_or_else(ApiError::unauthorized)?;
         let key = ApiKeySecret::from_header(raw);
         let found = state.store.find_api_key(&key.hash()).await?.ok_or_else(ApiError::unauthorized)?;
-        Ok(Self { tenant: found.tenant_id, key: found.id, number: found.number_id })
+        Ok(Self {
+            tenant: found.tenant_id,
+            key: found.id,
+            number: found.number_id,
+        })
     }
 }
 
@@ -56,7 +60,10 @@ fn presented_key(parts: &Parts) -> Option<&str> {
     }
     let auth = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = auth.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim()).filter(|t| !t.is_empty())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
+        .filter(|t| !t.is_empty())
 }
 
 #[cfg(test)]
@@ -86,8 +93,15 @@ mod tests {
     fn number_keys_see_only_their_number() {
         let own = NumberId::generate();
         let other = NumberId::generate();
-        let tenant = ApiClient { tenant: TenantId::generate(), key: ApiKeyId::generate(), number: None };
-        let number = ApiClient { number: Some(own.clone()), ..tenant.clone() };
+        let tenant = ApiClient {
+            tenant: TenantId::generate(),
+            key: ApiKeyId::generate(),
+            number: None,
+        };
+        let number = ApiClient {
+            number: Some(own.clone()),
+            ..tenant.clone()
+        };
         assert!(tenant.may_see(&other) && tenant.require_tenant_scope().is_ok());
         assert!(number.may_see(&own) && !number.may_see(&other));
         assert_eq!(number.require_tenant_scope().unwrap_err().code, "NUMBER_SCOPE_NOT_ALLOWED");

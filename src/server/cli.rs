@@ -71,7 +71,9 @@ pub async fn main() -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let leptos = leptos_options(&config_file)?;
-            let listener = TcpListener::bind(leptos.site_addr).await.with_context(|| format!("listening on {}", leptos.site_addr))?;
+            let listener = TcpListener::bind(leptos.site_addr)
+                .await
+                .with_context(|| format!("listening on {}", leptos.site_addr))?;
             serve(Settings::new(config, leptos), listener).await
         }
         Command::Migrate => {
@@ -79,16 +81,24 @@ pub async fn main() -> anyhow::Result<()> {
             eprintln!("migrations applied to the {} database", store.backend());
             Ok(())
         }
-        Command::Tenant { command: TenantCommand::Create { name } } => {
+        Command::Tenant {
+            command: TenantCommand::Create { name },
+        } => {
             let state = offline_state(config, &config_file).await?;
-            let (tenant, issued) = services::tenants::create_tenant(&state, &name).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let (tenant, issued) = services::tenants::create_tenant(&state, &name)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             print_json(json!({ "tenantId": tenant.id, "apiKey": issued.secret.reveal(), "keyId": issued.key.id }))
         }
-        Command::Key { command: KeyCommand::Create { tenant, number } } => {
+        Command::Key {
+            command: KeyCommand::Create { tenant, number },
+        } => {
             let state = offline_state(config, &config_file).await?;
             let tenant = TenantId::from_trusted(tenant);
             let number = number.map(NumberId::from_trusted);
-            let issued = services::tenants::issue_key(&state, &tenant, number.as_ref()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let issued = services::tenants::issue_key(&state, &tenant, number.as_ref())
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             print_json(json!({ "tenantId": tenant, "apiKey": issued.secret.reveal(), "keyId": issued.key.id, "numberId": number }))
         }
     }

@@ -73,7 +73,8 @@ impl Config {
 
     fn validate(&self) -> Result<(), ConfigError> {
         self.database_url.kind()?;
-        if !self.public_url.is_empty() && !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
+        let url = &self.public_url;
+        if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
             return invalid("public_url", "must start with http:// or https://");
         }
         if self.max_body_bytes < 1024 {
@@ -99,7 +100,10 @@ impl Config {
 }
 
 fn invalid<T>(field: &'static str, message: &str) -> Result<T, ConfigError> {
-    Err(ConfigError::Invalid { field, message: message.into() })
+    Err(ConfigError::Invalid {
+        field,
+        message: message.into(),
+    })
 }
 
 /// A database URL. Its `Debug` hides the password, since configs get logged.
@@ -140,8 +144,12 @@ impl std::fmt::Debug for DatabaseUrl {
 }
 
 fn redact_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
-    let Some((userinfo, host)) = rest.split_once('@') else { return url.to_owned() };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
     match userinfo.split_once(':') {
         Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
         None => url.to_owned(),

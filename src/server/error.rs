@@ -20,7 +20,12 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), source: None }
+        Self {
+            status,
+            code,
+            message: message.into(),
+            source: None,
+        }
     }
 
     pub fn validation(field: &str, message: impl std::fmt::Display) -> Self {
@@ -28,7 +33,11 @@ impl ApiError {
     }
 
     pub fn unauthorized() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "a valid API key is required in the x-api-key header")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHORIZED",
+            "a valid API key is required in the x-api-key header",
+        )
     }
 
     pub fn number_not_found() -> Self {
@@ -40,11 +49,21 @@ impl ApiError {
     }
 
     pub fn internal(source: impl Into<anyhow::Error>) -> Self {
-        Self { source: Some(source.into()), ..Self::new(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "something went wrong on our side") }
+        Self {
+            source: Some(source.into()),
+            ..Self::new(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "something went wrong on our side")
+        }
     }
 
     pub fn upstream(code: &'static str, source: impl Into<anyhow::Error>) -> Self {
-        Self { source: Some(source.into()), ..Self::new(StatusCode::SERVICE_UNAVAILABLE, code, "the pairing engine did not answer; try again shortly") }
+        Self {
+            source: Some(source.into()),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                code,
+                "the pairing engine did not answer; try again shortly",
+            )
+        }
     }
 }
 
@@ -68,8 +87,16 @@ impl From<EngineError> for ApiError {
     fn from(e: EngineError) -> Self {
         match e {
             EngineError::Conflict(message) => Self::conflict("ENGINE_CONFLICT", message),
-            EngineError::Unsupported => Self::new(StatusCode::BAD_REQUEST, "FEATURE_NOT_SUPPORTED", "this number's engine cannot do that"),
-            EngineError::RateLimited => Self::new(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "the pairing engine asked us to slow down"),
+            EngineError::Unsupported => Self::new(
+                StatusCode::BAD_REQUEST,
+                "FEATURE_NOT_SUPPORTED",
+                "this number's engine cannot do that",
+            ),
+            EngineError::RateLimited => Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "RATE_LIMITED",
+                "the pairing engine asked us to slow down",
+            ),
             other => Self::upstream("UPSTREAM_ERROR", other),
         }
     }

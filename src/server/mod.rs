@@ -26,7 +26,10 @@ use tower_http::trace::TraceLayer;
 use self::{
     clock::{Clock, SystemClock},
     config::Config,
-    engines::{Engines, sandbox::{SandboxEngine, Timings}},
+    engines::{
+        Engines,
+        sandbox::{SandboxEngine, Timings},
+    },
     services::events::StoreSink,
     state::AppState,
 };
@@ -41,14 +44,20 @@ pub struct Settings {
 
 impl Settings {
     pub fn new(config: Config, leptos: LeptosOptions) -> Self {
-        Self { config, leptos, clock: Arc::new(SystemClock) }
+        Self {
+            config,
+            leptos,
+            clock: Arc::new(SystemClock),
+        }
     }
 }
 
 /// Reads Leptos's own options from the `[package.metadata.leptos]` table of `file`,
 /// with `LEPTOS_*` environment overrides.
 pub fn leptos_options(file: &str) -> anyhow::Result<LeptosOptions> {
-    Ok(leptos::config::get_configuration(Some(file)).with_context(|| format!("reading Leptos options from {file}"))?.leptos_options)
+    Ok(leptos::config::get_configuration(Some(file))
+        .with_context(|| format!("reading Leptos options from {file}"))?
+        .leptos_options)
 }
 
 /// Builds the whole app: database, engines, routes. `listening` is where it will be served,
@@ -69,7 +78,9 @@ pub async fn build(settings: Settings, listening: SocketAddr) -> anyhow::Result<
         engines,
         clock,
     };
-    services::numbers::resume_all(&state).await.context("re-attaching engines to numbers")?;
+    services::numbers::resume_all(&state)
+        .await
+        .context("re-attaching engines to numbers")?;
     Ok((routes(&state), state))
 }
 

@@ -22,8 +22,16 @@ pub fn number(n: &Number, keys: &[ApiKey]) -> NumberOut {
         state: n.state.as_str().into(),
         is_fully_connected: open,
         quality: quality.into(),
-        health: HealthOut { quality_rating: quality.into(), messaging_limit_tier: None, meta_status: None, sendable: open },
-        primary_link: LinkOut { state: n.state.as_str().into(), connected_at: n.connected_at },
+        health: HealthOut {
+            quality_rating: quality.into(),
+            messaging_limit_tier: None,
+            meta_status: None,
+            sendable: open,
+        },
+        primary_link: LinkOut {
+            state: n.state.as_str().into(),
+            connected_at: n.connected_at,
+        },
         secondary_link: None,
         meta: None,
         coexistence: (n.provider == Provider::Meta).then(|| serde_json::json!({"status": "UNKNOWN", "evidence": []})),
@@ -38,13 +46,20 @@ pub fn number(n: &Number, keys: &[ApiKey]) -> NumberOut {
 }
 
 fn key_summary(k: &ApiKey) -> KeySummaryOut {
-    KeySummaryOut { name: k.name.clone(), key_prefix: crate::server::domain::KEY_PREFIX.into(), key_last4: k.last4.clone() }
+    KeySummaryOut {
+        name: k.name.clone(),
+        key_prefix: crate::server::domain::KEY_PREFIX.into(),
+        key_last4: k.last4.clone(),
+    }
 }
 
 /// The QR as a PNG data URI and the code as `ABCD-1234`.
 pub fn pairing(p: &Pairing) -> anyhow::Result<PairingOut> {
     let qrcode_base64 = p.qr.as_ref().map(|q| qr::png_data_uri(&q.payload)).transpose()?;
-    Ok(PairingOut { qrcode_base64, pairing_code: p.code.as_ref().map(|c| c.display()) })
+    Ok(PairingOut {
+        qrcode_base64,
+        pairing_code: p.code.as_ref().map(|c| c.display()),
+    })
 }
 
 pub fn event(e: &Event) -> EventOut {

@@ -26,7 +26,11 @@ async fn a_number_pairs_through_its_qr_and_reaches_open() {
     assert_eq!(instance["isFullyConnected"], false);
     assert_eq!(created["engine"], "sandbox");
     assert!(created["qrcodeBase64"].as_str().unwrap().starts_with("data:image/png;base64,iVBOR"));
-    assert!(is_pairing_code(created["pairingCode"].as_str().unwrap()), "{}", created["pairingCode"]);
+    assert!(
+        is_pairing_code(created["pairingCode"].as_str().unwrap()),
+        "{}",
+        created["pairingCode"]
+    );
     assert_eq!(created["primaryLink"]["pairingCode"], created["pairingCode"]);
     assert_eq!(created["secondaryLink"], json!(null));
     assert_eq!(created["linkedApiKeyId"], json!(null), "tenant keys link nothing");
@@ -51,8 +55,24 @@ async fn a_number_pairs_through_its_qr_and_reaches_open() {
     assert!(detail["connectedAt"].is_string());
     assert_eq!(detail["primaryLink"]["state"], "OPEN");
 
-    app.expect_error(Method::GET, &format!("/v1/numbers/{id}/connect"), Some(&t.key), None, StatusCode::CONFLICT, "NUMBER_ALREADY_CONNECTED").await;
-    app.expect_error(Method::POST, &format!("/v1/numbers/{id}/sandbox/scan"), Some(&t.key), None, StatusCode::CONFLICT, "NUMBER_ALREADY_CONNECTED").await;
+    app.expect_error(
+        Method::GET,
+        &format!("/v1/numbers/{id}/connect"),
+        Some(&t.key),
+        None,
+        StatusCode::CONFLICT,
+        "NUMBER_ALREADY_CONNECTED",
+    )
+    .await;
+    app.expect_error(
+        Method::POST,
+        &format!("/v1/numbers/{id}/sandbox/scan"),
+        Some(&t.key),
+        None,
+        StatusCode::CONFLICT,
+        "NUMBER_ALREADY_CONNECTED",
+    )
+    .await;
     assert_eq!(app.event_kinds(&id, &t.key).await, ["number.created", "number.connected"]);
 }
 
@@ -60,7 +80,10 @@ async fn a_number_pairs_through_its_qr_and_reaches_open() {
 async fn events_carry_the_documented_data_and_timestamps() {
     let app = spawn_app().await;
     let t = app.tenant("Acme").await;
-    let id = app.create_number(&t.key, "Shop", "5511999998888").await["instance"]["id"].as_str().unwrap().to_owned();
+    let id = app.create_number(&t.key, "Shop", "5511999998888").await["instance"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     app.post(&format!("/v1/numbers/{id}/sandbox/scan"), &t.key).await;
     let events = app.get(&format!("/v1/numbers/{id}/events"), &t.key).await;
     let connected = &events[1];
@@ -79,8 +102,19 @@ async fn events_carry_the_documented_data_and_timestamps() {
 async fn unlinking_on_the_phone_closes_the_number_with_a_reason() {
     let app = spawn_app().await;
     let t = app.tenant("Acme").await;
-    let id = app.create_number(&t.key, "Shop", "5511999998888").await["instance"]["id"].as_str().unwrap().to_owned();
-    app.expect_error(Method::POST, &format!("/v1/numbers/{id}/sandbox/unlink"), Some(&t.key), None, StatusCode::CONFLICT, "NOT_CONNECTED").await;
+    let id = app.create_number(&t.key, "Shop", "5511999998888").await["instance"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.expect_error(
+        Method::POST,
+        &format!("/v1/numbers/{id}/sandbox/unlink"),
+        Some(&t.key),
+        None,
+        StatusCode::CONFLICT,
+        "NOT_CONNECTED",
+    )
+    .await;
     app.post(&format!("/v1/numbers/{id}/sandbox/scan"), &t.key).await;
     app.post(&format!("/v1/numbers/{id}/sandbox/unlink"), &t.key).await;
     assert_eq!(app.get(&format!("/v1/numbers/{id}"), &t.key).await["state"], "CLOSE");
@@ -97,14 +131,32 @@ async fn unlinking_on_the_phone_closes_the_number_with_a_reason() {
 async fn list_shows_the_tenants_numbers_with_key_summaries_only() {
     let app = spawn_app().await;
     let t = app.tenant("Acme").await;
-    let a = app.create_number(&t.key, "A", "5511900000001").await["instance"]["id"].as_str().unwrap().to_owned();
+    let a = app.create_number(&t.key, "A", "5511900000001").await["instance"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     app.create_number(&t.key, "B", "5511900000002").await;
     let key = app.number_key(&t, &a).await;
     let list = app.get("/v1/numbers", &t.key).await;
     let items = list.as_array().unwrap();
     assert_eq!(items.len(), 2);
     assert_eq!(items[0]["id"], a.as_str());
-    for k in ["id", "instanceName", "number", "name", "provider", "apiKeys", "state", "isFullyConnected", "createdAt", "updatedAt", "primaryLink", "secondaryLink", "extraChargeUnpaidSince", "extraChargeDisconnectAt"] {
+    for k in [
+        "id",
+        "instanceName",
+        "number",
+        "name",
+        "provider",
+        "apiKeys",
+        "state",
+        "isFullyConnected",
+        "createdAt",
+        "updatedAt",
+        "primaryLink",
+        "secondaryLink",
+        "extraChargeUnpaidSince",
+        "extraChargeDisconnectAt",
+    ] {
         assert!(items[0].get(k).is_some(), "list items carry {k}");
     }
     let keys = items[0]["apiKeys"].as_array().unwrap();
@@ -126,20 +178,48 @@ async fn bad_input_gets_a_400_naming_the_field() {
         (r#"{"name": "A", "number": "abc"}"#, "number: must be a phone number"),
         (r#"{"name": "A", "number": "123"}"#, "number: must have 8 to 15 digits"),
         (r#"{"name": 5, "number": "5511999998888"}"#, "name: invalid type"),
-        (r#"{"name": "A", "number": "5511999998888", "linkToApiKey": "yes"}"#, "linkToApiKey: invalid type"),
+        (
+            r#"{"name": "A", "number": "5511999998888", "linkToApiKey": "yes"}"#,
+            "linkToApiKey: invalid type",
+        ),
         ("", "name: is required"),
         ("{", "not valid JSON"),
         ("[]", "body: must be a JSON object"),
     ];
     for (body, message) in cases {
-        let err = app.expect_error(Method::POST, "/v1/numbers", Some(&t.key), Some(body), StatusCode::BAD_REQUEST, "VALIDATION_ERROR").await;
+        let err = app
+            .expect_error(
+                Method::POST,
+                "/v1/numbers",
+                Some(&t.key),
+                Some(body),
+                StatusCode::BAD_REQUEST,
+                "VALIDATION_ERROR",
+            )
+            .await;
         assert!(err["error"].as_str().unwrap().contains(message), "{body} → {err}");
     }
     let long_name = "x".repeat(101);
     let body = json!({ "name": long_name, "number": "5511999998888" }).to_string();
-    app.expect_error(Method::POST, "/v1/numbers", Some(&t.key), Some(&body), StatusCode::BAD_REQUEST, "VALIDATION_ERROR").await;
+    app.expect_error(
+        Method::POST,
+        "/v1/numbers",
+        Some(&t.key),
+        Some(&body),
+        StatusCode::BAD_REQUEST,
+        "VALIDATION_ERROR",
+    )
+    .await;
     let huge = json!({ "name": "x".repeat(70 * 1024), "number": "5511999998888" }).to_string();
-    app.expect_error(Method::POST, "/v1/numbers", Some(&t.key), Some(&huge), StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE").await;
+    app.expect_error(
+        Method::POST,
+        "/v1/numbers",
+        Some(&t.key),
+        Some(&huge),
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "PAYLOAD_TOO_LARGE",
+    )
+    .await;
     // Nothing half-made: no number exists after all of that.
     assert_eq!(app.get("/v1/numbers", &t.key).await, json!([]));
 }
@@ -151,7 +231,15 @@ async fn a_phone_is_live_once_per_tenant_but_free_across_tenants() {
     let other = app.tenant("Other").await;
     app.create_number(&t.key, "A", "5511999998888").await;
     let body = json!({ "name": "B", "number": "+5511999998888" }).to_string();
-    app.expect_error(Method::POST, "/v1/numbers", Some(&t.key), Some(&body), StatusCode::CONFLICT, "NUMBER_ALREADY_EXISTS").await;
+    app.expect_error(
+        Method::POST,
+        "/v1/numbers",
+        Some(&t.key),
+        Some(&body),
+        StatusCode::CONFLICT,
+        "NUMBER_ALREADY_EXISTS",
+    )
+    .await;
     app.create_number(&other.key, "A", "5511999998888").await;
 }
 
@@ -160,13 +248,22 @@ async fn keys_are_required_and_tenants_cannot_see_each_other() {
     let app = spawn_app().await;
     let t = app.tenant("Acme").await;
     let other = app.tenant("Other").await;
-    let id = app.create_number(&t.key, "A", "5511999998888").await["instance"]["id"].as_str().unwrap().to_owned();
+    let id = app.create_number(&t.key, "A", "5511999998888").await["instance"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     for key in [None, Some(""), Some("pl_wrong"), Some("ps_whatever")] {
-        app.expect_error(Method::GET, "/v1/numbers", key, None, StatusCode::UNAUTHORIZED, "UNAUTHORIZED").await;
+        app.expect_error(Method::GET, "/v1/numbers", key, None, StatusCode::UNAUTHORIZED, "UNAUTHORIZED")
+            .await;
     }
     // Bearer works as well as x-api-key.
-    let res = reqwest::Client::new().get(format!("{}/v1/numbers", app.base)).bearer_auth(&t.key).send().await.unwrap();
+    let res = reqwest::Client::new()
+        .get(format!("{}/v1/numbers", app.base))
+        .bearer_auth(&t.key)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
 
     for (method, path) in [
@@ -180,24 +277,43 @@ async fn keys_are_required_and_tenants_cannot_see_each_other() {
         (Method::POST, format!("/v1/numbers/{id}/sandbox/scan")),
         (Method::GET, "/v1/numbers/num_doesnotexist".to_owned()),
     ] {
-        app.expect_error(method, &path, Some(&other.key), None, StatusCode::NOT_FOUND, "NUMBER_NOT_FOUND").await;
+        app.expect_error(method, &path, Some(&other.key), None, StatusCode::NOT_FOUND, "NUMBER_NOT_FOUND")
+            .await;
     }
     assert_eq!(app.get("/v1/numbers", &other.key).await, json!([]));
-    assert_eq!(app.get(&format!("/v1/numbers/{id}"), &t.key).await["state"], "CONNECTING", "untouched by the other tenant");
+    assert_eq!(
+        app.get(&format!("/v1/numbers/{id}"), &t.key).await["state"],
+        "CONNECTING",
+        "untouched by the other tenant"
+    );
 }
 
 #[tokio::test]
 async fn number_keys_see_their_own_number_and_follow_link_to_api_key() {
     let app = spawn_app().await;
     let t = app.tenant("Acme").await;
-    let a = app.create_number(&t.key, "A", "5511900000001").await["instance"]["id"].as_str().unwrap().to_owned();
-    let b = app.create_number(&t.key, "B", "5511900000002").await["instance"]["id"].as_str().unwrap().to_owned();
+    let a = app.create_number(&t.key, "A", "5511900000001").await["instance"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let b = app.create_number(&t.key, "B", "5511900000002").await["instance"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let key = app.number_key(&t, &a).await;
 
     let list = app.get("/v1/numbers", &key).await;
     assert_eq!(list.as_array().unwrap().len(), 1);
     assert_eq!(list[0]["id"], a.as_str());
-    app.expect_error(Method::GET, &format!("/v1/numbers/{b}"), Some(&key), None, StatusCode::NOT_FOUND, "NUMBER_NOT_FOUND").await;
+    app.expect_error(
+        Method::GET,
+        &format!("/v1/numbers/{b}"),
+        Some(&key),
+        None,
+        StatusCode::NOT_FOUND,
+        "NUMBER_NOT_FOUND",
+    )
+    .await;
 
     // Creating with the default linkToApiKey re-points the key to the new number.
     let created = app.create_number(&key, "C", "5511900000003").await;
@@ -205,7 +321,15 @@ async fn number_keys_see_their_own_number_and_follow_link_to_api_key() {
     assert!(created["linkedApiKeyId"].as_str().unwrap().starts_with("key_"));
     assert_eq!(created["instance"]["apiKeys"].as_array().unwrap().len(), 1);
     app.get(&format!("/v1/numbers/{c}"), &key).await;
-    app.expect_error(Method::GET, &format!("/v1/numbers/{a}"), Some(&key), None, StatusCode::NOT_FOUND, "NUMBER_NOT_FOUND").await;
+    app.expect_error(
+        Method::GET,
+        &format!("/v1/numbers/{a}"),
+        Some(&key),
+        None,
+        StatusCode::NOT_FOUND,
+        "NUMBER_NOT_FOUND",
+    )
+    .await;
 
     // With linkToApiKey false the key stays where it is.
     let body = json!({ "name": "D", "number": "5511900000004", "linkToApiKey": false });
@@ -216,10 +340,30 @@ async fn number_keys_see_their_own_number_and_follow_link_to_api_key() {
 
 #[tokio::test]
 async fn without_an_engine_numbers_are_refused_and_the_sandbox_is_invisible() {
-    let app = spawn_with(Options { sandbox: false, ..Options::default() }).await;
+    let app = spawn_with(Options {
+        sandbox: false,
+        ..Options::default()
+    })
+    .await;
     let t = app.tenant("Acme").await;
     let body = json!({ "name": "A", "number": "5511999998888" }).to_string();
-    app.expect_error(Method::POST, "/v1/numbers", Some(&t.key), Some(&body), StatusCode::SERVICE_UNAVAILABLE, "PROVIDER_NOT_CONFIGURED").await;
+    app.expect_error(
+        Method::POST,
+        "/v1/numbers",
+        Some(&t.key),
+        Some(&body),
+        StatusCode::SERVICE_UNAVAILABLE,
+        "PROVIDER_NOT_CONFIGURED",
+    )
+    .await;
     assert_eq!(app.get("/v1/numbers", &t.key).await, json!([]), "nothing half-created");
-    app.expect_error(Method::POST, "/v1/numbers/num_x/sandbox/scan", Some(&t.key), None, StatusCode::NOT_FOUND, "NOT_FOUND").await;
+    app.expect_error(
+        Method::POST,
+        "/v1/numbers/num_x/sandbox/scan",
+        Some(&t.key),
+        None,
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+    )
+    .await;
 }

@@ -58,16 +58,43 @@ async fn openapi_describes_every_endpoint() {
 async fn the_api_is_also_served_under_api_v1() {
     let app = spawn_app().await;
     let t = app.tenant("Acme").await;
-    let created = app.expect(Method::POST, "/api/v1/numbers", &t.key, Some(serde_json::json!({"name": "A", "number": "5511999998888"})), StatusCode::CREATED).await;
+    let created = app
+        .expect(
+            Method::POST,
+            "/api/v1/numbers",
+            &t.key,
+            Some(serde_json::json!({"name": "A", "number": "5511999998888"})),
+            StatusCode::CREATED,
+        )
+        .await;
     let id = created["instance"]["id"].as_str().unwrap();
     assert_eq!(app.get(&format!("/v1/numbers/{id}"), &t.key).await["id"], id);
-    assert_eq!(app.get(&format!("/api/v1/numbers/{id}/status"), &t.key).await["state"], "CONNECTING");
+    assert_eq!(
+        app.get(&format!("/api/v1/numbers/{id}/status"), &t.key).await["state"],
+        "CONNECTING"
+    );
 }
 
 #[tokio::test]
 async fn unknown_routes_and_methods_answer_in_the_envelope() {
     let app = spawn_app().await;
     let t = app.tenant("Acme").await;
-    app.expect_error(Method::GET, "/v1/nothing-here", Some(&t.key), None, StatusCode::NOT_FOUND, "NOT_FOUND").await;
-    app.expect_error(Method::PUT, "/v1/numbers", Some(&t.key), None, StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED").await;
+    app.expect_error(
+        Method::GET,
+        "/v1/nothing-here",
+        Some(&t.key),
+        None,
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+    )
+    .await;
+    app.expect_error(
+        Method::PUT,
+        "/v1/numbers",
+        Some(&t.key),
+        None,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+    )
+    .await;
 }

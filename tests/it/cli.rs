@@ -49,7 +49,11 @@ async fn tenant_and_key_commands_print_json_only_and_the_keys_work() {
 
     // Both keys authenticate against a server on the same database.
     let url = pairlink::server::config::DatabaseUrl::new(db.clone());
-    let app = spawn_with(Options { sandbox: true, database: Some((url, std::sync::Arc::new(dir))) }).await;
+    let app = spawn_with(Options {
+        sandbox: true,
+        database: Some((url, std::sync::Arc::new(dir))),
+    })
+    .await;
     for k in [&key, &second_key] {
         let (status, _) = app.raw(reqwest::Method::GET, "/v1/numbers", Some(k), None).await;
         assert_eq!(status, StatusCode::OK);

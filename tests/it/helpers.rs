@@ -6,7 +6,12 @@ use std::{
 };
 
 use chrono::{DateTime, Duration, Utc};
-use pairlink::server::{self, Settings, clock::Clock, config::{Config, DatabaseUrl}, state::AppState};
+use pairlink::server::{
+    self, Settings,
+    clock::Clock,
+    config::{Config, DatabaseUrl},
+    state::AppState,
+};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tempfile::TempDir;
@@ -51,7 +56,10 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Self { sandbox: true, database: None }
+        Self {
+            sandbox: true,
+            database: None,
+        }
     }
 }
 
@@ -64,17 +72,36 @@ pub async fn spawn_with(options: Options) -> TestApp {
         let dir = Arc::new(tempfile::tempdir().unwrap());
         (DatabaseUrl::new(format!("sqlite://{}/pairlink.db", dir.path().display())), dir)
     });
-    let config = Config { database_url: database_url.clone(), sandbox: options.sandbox, ..Config::default() };
-    let leptos = leptos::config::LeptosOptions::builder().output_name("pairlink").site_root("target/site").build();
+    let config = Config {
+        database_url: database_url.clone(),
+        sandbox: options.sandbox,
+        ..Config::default()
+    };
+    let leptos = leptos::config::LeptosOptions::builder()
+        .output_name("pairlink")
+        .site_root("target/site")
+        .build();
     let clock = ManualClock::new();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr: SocketAddr = listener.local_addr().unwrap();
-    let settings = Settings { config, leptos, clock: clock.clone() };
+    let settings = Settings {
+        config,
+        leptos,
+        clock: clock.clone(),
+    };
     let (router, state) = server::build(settings, addr).await.expect("app builds");
     let server = tokio::spawn(async move {
         axum::serve(listener, router).await.unwrap();
     });
-    TestApp { base: format!("http://{addr}"), state, clock, database_url, http: reqwest::Client::new(), server, _dir: dir }
+    TestApp {
+        base: format!("http://{addr}"),
+        state,
+        clock,
+        database_url,
+        http: reqwest::Client::new(),
+        server,
+        _dir: dir,
+    }
 }
 
 impl TestApp {
@@ -86,13 +113,18 @@ impl TestApp {
 
     pub async fn tenant(&self, name: &str) -> Tenant {
         let (tenant, key) = pairlink::server::services::tenants::create_tenant(&self.state, name).await.unwrap();
-        Tenant { id: tenant.id.to_string(), key: key.secret.reveal().to_owned() }
+        Tenant {
+            id: tenant.id.to_string(),
+            key: key.secret.reveal().to_owned(),
+        }
     }
 
     pub async fn number_key(&self, tenant: &Tenant, number_id: &str) -> String {
         let tenant_id = pairlink::server::domain::TenantId::from_trusted(tenant.id.clone());
         let number = pairlink::server::domain::NumberId::from_trusted(number_id);
-        let issued = pairlink::server::services::tenants::issue_key(&self.state, &tenant_id, Some(&number)).await.unwrap();
+        let issued = pairlink::server::services::tenants::issue_key(&self.state, &tenant_id, Some(&number))
+            .await
+            .unwrap();
         issued.secret.reveal().to_owned()
     }
 
@@ -120,7 +152,15 @@ impl TestApp {
     }
 
     /// Sends and asserts an error status and code; errors always carry both keys.
-    pub async fn expect_error(&self, method: Method, path: &str, key: Option<&str>, body: Option<&str>, status: StatusCode, code: &str) -> Value {
+    pub async fn expect_error(
+        &self,
+        method: Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<&str>,
+        status: StatusCode,
+        code: &str,
+    ) -> Value {
         let (got, value) = self.raw(method.clone(), path, key, body).await;
         assert_eq!(got, status, "{method} {path} answered {value}");
         assert_eq!(value["code"], code, "{method} {path} answered {value}");
@@ -129,7 +169,14 @@ impl TestApp {
     }
 
     pub async fn create_number(&self, key: &str, name: &str, phone: &str) -> Value {
-        self.expect(Method::POST, "/v1/numbers", key, Some(json!({ "name": name, "number": phone })), StatusCode::CREATED).await
+        self.expect(
+            Method::POST,
+            "/v1/numbers",
+            key,
+            Some(json!({ "name": name, "number": phone })),
+            StatusCode::CREATED,
+        )
+        .await
     }
 
     pub async fn get(&self, path: &str, key: &str) -> Value {
@@ -142,7 +189,12 @@ impl TestApp {
 
     pub async fn event_kinds(&self, id: &str, key: &str) -> Vec<String> {
         let events = self.get(&format!("/v1/numbers/{id}/events"), key).await;
-        events.as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap().to_owned()).collect()
+        events
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["event"].as_str().unwrap().to_owned())
+            .collect()
     }
 }
 

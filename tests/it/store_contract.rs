@@ -21,7 +21,10 @@ async fn postgres() -> (Arc<dyn Store>, Box<dyn std::any::Any>) {
         .expect("TEST_DATABASE_URL must name a PostgreSQL database for the store tests (the README's test command sets it)");
     let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
     let pool = sqlx::PgPool::connect(&admin).await.expect("connect to TEST_DATABASE_URL");
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&pool).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .execute(&pool)
+        .await
+        .unwrap();
     let sep = if admin.contains('?') { '&' } else { '?' };
     let url = format!("{admin}{sep}options=-c%20search_path%3D{schema}");
     (Arc::new(PgStore::connect(&url, 5).await.unwrap()), Box::new(()))
@@ -75,7 +78,16 @@ fn new_number(p: &str) -> NewNumber {
 }
 
 fn event(kind: &str, n: &NewNumber) -> NewEvent {
-    number_event(kind, Subject { id: &n.id, phone: &n.phone, name: &n.name }, Utc::now(), json!({}))
+    number_event(
+        kind,
+        Subject {
+            id: &n.id,
+            phone: &n.phone,
+            name: &n.name,
+        },
+        Utc::now(),
+        json!({}),
+    )
 }
 
 async fn add_number(store: &Arc<dyn Store>, t: &TenantId, p: &str) -> NewNumber {
@@ -86,7 +98,14 @@ async fn add_number(store: &Arc<dyn Store>, t: &TenantId, p: &str) -> NewNumber 
 
 fn new_key(number: Option<&NumberId>) -> (NewApiKey, ApiKeySecret) {
     let secret = ApiKeySecret::generate();
-    let key = NewApiKey { id: ApiKeyId::generate(), number_id: number.cloned(), name: "k".into(), hash: secret.hash(), last4: secret.last4(), at: Utc::now() };
+    let key = NewApiKey {
+        id: ApiKeyId::generate(),
+        number_id: number.cloned(),
+        name: "k".into(),
+        hash: secret.hash(),
+        last4: secret.last4(),
+        at: Utc::now(),
+    };
     (key, secret)
 }
 
@@ -103,7 +122,10 @@ async fn tenants_and_keys(store: Arc<dyn Store>) {
     assert!(store.find_api_key(&ApiKeySecret::generate().hash()).await.unwrap().is_none());
     let n = add_number(&store, &t, "5511900000001").await;
     store.bind_api_key(&t, &key.id, &n.id).await.unwrap();
-    assert_eq!(store.find_api_key(&secret.hash()).await.unwrap().unwrap().number_id, Some(n.id.clone()));
+    assert_eq!(
+        store.find_api_key(&secret.hash()).await.unwrap().unwrap().number_id,
+        Some(n.id.clone())
+    );
     assert_eq!(store.list_api_keys(&t).await.unwrap().len(), 1);
 }
 
@@ -113,7 +135,10 @@ async fn keys_of_deleted_numbers_stop_matching(store: Arc<dyn Store>) {
     let (key, secret) = new_key(Some(&n.id));
     store.insert_api_key(&t, &key).await.unwrap();
     let removed = event("number.removed", &n);
-    store.soft_delete_number(&t, &n.id, Utc::now() + Duration::days(30), &removed).await.unwrap();
+    store
+        .soft_delete_number(&t, &n.id, Utc::now() + Duration::days(30), &removed)
+        .await
+        .unwrap();
     assert!(store.find_api_key(&secret.hash()).await.unwrap().is_none());
     store.restore_number(&t, &n.id, &event("number.restored", &n)).await.unwrap();
     assert!(store.find_api_key(&secret.hash()).await.unwrap().is_some());
@@ -127,7 +152,10 @@ async fn numbers_are_created_with_their_event(store: Arc<dyn Store>) {
     assert_eq!(stored.phone.digits(), "5511900000001");
     assert_eq!(stored.engine_ref, json!({"device": 7}));
     assert_eq!(stored.state, NumberState::Close);
-    assert_eq!(stored.created_at, pairlink::server::domain::from_millis(pairlink::server::domain::to_millis(n.at)));
+    assert_eq!(
+        stored.created_at,
+        pairlink::server::domain::from_millis(pairlink::server::domain::to_millis(n.at))
+    );
     let got = store.get_number(&t, &n.id).await.unwrap();
     assert_eq!(got.name, "Shop");
     let events = store.list_number_events(&t, &n.id, 10).await.unwrap();
@@ -142,7 +170,10 @@ async fn a_live_phone_is_unique_per_tenant(store: Arc<dyn Store>) {
     let dup = new_number("5511900000001");
     let err = store.create_number(&t, &dup, &event("number.created", &dup)).await.unwrap_err();
     assert!(matches!(err, StoreError::Conflict), "{err:?}");
-    assert!(store.list_number_events(&t, &dup.id, 10).await.unwrap().is_empty(), "the event rolled back with the number");
+    assert!(
+        store.list_number_events(&t, &dup.id, 10).await.unwrap().is_empty(),
+        "the event rolled back with the number"
+    );
     let other = tenant(&store).await;
     add_number(&store, &other, "5511900000001").await;
 }
@@ -152,15 +183,38 @@ async fn transitions_happen_once_with_one_event(store: Arc<dyn Store>) {
     let n = add_number(&store, &t, "5511900000001").await;
     let at = Utc::now();
     let connected = event("number.connected", &n);
-    let changed = store.transition_number(&t, &n.id, NumberState::Open, at, Some(&connected)).await.unwrap().unwrap();
+    let changed = store
+        .transition_number(&t, &n.id, NumberState::Open, at, Some(&connected))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(changed.state, NumberState::Open);
     assert!(changed.connected_at.is_some());
     let again = event("number.connected", &n);
-    assert!(store.transition_number(&t, &n.id, NumberState::Open, at, Some(&again)).await.unwrap().is_none());
-    let kinds: Vec<_> = store.list_number_events(&t, &n.id, 10).await.unwrap().into_iter().map(|e| e.kind).collect();
+    assert!(
+        store
+            .transition_number(&t, &n.id, NumberState::Open, at, Some(&again))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let kinds: Vec<_> = store
+        .list_number_events(&t, &n.id, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
     assert_eq!(kinds, ["number.created", "number.connected"]);
-    let closed = store.transition_number(&t, &n.id, NumberState::Close, at, None).await.unwrap().unwrap();
-    assert_eq!(closed.connected_at, changed.connected_at, "connected_at remembers the last connection");
+    let closed = store
+        .transition_number(&t, &n.id, NumberState::Close, at, None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        closed.connected_at, changed.connected_at,
+        "connected_at remembers the last connection"
+    );
 }
 
 async fn concurrent_transitions_produce_one_event(store: Arc<dyn Store>) {
@@ -193,19 +247,38 @@ async fn soft_delete_restore_and_window(store: Arc<dyn Store>) {
     assert!(deleted.deleted_at.is_some());
     assert!(store.list_numbers(&t).await.unwrap().is_empty());
     assert_eq!(store.find_deleted_number_by_phone(&t, &n.phone).await.unwrap().unwrap().id, n.id);
-    assert!(matches!(store.soft_delete_number(&t, &n.id, until, &event("number.removed", &n)).await, Err(StoreError::NotFound)));
-    assert!(store.transition_number(&t, &n.id, NumberState::Open, Utc::now(), None).await.unwrap().is_none(), "deleted numbers do not move");
+    assert!(matches!(
+        store.soft_delete_number(&t, &n.id, until, &event("number.removed", &n)).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(
+        store
+            .transition_number(&t, &n.id, NumberState::Open, Utc::now(), None)
+            .await
+            .unwrap()
+            .is_none(),
+        "deleted numbers do not move"
+    );
 
     // A live number took the phone: restoring would make two.
     let taker = add_number(&store, &t, "5511900000001").await;
-    assert!(matches!(store.restore_number(&t, &n.id, &event("number.restored", &n)).await, Err(StoreError::Conflict)));
+    assert!(matches!(
+        store.restore_number(&t, &n.id, &event("number.restored", &n)).await,
+        Err(StoreError::Conflict)
+    ));
     store.purge_number(&t, &taker.id).await.unwrap();
     let restored = store.restore_number(&t, &n.id, &event("number.restored", &n)).await.unwrap();
     assert!(restored.deleted_at.is_none() && restored.restorable_until.is_none());
 
     // Past the window there is nothing to restore.
-    store.soft_delete_number(&t, &n.id, Utc::now() - Duration::seconds(1), &event("number.removed", &n)).await.unwrap();
-    assert!(matches!(store.restore_number(&t, &n.id, &event("number.restored", &n)).await, Err(StoreError::NotFound)));
+    store
+        .soft_delete_number(&t, &n.id, Utc::now() - Duration::seconds(1), &event("number.removed", &n))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.restore_number(&t, &n.id, &event("number.restored", &n)).await,
+        Err(StoreError::NotFound)
+    ));
 }
 
 async fn purge_removes_number_and_keys_but_keeps_events(store: Arc<dyn Store>) {
@@ -219,7 +292,11 @@ async fn purge_removes_number_and_keys_but_keeps_events(store: Arc<dyn Store>) {
     assert!(matches!(store.get_number(&t, &n.id).await, Err(StoreError::NotFound)));
     assert!(store.find_api_key(&secret.hash()).await.unwrap().is_none());
     assert_eq!(store.list_api_keys(&t).await.unwrap().len(), 1, "the tenant key stays");
-    assert_eq!(store.list_number_events(&t, &n.id, 10).await.unwrap().len(), 1, "the outbox keeps its events");
+    assert_eq!(
+        store.list_number_events(&t, &n.id, 10).await.unwrap().len(),
+        1,
+        "the outbox keeps its events"
+    );
     assert!(matches!(store.purge_number(&t, &n.id).await, Err(StoreError::NotFound)));
 }
 
@@ -229,13 +306,27 @@ async fn tenants_are_isolated(store: Arc<dyn Store>) {
     let n = add_number(&store, &t, "5511900000001").await;
     assert!(matches!(store.get_number(&other, &n.id).await, Err(StoreError::NotFound)));
     assert!(store.list_numbers(&other).await.unwrap().is_empty());
-    assert!(store.transition_number(&other, &n.id, NumberState::Open, Utc::now(), None).await.unwrap().is_none());
-    assert!(matches!(store.soft_delete_number(&other, &n.id, Utc::now(), &event("number.removed", &n)).await, Err(StoreError::NotFound)));
+    assert!(
+        store
+            .transition_number(&other, &n.id, NumberState::Open, Utc::now(), None)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(matches!(
+        store
+            .soft_delete_number(&other, &n.id, Utc::now(), &event("number.removed", &n))
+            .await,
+        Err(StoreError::NotFound)
+    ));
     assert!(matches!(store.purge_number(&other, &n.id).await, Err(StoreError::NotFound)));
     assert!(store.list_number_events(&other, &n.id, 10).await.unwrap().is_empty());
     let (key, _) = new_key(None);
     store.insert_api_key(&t, &key).await.unwrap();
-    assert!(matches!(store.bind_api_key(&other, &key.id, &n.id).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        store.bind_api_key(&other, &key.id, &n.id).await,
+        Err(StoreError::NotFound)
+    ));
     assert_eq!(store.get_number(&t, &n.id).await.unwrap().state, NumberState::Close);
 }
 
@@ -245,10 +336,22 @@ async fn numbers_to_resume_are_the_live_unclosed_ones(store: Arc<dyn Store>) {
     let connecting = add_number(&store, &t, "5511900000002").await;
     add_number(&store, &t, "5511900000003").await;
     let deleted = add_number(&store, &t, "5511900000004").await;
-    store.transition_number(&t, &open.id, NumberState::Open, Utc::now(), None).await.unwrap();
-    store.transition_number(&t, &connecting.id, NumberState::Connecting, Utc::now(), None).await.unwrap();
-    store.transition_number(&t, &deleted.id, NumberState::Open, Utc::now(), None).await.unwrap();
-    store.soft_delete_number(&t, &deleted.id, Utc::now(), &event("number.removed", &deleted)).await.unwrap();
+    store
+        .transition_number(&t, &open.id, NumberState::Open, Utc::now(), None)
+        .await
+        .unwrap();
+    store
+        .transition_number(&t, &connecting.id, NumberState::Connecting, Utc::now(), None)
+        .await
+        .unwrap();
+    store
+        .transition_number(&t, &deleted.id, NumberState::Open, Utc::now(), None)
+        .await
+        .unwrap();
+    store
+        .soft_delete_number(&t, &deleted.id, Utc::now(), &event("number.removed", &deleted))
+        .await
+        .unwrap();
     let ids: Vec<_> = store.numbers_to_resume().await.unwrap().into_iter().map(|n| n.id).collect();
     assert!(ids.contains(&open.id) && ids.contains(&connecting.id));
     assert!(!ids.contains(&deleted.id));

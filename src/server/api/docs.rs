@@ -43,23 +43,35 @@ fn render(doc: &OpenApi) -> String {
 }
 
 fn operation(out: &mut String, method: &str, path: &str, op: &Operation) {
-    let _ = write!(out, "<section><h2><span class=\"m {}\">{method}</span> <code>{}</code></h2>", method.to_lowercase(), esc(path));
+    let _ = write!(
+        out,
+        "<section><h2><span class=\"m {}\">{method}</span> <code>{}</code></h2>",
+        method.to_lowercase(),
+        esc(path)
+    );
     if let Some(summary) = &op.summary {
         let _ = write!(out, "<p class=\"s\">{}</p>", esc(summary));
     }
     if let Some(description) = &op.description {
         let _ = write!(out, "<p>{}</p>", esc(description));
     }
-    let auth = if op.security.as_ref().is_some_and(|s| !s.is_empty()) { "API key" } else { "none" };
+    let auth = if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
+        "API key"
+    } else {
+        "none"
+    };
     let _ = write!(out, "<p class=\"a\">Auth: {auth}</p><ul>");
-    for (status, _) in &op.responses.responses {
+    for status in op.responses.responses.keys() {
         let _ = write!(out, "<li><code>{}</code></li>", esc(status));
     }
     out.push_str("</ul></section>");
 }
 
 fn esc(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0;background:#f8fafc;color:#0f172a}main{max-width:60rem;margin:auto;padding:2rem}section{background:#fff;border:1px solid #e2e8f0;border-radius:.5rem;padding:1rem;margin:1rem 0}h2{font-size:1rem;margin:0}.m{display:inline-block;min-width:4rem;font-weight:700}.get{color:#15803d}.post{color:#1d4ed8}.delete{color:#b91c1c}.put,.patch{color:#a16207}.s{font-weight:600}.a{color:#475569;font-size:.875rem}ul{margin:0;padding-left:1.25rem;font-size:.875rem}";

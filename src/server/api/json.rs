@@ -31,7 +31,11 @@ where
 }
 
 fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let text = if bytes.iter().all(u8::is_ascii_whitespace) { &b"{}"[..] } else { bytes };
+    let text = if bytes.iter().all(u8::is_ascii_whitespace) {
+        &b"{}"[..]
+    } else {
+        bytes
+    };
     // serde would also read a struct from an array; the API only takes objects.
     if text.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return Err(if serde_json::from_slice::<serde_json::Value>(text).is_ok() {

@@ -70,7 +70,16 @@ mod tests {
 
     #[test]
     fn rejects_letters_short_long_and_leading_zero() {
-        for input in ["", "+", "abc", "+55 11 9999x9999", "1234567", "1234567890123456", "05511999999999", "++5511999999999"] {
+        for input in [
+            "",
+            "+",
+            "abc",
+            "+55 11 9999x9999",
+            "1234567",
+            "1234567890123456",
+            "05511999999999",
+            "++5511999999999",
+        ] {
             let err = PhoneE164::parse("number", input).unwrap_err();
             assert_eq!(err.field, "number", "{input}");
         }

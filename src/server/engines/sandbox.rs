@@ -9,7 +9,9 @@ use base64::{Engine as _, engine::general_purpose::STANDARD};
 use rand::{Rng, RngCore};
 use tokio::{sync::Mutex, task::JoinHandle};
 
-use super::{Capabilities, Engine, EngineError, EngineEvent, EngineKind, EventSink, LinkRequest, LinkState, NumberCtx, PairCode, Pairing, QrRef};
+use super::{
+    Capabilities, Engine, EngineError, EngineEvent, EngineKind, EventSink, LinkRequest, LinkState, NumberCtx, PairCode, Pairing, QrRef,
+};
 use crate::server::{
     clock::Clock,
     domain::{NumberId, NumberState, PhoneE164},
@@ -28,7 +30,11 @@ pub struct Timings {
 
 impl Default for Timings {
     fn default() -> Self {
-        Self { refs: 6, first_ref: Duration::from_secs(60), next_refs: Duration::from_secs(20) }
+        Self {
+            refs: 6,
+            first_ref: Duration::from_secs(60),
+            next_refs: Duration::from_secs(20),
+        }
     }
 }
 
@@ -70,7 +76,14 @@ pub struct SandboxEngine {
 
 impl SandboxEngine {
     pub fn new(sink: Arc<dyn EventSink>, clock: Arc<dyn Clock>, timings: Timings) -> Self {
-        Self { inner: Arc::new(Inner { sink, clock, timings, sessions: Mutex::new(HashMap::new()) }) }
+        Self {
+            inner: Arc::new(Inner {
+                sink,
+                clock,
+                timings,
+                sessions: Mutex::new(HashMap::new()),
+            }),
+        }
     }
 
     /// The phone scans the QR (or enters the code): the number becomes connected.
@@ -86,7 +99,9 @@ impl SandboxEngine {
         if let Some(task) = session.rotation.take() {
             task.abort();
         }
-        let state = LinkState::Connected { phone_digits: session.ctx.phone.digits().to_owned() };
+        let state = LinkState::Connected {
+            phone_digits: session.ctx.phone.digits().to_owned(),
+        };
         self.inner.set(session, state).await;
         Ok(())
     }
@@ -98,7 +113,14 @@ impl SandboxEngine {
         if !matches!(session.state, LinkState::Connected { .. }) {
             return Err(SimulationError::NotConnected);
         }
-        self.inner.set(session, LinkState::LoggedOut { reason: "device_removed".into() }).await;
+        self.inner
+            .set(
+                session,
+                LinkState::LoggedOut {
+                    reason: "device_removed".into(),
+                },
+            )
+            .await;
         Ok(())
     }
 
@@ -108,7 +130,11 @@ impl SandboxEngine {
         let window_ends_at = now + t.window();
         session.generation += 1;
         let pairing = Pairing {
-            qr: Some(QrRef { payload: qr_payload(), seq: 1, expires_at: now + t.first_ref }),
+            qr: Some(QrRef {
+                payload: qr_payload(),
+                seq: 1,
+                expires_at: now + t.first_ref,
+            }),
             code: pair_code_for.map(|_| new_code(window_ends_at)),
             window_ends_at,
         };
@@ -124,10 +150,15 @@ impl SandboxEngine {
         let t = self.inner.timings;
         tokio::time::sleep(t.first_ref).await;
         for seq in 2..=t.refs {
-            if !self.advance(&number, generation, |p, now| {
-                p.qr = Some(QrRef { payload: qr_payload(), seq, expires_at: now + t.next_refs });
-            })
-            .await
+            if !self
+                .advance(&number, generation, |p, now| {
+                    p.qr = Some(QrRef {
+                        payload: qr_payload(),
+                        seq,
+                        expires_at: now + t.next_refs,
+                    });
+                })
+                .await
             {
                 return;
             }
@@ -136,7 +167,10 @@ impl SandboxEngine {
         let mut sessions = self.inner.sessions.lock().await;
         if let Some(session) = sessions.get_mut(&number).filter(|s| s.generation == generation) {
             session.rotation = None;
-            let closed = LinkState::Failed { reason: "qr_window_closed".into(), retryable: true };
+            let closed = LinkState::Failed {
+                reason: "qr_window_closed".into(),
+                retryable: true,
+            };
             self.inner.set(session, closed).await;
         }
     }
@@ -144,8 +178,12 @@ impl SandboxEngine {
     /// Applies `change` to a window that is still the current one; false when it is not.
     async fn advance(&self, number: &NumberId, generation: u64, change: impl FnOnce(&mut Pairing, chrono::DateTime<chrono::Utc>)) -> bool {
         let mut sessions = self.inner.sessions.lock().await;
-        let Some(session) = sessions.get_mut(number).filter(|s| s.generation == generation) else { return false };
-        let LinkState::Pairing(pairing) = &session.state else { return false };
+        let Some(session) = sessions.get_mut(number).filter(|s| s.generation == generation) else {
+            return false;
+        };
+        let LinkState::Pairing(pairing) = &session.state else {
+            return false;
+        };
         let mut next = pairing.clone();
         change(&mut next, self.inner.clock.now());
         self.inner.set(session, LinkState::Pairing(next)).await;
@@ -153,14 +191,23 @@ impl SandboxEngine {
     }
 
     fn session<'a>(sessions: &'a mut HashMap<NumberId, Session>, ctx: &NumberCtx) -> &'a mut Session {
-        sessions.entry(ctx.number.clone()).or_insert_with(|| Session { ctx: ctx.clone(), state: LinkState::Idle, generation: 0, rotation: None })
+        sessions.entry(ctx.number.clone()).or_insert_with(|| Session {
+            ctx: ctx.clone(),
+            state: LinkState::Idle,
+            generation: 0,
+            rotation: None,
+        })
     }
 }
 
 impl Inner {
     async fn set(&self, session: &mut Session, state: LinkState) {
         session.state = state.clone();
-        let event = EngineEvent { number: session.ctx.clone(), state, at: self.clock.now() };
+        let event = EngineEvent {
+            number: session.ctx.clone(),
+            state,
+            at: self.clock.now(),
+        };
         self.sink.publish(event).await;
     }
 }
@@ -213,7 +260,9 @@ impl Engine for SandboxEngine {
         let session = Self::session(&mut sessions, ctx);
         // A sandbox phone stays linked across restarts; a window does not survive one.
         session.state = match ctx.state {
-            NumberState::Open => LinkState::Connected { phone_digits: ctx.phone.digits().to_owned() },
+            NumberState::Open => LinkState::Connected {
+                phone_digits: ctx.phone.digits().to_owned(),
+            },
             _ => LinkState::Idle,
         };
         Ok(session.state.clone())
@@ -242,7 +291,9 @@ fn qr_payload() -> String {
 
 fn new_code(expires_at: chrono::DateTime<chrono::Utc>) -> PairCode {
     let mut rng = rand::rng();
-    let code = (0..8).map(|_| PAIR_CODE_ALPHABET[rng.random_range(0..PAIR_CODE_ALPHABET.len())] as char).collect();
+    let code = (0..8)
+        .map(|_| PAIR_CODE_ALPHABET[rng.random_range(0..PAIR_CODE_ALPHABET.len())] as char)
+        .collect();
     PairCode { code, expires_at }
 }
 

@@ -9,11 +9,18 @@ pub enum LinkState {
     Idle,
     /// A linking window is open.
     Pairing(Pairing),
-    Connected { phone_digits: String },
+    Connected {
+        phone_digits: String,
+    },
     /// The phone removed the device, or the session ended for good.
-    LoggedOut { reason: String },
+    LoggedOut {
+        reason: String,
+    },
     /// Linking stopped; `retryable` when opening a new window may work.
-    Failed { reason: String, retryable: bool },
+    Failed {
+        reason: String,
+        retryable: bool,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -71,7 +78,10 @@ mod tests {
 
     #[test]
     fn pair_codes_display_with_a_dash_in_the_middle() {
-        let code = PairCode { code: "ABCD1234".into(), expires_at: Utc::now() };
+        let code = PairCode {
+            code: "ABCD1234".into(),
+            expires_at: Utc::now(),
+        };
         assert_eq!(code.display(), "ABCD-1234");
     }
 
@@ -79,8 +89,19 @@ mod tests {
     fn link_states_map_to_api_states() {
         assert_eq!(LinkState::Idle.number_state(), NumberState::Close);
         assert_eq!(LinkState::Connected { phone_digits: "1".into() }.number_state(), NumberState::Open);
-        let pairing = Pairing { qr: None, code: None, window_ends_at: Utc::now() };
+        let pairing = Pairing {
+            qr: None,
+            code: None,
+            window_ends_at: Utc::now(),
+        };
         assert_eq!(LinkState::Pairing(pairing).number_state(), NumberState::Connecting);
-        assert_eq!(LinkState::Failed { reason: "x".into(), retryable: true }.number_state(), NumberState::Close);
+        assert_eq!(
+            LinkState::Failed {
+                reason: "x".into(),
+                retryable: true
+            }
+            .number_state(),
+            NumberState::Close
+        );
     }
 }

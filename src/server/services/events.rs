@@ -27,13 +27,21 @@ pub struct Subject<'a> {
 
 impl<'a> From<&'a Number> for Subject<'a> {
     fn from(n: &'a Number) -> Self {
-        Self { id: &n.id, phone: &n.phone, name: &n.name }
+        Self {
+            id: &n.id,
+            phone: &n.phone,
+            name: &n.name,
+        }
     }
 }
 
 impl<'a> From<&'a NumberCtx> for Subject<'a> {
     fn from(n: &'a NumberCtx) -> Self {
-        Self { id: &n.number, phone: &n.phone, name: &n.name }
+        Self {
+            id: &n.number,
+            phone: &n.phone,
+            name: &n.name,
+        }
     }
 }
 
@@ -51,7 +59,13 @@ pub fn number_event(kind: &str, subject: Subject<'_>, at: DateTime<Utc>, extra: 
     if let (Value::Object(data), Value::Object(extra)) = (&mut data, extra) {
         data.extend(extra);
     }
-    NewEvent { id, number_id: Some(subject.id.clone()), kind: kind.into(), payload: json!({ "event": kind, "data": data }), at }
+    NewEvent {
+        id,
+        number_id: Some(subject.id.clone()),
+        kind: kind.into(),
+        payload: json!({ "event": kind, "data": data }),
+        at,
+    }
 }
 
 /// Persists what engines report: the number's state and, for the transitions that have one,
@@ -71,11 +85,20 @@ impl EventSink for StoreSink {
     async fn publish(&self, ev: EngineEvent) {
         let event = match &ev.state {
             LinkState::Connected { .. } => Some(number_event(NUMBER_CONNECTED, (&ev.number).into(), ev.at, json!({}))),
-            LinkState::LoggedOut { reason } => Some(number_event(NUMBER_DISCONNECTED, (&ev.number).into(), ev.at, json!({ "reason": reason }))),
+            LinkState::LoggedOut { reason } => Some(number_event(
+                NUMBER_DISCONNECTED,
+                (&ev.number).into(),
+                ev.at,
+                json!({ "reason": reason }),
+            )),
             _ => None,
         };
         let n = &ev.number;
-        if let Err(err) = self.store.transition_number(&n.tenant, &n.number, ev.state.number_state(), ev.at, event.as_ref()).await {
+        if let Err(err) = self
+            .store
+            .transition_number(&n.tenant, &n.number, ev.state.number_state(), ev.at, event.as_ref())
+            .await
+        {
             tracing::error!(tenant.id = %n.tenant, number.id = %n.number, error = %err, "could not record an engine state change");
         }
     }
@@ -90,7 +113,16 @@ mod tests {
         let id = NumberId::generate();
         let phone = PhoneE164::parse("number", "+5511999998888").unwrap();
         let at = Utc::now();
-        let event = number_event(NUMBER_DISCONNECTED, Subject { id: &id, phone: &phone, name: "Shop" }, at, json!({"reason": "device_removed"}));
+        let event = number_event(
+            NUMBER_DISCONNECTED,
+            Subject {
+                id: &id,
+                phone: &phone,
+                name: "Shop",
+            },
+            at,
+            json!({"reason": "device_removed"}),
+        );
         let data = &event.payload["data"];
         assert_eq!(event.payload["event"], "number.disconnected");
         assert_eq!(data["id"], event.id.as_str());

@@ -31,7 +31,10 @@ pub struct Status {
 
 pub async fn create(state: &AppState, client: &ApiClient, input: CreateNumberIn) -> ApiResult<Created> {
     let name = display_name(input.name.as_deref())?;
-    let phone = PhoneE164::parse("number", input.number.as_deref().ok_or_else(|| Invalid::new("number", "is required"))?)?;
+    let phone = PhoneE164::parse(
+        "number",
+        input.number.as_deref().ok_or_else(|| Invalid::new("number", "is required"))?,
+    )?;
     if let Some(deleted) = state.store.find_deleted_number_by_phone(&client.tenant, &phone).await? {
         return Err(ApiError::conflict(
             "NUMBER_SOFT_DELETED",
@@ -54,13 +57,22 @@ pub async fn create(state: &AppState, client: &ApiClient, input: CreateNumberIn)
     };
     let event = number_event(NUMBER_CREATED, (&ctx_of_new(&new, client)).into(), now, json!({}));
     let number = match state.store.create_number(&client.tenant, &new, &event).await {
-        Err(StoreError::Conflict) => return Err(ApiError::conflict("NUMBER_ALREADY_EXISTS", "the tenant already has a number with this phone")),
+        Err(StoreError::Conflict) => {
+            return Err(ApiError::conflict(
+                "NUMBER_ALREADY_EXISTS",
+                "the tenant already has a number with this phone",
+            ));
+        }
         other => other?,
     };
     let linked_key = link_key(state, client, &number.id, input.link_to_api_key.unwrap_or(true)).await?;
     let pairing = open_window(engine.as_ref(), &number).await?;
     let number = state.store.get_number(&client.tenant, &number.id).await?;
-    Ok(Created { number, pairing, linked_key })
+    Ok(Created {
+        number,
+        pairing,
+        linked_key,
+    })
 }
 
 pub async fn list(state: &AppState, client: &ApiClient) -> ApiResult<Vec<(Number, Vec<ApiKey>)>> {
@@ -94,7 +106,10 @@ pub async fn status(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiR
     let number = get(state, client, id).await?;
     let engine = engine_of(state, &number)?;
     match engine.status(&ctx(&number)).await {
-        Ok(_) => Ok(Status { number, checked_at: Some(state.clock.now()) }),
+        Ok(_) => Ok(Status {
+            number,
+            checked_at: Some(state.clock.now()),
+        }),
         Err(err) => {
             tracing::warn!(number.id = %number.id, error = %err, "engine did not answer a status check");
             Ok(Status { number, checked_at: None })
@@ -131,8 +146,15 @@ pub async fn restore(state: &AppState, client: &ApiClient, id: &NumberId) -> Api
     }
     let event = number_event(NUMBER_RESTORED, (&number).into(), state.clock.now(), json!({}));
     match state.store.restore_number(&client.tenant, id, &event).await {
-        Err(StoreError::NotFound) => Err(ApiError::new(StatusCode::NOT_FOUND, "NUMBER_NOT_FOUND", "the restore window of this number has passed")),
-        Err(StoreError::Conflict) => Err(ApiError::conflict("NUMBER_ALREADY_ACTIVE", "another live number has this phone now")),
+        Err(StoreError::NotFound) => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "NUMBER_NOT_FOUND",
+            "the restore window of this number has passed",
+        )),
+        Err(StoreError::Conflict) => Err(ApiError::conflict(
+            "NUMBER_ALREADY_ACTIVE",
+            "another live number has this phone now",
+        )),
         other => Ok(other?),
     }
 }
@@ -157,10 +179,15 @@ pub async fn events(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiR
 /// caught mid-pairing fall back to `CLOSE` and their page opens a new one.
 pub async fn resume_all(state: &AppState) -> anyhow::Result<()> {
     for number in state.store.numbers_to_resume().await? {
-        let Some(engine) = state.engines.get(&number.engine) else { continue };
+        let Some(engine) = state.engines.get(&number.engine) else {
+            continue;
+        };
         let now_state = engine.resume(&ctx(&number)).await?.number_state();
         if now_state != number.state {
-            state.store.transition_number(&number.tenant_id, &number.id, now_state, state.clock.now(), None).await?;
+            state
+                .store
+                .transition_number(&number.tenant_id, &number.id, now_state, state.clock.now(), None)
+                .await?;
         }
     }
     Ok(())
@@ -199,11 +226,16 @@ async fn find(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiResult<
 }
 
 async fn open_window(engine: &dyn Engine, number: &Number) -> ApiResult<Pairing> {
-    let request = LinkRequest::Device { pair_code_for: Some(number.phone.clone()) };
+    let request = LinkRequest::Device {
+        pair_code_for: Some(number.phone.clone()),
+    };
     match engine.link(&ctx(number), request).await {
         Ok(LinkState::Pairing(pairing)) => Ok(pairing),
         Ok(LinkState::Connected { .. }) | Err(EngineError::Conflict(_)) => Err(already_connected()),
-        Ok(other) => Err(ApiError::upstream("UPSTREAM_ERROR", anyhow::anyhow!("engine answered {other:?} to a link request"))),
+        Ok(other) => Err(ApiError::upstream(
+            "UPSTREAM_ERROR",
+            anyhow::anyhow!("engine answered {other:?} to a link request"),
+        )),
         Err(err) => Err(err.into()),
     }
 }

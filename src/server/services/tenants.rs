@@ -25,7 +25,13 @@ pub async fn create_tenant(state: &AppState, name: &str) -> ApiResult<(Tenant, I
 /// A tenant-scoped key (`number: None`) or one bound to a live number of the tenant.
 pub async fn issue_key(state: &AppState, tenant: &TenantId, number: Option<&NumberId>) -> ApiResult<IssuedKey> {
     match state.store.get_tenant(tenant).await {
-        Err(StoreError::NotFound) => return Err(ApiError::new(axum::http::StatusCode::NOT_FOUND, "TENANT_NOT_FOUND", "no such tenant")),
+        Err(StoreError::NotFound) => {
+            return Err(ApiError::new(
+                axum::http::StatusCode::NOT_FOUND,
+                "TENANT_NOT_FOUND",
+                "no such tenant",
+            ));
+        }
         other => other?,
     };
     if let Some(number) = number {
@@ -39,7 +45,11 @@ pub async fn issue_key(state: &AppState, tenant: &TenantId, number: Option<&Numb
     let new = NewApiKey {
         id: ApiKeyId::generate(),
         number_id: number.cloned(),
-        name: if number.is_some() { "number key".into() } else { "tenant key".into() },
+        name: if number.is_some() {
+            "number key".into()
+        } else {
+            "tenant key".into()
+        },
         hash: secret.hash(),
         last4: secret.last4(),
         at: state.clock.now(),

@@ -96,8 +96,16 @@ pub async fn connect(url: &DatabaseUrl, max_connections: u32) -> anyhow::Result<
     use anyhow::Context;
     let kind = url.kind()?;
     let store: Arc<dyn Store> = match kind {
-        DatabaseKind::Sqlite => Arc::new(SqliteStore::connect(url.expose(), max_connections).await.with_context(|| format!("opening {url:?}"))?),
-        DatabaseKind::Postgres => Arc::new(PgStore::connect(url.expose(), max_connections).await.with_context(|| format!("connecting to {url:?}"))?),
+        DatabaseKind::Sqlite => Arc::new(
+            SqliteStore::connect(url.expose(), max_connections)
+                .await
+                .with_context(|| format!("opening {url:?}"))?,
+        ),
+        DatabaseKind::Postgres => Arc::new(
+            PgStore::connect(url.expose(), max_connections)
+                .await
+                .with_context(|| format!("connecting to {url:?}"))?,
+        ),
     };
     Ok(store)
 }

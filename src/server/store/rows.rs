@@ -12,7 +12,11 @@ pub struct TenantRow {
 
 impl From<TenantRow> for Tenant {
     fn from(r: TenantRow) -> Self {
-        Self { id: TenantId::from_trusted(r.id), name: r.name, created_at: from_millis(r.created_at) }
+        Self {
+            id: TenantId::from_trusted(r.id),
+            name: r.name,
+            created_at: from_millis(r.created_at),
+        }
     }
 }
 

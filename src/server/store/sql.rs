@@ -95,7 +95,11 @@ macro_rules! impl_sql_store {
                     .bind(number.as_str())
                     .execute(&self.pool)
                     .await?;
-                if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+                if done.rows_affected() == 0 {
+                    Err(StoreError::NotFound)
+                } else {
+                    Ok(())
+                }
             }
 
             async fn create_number(&self, tenant: &TenantId, n: &NewNumber, event: &NewEvent) -> StoreResult<Number> {
@@ -122,11 +126,15 @@ macro_rules! impl_sql_store {
             }
 
             async fn get_number(&self, tenant: &TenantId, id: &NumberId) -> StoreResult<Number> {
-                let row: NumberRow = sqlx::query_as(concat!("SELECT ", number_cols!(), " FROM numbers WHERE tenant_id = $1 AND id = $2"))
-                    .bind(tenant.as_str())
-                    .bind(id.as_str())
-                    .fetch_one(&self.pool)
-                    .await?;
+                let row: NumberRow = sqlx::query_as(concat!(
+                    "SELECT ",
+                    number_cols!(),
+                    " FROM numbers WHERE tenant_id = $1 AND id = $2"
+                ))
+                .bind(tenant.as_str())
+                .bind(id.as_str())
+                .fetch_one(&self.pool)
+                .await?;
                 Ok(row.into())
             }
 
@@ -183,7 +191,13 @@ macro_rules! impl_sql_store {
                 Ok(row.map(Into::into))
             }
 
-            async fn soft_delete_number(&self, tenant: &TenantId, id: &NumberId, until: DateTime<Utc>, event: &NewEvent) -> StoreResult<Number> {
+            async fn soft_delete_number(
+                &self,
+                tenant: &TenantId,
+                id: &NumberId,
+                until: DateTime<Utc>,
+                event: &NewEvent,
+            ) -> StoreResult<Number> {
                 let mut tx = self.pool.begin().await?;
                 let row: NumberRow = sqlx::query_as(concat!(
                     "UPDATE numbers SET deleted_at = $3, restorable_until = $4, state = 'CLOSE', updated_at = $3 ",

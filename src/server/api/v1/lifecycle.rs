@@ -4,9 +4,7 @@ use axum::{
     extract::{Path, State},
 };
 
-use crate::server::{
-    api::ErrorOut, auth::ApiClient, domain::NumberId, error::ApiResult, services::numbers, state::AppState, views,
-};
+use crate::server::{api::ErrorOut, auth::ApiClient, domain::NumberId, error::ApiResult, services::numbers, state::AppState, views};
 use crate::types::numbers::{DeleteOut, EventOut, OkOut, RestoreOut};
 
 /// Delete a number
@@ -17,7 +15,10 @@ use crate::types::numbers::{DeleteOut, EventOut, OkOut, RestoreOut};
 pub async fn delete_number(State(state): State<AppState>, client: ApiClient, Path(id): Path<String>) -> ApiResult<Json<DeleteOut>> {
     let number = numbers::delete(&state, &client, &NumberId::from_trusted(id)).await?;
     let restorable_until = number.restorable_until.unwrap_or(number.updated_at);
-    Ok(Json(DeleteOut { ok: true, restorable_until }))
+    Ok(Json(DeleteOut {
+        ok: true,
+        restorable_until,
+    }))
 }
 
 /// Restore a deleted number
@@ -28,7 +29,10 @@ pub async fn delete_number(State(state): State<AppState>, client: ApiClient, Pat
     responses((status = 200, body = RestoreOut), (status = 404, body = ErrorOut), (status = 409, body = ErrorOut, description = "NUMBER_ALREADY_ACTIVE, NUMBER_NOT_DELETED")))]
 pub async fn restore_number(State(state): State<AppState>, client: ApiClient, Path(id): Path<String>) -> ApiResult<Json<RestoreOut>> {
     numbers::restore(&state, &client, &NumberId::from_trusted(id)).await?;
-    Ok(Json(RestoreOut { ok: true, requires_reconnect: true }))
+    Ok(Json(RestoreOut {
+        ok: true,
+        requires_reconnect: true,
+    }))
 }
 
 /// Purge a number for good

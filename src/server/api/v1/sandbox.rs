@@ -49,7 +49,11 @@ async fn sandbox_number(
     let sandbox = state.engines.sandbox().cloned().ok_or_else(sandbox_off)?;
     let number = numbers::get(state, client, &NumberId::from_trusted(id)).await?;
     if number.engine != EngineKind::Sandbox.as_str() {
-        return Err(ApiError::new(StatusCode::NOT_FOUND, "NUMBER_NOT_FOUND", "this number is not a sandbox number"));
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "NUMBER_NOT_FOUND",
+            "this number is not a sandbox number",
+        ));
     }
     Ok((sandbox, number.id))
 }

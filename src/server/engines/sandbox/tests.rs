@@ -22,7 +22,10 @@ impl Recorder {
     }
 
     fn qr_seqs(&self) -> Vec<u32> {
-        self.states().iter().filter_map(|s| s.pairing().and_then(|p| p.qr.as_ref()).map(|q| q.seq)).collect()
+        self.states()
+            .iter()
+            .filter_map(|s| s.pairing().and_then(|p| p.qr.as_ref()).map(|q| q.seq))
+            .collect()
     }
 }
 
@@ -39,7 +42,10 @@ fn ctx() -> NumberCtx {
 
 fn engine() -> (SandboxEngine, Arc<Recorder>) {
     let recorder = Arc::new(Recorder::default());
-    (SandboxEngine::new(recorder.clone(), Arc::new(SystemClock), Timings::default()), recorder)
+    (
+        SandboxEngine::new(recorder.clone(), Arc::new(SystemClock), Timings::default()),
+        recorder,
+    )
 }
 
 fn device(phone: Option<PhoneE164>) -> LinkRequest {
@@ -65,7 +71,13 @@ async fn a_window_shows_six_refs_on_whatsapps_schedule_then_closes() {
     assert_eq!(rec.qr_seqs(), vec![1, 2, 3, 4, 5, 6], "then one ref every 20 s");
     assert!(matches!(rec.states().last(), Some(LinkState::Pairing(_))));
     sleep(Duration::from_secs(20)).await;
-    assert_eq!(rec.states().last(), Some(&LinkState::Failed { reason: "qr_window_closed".into(), retryable: true }));
+    assert_eq!(
+        rec.states().last(),
+        Some(&LinkState::Failed {
+            reason: "qr_window_closed".into(),
+            retryable: true
+        })
+    );
 
     // A new request opens a fresh window.
     let again = engine.link(&n, device(None)).await.unwrap();
@@ -105,7 +117,9 @@ async fn scanning_connects_and_stops_the_window() {
     assert_eq!(engine.scan(&n.number).await, Err(SimulationError::NotPairing));
     engine.link(&n, device(None)).await.unwrap();
     engine.scan(&n.number).await.unwrap();
-    let connected = LinkState::Connected { phone_digits: "5511999998888".into() };
+    let connected = LinkState::Connected {
+        phone_digits: "5511999998888".into(),
+    };
     assert_eq!(engine.status(&n).await.unwrap(), connected);
     sleep(Duration::from_secs(300)).await;
     assert_eq!(rec.states().last(), Some(&connected), "no rotation after the scan");
@@ -113,7 +127,12 @@ async fn scanning_connects_and_stops_the_window() {
     assert_eq!(engine.scan(&n.number).await, Err(SimulationError::AlreadyConnected));
 
     engine.unlink(&n.number).await.unwrap();
-    assert_eq!(rec.states().last(), Some(&LinkState::LoggedOut { reason: "device_removed".into() }));
+    assert_eq!(
+        rec.states().last(),
+        Some(&LinkState::LoggedOut {
+            reason: "device_removed".into()
+        })
+    );
     assert_eq!(engine.unlink(&n.number).await, Err(SimulationError::NotConnected));
 }
 

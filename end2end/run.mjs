@@ -1,0 +1,67 @@
+// Starts a real Pairlink server (release build, fresh SQLite database, sandbox on) on a free
+// port, waits until it is ready, runs the Playwright suite against it, and stops it.
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, existsSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const targetDir = process.env.CARGO_TARGET_DIR || join(root, "target");
+const binary = process.env.PAIRLINK_BIN || join(targetDir, "release", "pairlink");
+const siteRoot = process.env.LEPTOS_SITE_ROOT || join(root, "target", "site");
+
+for (const [what, path] of [["server binary", binary], ["site (cargo leptos build --release)", join(siteRoot, "pkg", "pairlink.wasm")]]) {
+  if (!existsSync(path)) {
+    console.error(`end2end: missing ${what} at ${path}`);
+    process.exit(2);
+  }
+}
+
+const port = await new Promise((ok) => {
+  const probe = createServer().listen(0, "127.0.0.1", () => {
+    const { port } = probe.address();
+    probe.close(() => ok(port));
+  });
+});
+const dataDir = mkdtempSync(join(tmpdir(), "pairlink-e2e-"));
+const env = {
+  ...process.env,
+  DATABASE_URL: `sqlite://${dataDir}/e2e.db`,
+  PAIRLINK_SANDBOX: "1",
+  PAIRLINK_CONFIG: join(root, "Leptos.toml"),
+  LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+  LEPTOS_SITE_ROOT: siteRoot,
+  RUST_LOG: process.env.RUST_LOG || "warn",
+};
+const server = spawn(binary, ["serve"], { cwd: root, env, stdio: ["ignore", "inherit", "inherit"] });
+const baseURL = `http://127.0.0.1:${port}`;
+
+async function ready() {
+  for (let i = 0; i < 150; i++) {
+    if (server.exitCode !== null) throw new Error(`server exited with ${server.exitCode}`);
+    try {
+      if ((await fetch(`${baseURL}/readyz`)).ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error("server did not become ready in 30 s");
+}
+
+let code = 1;
+try {
+  await ready();
+  const result = spawnSync(join(root, "end2end", "node_modules", ".bin", "playwright"), ["test", ...process.argv.slice(2)], {
+    cwd: join(root, "end2end"),
+    env: { ...env, BASE_URL: baseURL, PAIRLINK_BIN: binary },
+    stdio: "inherit",
+  });
+  code = result.status ?? 1;
+} catch (err) {
+  console.error(`end2end: ${err.message}`);
+} finally {
+  server.kill("SIGTERM");
+  rmSync(dataDir, { recursive: true, force: true });
+}
+process.exit(code);
