@@ -8,7 +8,9 @@ pub trait Clock: Send + Sync + 'static {
 pub struct SystemClock;
 
 impl Clock for SystemClock {
+    /// Whole milliseconds: what the database keeps, so a value reads back as it was written
+    /// and every timestamp in the API has the same precision.
     fn now(&self) -> DateTime<Utc> {
-        Utc::now()
+        crate::server::domain::from_millis(Utc::now().timestamp_millis())
     }
 }
