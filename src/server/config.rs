@@ -28,6 +28,10 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Connections in the database pool.
     pub db_max_connections: u32,
+    /// Default lifetime of a pairing link, in seconds (24 h).
+    pub link_ttl_seconds: i64,
+    /// How often expired links are looked for, in seconds.
+    pub sweep_interval_seconds: u64,
 }
 
 impl Default for Config {
@@ -40,6 +44,8 @@ impl Default for Config {
             soft_delete_days: 30,
             max_body_bytes: 64 * 1024,
             db_max_connections: 10,
+            link_ttl_seconds: 24 * 3600,
+            sweep_interval_seconds: 30,
         }
     }
 }
@@ -82,6 +88,12 @@ impl Config {
         }
         if self.db_max_connections == 0 {
             return invalid("db_max_connections", "must be at least 1");
+        }
+        if !(60..=604_800).contains(&self.link_ttl_seconds) {
+            return invalid("link_ttl_seconds", "must be between 60 and 604800");
+        }
+        if self.sweep_interval_seconds == 0 {
+            return invalid("sweep_interval_seconds", "must be at least 1");
         }
         if self.soft_delete_days == 0 {
             return invalid("soft_delete_days", "must be at least 1");

@@ -16,6 +16,8 @@ pub struct ApiError {
     pub message: String,
     /// Logged for 5xx, never shown.
     source: Option<anyhow::Error>,
+    /// More keys for the body, beside `error` and `code` (e.g. `refreshUrl`).
+    extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl ApiError {
@@ -25,7 +27,13 @@ impl ApiError {
             code,
             message: message.into(),
             source: None,
+            extra: Default::default(),
         }
+    }
+
+    pub fn with_field(mut self, key: &str, value: impl Into<serde_json::Value>) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
     }
 
     pub fn validation(field: &str, message: impl std::fmt::Display) -> Self {
@@ -69,7 +77,7 @@ impl ApiError {
 
 impl From<Invalid> for ApiError {
     fn from(e: Invalid) -> Self {
-        Self::validation(e.field, e.message)
+        Self::validation(&e.field, e.message)
     }
 }
 
@@ -107,7 +115,11 @@ impl IntoResponse for ApiError {
         if let Some(source) = &self.source {
             tracing::error!(code = self.code, error = format!("{source:#}"), "request failed");
         }
-        (self.status, Json(json!({ "error": self.message, "code": self.code }))).into_response()
+        let mut body = json!({ "error": self.message, "code": self.code });
+        if let serde_json::Value::Object(map) = &mut body {
+            map.extend(self.extra);
+        }
+        (self.status, Json(body)).into_response()
     }
 }
 

@@ -7,6 +7,7 @@ pub mod config;
 pub mod domain;
 pub mod engines;
 pub mod error;
+pub mod live;
 pub mod qr;
 pub mod services;
 pub mod state;
@@ -30,6 +31,7 @@ use self::{
         Engines,
         sandbox::{SandboxEngine, Timings},
     },
+    live::Live,
     services::events::StoreSink,
     state::AppState,
 };
@@ -65,7 +67,8 @@ pub fn leptos_options(file: &str) -> anyhow::Result<LeptosOptions> {
 pub async fn build(settings: Settings, listening: SocketAddr) -> anyhow::Result<(Router, AppState)> {
     let Settings { config, leptos, clock } = settings;
     let store = store::connect(&config.database_url, config.db_max_connections).await?;
-    let sink = Arc::new(StoreSink::new(store.clone()));
+    let live = Live::new(store.clone());
+    let sink = Arc::new(StoreSink::new(store.clone(), live.clone()));
     let mut engines = Engines::default();
     if config.sandbox {
         engines = engines.with_sandbox(Arc::new(SandboxEngine::new(sink, clock.clone(), Timings::default())));
@@ -77,11 +80,27 @@ pub async fn build(settings: Settings, listening: SocketAddr) -> anyhow::Result<
         store,
         engines,
         clock,
+        live,
+        stop: Arc::new(tokio::sync::watch::channel(false).0),
     };
     services::numbers::resume_all(&state)
         .await
         .context("re-attaching engines to numbers")?;
+    spawn_background(&state);
     Ok((routes(&state), state))
+}
+
+/// The tasks every process runs beside serving; each is safe to run on many processes at once.
+fn spawn_background(state: &AppState) {
+    let interval = std::time::Duration::from_secs(state.config.sweep_interval_seconds);
+    services::sweeper::spawn(state.clone(), interval, state.stop.subscribe());
+    if let Some(listener) = state.live.spawn_listener(&state.config.database_url) {
+        let mut stop = state.stop.subscribe();
+        tokio::spawn(async move {
+            let _ = stop.changed().await;
+            listener.abort();
+        });
+    }
 }
 
 fn routes(state: &AppState) -> Router {
@@ -115,6 +134,7 @@ pub async fn serve(settings: Settings, listener: TcpListener) -> anyhow::Result<
         "Pairlink is listening on http://{addr}"
     );
     axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await?;
+    state.stop_background();
     Ok(())
 }
 

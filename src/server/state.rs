@@ -4,7 +4,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use super::{clock::Clock, config::Config, engines::Engines, store::Store};
+use super::{clock::Clock, config::Config, engines::Engines, live::Live, store::Store};
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -15,4 +15,14 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Where links point, e.g. `https://pair.example.com`.
     pub public_base: Arc<str>,
+    pub live: Live,
+    /// Flipped to `true` to stop background tasks (sweeper, listeners).
+    pub stop: Arc<tokio::sync::watch::Sender<bool>>,
+}
+
+impl AppState {
+    /// Asks the background tasks of this app to finish.
+    pub fn stop_background(&self) {
+        let _ = self.stop.send(true);
+    }
 }

@@ -44,6 +44,8 @@ prefixed_id!(TenantId, "ten_");
 prefixed_id!(NumberId, "num_");
 prefixed_id!(ApiKeyId, "key_");
 prefixed_id!(EventId, "evt_");
+prefixed_id!(LinkId, "lnk_");
+prefixed_id!(TemplateId, "tpl_");
 
 #[cfg(test)]
 mod tests {

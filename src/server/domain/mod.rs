@@ -1,29 +1,43 @@
 //! Input parsed into types at the edge: once a value has one of these types it is valid.
 mod api_key;
+mod branding;
 mod ids;
 mod number;
 mod phone;
 mod time;
+mod token;
+mod web;
 
-pub use api_key::{ApiKeySecret, KEY_PREFIX, KeyHash};
-pub use ids::{ApiKeyId, EventId, NumberId, TenantId};
+pub use api_key::{ApiKeySecret, KEY_PREFIX, KeyHash, hex_sha256};
+pub use branding::{apply_patch, cosmetic_from_query, resolve_branding, validate_branding};
+pub use ids::{ApiKeyId, EventId, LinkId, NumberId, TemplateId, TenantId};
 pub use number::{NumberState, Provider};
 pub use phone::PhoneE164;
 pub use time::{from_millis, to_millis};
+pub use token::LinkToken;
+pub use web::{HexColor, HttpsUrl, short_text};
 
 /// Why an input was refused: the field it came from and a sentence for the caller.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {message}")]
 pub struct Invalid {
-    pub field: &'static str,
+    pub field: std::borrow::Cow<'static, str>,
     pub message: String,
 }
 
 impl Invalid {
-    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(field: impl Into<std::borrow::Cow<'static, str>>, message: impl Into<String>) -> Self {
         Self {
-            field,
+            field: field.into(),
             message: message.into(),
+        }
+    }
+
+    /// The same complaint about a field nested under `parent` (`branding.primaryColor`).
+    pub fn within(self, parent: &str) -> Self {
+        Self {
+            field: format!("{parent}.{}", self.field).into(),
+            message: self.message,
         }
     }
 }

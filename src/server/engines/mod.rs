@@ -66,6 +66,8 @@ pub enum EngineError {
     RateLimited,
     #[error("engine unavailable: {0}")]
     Unavailable(String),
+    #[error("the number is not connected")]
+    NotConnected,
 }
 
 /// A change of a number's link state, as an engine saw it.
@@ -97,4 +99,6 @@ pub trait Engine: Send + Sync + 'static {
     async fn resume(&self, number: &NumberCtx) -> Result<LinkState, EngineError>;
     /// Unlinks the device and frees what `create` provisioned.
     async fn delete(&self, number: &NumberCtx) -> Result<(), EngineError>;
+    /// Sends a text message from this (connected) number; returns the engine's message id.
+    async fn send_text(&self, number: &NumberCtx, to: &PhoneE164, body: &str) -> Result<String, EngineError>;
 }

@@ -67,7 +67,22 @@ struct Inner {
     clock: Arc<dyn Clock>,
     timings: Timings,
     sessions: Mutex<HashMap<NumberId, Session>>,
+    /// What sandbox numbers "sent", newest last, for demos and tests to inspect.
+    sent: std::sync::Mutex<Vec<SentMessage>>,
 }
+
+/// A message a sandbox number sent.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SentMessage {
+    pub id: String,
+    pub from: NumberId,
+    pub to: String,
+    pub body: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Kept messages per process; older ones are dropped first.
+const SENT_KEPT: usize = 1000;
 
 #[derive(Clone)]
 pub struct SandboxEngine {
@@ -82,6 +97,7 @@ impl SandboxEngine {
                 clock,
                 timings,
                 sessions: Mutex::new(HashMap::new()),
+                sent: Default::default(),
             }),
         }
     }
@@ -122,6 +138,41 @@ impl SandboxEngine {
             )
             .await;
         Ok(())
+    }
+
+    /// Linking fails for good, as when WhatsApp refuses the device (e.g. a banned number).
+    pub async fn fail(&self, number: &NumberId, reason: &str) -> Result<(), SimulationError> {
+        let mut sessions = self.inner.sessions.lock().await;
+        let session = sessions.get_mut(number).ok_or(SimulationError::NotPairing)?;
+        if !matches!(session.state, LinkState::Pairing(_)) {
+            return Err(SimulationError::NotPairing);
+        }
+        session.generation += 1;
+        if let Some(task) = session.rotation.take() {
+            task.abort();
+        }
+        self.inner
+            .set(
+                session,
+                LinkState::Failed {
+                    reason: reason.into(),
+                    retryable: false,
+                },
+            )
+            .await;
+        Ok(())
+    }
+
+    /// Messages sent from `number`, oldest first.
+    pub fn sent_by(&self, number: &NumberId) -> Vec<SentMessage> {
+        self.inner
+            .sent
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .filter(|m| &m.from == number)
+            .cloned()
+            .collect()
     }
 
     fn open_window(&self, session: &mut Session, pair_code_for: Option<&PhoneE164>) -> LinkState {
@@ -266,6 +317,26 @@ impl Engine for SandboxEngine {
             _ => LinkState::Idle,
         };
         Ok(session.state.clone())
+    }
+
+    async fn send_text(&self, ctx: &NumberCtx, to: &PhoneE164, body: &str) -> Result<String, EngineError> {
+        let connected = matches!(self.status(ctx).await?, LinkState::Connected { .. });
+        if !connected {
+            return Err(EngineError::NotConnected);
+        }
+        let message = SentMessage {
+            id: format!("sandbox-{}", uuid::Uuid::now_v7().simple()),
+            from: ctx.number.clone(),
+            to: to.e164(),
+            body: body.to_owned(),
+            at: self.inner.clock.now(),
+        };
+        let mut sent = self.inner.sent.lock().unwrap_or_else(|p| p.into_inner());
+        if sent.len() >= SENT_KEPT {
+            sent.remove(0);
+        }
+        sent.push(message.clone());
+        Ok(message.id)
     }
 
     async fn delete(&self, ctx: &NumberCtx) -> Result<(), EngineError> {

@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 use crate::server::{
     domain::{EventId, NumberId, PhoneE164},
     engines::{EngineEvent, EventSink, LinkState, NumberCtx},
-    store::{NewEvent, Number, Store},
+    live::Live,
+    store::{Link, NewEvent, Number, Store},
 };
 
 pub const NUMBER_CREATED: &str = "number.created";
@@ -17,6 +18,21 @@ pub const NUMBER_CONNECTED: &str = "number.connected";
 pub const NUMBER_DISCONNECTED: &str = "number.disconnected";
 pub const NUMBER_REMOVED: &str = "number.removed";
 pub const NUMBER_RESTORED: &str = "number.restored";
+pub const LINK_OPENED: &str = "link.opened";
+pub const LINK_EXPIRED: &str = "link.expired";
+pub const LINK_FAILED: &str = "link.failed";
+
+/// Every event name we emit, for validating webhook subscriptions.
+pub const ALL_EVENTS: &[&str] = &[
+    NUMBER_CREATED,
+    NUMBER_CONNECTED,
+    NUMBER_DISCONNECTED,
+    NUMBER_REMOVED,
+    NUMBER_RESTORED,
+    LINK_OPENED,
+    LINK_EXPIRED,
+    LINK_FAILED,
+];
 
 /// The number an event is about.
 pub struct Subject<'a> {
@@ -68,39 +84,73 @@ pub fn number_event(kind: &str, subject: Subject<'_>, at: DateTime<Utc>, extra: 
     }
 }
 
-/// Persists what engines report: the number's state and, for the transitions that have one,
-/// its event, in one transaction.
+/// A `link.*` event: the number's fields (when the link has a number) plus `linkId`,
+/// `externalRef` and `expiresAt`, so platforms can match it to the link they created.
+pub fn link_event(kind: &str, link: &Link, number: Option<Subject<'_>>, at: DateTime<Utc>, extra: Value) -> NewEvent {
+    let mut fields = json!({ "linkId": link.id, "externalRef": link.external_ref, "expiresAt": link.expires_at });
+    if let (Value::Object(fields), Value::Object(extra)) = (&mut fields, extra) {
+        fields.extend(extra);
+    }
+    match number {
+        Some(subject) => number_event(kind, subject, at, fields),
+        None => {
+            let id = EventId::generate();
+            let mut data = json!({ "id": id, "numberId": null, "createdAt": at });
+            if let (Value::Object(data), Value::Object(fields)) = (&mut data, fields) {
+                data.extend(fields);
+            }
+            NewEvent {
+                id,
+                number_id: None,
+                kind: kind.into(),
+                payload: json!({ "event": kind, "data": data }),
+                at,
+            }
+        }
+    }
+}
+
+/// Persists what engines report (the number's state and, for the transitions that have one,
+/// its event, in one transaction) and tells live page streams.
 pub struct StoreSink {
     store: Arc<dyn Store>,
+    live: Live,
 }
 
 impl StoreSink {
-    pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store }
+    pub fn new(store: Arc<dyn Store>, live: Live) -> Self {
+        Self { store, live }
+    }
+
+    async fn event_for(&self, ev: &EngineEvent) -> Option<NewEvent> {
+        let n = &ev.number;
+        match &ev.state {
+            LinkState::Connected { .. } => Some(number_event(NUMBER_CONNECTED, n.into(), ev.at, json!({}))),
+            LinkState::LoggedOut { reason } => Some(number_event(NUMBER_DISCONNECTED, n.into(), ev.at, json!({ "reason": reason }))),
+            // A window closing is routine (the page opens another); only a final refusal
+            // fails the link.
+            LinkState::Failed { reason, retryable: false } => {
+                let link = self.store.current_link(&n.tenant, &n.number).await.ok().flatten()?;
+                Some(link_event(LINK_FAILED, &link, Some(n.into()), ev.at, json!({ "reason": reason })))
+            }
+            _ => None,
+        }
     }
 }
 
 #[async_trait]
 impl EventSink for StoreSink {
     async fn publish(&self, ev: EngineEvent) {
-        let event = match &ev.state {
-            LinkState::Connected { .. } => Some(number_event(NUMBER_CONNECTED, (&ev.number).into(), ev.at, json!({}))),
-            LinkState::LoggedOut { reason } => Some(number_event(
-                NUMBER_DISCONNECTED,
-                (&ev.number).into(),
-                ev.at,
-                json!({ "reason": reason }),
-            )),
-            _ => None,
-        };
+        let event = self.event_for(&ev).await;
         let n = &ev.number;
-        if let Err(err) = self
+        let changed = self
             .store
             .transition_number(&n.tenant, &n.number, ev.state.number_state(), ev.at, event.as_ref())
-            .await
-        {
+            .await;
+        if let Err(err) = changed {
             tracing::error!(tenant.id = %n.tenant, number.id = %n.number, error = %err, "could not record an engine state change");
         }
+        self.live.notify(&n.number).await;
     }
 }
 

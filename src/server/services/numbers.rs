@@ -5,14 +5,14 @@ use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
-use super::events::{NUMBER_CREATED, NUMBER_REMOVED, NUMBER_RESTORED, number_event};
+use super::events::{NUMBER_CREATED, NUMBER_REMOVED, NUMBER_RESTORED, Subject, number_event};
 use crate::server::{
     auth::ApiClient,
     domain::{ApiKeyId, Invalid, NumberId, NumberState, PhoneE164, Provider},
     engines::{Engine, EngineError, LinkRequest, LinkState, NumberCtx, Pairing},
     error::{ApiError, ApiResult},
     state::AppState,
-    store::{ApiKey, Event, NewNumber, Number, StoreError},
+    store::{ApiKey, Event, LinkEnd, NewEvent, NewNumber, Number, StoreError},
 };
 use crate::types::numbers::CreateNumberIn;
 
@@ -30,11 +30,32 @@ pub struct Status {
 }
 
 pub async fn create(state: &AppState, client: &ApiClient, input: CreateNumberIn) -> ApiResult<Created> {
-    let name = display_name(input.name.as_deref())?;
-    let phone = PhoneE164::parse(
-        "number",
-        input.number.as_deref().ok_or_else(|| Invalid::new("number", "is required"))?,
-    )?;
+    let (new, event, engine) = prepare(state, client, input.name.as_deref(), input.number.as_deref()).await?;
+    let number = state
+        .store
+        .create_number(&client.tenant, &new, &event)
+        .await
+        .map_err(creation_conflict)?;
+    let linked_key = link_key(state, client, &number.id, input.link_to_api_key.unwrap_or(true)).await?;
+    let pairing = open_window(engine.as_ref(), &number).await?;
+    let number = state.store.get_number(&client.tenant, &number.id).await?;
+    Ok(Created {
+        number,
+        pairing,
+        linked_key,
+    })
+}
+
+/// A new QR-paired number, validated and with its engine and `number.created` event, ready to
+/// be stored (`CLOSE` until a window opens).
+pub(super) async fn prepare(
+    state: &AppState,
+    client: &ApiClient,
+    name: Option<&str>,
+    phone: Option<&str>,
+) -> ApiResult<(NewNumber, NewEvent, Arc<dyn Engine>)> {
+    let name = display_name(name)?;
+    let phone = PhoneE164::parse("number", phone.ok_or_else(|| Invalid::new("number", "is required"))?)?;
     if let Some(deleted) = state.store.find_deleted_number_by_phone(&client.tenant, &phone).await? {
         return Err(ApiError::conflict(
             "NUMBER_SOFT_DELETED",
@@ -46,7 +67,7 @@ pub async fn create(state: &AppState, client: &ApiClient, input: CreateNumberIn)
     let engine_ref = engine.create(&id).await?;
     let now = state.clock.now();
     let new = NewNumber {
-        id: id.clone(),
+        id,
         name,
         phone,
         provider: Provider::PilotStatus,
@@ -55,24 +76,24 @@ pub async fn create(state: &AppState, client: &ApiClient, input: CreateNumberIn)
         state: NumberState::Close,
         at: now,
     };
-    let event = number_event(NUMBER_CREATED, (&ctx_of_new(&new, client)).into(), now, json!({}));
-    let number = match state.store.create_number(&client.tenant, &new, &event).await {
-        Err(StoreError::Conflict) => {
-            return Err(ApiError::conflict(
-                "NUMBER_ALREADY_EXISTS",
-                "the tenant already has a number with this phone",
-            ));
-        }
-        other => other?,
-    };
-    let linked_key = link_key(state, client, &number.id, input.link_to_api_key.unwrap_or(true)).await?;
-    let pairing = open_window(engine.as_ref(), &number).await?;
-    let number = state.store.get_number(&client.tenant, &number.id).await?;
-    Ok(Created {
-        number,
-        pairing,
-        linked_key,
-    })
+    let event = number_event(
+        NUMBER_CREATED,
+        Subject {
+            id: &new.id,
+            phone: &new.phone,
+            name: &new.name,
+        },
+        now,
+        json!({}),
+    );
+    Ok((new, event, engine))
+}
+
+pub(super) fn creation_conflict(err: StoreError) -> ApiError {
+    match err {
+        StoreError::Conflict => ApiError::conflict("NUMBER_ALREADY_EXISTS", "the tenant already has a number with this phone"),
+        other => other.into(),
+    }
 }
 
 pub async fn list(state: &AppState, client: &ApiClient) -> ApiResult<Vec<(Number, Vec<ApiKey>)>> {
@@ -136,7 +157,13 @@ pub async fn delete(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiR
     let now = state.clock.now();
     let until = now + Duration::days(state.config.soft_delete_days.into());
     let event = number_event(NUMBER_REMOVED, (&number).into(), now, json!({ "restorableUntil": until }));
-    Ok(state.store.soft_delete_number(&client.tenant, id, until, &event).await?)
+    let deleted = state.store.soft_delete_number(&client.tenant, id, until, &event).await?;
+    // A deleted number's link must not pair anything.
+    if let Some(link) = state.store.current_link(&client.tenant, id).await? {
+        state.store.end_link(&client.tenant, &link.id, LinkEnd::Revoked, now).await?;
+    }
+    state.live.notify(id).await;
+    Ok(deleted)
 }
 
 pub async fn restore(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiResult<Number> {
@@ -167,7 +194,9 @@ pub async fn purge(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiRe
     {
         engine.delete(&ctx(&number)).await?;
     }
-    Ok(state.store.purge_number(&client.tenant, id).await?)
+    state.store.purge_number(&client.tenant, id).await?;
+    state.live.notify(id).await;
+    Ok(())
 }
 
 pub async fn events(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiResult<Vec<Event>> {
@@ -204,18 +233,7 @@ pub fn ctx(number: &Number) -> NumberCtx {
     }
 }
 
-fn ctx_of_new(new: &NewNumber, client: &ApiClient) -> NumberCtx {
-    NumberCtx {
-        tenant: client.tenant.clone(),
-        number: new.id.clone(),
-        name: new.name.clone(),
-        phone: new.phone.clone(),
-        state: new.state,
-        engine_ref: new.engine_ref.clone(),
-    }
-}
-
-async fn find(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiResult<Number> {
+pub(super) async fn find(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiResult<Number> {
     if !client.may_see(id) {
         return Err(ApiError::number_not_found());
     }
@@ -225,7 +243,7 @@ async fn find(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiResult<
     }
 }
 
-async fn open_window(engine: &dyn Engine, number: &Number) -> ApiResult<Pairing> {
+pub(super) async fn open_window(engine: &dyn Engine, number: &Number) -> ApiResult<Pairing> {
     let request = LinkRequest::Device {
         pair_code_for: Some(number.phone.clone()),
     };
@@ -240,7 +258,7 @@ async fn open_window(engine: &dyn Engine, number: &Number) -> ApiResult<Pairing>
     }
 }
 
-async fn link_key(state: &AppState, client: &ApiClient, number: &NumberId, wanted: bool) -> ApiResult<Option<ApiKeyId>> {
+pub(super) async fn link_key(state: &AppState, client: &ApiClient, number: &NumberId, wanted: bool) -> ApiResult<Option<ApiKeyId>> {
     if client.number.is_none() || !wanted {
         return Ok(None);
     }
@@ -248,7 +266,7 @@ async fn link_key(state: &AppState, client: &ApiClient, number: &NumberId, wante
     Ok(Some(client.key.clone()))
 }
 
-fn engine_of(state: &AppState, number: &Number) -> ApiResult<Arc<dyn Engine>> {
+pub(super) fn engine_of(state: &AppState, number: &Number) -> ApiResult<Arc<dyn Engine>> {
     state.engines.get(&number.engine).ok_or_else(no_engine)
 }
 
@@ -263,7 +281,7 @@ fn display_name(input: Option<&str>) -> Result<String, Invalid> {
     Ok(name.to_owned())
 }
 
-fn no_engine() -> ApiError {
+pub(super) fn no_engine() -> ApiError {
     ApiError::new(
         StatusCode::SERVICE_UNAVAILABLE,
         "PROVIDER_NOT_CONFIGURED",
@@ -271,6 +289,6 @@ fn no_engine() -> ApiError {
     )
 }
 
-fn already_connected() -> ApiError {
+pub(super) fn already_connected() -> ApiError {
     ApiError::conflict("NUMBER_ALREADY_CONNECTED", "the number is already connected")
 }

@@ -1,9 +1,12 @@
 //! Persistence behind one trait, with a SQLite and a PostgreSQL backend that share their SQL.
 //! Every tenant-owned method takes the tenant first and filters by it.
+mod links;
 mod records;
 mod rows;
 #[macro_use]
 mod sql;
+#[macro_use]
+mod links_sql;
 mod postgres;
 mod sqlite;
 
@@ -12,6 +15,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+pub use self::links::{Link, LinkEnd, LinkStore, NewLink, SettingsStore, Template, TenantSettings};
 pub use self::postgres::PgStore;
 pub use self::records::*;
 pub use self::sqlite::SqliteStore;
@@ -44,7 +48,11 @@ impl From<sqlx::Error> for StoreError {
 pub type StoreResult<T> = Result<T, StoreError>;
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: LinkStore + SettingsStore + Send + Sync + 'static {
+    /// Tells other processes sharing the database that a number changed (PostgreSQL
+    /// `NOTIFY`); nothing to do on SQLite.
+    async fn publish_live(&self, number: &NumberId) -> StoreResult<()>;
+
     /// Which backend this is, for logs and `/readyz`.
     fn backend(&self) -> &'static str;
     async fn ping(&self) -> StoreResult<()>;

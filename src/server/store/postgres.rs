@@ -3,10 +3,14 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
-use super::rows::{ApiKeyRow, EventRow, NumberRow, TenantRow};
+use super::rows::{ApiKeyRow, EventRow, LinkRow, NumberRow, SettingsRow, TemplateRow, TenantRow};
 use super::sqlite::Backend;
-use super::{ApiKey, Event, NewApiKey, NewEvent, NewNumber, Number, StoreError, StoreResult, Tenant};
-use crate::server::domain::{ApiKeyId, KeyHash, NumberId, NumberState, PhoneE164, TenantId, to_millis};
+use super::{
+    ApiKey, Event, Link, LinkEnd, NewApiKey, NewEvent, NewLink, NewNumber, Number, StoreError, StoreResult, Template, Tenant,
+    TenantSettings,
+};
+use crate::server::domain::{ApiKeyId, KeyHash, LinkId, NumberId, NumberState, PhoneE164, TemplateId, TenantId, to_millis};
+use crate::types::branding::Branding;
 
 /// For several app processes sharing one database.
 pub struct PgStore {
@@ -29,4 +33,5 @@ impl PgStore {
     }
 }
 
-impl_sql_store!(PgStore, "postgres");
+impl_link_store!(PgStore);
+impl_sql_store!(PgStore, "postgres", "SELECT pg_notify('pairlink_live', $1)");

@@ -1,7 +1,7 @@
 //! Database rows, decoded the same way by both backends and turned into records at once.
-use crate::server::domain::{ApiKeyId, EventId, NumberId, NumberState, PhoneE164, Provider, TenantId, from_millis};
-
+use super::links::{Link, LinkEnd, Template, TenantSettings};
 use super::records::{ApiKey, Event, Number, Tenant};
+use crate::server::domain::{ApiKeyId, EventId, LinkId, NumberId, NumberState, PhoneE164, Provider, TemplateId, TenantId, from_millis};
 
 #[derive(sqlx::FromRow)]
 pub struct TenantRow {
@@ -99,6 +99,87 @@ impl From<EventRow> for Event {
             kind: r.kind,
             payload: serde_json::from_str(&r.payload).unwrap_or_default(),
             created_at: from_millis(r.created_at),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct LinkRow {
+    id: String,
+    tenant_id: String,
+    number_id: Option<String>,
+    provider: String,
+    meta_flow: Option<String>,
+    branding: String,
+    redirect_url: Option<String>,
+    refresh_url: Option<String>,
+    external_ref: Option<String>,
+    locale: Option<String>,
+    created_at: i64,
+    expires_at: i64,
+    opened_at: Option<i64>,
+    ended_at: Option<i64>,
+    end_reason: Option<String>,
+}
+
+impl From<LinkRow> for Link {
+    fn from(r: LinkRow) -> Self {
+        Self {
+            id: LinkId::from_trusted(r.id),
+            tenant_id: TenantId::from_trusted(r.tenant_id),
+            number_id: r.number_id.map(NumberId::from_trusted),
+            provider: Provider::from_stored(&r.provider),
+            meta_flow: r.meta_flow,
+            branding: serde_json::from_str(&r.branding).unwrap_or_default(),
+            redirect_url: r.redirect_url,
+            refresh_url: r.refresh_url,
+            external_ref: r.external_ref,
+            locale: r.locale,
+            created_at: from_millis(r.created_at),
+            expires_at: from_millis(r.expires_at),
+            opened_at: r.opened_at.map(from_millis),
+            ended_at: r.ended_at.map(from_millis),
+            end_reason: r.end_reason.as_deref().and_then(LinkEnd::from_stored),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct SettingsRow {
+    branding: String,
+    default_sender_number_id: Option<String>,
+}
+
+impl From<SettingsRow> for TenantSettings {
+    fn from(r: SettingsRow) -> Self {
+        Self {
+            branding: serde_json::from_str(&r.branding).unwrap_or_default(),
+            default_sender: r.default_sender_number_id.map(NumberId::from_trusted),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct TemplateRow {
+    id: String,
+    name: String,
+    category: String,
+    language: String,
+    body: String,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl From<TemplateRow> for Template {
+    fn from(r: TemplateRow) -> Self {
+        Self {
+            id: TemplateId::from_trusted(r.id),
+            name: r.name,
+            category: r.category,
+            language: r.language,
+            body: r.body,
+            created_at: from_millis(r.created_at),
+            updated_at: from_millis(r.updated_at),
         }
     }
 }

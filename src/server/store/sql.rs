@@ -16,11 +16,18 @@ macro_rules! key_cols {
 }
 
 macro_rules! impl_sql_store {
-    ($store:ty, $backend:literal) => {
+    ($store:ty, $backend:literal, $notify:literal) => {
         #[async_trait::async_trait]
         impl $crate::server::store::Store for $store {
             fn backend(&self) -> &'static str {
                 $backend
+            }
+
+            async fn publish_live(&self, number: &NumberId) -> StoreResult<()> {
+                if !$notify.is_empty() {
+                    sqlx::query($notify).bind(number.as_str()).execute(&self.pool).await?;
+                }
+                Ok(())
             }
 
             async fn ping(&self) -> StoreResult<()> {
@@ -104,22 +111,7 @@ macro_rules! impl_sql_store {
 
             async fn create_number(&self, tenant: &TenantId, n: &NewNumber, event: &NewEvent) -> StoreResult<Number> {
                 let mut tx = self.pool.begin().await?;
-                let row: NumberRow = sqlx::query_as(concat!(
-                    "INSERT INTO numbers (id, tenant_id, name, phone, provider, engine, engine_ref, state, created_at, updated_at) ",
-                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING ",
-                    number_cols!()
-                ))
-                .bind(n.id.as_str())
-                .bind(tenant.as_str())
-                .bind(&n.name)
-                .bind(n.phone.digits())
-                .bind(n.provider.as_str())
-                .bind(&n.engine)
-                .bind(n.engine_ref.to_string())
-                .bind(n.state.as_str())
-                .bind(to_millis(n.at))
-                .fetch_one(&mut *tx)
-                .await?;
+                let row = insert_number(&mut *tx, tenant, n).await?;
                 insert_event(&mut *tx, tenant, event).await?;
                 tx.commit().await?;
                 Ok(row.into())
@@ -186,6 +178,17 @@ macro_rules! impl_sql_store {
                 .await?;
                 if let (Some(_), Some(event)) = (&row, event) {
                     insert_event(&mut *tx, tenant, event).await?;
+                }
+                if row.is_some() && state == NumberState::Open {
+                    // Single use: the link that paired the number dies with the pairing.
+                    sqlx::query(
+                        "UPDATE links SET ended_at = $3, end_reason = 'used' WHERE tenant_id = $1 AND number_id = $2 AND ended_at IS NULL",
+                    )
+                    .bind(tenant.as_str())
+                    .bind(id.as_str())
+                    .bind(to_millis(at))
+                    .execute(&mut *tx)
+                    .await?;
                 }
                 tx.commit().await?;
                 Ok(row.map(Into::into))
@@ -274,6 +277,28 @@ macro_rules! impl_sql_store {
                 .await?;
                 Ok(rows.into_iter().map(Into::into).collect())
             }
+        }
+
+        async fn insert_number<'c, E>(conn: E, tenant: &TenantId, n: &NewNumber) -> StoreResult<NumberRow>
+        where
+            E: sqlx::Executor<'c, Database = <$store as Backend>::Db>,
+        {
+            Ok(sqlx::query_as(concat!(
+                "INSERT INTO numbers (id, tenant_id, name, phone, provider, engine, engine_ref, state, created_at, updated_at) ",
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING ",
+                number_cols!()
+            ))
+            .bind(n.id.as_str())
+            .bind(tenant.as_str())
+            .bind(&n.name)
+            .bind(n.phone.digits())
+            .bind(n.provider.as_str())
+            .bind(&n.engine)
+            .bind(n.engine_ref.to_string())
+            .bind(n.state.as_str())
+            .bind(to_millis(n.at))
+            .fetch_one(conn)
+            .await?)
         }
 
         async fn insert_event<'c, E>(conn: E, tenant: &TenantId, event: &NewEvent) -> StoreResult<()>

@@ -3,9 +3,13 @@ use std::{path::Path, str::FromStr, time::Duration};
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
-use super::rows::{ApiKeyRow, EventRow, NumberRow, TenantRow};
-use super::{ApiKey, Event, NewApiKey, NewEvent, NewNumber, Number, StoreError, StoreResult, Tenant};
-use crate::server::domain::{ApiKeyId, KeyHash, NumberId, NumberState, PhoneE164, TenantId, to_millis};
+use super::rows::{ApiKeyRow, EventRow, LinkRow, NumberRow, SettingsRow, TemplateRow, TenantRow};
+use super::{
+    ApiKey, Event, Link, LinkEnd, NewApiKey, NewEvent, NewLink, NewNumber, Number, StoreError, StoreResult, Template, Tenant,
+    TenantSettings,
+};
+use crate::server::domain::{ApiKeyId, KeyHash, LinkId, NumberId, NumberState, PhoneE164, TemplateId, TenantId, to_millis};
+use crate::types::branding::Branding;
 
 /// The default backend: one file, nothing to set up.
 pub struct SqliteStore {
@@ -42,4 +46,5 @@ impl SqliteStore {
     }
 }
 
-impl_sql_store!(SqliteStore, "sqlite");
+impl_link_store!(SqliteStore);
+impl_sql_store!(SqliteStore, "sqlite", "");

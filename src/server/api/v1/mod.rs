@@ -1,7 +1,11 @@
 //! `/v1`: the documented REST API.
+mod branding;
 mod lifecycle;
+mod links;
 mod numbers;
+mod public;
 mod sandbox;
+mod settings;
 
 use axum::{
     Router,
@@ -24,6 +28,19 @@ pub fn router(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) 
         .routes(routes!(lifecycle::number_events))
         .routes(routes!(sandbox::sandbox_scan))
         .routes(routes!(sandbox::sandbox_unlink))
+        .routes(routes!(sandbox::sandbox_fail))
+        .routes(routes!(sandbox::sandbox_messages))
+        .routes(routes!(links::create_link))
+        .routes(routes!(links::reissue_link, links::revoke_link))
+        .routes(routes!(public::link_info))
+        .routes(routes!(public::link_connect))
+        .routes(routes!(public::link_status))
+        .routes(routes!(public::link_events))
+        .routes(routes!(public::link_branding))
+        .routes(routes!(branding::get_branding, branding::put_branding))
+        .routes(routes!(settings::get_settings, settings::put_settings))
+        .routes(routes!(settings::list_templates, settings::create_template))
+        .routes(routes!(settings::get_template, settings::put_template, settings::delete_template))
         .split_for_parts();
     let router = router
         .fallback(not_found)

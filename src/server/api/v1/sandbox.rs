@@ -41,6 +41,61 @@ pub async fn sandbox_unlink(State(state): State<AppState>, client: ApiClient, Pa
     Ok(Json(OkOut { ok: true }))
 }
 
+#[derive(serde::Deserialize, Default, utoipa::ToSchema)]
+pub struct FailIn {
+    /// Why WhatsApp refused, e.g. `banned` or `passkey_unsupported`.
+    reason: Option<String>,
+}
+
+/// Sandbox: linking fails for good
+///
+/// As if WhatsApp refused the device: the open window ends, the number goes to `CLOSE`, and
+/// the number's link records `link.failed` with the reason.
+#[utoipa::path(post, path = "/numbers/{id}/sandbox/fail", tag = "sandbox", request_body = FailIn, security(("api_key" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = OkOut), (status = 404, body = ErrorOut), (status = 409, body = ErrorOut, description = "NOT_PAIRING")))]
+pub async fn sandbox_fail(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path(id): Path<String>,
+    crate::server::api::JsonBody(input): crate::server::api::JsonBody<FailIn>,
+) -> ApiResult<Json<OkOut>> {
+    let (sandbox, number) = sandbox_number(&state, &client, id).await?;
+    let reason = crate::server::domain::short_text("reason", input.reason.as_deref().unwrap_or("refused"), 64)?;
+    sandbox.fail(&number, &reason).await.map_err(simulation_error)?;
+    Ok(Json(OkOut { ok: true }))
+}
+
+/// A message a sandbox number sent.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SentOut {
+    id: String,
+    to: String,
+    body: String,
+    sent_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Sandbox: messages this number sent
+///
+/// What the sandbox would have delivered (pairing links sent with `sendViaWhatsApp`), oldest
+/// first. Kept in memory by this process.
+#[utoipa::path(get, path = "/numbers/{id}/sandbox/messages", tag = "sandbox", security(("api_key" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = Vec<SentOut>), (status = 404, body = ErrorOut)))]
+pub async fn sandbox_messages(State(state): State<AppState>, client: ApiClient, Path(id): Path<String>) -> ApiResult<Json<Vec<SentOut>>> {
+    let (sandbox, number) = sandbox_number(&state, &client, id).await?;
+    let sent = sandbox
+        .sent_by(&number)
+        .into_iter()
+        .map(|m| SentOut {
+            id: m.id,
+            to: m.to,
+            body: m.body,
+            sent_at: m.at,
+        })
+        .collect();
+    Ok(Json(sent))
+}
+
 async fn sandbox_number(
     state: &AppState,
     client: &ApiClient,

@@ -146,3 +146,45 @@ async fn resume_keeps_linked_phones_and_drops_windows() {
     n.state = NumberState::Connecting;
     assert_eq!(engine.resume(&n).await.unwrap(), LinkState::Idle);
 }
+
+#[tokio::test(start_paused = true)]
+async fn only_connected_numbers_send_and_messages_are_kept() {
+    let (engine, _) = engine();
+    let n = ctx();
+    let to = PhoneE164::parse("to", "+5511900000009").unwrap();
+    assert!(matches!(engine.send_text(&n, &to, "hi").await, Err(EngineError::NotConnected)));
+    engine.link(&n, device(None)).await.unwrap();
+    engine.scan(&n.number).await.unwrap();
+    let id = engine.send_text(&n, &to, "hello").await.unwrap();
+    let sent = engine.sent_by(&n.number);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        (sent[0].id.as_str(), sent[0].to.as_str(), sent[0].body.as_str()),
+        (id.as_str(), "+5511900000009", "hello")
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn failing_ends_the_window_for_good() {
+    let (engine, rec) = engine();
+    let n = ctx();
+    assert_eq!(engine.fail(&n.number, "banned").await, Err(SimulationError::NotPairing));
+    engine.link(&n, device(None)).await.unwrap();
+    engine.fail(&n.number, "banned").await.unwrap();
+    assert_eq!(
+        rec.states().last(),
+        Some(&LinkState::Failed {
+            reason: "banned".into(),
+            retryable: false
+        })
+    );
+    sleep(Duration::from_secs(300)).await;
+    assert_eq!(
+        rec.states().last(),
+        Some(&LinkState::Failed {
+            reason: "banned".into(),
+            retryable: false
+        }),
+        "no rotation after failing"
+    );
+}

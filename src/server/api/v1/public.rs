@@ -1,0 +1,94 @@
+//! The public token endpoints the connect page (or a platform's own UI) calls. No API key:
+//! the token is the credential, and any `x-api-key` sent along is ignored.
+use std::{convert::Infallible, time::Duration};
+
+use axum::{
+    Json,
+    extract::{Path, Query, State},
+    response::sse::{Event, KeepAlive, Sse},
+};
+use futures::Stream;
+use tokio_stream::{StreamExt, wrappers::ReceiverStream};
+
+use crate::server::{
+    api::ErrorOut,
+    error::ApiResult,
+    services::{
+        public::{self, Access},
+        watch::{self, Update},
+    },
+    state::AppState,
+};
+use crate::types::{
+    branding::BrandingOut,
+    links::{TokenConnectOut, TokenInfoOut, TokenStatusOut},
+};
+
+type Params = Query<Vec<(String, String)>>;
+
+/// What a link is for
+///
+/// Name, masked number, state, resolved branding. The first call records `link.opened`.
+/// 404 with `LINK_NOT_FOUND`, `LINK_EXPIRED` (with `refreshUrl` when the link has one),
+/// `LINK_ALREADY_USED` or `LINK_REVOKED` for a link that cannot be used.
+#[utoipa::path(get, path = "/remote-pairing/{token}", tag = "link (public)", params(("token" = String, Path)),
+    responses((status = 200, body = TokenInfoOut), (status = 404, body = ErrorOut)))]
+pub async fn link_info(State(state): State<AppState>, Path(token): Path<String>, Query(q): Params) -> ApiResult<Json<TokenInfoOut>> {
+    Ok(Json(public::info(&state, &token, &q).await?))
+}
+
+/// Start pairing
+///
+/// Opens a linking window and returns its QR and pairing code, or returns the window already
+/// open: however many calls arrive, the number has one window. No body needed.
+#[utoipa::path(post, path = "/remote-pairing/{token}/connect", tag = "link (public)", params(("token" = String, Path)),
+    responses((status = 200, body = TokenConnectOut), (status = 404, body = ErrorOut), (status = 409, body = ErrorOut, description = "NUMBER_ALREADY_CONNECTED")))]
+pub async fn link_connect(State(state): State<AppState>, Path(token): Path<String>) -> ApiResult<Json<TokenConnectOut>> {
+    Ok(Json(public::connect(&state, &token).await?))
+}
+
+/// The link's state now
+///
+/// State, `linkState`, and the live QR and code while a window is open: enough for a page to
+/// poll. After pairing, the page that paired can still read the final state for a few minutes.
+#[utoipa::path(get, path = "/remote-pairing/{token}/status", tag = "link (public)", params(("token" = String, Path)),
+    responses((status = 200, body = TokenStatusOut), (status = 404, body = ErrorOut)))]
+pub async fn link_status(State(state): State<AppState>, Path(token): Path<String>) -> ApiResult<Json<TokenStatusOut>> {
+    let resolved = public::resolve(&state, &token, Access::View).await?;
+    Ok(Json(public::snapshot(&state, &resolved).await?))
+}
+
+/// The link's state as it changes (Server-Sent Events)
+///
+/// `status` events carry the same JSON as `…/status` each time something changes (a new QR,
+/// the phone pairing, a failure); comments every 15 s keep proxies from closing the stream.
+/// An `end` event (`{code, error}`) closes it: `CONNECTED`, or why the link died.
+#[utoipa::path(get, path = "/remote-pairing/{token}/events", tag = "link (public)", params(("token" = String, Path)),
+    responses((status = 200, description = "text/event-stream of `status` and `end` events"), (status = 404, body = ErrorOut)))]
+pub async fn link_events(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    let updates = watch::watch(state, token).await?;
+    let stream = ReceiverStream::new(updates).map(|update| {
+        Ok(match update {
+            Update::Status(status) => Event::default().event("status").json_data(status).unwrap_or_default(),
+            Update::End { code, message } => Event::default()
+                .event("end")
+                .json_data(serde_json::json!({ "code": code, "error": message }))
+                .unwrap_or_default(),
+        })
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)).text("heartbeat")))
+}
+
+/// A link's branding, resolved
+///
+/// URL query (cosmetic fields only) > the link's branding > the tenant's > defaults.
+#[utoipa::path(get, path = "/connect/{token}/branding", tag = "link (public)", params(("token" = String, Path)),
+    responses((status = 200, body = BrandingOut), (status = 404, body = ErrorOut)))]
+pub async fn link_branding(State(state): State<AppState>, Path(token): Path<String>, Query(q): Params) -> ApiResult<Json<BrandingOut>> {
+    Ok(Json(BrandingOut {
+        branding: public::branding(&state, &token, &q).await?,
+    }))
+}

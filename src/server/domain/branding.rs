@@ -1,0 +1,196 @@
+//! Branding rules: what a valid value is, how a patch applies, and how the page's branding is
+//! resolved (URL query > link override > tenant > defaults).
+use super::{HexColor, HttpsUrl, Invalid, short_text};
+use crate::types::branding::{Branding, BrandingPatch};
+
+const COMPANY_MAX: usize = 60;
+const SUBTITLE_MAX: usize = 120;
+
+/// Checks every set field of stored-shape branding (used for per-link overrides).
+pub fn validate_branding(b: &Branding) -> Result<Branding, Invalid> {
+    let url = |field, v: &Option<String>| {
+        v.as_deref()
+            .map(|s| HttpsUrl::parse(field, s).map(|u| u.as_str().to_owned()))
+            .transpose()
+    };
+    let color = |field, v: &Option<String>| {
+        v.as_deref()
+            .map(|s| HexColor::parse(field, s).map(|c| c.as_str().to_owned()))
+            .transpose()
+    };
+    let text = |field, v: &Option<String>, max| v.as_deref().map(|s| short_text(field, s, max)).transpose();
+    Ok(Branding {
+        logo_url: url("logoUrl", &b.logo_url)?,
+        primary_color: color("primaryColor", &b.primary_color)?,
+        background_color: color("backgroundColor", &b.background_color)?,
+        company_name: text("companyName", &b.company_name, COMPANY_MAX)?.filter(|s| !s.is_empty()),
+        subtitle: text("subtitle", &b.subtitle, SUBTITLE_MAX)?.filter(|s| !s.is_empty()),
+        support_url: url("supportUrl", &b.support_url)?,
+        default_redirect_url: url("defaultRedirectUrl", &b.default_redirect_url)?,
+        hide_pilot_status_branding: b.hide_pilot_status_branding,
+    })
+}
+
+/// Applies a patch to `current`: omitted fields stay, `null` clears, values are validated.
+pub fn apply_patch(current: &Branding, patch: &BrandingPatch) -> Result<Branding, Invalid> {
+    fn pick<T: Clone>(current: &Option<T>, patch: &Option<Option<T>>) -> Option<T> {
+        match patch {
+            None => current.clone(),
+            Some(v) => v.clone(),
+        }
+    }
+    let merged = Branding {
+        logo_url: pick(&current.logo_url, &patch.logo_url),
+        primary_color: pick(&current.primary_color, &patch.primary_color),
+        background_color: pick(&current.background_color, &patch.background_color),
+        company_name: pick(&current.company_name, &patch.company_name),
+        subtitle: pick(&current.subtitle, &patch.subtitle),
+        support_url: pick(&current.support_url, &patch.support_url),
+        default_redirect_url: pick(&current.default_redirect_url, &patch.default_redirect_url),
+        hide_pilot_status_branding: pick(&current.hide_pilot_status_branding, &patch.hide_pilot_status_branding),
+    };
+    validate_branding(&merged)
+}
+
+/// The branding a page shows. `query` holds only the cosmetic fields a URL may set, already
+/// validated; the redirect and the footer switch never come from a URL.
+pub fn resolve_branding(query: &Branding, link: &Branding, tenant: &Branding, locale: &str) -> Branding {
+    let first = |get: fn(&Branding) -> &Option<String>| get(query).clone().or_else(|| get(link).clone()).or_else(|| get(tenant).clone());
+    Branding {
+        logo_url: first(|b| &b.logo_url),
+        primary_color: first(|b| &b.primary_color).or_else(|| Some("#059669".into())),
+        background_color: first(|b| &b.background_color).or_else(|| Some("#F8FAFC".into())),
+        company_name: first(|b| &b.company_name).or_else(|| Some("Pairlink".into())),
+        subtitle: first(|b| &b.subtitle).or_else(|| Some(default_subtitle(locale).into())),
+        support_url: link.support_url.clone().or_else(|| tenant.support_url.clone()),
+        default_redirect_url: link.default_redirect_url.clone().or_else(|| tenant.default_redirect_url.clone()),
+        hide_pilot_status_branding: Some(
+            link.hide_pilot_status_branding
+                .or(tenant.hide_pilot_status_branding)
+                .unwrap_or(false),
+        ),
+    }
+}
+
+/// Only the cosmetic fields, each kept if valid and dropped if not: a bad query parameter must
+/// not break a customer's page.
+pub fn cosmetic_from_query(params: &[(String, String)]) -> Branding {
+    let get = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    Branding {
+        logo_url: get("logoUrl")
+            .and_then(|v| HttpsUrl::parse("logoUrl", v).ok())
+            .map(|u| u.as_str().to_owned()),
+        primary_color: get("primaryColor")
+            .and_then(|v| HexColor::parse("primaryColor", v).ok())
+            .map(|c| c.as_str().to_owned()),
+        background_color: get("backgroundColor")
+            .and_then(|v| HexColor::parse("backgroundColor", v).ok())
+            .map(|c| c.as_str().to_owned()),
+        company_name: get("companyName")
+            .and_then(|v| short_text("companyName", v, COMPANY_MAX).ok())
+            .filter(|s| !s.is_empty()),
+        subtitle: get("subtitle")
+            .and_then(|v| short_text("subtitle", v, SUBTITLE_MAX).ok())
+            .filter(|s| !s.is_empty()),
+        ..Branding::default()
+    }
+}
+
+fn default_subtitle(locale: &str) -> &'static str {
+    let lang = locale.split(['-', '_']).next().unwrap_or_default().to_ascii_lowercase();
+    match lang.as_str() {
+        "pt" => "Conexão WhatsApp",
+        "es" => "Conexión WhatsApp",
+        _ => "WhatsApp connection",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_color(c: &str) -> Branding {
+        Branding {
+            primary_color: Some(c.into()),
+            ..Branding::default()
+        }
+    }
+
+    #[test]
+    fn patches_keep_omitted_fields_and_clear_nulls() {
+        let current = Branding {
+            company_name: Some("Acme".into()),
+            subtitle: Some("Hi".into()),
+            ..Branding::default()
+        };
+        let patch: BrandingPatch = serde_json::from_str(r##"{"subtitle": null, "primaryColor": "#aabbcc"}"##).unwrap();
+        let next = apply_patch(&current, &patch).unwrap();
+        assert_eq!(next.company_name.as_deref(), Some("Acme"));
+        assert_eq!(next.subtitle, None);
+        assert_eq!(next.primary_color.as_deref(), Some("#AABBCC"));
+    }
+
+    #[test]
+    fn invalid_values_name_their_field() {
+        for (json, field) in [
+            (r#"{"primaryColor": "blue"}"#, "primaryColor"),
+            (r#"{"logoUrl": "http://acme.example/l.png"}"#, "logoUrl"),
+            (
+                r#"{"companyName": "0123456789012345678901234567890123456789012345678901234567890"}"#,
+                "companyName",
+            ),
+            (r#"{"defaultRedirectUrl": "javascript:alert(1)"}"#, "defaultRedirectUrl"),
+        ] {
+            let patch: BrandingPatch = serde_json::from_str(json).unwrap();
+            assert_eq!(apply_patch(&Branding::default(), &patch).unwrap_err().field, field);
+        }
+    }
+
+    #[test]
+    fn resolution_prefers_query_then_link_then_tenant_then_defaults() {
+        let tenant = Branding {
+            company_name: Some("Tenant".into()),
+            ..with_color("#000001")
+        };
+        let link = with_color("#000002");
+        let query = with_color("#000003");
+        assert_eq!(
+            resolve_branding(&query, &link, &tenant, "en").primary_color.as_deref(),
+            Some("#000003")
+        );
+        assert_eq!(
+            resolve_branding(&Branding::default(), &link, &tenant, "en")
+                .primary_color
+                .as_deref(),
+            Some("#000002")
+        );
+        let r = resolve_branding(&Branding::default(), &Branding::default(), &tenant, "pt-BR");
+        assert_eq!(r.primary_color.as_deref(), Some("#000001"));
+        assert_eq!(r.company_name.as_deref(), Some("Tenant"));
+        assert_eq!(r.subtitle.as_deref(), Some("Conexão WhatsApp"));
+        assert_eq!(r.hide_pilot_status_branding, Some(false));
+        let d = resolve_branding(&Branding::default(), &Branding::default(), &Branding::default(), "xx");
+        assert_eq!(
+            (d.company_name.as_deref(), d.subtitle.as_deref()),
+            (Some("Pairlink"), Some("WhatsApp connection"))
+        );
+    }
+
+    #[test]
+    fn the_query_sets_only_valid_cosmetic_fields() {
+        let params: Vec<(String, String)> = [
+            ("primaryColor", "#112233"),
+            ("backgroundColor", "nope"),
+            ("defaultRedirectUrl", "https://evil.example"),
+            ("companyName", "Acme"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let b = cosmetic_from_query(&params);
+        assert_eq!(b.primary_color.as_deref(), Some("#112233"));
+        assert_eq!(b.background_color, None);
+        assert_eq!(b.default_redirect_url, None);
+        assert_eq!(b.company_name.as_deref(), Some("Acme"));
+    }
+}

@@ -1,0 +1,270 @@
+//! Hosted pairing links, the tenant's side: create (with a new number), re-issue, revoke.
+use chrono::Duration;
+
+use super::{numbers, sending};
+use crate::server::{
+    auth::ApiClient,
+    domain::{ApiKeyId, HttpsUrl, Invalid, LinkId, LinkToken, NumberId, NumberState, Provider, short_text, validate_branding},
+    error::{ApiError, ApiResult},
+    state::AppState,
+    store::{Link, LinkEnd, NewLink, Number},
+};
+use crate::types::{
+    branding::Branding,
+    links::{ReissueLinkIn, RemotePairingIn},
+};
+
+const TTL_RANGE: std::ops::RangeInclusive<i64> = 60..=604_800;
+
+/// A link just made: the only moment its token exists in the clear.
+pub struct IssuedLink {
+    pub link: Link,
+    pub token: LinkToken,
+    pub url: String,
+    pub number: Number,
+    pub linked_key: Option<ApiKeyId>,
+    /// `None` when no message was asked for; `Some(Err(code))` when sending failed.
+    pub message: Option<Result<(), String>>,
+}
+
+/// What create and re-issue share, validated.
+#[derive(Clone)]
+struct Options {
+    branding: Branding,
+    redirect_url: Option<String>,
+    refresh_url: Option<String>,
+    external_ref: Option<String>,
+    locale: Option<String>,
+    ttl: Duration,
+    send: bool,
+}
+
+pub async fn create(state: &AppState, client: &ApiClient, input: RemotePairingIn) -> ApiResult<IssuedLink> {
+    check_provider(input.provider.as_deref(), input.meta_flow.as_deref())?;
+    let options = options(
+        state,
+        &ReissueLinkIn {
+            send_via_whats_app: input.send_via_whats_app,
+            branding: input.branding,
+            branding_override: input.branding_override,
+            redirect_url: input.redirect_url,
+            external_ref: input.external_ref,
+            ttl_seconds: input.ttl_seconds,
+            refresh_url: input.refresh_url,
+            locale: input.locale,
+        },
+    )?;
+    let (new, event, _engine) = numbers::prepare(state, client, input.name.as_deref(), input.number.as_deref()).await?;
+    let (new_link, token) = new_link(state, Some(new.id.clone()), options.clone());
+    let link = state
+        .store
+        .issue_link(&client.tenant, &new_link, Some((&new, &event)))
+        .await
+        .map_err(numbers::creation_conflict)?;
+    let linked_key = numbers::link_key(state, client, &new.id, input.link_to_api_key.unwrap_or(true)).await?;
+    let number = state.store.get_number(&client.tenant, &new.id).await?;
+    finish(state, client, link, token, number, linked_key, options.send).await
+}
+
+/// A new link for a number that is not connected; the previous link dies.
+pub async fn reissue(state: &AppState, client: &ApiClient, id: &NumberId, input: ReissueLinkIn) -> ApiResult<IssuedLink> {
+    let options = options(state, &input)?;
+    let number = numbers::get(state, client, id).await?;
+    if number.state == NumberState::Open {
+        return Err(numbers::already_connected());
+    }
+    let (new_link, token) = new_link(state, Some(number.id.clone()), options.clone());
+    let link = state.store.issue_link(&client.tenant, &new_link, None).await?;
+    state.live.notify(id).await;
+    finish(state, client, link, token, number, None, options.send).await
+}
+
+pub async fn revoke(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiResult<()> {
+    let number = numbers::get(state, client, id).await?;
+    let link = state.store.current_link(&client.tenant, &number.id).await?.ok_or_else(no_link)?;
+    if !state
+        .store
+        .end_link(&client.tenant, &link.id, LinkEnd::Revoked, state.clock.now())
+        .await?
+    {
+        return Err(no_link());
+    }
+    state.live.notify(id).await;
+    Ok(())
+}
+
+pub fn url(state: &AppState, token: &LinkToken) -> String {
+    format!("{}/connect/{}", state.public_base, token.reveal())
+}
+
+async fn finish(
+    state: &AppState,
+    client: &ApiClient,
+    link: Link,
+    token: LinkToken,
+    number: Number,
+    linked_key: Option<ApiKeyId>,
+    send: bool,
+) -> ApiResult<IssuedLink> {
+    let url = url(state, &token);
+    let message = if send {
+        Some(sending::send_link(state, &client.tenant, &number, &url).await)
+    } else {
+        None
+    };
+    Ok(IssuedLink {
+        link,
+        token,
+        url,
+        number,
+        linked_key,
+        message,
+    })
+}
+
+fn new_link(state: &AppState, number: Option<NumberId>, o: Options) -> (NewLink, LinkToken) {
+    let token = LinkToken::generate();
+    let at = state.clock.now();
+    let link = NewLink {
+        id: LinkId::generate(),
+        number_id: number,
+        token_hash: token.hash(),
+        provider: Provider::PilotStatus,
+        meta_flow: None,
+        branding: o.branding,
+        redirect_url: o.redirect_url,
+        refresh_url: o.refresh_url,
+        external_ref: o.external_ref,
+        locale: o.locale,
+        at,
+        expires_at: at + o.ttl,
+    };
+    (link, token)
+}
+
+fn check_provider(provider: Option<&str>, meta_flow: Option<&str>) -> Result<(), ApiError> {
+    match (provider, meta_flow) {
+        (None | Some("PILOT_STATUS"), None) => Ok(()),
+        (None | Some("META"), Some("embedded" | "credentials")) | (Some("META"), None) => Err(ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "FEATURE_NOT_SUPPORTED",
+            "Meta links need the Meta Cloud API engine, which this server does not run yet",
+        )),
+        (_, Some(_)) if provider != Some("PILOT_STATUS") => Err(Invalid::new("metaFlow", "must be embedded or credentials").into()),
+        (Some("PILOT_STATUS"), Some(_)) => Err(Invalid::new("metaFlow", "applies only to META links").into()),
+        _ => Err(Invalid::new("provider", "must be PILOT_STATUS or META").into()),
+    }
+}
+
+fn options(state: &AppState, input: &ReissueLinkIn) -> Result<Options, Invalid> {
+    options_with(state.config.link_ttl_seconds, input)
+}
+
+fn options_with(default_ttl: i64, input: &ReissueLinkIn) -> Result<Options, Invalid> {
+    let ttl = input.ttl_seconds.unwrap_or(default_ttl);
+    if !TTL_RANGE.contains(&ttl) {
+        return Err(Invalid::new("ttlSeconds", "must be between 60 and 604800"));
+    }
+    let url = |field: &'static str, v: &Option<String>| {
+        v.as_deref()
+            .map(|s| HttpsUrl::parse(field, s).map(|u| u.as_str().to_owned()))
+            .transpose()
+    };
+    let locale = input.locale.as_deref().map(str::trim).filter(|l| !l.is_empty());
+    if let Some(l) = locale
+        && (l.len() > 35 || !l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+    {
+        return Err(Invalid::new("locale", "must be a language tag like pt-BR"));
+    }
+    Ok(Options {
+        branding: link_branding(input.branding.as_ref(), input.branding_override.as_ref())?,
+        redirect_url: url("redirectUrl", &input.redirect_url)?,
+        refresh_url: url("refreshUrl", &input.refresh_url)?,
+        external_ref: input
+            .external_ref
+            .as_deref()
+            .map(|s| short_text("externalRef", s, 255))
+            .transpose()?
+            .filter(|s| !s.is_empty()),
+        locale: locale.map(str::to_owned),
+        ttl: Duration::seconds(ttl),
+        send: input.send_via_whats_app.unwrap_or(false),
+    })
+}
+
+/// `branding` and `brandingOverride` merged field by field, `branding` winning.
+fn link_branding(branding: Option<&Branding>, over: Option<&Branding>) -> Result<Branding, Invalid> {
+    let (a, b) = (branding.cloned().unwrap_or_default(), over.cloned().unwrap_or_default());
+    let which = if branding.is_some() { "branding" } else { "brandingOverride" };
+    let merged = Branding {
+        logo_url: a.logo_url.or(b.logo_url),
+        primary_color: a.primary_color.or(b.primary_color),
+        background_color: a.background_color.or(b.background_color),
+        company_name: a.company_name.or(b.company_name),
+        subtitle: a.subtitle.or(b.subtitle),
+        support_url: a.support_url.or(b.support_url),
+        default_redirect_url: a.default_redirect_url.or(b.default_redirect_url),
+        hide_pilot_status_branding: a.hide_pilot_status_branding.or(b.hide_pilot_status_branding),
+    };
+    validate_branding(&merged).map_err(|e| e.within(which))
+}
+
+fn no_link() -> ApiError {
+    ApiError::new(axum::http::StatusCode::NOT_FOUND, "LINK_NOT_FOUND", "this number has no live link")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn providers_and_meta_flows() {
+        assert!(check_provider(None, None).is_ok());
+        assert!(check_provider(Some("PILOT_STATUS"), None).is_ok());
+        assert_eq!(check_provider(Some("META"), None).unwrap_err().code, "FEATURE_NOT_SUPPORTED");
+        assert_eq!(check_provider(None, Some("embedded")).unwrap_err().code, "FEATURE_NOT_SUPPORTED");
+        assert!(
+            check_provider(Some("PILOT_STATUS"), Some("embedded"))
+                .unwrap_err()
+                .message
+                .starts_with("metaFlow")
+        );
+        assert!(check_provider(None, Some("other")).unwrap_err().message.starts_with("metaFlow"));
+        assert!(check_provider(Some("EVOLUTION"), None).unwrap_err().message.starts_with("provider"));
+    }
+
+    #[test]
+    fn branding_wins_over_branding_override_field_by_field() {
+        let a = Branding {
+            primary_color: Some("#000001".into()),
+            ..Branding::default()
+        };
+        let b = Branding {
+            primary_color: Some("#000002".into()),
+            company_name: Some("B".into()),
+            ..Branding::default()
+        };
+        let merged = link_branding(Some(&a), Some(&b)).unwrap();
+        assert_eq!(merged.primary_color.as_deref(), Some("#000001"));
+        assert_eq!(merged.company_name.as_deref(), Some("B"));
+        let bad = Branding {
+            primary_color: Some("red".into()),
+            ..Branding::default()
+        };
+        assert_eq!(link_branding(Some(&bad), None).unwrap_err().field, "branding.primaryColor");
+        assert_eq!(link_branding(None, Some(&bad)).unwrap_err().field, "brandingOverride.primaryColor");
+    }
+
+    #[test]
+    fn ttl_and_locale_are_checked() {
+        let input = |ttl, locale: &str| ReissueLinkIn {
+            ttl_seconds: Some(ttl),
+            locale: Some(locale.into()),
+            ..ReissueLinkIn::default()
+        };
+        assert!(options_with(86400, &input(60, "pt-BR")).is_ok());
+        assert_eq!(options_with(86400, &input(59, "en")).err().unwrap().field, "ttlSeconds");
+        assert_eq!(options_with(86400, &input(604_801, "en")).err().unwrap().field, "ttlSeconds");
+        assert_eq!(options_with(86400, &input(3600, "<script>")).err().unwrap().field, "locale");
+    }
+}

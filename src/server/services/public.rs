@@ -1,0 +1,188 @@
+//! Hosted pairing links, the public side: whoever holds the token may see the link and pair
+//! its number, nothing else. Every call starts by resolving the token to a live link.
+use axum::http::StatusCode;
+use chrono::Duration;
+use serde_json::json;
+
+use super::{
+    events::{LINK_OPENED, link_event},
+    numbers,
+};
+use crate::server::{
+    domain::{LinkToken, NumberState, cosmetic_from_query, resolve_branding},
+    engines::{LinkState, Pairing},
+    error::{ApiError, ApiResult},
+    state::AppState,
+    store::{Link, LinkEnd, Number, StoreError},
+    views,
+};
+use crate::types::{
+    branding::Branding,
+    links::{FailureOut, TokenConnectOut, TokenInfoOut, TokenStatusOut},
+};
+
+/// How long after pairing the page that paired may still read the link's (final) state.
+pub const USED_GRACE_MINUTES: i64 = 15;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Reading state and branding.
+    View,
+    /// Opening a linking window.
+    Act,
+}
+
+pub struct Resolved {
+    pub link: Link,
+    pub number: Number,
+}
+
+/// The live link behind `token`, or the 404 that says why there is none.
+pub async fn resolve(state: &AppState, token: &str, access: Access) -> ApiResult<Resolved> {
+    let link = state
+        .store
+        .find_link_by_token(&LinkToken::from_path(token).hash())
+        .await?
+        .ok_or_else(|| gone("LINK_NOT_FOUND", "no such link"))?;
+    let now = state.clock.now();
+    match (link.end_reason, link.ended_at) {
+        (Some(LinkEnd::Used), Some(at)) if access == Access::View && now - at < Duration::minutes(USED_GRACE_MINUTES) => {}
+        (Some(LinkEnd::Used), _) => return Err(gone("LINK_ALREADY_USED", "this link was already used to connect the number")),
+        (Some(LinkEnd::Revoked), _) => return Err(gone("LINK_REVOKED", "this link was revoked")),
+        (Some(LinkEnd::Replaced), _) => return Err(gone("LINK_REVOKED", "a newer link was issued for this number")),
+        _ if link.expires_at <= now => {
+            let err = gone("LINK_EXPIRED", "this link has expired");
+            return Err(match &link.refresh_url {
+                Some(url) => err.with_field("refreshUrl", url.as_str()),
+                None => err,
+            });
+        }
+        _ => {}
+    }
+    let number_id = link.number_id.clone().ok_or_else(|| gone("LINK_NOT_FOUND", "no such link"))?;
+    let number = match state.store.get_number(&link.tenant_id, &number_id).await {
+        Ok(n) if n.deleted_at.is_none() => n,
+        Ok(_) => return Err(gone("LINK_REVOKED", "this link was revoked")),
+        Err(StoreError::NotFound) => return Err(gone("LINK_NOT_FOUND", "no such link")),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(Resolved { link, number })
+}
+
+/// What the page needs first. The first call records `link.opened`.
+pub async fn info(state: &AppState, token: &str, query: &[(String, String)]) -> ApiResult<TokenInfoOut> {
+    let r = resolve(state, token, Access::View).await?;
+    if r.link.opened_at.is_none() {
+        let event = link_event(LINK_OPENED, &r.link, Some((&r.number).into()), state.clock.now(), json!({}));
+        state.store.mark_link_opened(&r.link.tenant_id, &r.link.id, &event).await?;
+    }
+    let status = snapshot(state, &r).await?;
+    let capabilities = state.engines.get(&r.number.engine).map(|e| e.capabilities()).unwrap_or_default();
+    let methods = [(capabilities.qr, "qr"), (capabilities.pair_code, "code")]
+        .into_iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, m)| m.to_owned())
+        .collect();
+    Ok(TokenInfoOut {
+        valid: true,
+        name: Some(r.number.name.clone()),
+        masked_number: Some(r.number.phone.masked()),
+        state: status.state,
+        provider: r.link.provider.as_str().into(),
+        meta_flow: r.link.meta_flow.clone(),
+        expires_at: r.link.expires_at,
+        primary_link: status.primary_link,
+        secondary_link: None,
+        link_state: status.link_state,
+        branding: branding_of(state, &r, query).await?,
+        locale: r.link.locale.clone(),
+        redirect_url: r.link.redirect_url.clone(),
+        refresh_url: r.link.refresh_url.clone(),
+        methods,
+        sandbox: r.number.engine == "sandbox",
+    })
+}
+
+pub async fn branding(state: &AppState, token: &str, query: &[(String, String)]) -> ApiResult<Branding> {
+    let r = resolve(state, token, Access::View).await?;
+    branding_of(state, &r, query).await
+}
+
+/// Opens a linking window (or returns the open one): one per number however many calls come.
+pub async fn connect(state: &AppState, token: &str) -> ApiResult<TokenConnectOut> {
+    let r = resolve(state, token, Access::Act).await?;
+    if r.number.state == NumberState::Open {
+        return Err(numbers::already_connected());
+    }
+    let engine = numbers::engine_of(state, &r.number)?;
+    let pairing = numbers::open_window(engine.as_ref(), &r.number).await?;
+    let out = views::pairing(&pairing).map_err(ApiError::internal)?;
+    Ok(TokenConnectOut {
+        qrcode_base64: out.qrcode_base64,
+        pairing_code: out.pairing_code,
+        secondary_link: None,
+        expires_at: pairing.qr.as_ref().map(|q| q.expires_at),
+        window_ends_at: pairing.window_ends_at,
+        seconds_left: seconds_left(state, &pairing),
+    })
+}
+
+/// The link's state now: the number's, the engine's live view, and the QR and code if a
+/// window is open.
+pub async fn snapshot(state: &AppState, r: &Resolved) -> ApiResult<TokenStatusOut> {
+    let number = state.store.get_number(&r.link.tenant_id, &r.number.id).await?;
+    let live = match state.engines.get(&number.engine) {
+        Some(engine) => engine.status(&numbers::ctx(&number)).await.unwrap_or(LinkState::Idle),
+        None => LinkState::Idle,
+    };
+    let open = number.state == NumberState::Open;
+    let (link_state, failure) = match (&live, open) {
+        (_, true) | (LinkState::Connected { .. }, _) => ("connected", None),
+        (LinkState::Pairing(p), _) => (if p.qr.is_some() { "qr" } else { "code" }, None),
+        (LinkState::Failed { reason, retryable }, _) => (
+            "failed",
+            Some(FailureOut {
+                reason: reason.clone(),
+                retryable: *retryable,
+            }),
+        ),
+        (LinkState::LoggedOut { reason }, _) => (
+            "failed",
+            Some(FailureOut {
+                reason: reason.clone(),
+                retryable: true,
+            }),
+        ),
+        (LinkState::Idle, _) => ("idle", None),
+    };
+    let pairing = live.pairing().filter(|_| !open);
+    let shown = pairing.map(views::pairing).transpose().map_err(ApiError::internal)?;
+    let link = views::number(&number, &[]).primary_link;
+    Ok(TokenStatusOut {
+        state: number.state.as_str().into(),
+        is_fully_connected: open,
+        primary_link: link,
+        secondary_link: None,
+        link_state: link_state.into(),
+        failure,
+        qrcode_base64: shown.as_ref().and_then(|s| s.qrcode_base64.clone()),
+        pairing_code: shown.and_then(|s| s.pairing_code),
+        qr_expires_at: pairing.and_then(|p| p.qr.as_ref()).map(|q| q.expires_at),
+        seconds_left: pairing.map_or(0, |p| seconds_left(state, p)),
+        expires_at: r.link.expires_at,
+    })
+}
+
+async fn branding_of(state: &AppState, r: &Resolved, query: &[(String, String)]) -> ApiResult<Branding> {
+    let tenant = state.store.settings(&r.link.tenant_id).await?.branding;
+    let locale = r.link.locale.as_deref().unwrap_or("en");
+    Ok(resolve_branding(&cosmetic_from_query(query), &r.link.branding, &tenant, locale))
+}
+
+fn seconds_left(state: &AppState, p: &Pairing) -> i64 {
+    (p.window_ends_at - state.clock.now()).num_seconds().max(0)
+}
+
+fn gone(code: &'static str, message: &str) -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, code, message)
+}

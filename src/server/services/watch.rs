@@ -1,0 +1,80 @@
+//! A link's live state as a stream: the current snapshot at once, a new one whenever the number
+//! changes (here or in another process), and an end when the number connects or the link dies.
+use std::time::Duration;
+
+use tokio::sync::{broadcast::error::RecvError, mpsc};
+
+use super::public::{self, Access};
+use crate::server::{error::ApiError, state::AppState};
+use crate::types::links::TokenStatusOut;
+
+/// A safety net under the notifications: re-check this often even when nothing was heard.
+const RECHECK: Duration = Duration::from_secs(5);
+
+pub enum Update {
+    Status(Box<TokenStatusOut>),
+    /// The stream is over: the number connected (`CONNECTED`) or the link died (its code).
+    End {
+        code: &'static str,
+        message: String,
+    },
+}
+
+/// Validates the token first (so a dead link is a plain 404), then streams.
+pub async fn watch(state: AppState, token: String) -> Result<mpsc::Receiver<Update>, ApiError> {
+    let first = public::resolve(&state, &token, Access::View).await?;
+    let number = first.number.id.clone();
+    let (tx, rx) = mpsc::channel(16);
+    tokio::spawn(async move {
+        let mut changes = state.live.subscribe();
+        let mut last: Option<TokenStatusOut> = None;
+        loop {
+            let update = match next_update(&state, &token, &mut last).await {
+                Some(update) => update,
+                None => {
+                    // Nothing new: wait for a change to this number, a recheck, or the client leaving.
+                    tokio::select! {
+                        changed = changes.recv() => match changed {
+                            Ok(id) if id != number => {}
+                            Ok(_) | Err(RecvError::Lagged(_)) => {}
+                            Err(RecvError::Closed) => return,
+                        },
+                        () = tokio::time::sleep(RECHECK) => {}
+                        () = tx.closed() => return,
+                    }
+                    continue;
+                }
+            };
+            let ends = matches!(update, Update::End { .. });
+            if tx.send(update).await.is_err() || ends {
+                return;
+            }
+        }
+    });
+    Ok(rx)
+}
+
+/// The next thing to tell the page, if anything changed since `last`.
+async fn next_update(state: &AppState, token: &str, last: &mut Option<TokenStatusOut>) -> Option<Update> {
+    if last.as_ref().is_some_and(|s| s.is_fully_connected) {
+        return Some(Update::End {
+            code: "CONNECTED",
+            message: "the number is connected".into(),
+        });
+    }
+    let status = match public::resolve(state, token, Access::View).await {
+        Ok(r) => public::snapshot(state, &r).await,
+        Err(e) => Err(e),
+    };
+    match status {
+        Ok(status) if last.as_ref() == Some(&status) => None,
+        Ok(status) => {
+            *last = Some(status.clone());
+            Some(Update::Status(Box::new(status)))
+        }
+        Err(err) => Some(Update::End {
+            code: err.code,
+            message: err.message,
+        }),
+    }
+}

@@ -1,0 +1,120 @@
+//! Links, tenant settings and templates: the records and the store traits.
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::{NewEvent, NewNumber, StoreResult};
+use crate::server::domain::{LinkId, NumberId, Provider, TemplateId, TenantId};
+use crate::types::branding::Branding;
+
+/// Why a link died before its expiry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkEnd {
+    /// Its number reached `OPEN`.
+    Used,
+    Revoked,
+    /// A newer link was issued for the same number.
+    Replaced,
+}
+
+impl LinkEnd {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Used => "used",
+            Self::Revoked => "revoked",
+            Self::Replaced => "replaced",
+        }
+    }
+
+    pub fn from_stored(value: &str) -> Option<Self> {
+        match value {
+            "used" => Some(Self::Used),
+            "revoked" => Some(Self::Revoked),
+            "replaced" => Some(Self::Replaced),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Link {
+    pub id: LinkId,
+    pub tenant_id: TenantId,
+    pub number_id: Option<NumberId>,
+    pub provider: Provider,
+    pub meta_flow: Option<String>,
+    pub branding: Branding,
+    pub redirect_url: Option<String>,
+    pub refresh_url: Option<String>,
+    pub external_ref: Option<String>,
+    pub locale: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub opened_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub end_reason: Option<LinkEnd>,
+}
+
+pub struct NewLink {
+    pub id: LinkId,
+    pub number_id: Option<NumberId>,
+    pub token_hash: String,
+    pub provider: Provider,
+    pub meta_flow: Option<String>,
+    pub branding: Branding,
+    pub redirect_url: Option<String>,
+    pub refresh_url: Option<String>,
+    pub external_ref: Option<String>,
+    pub locale: Option<String>,
+    pub at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct TenantSettings {
+    pub branding: Branding,
+    pub default_sender: Option<NumberId>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Template {
+    pub id: TemplateId,
+    pub name: String,
+    pub category: String,
+    pub language: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait LinkStore {
+    /// In one transaction: the new number and its `number.created` event (when given), the end
+    /// of the number's previous live link (`Replaced`), and the new link.
+    async fn issue_link(&self, tenant: &TenantId, link: &NewLink, new_number: Option<(&NewNumber, &NewEvent)>) -> StoreResult<Link>;
+    /// The token is the credential: this lookup has no tenant yet.
+    async fn find_link_by_token(&self, token_hash: &str) -> StoreResult<Option<Link>>;
+    /// The number's link that has not ended (it may have expired).
+    async fn current_link(&self, tenant: &TenantId, number: &NumberId) -> StoreResult<Option<Link>>;
+    /// Ends a live link; false when it had already ended.
+    async fn end_link(&self, tenant: &TenantId, link: &LinkId, end: LinkEnd, at: DateTime<Utc>) -> StoreResult<bool>;
+    /// Records the first opening, with its event; false when it was opened before.
+    async fn mark_link_opened(&self, tenant: &TenantId, link: &LinkId, event: &NewEvent) -> StoreResult<bool>;
+    /// Links past their expiry whose expiry has not been reported yet.
+    async fn links_due_for_expiry(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<Link>>;
+    /// Records that the expiry was reported, with its event; false when another process did.
+    async fn mark_link_expired(&self, tenant: &TenantId, link: &LinkId, event: &NewEvent) -> StoreResult<bool>;
+}
+
+#[async_trait]
+pub trait SettingsStore {
+    async fn settings(&self, tenant: &TenantId) -> StoreResult<TenantSettings>;
+    async fn save_branding(&self, tenant: &TenantId, branding: &Branding, at: DateTime<Utc>) -> StoreResult<()>;
+    async fn save_default_sender(&self, tenant: &TenantId, number: Option<&NumberId>, at: DateTime<Utc>) -> StoreResult<()>;
+
+    async fn insert_template(&self, tenant: &TenantId, template: &Template) -> StoreResult<()>;
+    async fn update_template(&self, tenant: &TenantId, template: &Template) -> StoreResult<()>;
+    async fn delete_template(&self, tenant: &TenantId, id: &TemplateId) -> StoreResult<()>;
+    async fn get_template(&self, tenant: &TenantId, id: &TemplateId) -> StoreResult<Template>;
+    async fn list_templates(&self, tenant: &TenantId) -> StoreResult<Vec<Template>>;
+    async fn find_template(&self, tenant: &TenantId, name: &str) -> StoreResult<Option<Template>>;
+}

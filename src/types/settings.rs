@@ -1,0 +1,51 @@
+//! Tenant settings and message templates.
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use utoipa::ToSchema;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SettingsOut {
+    /// The `OPEN` number that sends links over WhatsApp.
+    pub default_sender_number_id: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SettingsPatch {
+    /// A number id, or `null` to clear.
+    #[serde(default, deserialize_with = "super::present")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    pub default_sender_number_id: Option<Option<String>>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct TemplateIn {
+    /// `pilot_status_remote_pairing` is the one pairing links are sent with.
+    pub name: Option<String>,
+    /// `OTP`, `UTILITY` or `MARKETING`; fixed at creation.
+    pub category: Option<String>,
+    /// e.g. `pt_BR`; `en` by default.
+    pub language: Option<String>,
+    /// Text with `{{name}}` and `{{link}}` placeholders.
+    pub body: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct TemplateOut {
+    pub id: String,
+    pub name: String,
+    pub category: String,
+    pub language: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
