@@ -108,7 +108,59 @@ impl TestApp {
     /// Stops serving and hands back the database, to start another app on it.
     pub fn stop(self) -> (DatabaseUrl, Arc<TempDir>) {
         self.server.abort();
+        self.state.stop_background();
         (self.database_url, self._dir)
+    }
+
+    /// The same database, for a second app process beside this one.
+    pub fn database(&self) -> (DatabaseUrl, Arc<TempDir>) {
+        (self.database_url.clone(), self._dir.clone())
+    }
+
+    pub fn clock_now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// A call without an API key, as the connect page makes.
+    pub async fn public(&self, method: Method, path: &str) -> (StatusCode, Value) {
+        self.raw(method, path, None, None).await
+    }
+
+    /// Creates a remote-pairing link; returns the 201 body.
+    pub async fn create_link(&self, key: &str, body: Value) -> Value {
+        self.expect(Method::POST, "/v1/numbers/remote-pairing", key, Some(body), StatusCode::CREATED).await
+    }
+
+    /// Opens a Server-Sent Events stream and yields `(event, data)` pairs as they arrive.
+    pub async fn sse(&self, path: &str) -> tokio::sync::mpsc::Receiver<(String, Value)> {
+        use futures::StreamExt;
+        let res = self.http.get(format!("{}{path}", self.base)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert_eq!(res.headers()["content-type"], "text/event-stream");
+        let (tx, rx) = tokio::sync::mpsc::channel(64);
+        let mut body = res.bytes_stream();
+        tokio::spawn(async move {
+            let mut buf = String::new();
+            while let Some(Ok(chunk)) = body.next().await {
+                buf.push_str(&String::from_utf8_lossy(&chunk));
+                while let Some(end) = buf.find("\n\n") {
+                    let block: String = buf.drain(..end + 2).collect();
+                    let mut event = String::from("message");
+                    let mut data = String::new();
+                    for line in block.lines() {
+                        if let Some(v) = line.strip_prefix("event:") {
+                            event = v.trim().to_owned();
+                        } else if let Some(v) = line.strip_prefix("data:") {
+                            data.push_str(v.trim_start());
+                        }
+                    }
+                    if !data.is_empty() && tx.send((event, serde_json::from_str(&data).unwrap_or(Value::String(data)))).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        rx
     }
 
     pub async fn tenant(&self, name: &str) -> Tenant {

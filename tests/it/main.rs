@@ -4,6 +4,8 @@ mod api_numbers_lifecycle;
 mod api_surface;
 mod cli;
 mod helpers;
+mod links;
 mod pages;
+mod public_links;
 mod restart;
 mod store_contract;
