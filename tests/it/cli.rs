@@ -52,6 +52,7 @@ async fn tenant_and_key_commands_print_json_only_and_the_keys_work() {
     let app = spawn_with(Options {
         sandbox: true,
         database: Some((url, std::sync::Arc::new(dir))),
+        ..Options::default()
     })
     .await;
     for k in [&key, &second_key] {

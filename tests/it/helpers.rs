@@ -52,15 +52,35 @@ pub struct Options {
     pub sandbox: bool,
     /// Reuse a database (to restart on it); a fresh SQLite file otherwise.
     pub database: Option<(DatabaseUrl, Arc<TempDir>)>,
+    pub sweep_interval_seconds: u64,
 }
 
 impl Default for Options {
     fn default() -> Self {
+        // Sweeps are driven by hand in tests unless one asks for the background task.
         Self {
             sandbox: true,
             database: None,
+            sweep_interval_seconds: 3600,
         }
     }
+}
+
+/// A fresh, empty PostgreSQL schema in `TEST_DATABASE_URL`, as a database URL.
+pub async fn pg_database() -> (DatabaseUrl, Arc<TempDir>) {
+    let admin = std::env::var("TEST_DATABASE_URL")
+        .expect("TEST_DATABASE_URL must name a PostgreSQL database for these tests (the README's test command sets it)");
+    let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let pool = sqlx::PgPool::connect(&admin).await.expect("connect to TEST_DATABASE_URL");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .execute(&pool)
+        .await
+        .unwrap();
+    let sep = if admin.contains('?') { '&' } else { '?' };
+    (
+        DatabaseUrl::new(format!("{admin}{sep}options=-c%20search_path%3D{schema}")),
+        Arc::new(tempfile::tempdir().unwrap()),
+    )
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -75,6 +95,7 @@ pub async fn spawn_with(options: Options) -> TestApp {
     let config = Config {
         database_url: database_url.clone(),
         sandbox: options.sandbox,
+        sweep_interval_seconds: options.sweep_interval_seconds,
         ..Config::default()
     };
     let leptos = leptos::config::LeptosOptions::builder()
@@ -128,7 +149,8 @@ impl TestApp {
 
     /// Creates a remote-pairing link; returns the 201 body.
     pub async fn create_link(&self, key: &str, body: Value) -> Value {
-        self.expect(Method::POST, "/v1/numbers/remote-pairing", key, Some(body), StatusCode::CREATED).await
+        self.expect(Method::POST, "/v1/numbers/remote-pairing", key, Some(body), StatusCode::CREATED)
+            .await
     }
 
     /// Opens a Server-Sent Events stream and yields `(event, data)` pairs as they arrive.
@@ -154,7 +176,12 @@ impl TestApp {
                             data.push_str(v.trim_start());
                         }
                     }
-                    if !data.is_empty() && tx.send((event, serde_json::from_str(&data).unwrap_or(Value::String(data)))).await.is_err() {
+                    if !data.is_empty()
+                        && tx
+                            .send((event, serde_json::from_str(&data).unwrap_or(Value::String(data))))
+                            .await
+                            .is_err()
+                    {
                         return;
                     }
                 }

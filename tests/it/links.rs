@@ -12,7 +12,12 @@ fn token_of(link: &serde_json::Value) -> String {
 async fn a_link_creates_a_closed_number_and_a_secret_url() {
     let app = spawn_app().await;
     let t = app.tenant("Acme").await;
-    let link = app.create_link(&t.key, json!({ "name": "Cliente Acme", "number": "+55 11 98888-7777", "externalRef": "crm-42" })).await;
+    let link = app
+        .create_link(
+            &t.key,
+            json!({ "name": "Cliente Acme", "number": "+55 11 98888-7777", "externalRef": "crm-42" }),
+        )
+        .await;
 
     assert_eq!(link["provider"], "PILOT_STATUS");
     let token = token_of(&link);
@@ -38,7 +43,10 @@ async fn a_link_creates_a_closed_number_and_a_secret_url() {
     let path = app.database_url.expose().trim_start_matches("sqlite://").to_owned();
     for file in [path.clone(), format!("{path}-wal")] {
         let bytes = std::fs::read(&file).unwrap_or_default();
-        assert!(!bytes.windows(token.len()).any(|w| w == token.as_bytes()), "{file} holds the raw token");
+        assert!(
+            !bytes.windows(token.len()).any(|w| w == token.as_bytes()),
+            "{file} holds the raw token"
+        );
     }
 }
 
@@ -55,10 +63,26 @@ async fn link_options_are_validated_naming_the_field() {
     for (body, code, needle) in [
         (with(json!({ "ttlSeconds": 59 })), "VALIDATION_ERROR", "ttlSeconds"),
         (with(json!({ "ttlSeconds": 604801 })), "VALIDATION_ERROR", "ttlSeconds"),
-        (with(json!({ "refreshUrl": "http://evil.example" })), "VALIDATION_ERROR", "refreshUrl"),
-        (with(json!({ "redirectUrl": "javascript:alert(1)" })), "VALIDATION_ERROR", "redirectUrl"),
-        (with(json!({ "branding": { "primaryColor": "green" } })), "VALIDATION_ERROR", "branding.primaryColor"),
-        (with(json!({ "brandingOverride": { "logoUrl": "ftp://x" } })), "VALIDATION_ERROR", "brandingOverride.logoUrl"),
+        (
+            with(json!({ "refreshUrl": "http://evil.example" })),
+            "VALIDATION_ERROR",
+            "refreshUrl",
+        ),
+        (
+            with(json!({ "redirectUrl": "javascript:alert(1)" })),
+            "VALIDATION_ERROR",
+            "redirectUrl",
+        ),
+        (
+            with(json!({ "branding": { "primaryColor": "green" } })),
+            "VALIDATION_ERROR",
+            "branding.primaryColor",
+        ),
+        (
+            with(json!({ "brandingOverride": { "logoUrl": "ftp://x" } })),
+            "VALIDATION_ERROR",
+            "brandingOverride.logoUrl",
+        ),
         (with(json!({ "locale": "<b>" })), "VALIDATION_ERROR", "locale"),
         (with(json!({ "provider": "OTHER" })), "VALIDATION_ERROR", "provider"),
         (with(json!({ "provider": "META" })), "FEATURE_NOT_SUPPORTED", "Meta"),
@@ -67,7 +91,16 @@ async fn link_options_are_validated_naming_the_field() {
         (json!({ "name": "A" }).to_string(), "VALIDATION_ERROR", "number"),
         (String::new(), "VALIDATION_ERROR", "name"),
     ] {
-        let err = app.expect_error(Method::POST, "/v1/numbers/remote-pairing", Some(&t.key), Some(&body), StatusCode::BAD_REQUEST, code).await;
+        let err = app
+            .expect_error(
+                Method::POST,
+                "/v1/numbers/remote-pairing",
+                Some(&t.key),
+                Some(&body),
+                StatusCode::BAD_REQUEST,
+                code,
+            )
+            .await;
         assert!(err["error"].as_str().unwrap().contains(needle), "{body} → {err}");
     }
     assert_eq!(app.get("/v1/numbers", &t.key).await, json!([]), "nothing was created");
@@ -77,11 +110,21 @@ async fn link_options_are_validated_naming_the_field() {
 async fn ttl_is_honoured_and_phones_stay_unique() {
     let app = spawn_app().await;
     let t = app.tenant("Acme").await;
-    let link = app.create_link(&t.key, json!({ "name": "A", "number": "5511999998888", "ttlSeconds": 600 })).await;
+    let link = app
+        .create_link(&t.key, json!({ "name": "A", "number": "5511999998888", "ttlSeconds": 600 }))
+        .await;
     let expires: chrono::DateTime<chrono::Utc> = link["expiresAt"].as_str().unwrap().parse().unwrap();
     assert_eq!((expires - app.clock_now()).num_seconds(), 600);
     let again = json!({ "name": "B", "number": "5511999998888" }).to_string();
-    app.expect_error(Method::POST, "/v1/numbers/remote-pairing", Some(&t.key), Some(&again), StatusCode::CONFLICT, "NUMBER_ALREADY_EXISTS").await;
+    app.expect_error(
+        Method::POST,
+        "/v1/numbers/remote-pairing",
+        Some(&t.key),
+        Some(&again),
+        StatusCode::CONFLICT,
+        "NUMBER_ALREADY_EXISTS",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -91,21 +134,68 @@ async fn reissuing_kills_the_previous_link_and_revoking_kills_the_current_one() 
     let first = app.create_link(&t.key, json!({ "name": "A", "number": "5511999998888" })).await;
     let id = first["numberId"].as_str().unwrap().to_owned();
 
-    let second = app.expect(Method::POST, &format!("/v1/numbers/{id}/remote-pairing"), &t.key, Some(json!({ "ttlSeconds": 3600 })), StatusCode::CREATED).await;
+    let second = app
+        .expect(
+            Method::POST,
+            &format!("/v1/numbers/{id}/remote-pairing"),
+            &t.key,
+            Some(json!({ "ttlSeconds": 3600 })),
+            StatusCode::CREATED,
+        )
+        .await;
     assert_eq!(second["numberId"], id.as_str());
     assert_ne!(token_of(&second), token_of(&first));
-    app.expect_error(Method::GET, &format!("/v1/remote-pairing/{}", token_of(&first)), None, None, StatusCode::NOT_FOUND, "LINK_REVOKED").await;
+    app.expect_error(
+        Method::GET,
+        &format!("/v1/remote-pairing/{}", token_of(&first)),
+        None,
+        None,
+        StatusCode::NOT_FOUND,
+        "LINK_REVOKED",
+    )
+    .await;
     let (status, _) = app.public(Method::GET, &format!("/v1/remote-pairing/{}", token_of(&second))).await;
     assert_eq!(status, StatusCode::OK);
 
-    app.expect(Method::DELETE, &format!("/v1/numbers/{id}/remote-pairing"), &t.key, None, StatusCode::OK).await;
-    app.expect_error(Method::GET, &format!("/v1/remote-pairing/{}/status", token_of(&second)), None, None, StatusCode::NOT_FOUND, "LINK_REVOKED").await;
-    app.expect_error(Method::DELETE, &format!("/v1/numbers/{id}/remote-pairing"), Some(&t.key), None, StatusCode::NOT_FOUND, "LINK_NOT_FOUND").await;
+    app.expect(
+        Method::DELETE,
+        &format!("/v1/numbers/{id}/remote-pairing"),
+        &t.key,
+        None,
+        StatusCode::OK,
+    )
+    .await;
+    app.expect_error(
+        Method::GET,
+        &format!("/v1/remote-pairing/{}/status", token_of(&second)),
+        None,
+        None,
+        StatusCode::NOT_FOUND,
+        "LINK_REVOKED",
+    )
+    .await;
+    app.expect_error(
+        Method::DELETE,
+        &format!("/v1/numbers/{id}/remote-pairing"),
+        Some(&t.key),
+        None,
+        StatusCode::NOT_FOUND,
+        "LINK_NOT_FOUND",
+    )
+    .await;
 
     // A connected number gets no new link.
     app.get(&format!("/v1/numbers/{id}/connect"), &t.key).await;
     app.post(&format!("/v1/numbers/{id}/sandbox/scan"), &t.key).await;
-    app.expect_error(Method::POST, &format!("/v1/numbers/{id}/remote-pairing"), Some(&t.key), None, StatusCode::CONFLICT, "NUMBER_ALREADY_CONNECTED").await;
+    app.expect_error(
+        Method::POST,
+        &format!("/v1/numbers/{id}/remote-pairing"),
+        Some(&t.key),
+        None,
+        StatusCode::CONFLICT,
+        "NUMBER_ALREADY_CONNECTED",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -116,16 +206,35 @@ async fn links_belong_to_their_tenant() {
     let link = app.create_link(&t.key, json!({ "name": "A", "number": "5511999998888" })).await;
     let id = link["numberId"].as_str().unwrap();
     for method in [Method::POST, Method::DELETE] {
-        app.expect_error(method, &format!("/v1/numbers/{id}/remote-pairing"), Some(&other.key), None, StatusCode::NOT_FOUND, "NUMBER_NOT_FOUND").await;
+        app.expect_error(
+            method,
+            &format!("/v1/numbers/{id}/remote-pairing"),
+            Some(&other.key),
+            None,
+            StatusCode::NOT_FOUND,
+            "NUMBER_NOT_FOUND",
+        )
+        .await;
     }
-    app.expect_error(Method::POST, "/v1/numbers/remote-pairing", None, Some("{}"), StatusCode::UNAUTHORIZED, "UNAUTHORIZED").await;
+    app.expect_error(
+        Method::POST,
+        "/v1/numbers/remote-pairing",
+        None,
+        Some("{}"),
+        StatusCode::UNAUTHORIZED,
+        "UNAUTHORIZED",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn number_keys_follow_link_to_api_key() {
     let app = spawn_app().await;
     let t = app.tenant("Acme").await;
-    let first = app.create_number(&t.key, "A", "5511900000001").await["instance"]["id"].as_str().unwrap().to_owned();
+    let first = app.create_number(&t.key, "A", "5511900000001").await["instance"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let key = app.number_key(&t, &first).await;
     let link = app.create_link(&key, json!({ "name": "B", "number": "5511900000002" })).await;
     assert!(link["linkedApiKeyId"].as_str().unwrap().starts_with("key_"));
@@ -139,8 +248,26 @@ async fn deleting_the_number_revokes_its_link() {
     let t = app.tenant("Acme").await;
     let link = app.create_link(&t.key, json!({ "name": "A", "number": "5511999998888" })).await;
     let id = link["numberId"].as_str().unwrap();
-    app.expect(Method::DELETE, &format!("/v1/numbers/{id}"), &t.key, None, StatusCode::OK).await;
-    app.expect_error(Method::POST, &format!("/v1/remote-pairing/{}/connect", token_of(&link)), None, None, StatusCode::NOT_FOUND, "LINK_REVOKED").await;
-    app.expect(Method::DELETE, &format!("/v1/numbers/{id}/purge"), &t.key, None, StatusCode::OK).await;
-    app.expect_error(Method::GET, &format!("/v1/remote-pairing/{}", token_of(&link)), None, None, StatusCode::NOT_FOUND, "LINK_NOT_FOUND").await;
+    app.expect(Method::DELETE, &format!("/v1/numbers/{id}"), &t.key, None, StatusCode::OK)
+        .await;
+    app.expect_error(
+        Method::POST,
+        &format!("/v1/remote-pairing/{}/connect", token_of(&link)),
+        None,
+        None,
+        StatusCode::NOT_FOUND,
+        "LINK_REVOKED",
+    )
+    .await;
+    app.expect(Method::DELETE, &format!("/v1/numbers/{id}/purge"), &t.key, None, StatusCode::OK)
+        .await;
+    app.expect_error(
+        Method::GET,
+        &format!("/v1/remote-pairing/{}", token_of(&link)),
+        None,
+        None,
+        StatusCode::NOT_FOUND,
+        "LINK_NOT_FOUND",
+    )
+    .await;
 }

@@ -2,10 +2,13 @@
 mod api_numbers;
 mod api_numbers_lifecycle;
 mod api_surface;
+mod branding;
 mod cli;
+mod expiry;
 mod helpers;
 mod links;
 mod pages;
 mod public_links;
 mod restart;
+mod sending;
 mod store_contract;

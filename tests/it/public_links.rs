@@ -7,8 +7,13 @@ use serde_json::{Value, json};
 use crate::helpers::spawn_app;
 
 async fn link(app: &crate::helpers::TestApp, key: &str) -> (String, String) {
-    let link = app.create_link(key, json!({ "name": "Cliente Acme", "number": "5511988887777", "locale": "pt-BR" })).await;
-    (link["remotePairingToken"].as_str().unwrap().to_owned(), link["numberId"].as_str().unwrap().to_owned())
+    let link = app
+        .create_link(key, json!({ "name": "Cliente Acme", "number": "5511988887777", "locale": "pt-BR" }))
+        .await;
+    (
+        link["remotePairingToken"].as_str().unwrap().to_owned(),
+        link["numberId"].as_str().unwrap().to_owned(),
+    )
 }
 
 #[tokio::test]
@@ -18,7 +23,9 @@ async fn info_shows_the_link_without_secrets_and_records_the_first_opening() {
     let (token, id) = link(&app, &t.key).await;
 
     // The SDK sends its key even here; it must be ignored, not rejected.
-    let (status, info) = app.raw(Method::GET, &format!("/v1/remote-pairing/{token}"), Some("pl_not_a_key"), None).await;
+    let (status, info) = app
+        .raw(Method::GET, &format!("/v1/remote-pairing/{token}"), Some("pl_not_a_key"), None)
+        .await;
     assert_eq!(status, StatusCode::OK, "{info}");
     assert_eq!(info["valid"], true);
     assert_eq!(info["name"], "Cliente Acme");
@@ -67,10 +74,26 @@ async fn connect_status_and_pairing_through_the_link() {
     assert_eq!(status["linkState"], "connected");
     assert_eq!(status["qrcodeBase64"], json!(null));
     // Single use: the link no longer pairs anything.
-    app.expect_error(Method::POST, &format!("/v1/remote-pairing/{token}/connect"), None, None, StatusCode::NOT_FOUND, "LINK_ALREADY_USED").await;
+    app.expect_error(
+        Method::POST,
+        &format!("/v1/remote-pairing/{token}/connect"),
+        None,
+        None,
+        StatusCode::NOT_FOUND,
+        "LINK_ALREADY_USED",
+    )
+    .await;
     // The page that paired may read the outcome for a while, then the link is gone for good.
     app.clock.advance(chrono::Duration::minutes(16));
-    app.expect_error(Method::GET, &format!("/v1/remote-pairing/{token}/status"), None, None, StatusCode::NOT_FOUND, "LINK_ALREADY_USED").await;
+    app.expect_error(
+        Method::GET,
+        &format!("/v1/remote-pairing/{token}/status"),
+        None,
+        None,
+        StatusCode::NOT_FOUND,
+        "LINK_ALREADY_USED",
+    )
+    .await;
     assert_eq!(app.event_kinds(&id, &t.key).await, ["number.created", "number.connected"]);
 }
 
@@ -90,13 +113,22 @@ async fn a_hundred_concurrent_connects_open_one_window_and_one_connection() {
     });
     let answers: Vec<Value> = futures::future::join_all(calls).await.into_iter().map(Result::unwrap).collect();
     let first = &answers[0];
-    assert!(answers.iter().all(|a| a["qrcodeBase64"] == first["qrcodeBase64"] && a["pairingCode"] == first["pairingCode"]), "one window, one QR");
+    assert!(
+        answers
+            .iter()
+            .all(|a| a["qrcodeBase64"] == first["qrcodeBase64"] && a["pairingCode"] == first["pairingCode"]),
+        "one window, one QR"
+    );
 
     let scans = (0..10).map(|_| {
         let (client, url, key) = (client.clone(), format!("{}/v1/numbers/{id}/sandbox/scan", app.base), t.key.clone());
         tokio::spawn(async move { client.post(url).header("x-api-key", key).send().await.unwrap().status() })
     });
-    let ok = futures::future::join_all(scans).await.into_iter().filter(|s| *s.as_ref().unwrap() == StatusCode::OK).count();
+    let ok = futures::future::join_all(scans)
+        .await
+        .into_iter()
+        .filter(|s| *s.as_ref().unwrap() == StatusCode::OK)
+        .count();
     assert_eq!(ok, 1, "the phone pairs once");
     assert_eq!(app.event_kinds(&id, &t.key).await, ["number.created", "number.connected"]);
 }
@@ -105,19 +137,59 @@ async fn a_hundred_concurrent_connects_open_one_window_and_one_connection() {
 async fn dead_and_unknown_tokens_say_why() {
     let app = spawn_app().await;
     let t = app.tenant("Acme").await;
-    for path in ["/v1/remote-pairing/rp_nope", "/v1/remote-pairing/rp_nope/status", "/v1/remote-pairing/rp_nope/events", "/v1/connect/rp_nope/branding"] {
-        app.expect_error(Method::GET, path, None, None, StatusCode::NOT_FOUND, "LINK_NOT_FOUND").await;
+    for path in [
+        "/v1/remote-pairing/rp_nope",
+        "/v1/remote-pairing/rp_nope/status",
+        "/v1/remote-pairing/rp_nope/events",
+        "/v1/connect/rp_nope/branding",
+    ] {
+        app.expect_error(Method::GET, path, None, None, StatusCode::NOT_FOUND, "LINK_NOT_FOUND")
+            .await;
     }
-    app.expect_error(Method::POST, "/v1/remote-pairing/rp_nope/connect", None, None, StatusCode::NOT_FOUND, "LINK_NOT_FOUND").await;
+    app.expect_error(
+        Method::POST,
+        "/v1/remote-pairing/rp_nope/connect",
+        None,
+        None,
+        StatusCode::NOT_FOUND,
+        "LINK_NOT_FOUND",
+    )
+    .await;
 
-    let link = app.create_link(&t.key, json!({ "name": "A", "number": "5511999998888", "ttlSeconds": 60, "refreshUrl": "https://platform.example/new-link?c=42" })).await;
+    let link = app
+        .create_link(
+            &t.key,
+            json!({ "name": "A", "number": "5511999998888", "ttlSeconds": 60, "refreshUrl": "https://platform.example/new-link?c=42" }),
+        )
+        .await;
     let token = link["remotePairingToken"].as_str().unwrap();
     app.clock.advance(chrono::Duration::seconds(61));
-    let err = app.expect_error(Method::GET, &format!("/v1/remote-pairing/{token}"), None, None, StatusCode::NOT_FOUND, "LINK_EXPIRED").await;
+    let err = app
+        .expect_error(
+            Method::GET,
+            &format!("/v1/remote-pairing/{token}"),
+            None,
+            None,
+            StatusCode::NOT_FOUND,
+            "LINK_EXPIRED",
+        )
+        .await;
     assert_eq!(err["refreshUrl"], "https://platform.example/new-link?c=42");
-    app.expect_error(Method::POST, &format!("/v1/remote-pairing/{token}/connect"), None, None, StatusCode::NOT_FOUND, "LINK_EXPIRED").await;
+    app.expect_error(
+        Method::POST,
+        &format!("/v1/remote-pairing/{token}/connect"),
+        None,
+        None,
+        StatusCode::NOT_FOUND,
+        "LINK_EXPIRED",
+    )
+    .await;
     let id = link["numberId"].as_str().unwrap();
-    assert_eq!(app.get(&format!("/v1/numbers/{id}"), &t.key).await["state"], "CLOSE", "an expired link leaves its number CLOSE");
+    assert_eq!(
+        app.get(&format!("/v1/numbers/{id}"), &t.key).await["state"],
+        "CLOSE",
+        "an expired link leaves its number CLOSE"
+    );
 }
 
 #[tokio::test]
@@ -126,13 +198,25 @@ async fn a_refused_device_fails_the_link_with_a_reason() {
     let t = app.tenant("Acme").await;
     let (token, id) = link(&app, &t.key).await;
     app.public(Method::POST, &format!("/v1/remote-pairing/{token}/connect")).await;
-    app.expect(Method::POST, &format!("/v1/numbers/{id}/sandbox/fail"), &t.key, Some(json!({ "reason": "banned" })), StatusCode::OK).await;
+    app.expect(
+        Method::POST,
+        &format!("/v1/numbers/{id}/sandbox/fail"),
+        &t.key,
+        Some(json!({ "reason": "banned" })),
+        StatusCode::OK,
+    )
+    .await;
     let (_, status) = app.public(Method::GET, &format!("/v1/remote-pairing/{token}/status")).await;
     assert_eq!(status["state"], "CLOSE");
     assert_eq!(status["linkState"], "failed");
     assert_eq!(status["failure"], json!({ "reason": "banned", "retryable": false }));
     let events = app.get(&format!("/v1/numbers/{id}/events"), &t.key).await;
-    let failed = events.as_array().unwrap().iter().find(|e| e["event"] == "link.failed").expect("link.failed recorded");
+    let failed = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["event"] == "link.failed")
+        .expect("link.failed recorded");
     assert_eq!(failed["data"]["reason"], "banned");
 }
 
@@ -153,10 +237,16 @@ async fn the_event_stream_follows_the_link_until_it_connects() {
 
     app.post(&format!("/v1/numbers/{id}/sandbox/scan"), &t.key).await;
     let (_, connected) = next(&mut events).await;
-    assert_eq!((connected["state"].as_str(), connected["linkState"].as_str()), (Some("OPEN"), Some("connected")));
+    assert_eq!(
+        (connected["state"].as_str(), connected["linkState"].as_str()),
+        (Some("OPEN"), Some("connected"))
+    );
     let (kind, end) = next(&mut events).await;
     assert_eq!((kind.as_str(), end["code"].as_str()), ("end", Some("CONNECTED")));
-    assert!(tokio::time::timeout(Duration::from_secs(5), events.recv()).await.unwrap().is_none(), "the stream closes");
+    assert!(
+        tokio::time::timeout(Duration::from_secs(5), events.recv()).await.unwrap().is_none(),
+        "the stream closes"
+    );
 }
 
 #[tokio::test]
@@ -166,11 +256,21 @@ async fn the_event_stream_ends_when_the_link_is_revoked() {
     let (token, id) = link(&app, &t.key).await;
     let mut events = app.sse(&format!("/v1/remote-pairing/{token}/events")).await;
     events.recv().await.unwrap();
-    app.expect(Method::DELETE, &format!("/v1/numbers/{id}/remote-pairing"), &t.key, None, StatusCode::OK).await;
+    app.expect(
+        Method::DELETE,
+        &format!("/v1/numbers/{id}/remote-pairing"),
+        &t.key,
+        None,
+        StatusCode::OK,
+    )
+    .await;
     let (kind, end) = tokio::time::timeout(Duration::from_secs(10), events.recv()).await.unwrap().unwrap();
     assert_eq!((kind.as_str(), end["code"].as_str()), ("end", Some("LINK_REVOKED")));
 }
 
 async fn next(events: &mut tokio::sync::mpsc::Receiver<(String, Value)>) -> (String, Value) {
-    tokio::time::timeout(Duration::from_secs(10), events.recv()).await.expect("an event in time").expect("stream open")
+    tokio::time::timeout(Duration::from_secs(10), events.recv())
+        .await
+        .expect("an event in time")
+        .expect("stream open")
 }

@@ -17,17 +17,8 @@ async fn sqlite() -> (Arc<dyn Store>, Box<dyn std::any::Any>) {
 }
 
 async fn postgres() -> (Arc<dyn Store>, Box<dyn std::any::Any>) {
-    let admin = std::env::var("TEST_DATABASE_URL")
-        .expect("TEST_DATABASE_URL must name a PostgreSQL database for the store tests (the README's test command sets it)");
-    let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
-    let pool = sqlx::PgPool::connect(&admin).await.expect("connect to TEST_DATABASE_URL");
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-        .execute(&pool)
-        .await
-        .unwrap();
-    let sep = if admin.contains('?') { '&' } else { '?' };
-    let url = format!("{admin}{sep}options=-c%20search_path%3D{schema}");
-    (Arc::new(PgStore::connect(&url, 5).await.unwrap()), Box::new(()))
+    let (url, dir) = crate::helpers::pg_database().await;
+    (Arc::new(PgStore::connect(url.expose(), 5).await.unwrap()), Box::new(dir))
 }
 
 macro_rules! contract {

@@ -40,7 +40,8 @@ impl HttpsUrl {
         if !url.username().is_empty() || url.password().is_some() {
             return Err(Invalid::new(field, "must not carry a user name or password"));
         }
-        Ok(Self(url.to_string()))
+        // Kept as written: parsing only checks it, so people find back what they entered.
+        Ok(Self(s.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {

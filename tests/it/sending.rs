@@ -1,0 +1,251 @@
+//! Settings, templates, and sending links over WhatsApp from the default sender.
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{Tenant, TestApp, spawn_app};
+
+const BODY: &str = "Olá {{name}}! Conecte seu WhatsApp: {{link}}";
+
+async fn open_sender(app: &TestApp, t: &Tenant) -> String {
+    let id = app.create_number(&t.key, "Sender", "5511900000001").await["instance"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.post(&format!("/v1/numbers/{id}/sandbox/scan"), &t.key).await;
+    id
+}
+
+async fn link_with_send(app: &TestApp, t: &Tenant, phone: &str) -> Value {
+    app.create_link(&t.key, json!({ "name": "Cliente", "number": phone, "sendViaWhatsApp": true }))
+        .await
+}
+
+#[tokio::test]
+async fn links_are_sent_from_the_default_sender_with_the_template() {
+    let app = spawn_app().await;
+    let t = app.tenant("Acme").await;
+    let sender = open_sender(&app, &t).await;
+    app.expect(
+        Method::POST,
+        "/v1/templates",
+        &t.key,
+        Some(json!({ "name": "pilot_status_remote_pairing", "category": "OTP", "language": "pt_BR", "body": BODY })),
+        StatusCode::CREATED,
+    )
+    .await;
+    let settings = app
+        .expect(
+            Method::PUT,
+            "/v1/settings",
+            &t.key,
+            Some(json!({ "defaultSenderNumberId": sender })),
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(settings["defaultSenderNumberId"], sender.as_str());
+
+    let link = link_with_send(&app, &t, "5511988887777").await;
+    assert_eq!(link["messageSent"], true, "{link}");
+    assert!(link.get("messageError").is_none());
+    let sent = app.get(&format!("/v1/numbers/{sender}/sandbox/messages"), &t.key).await;
+    assert_eq!(sent.as_array().unwrap().len(), 1);
+    assert_eq!(sent[0]["to"], "+5511988887777");
+    assert_eq!(
+        sent[0]["body"],
+        format!("Olá Cliente! Conecte seu WhatsApp: {}", link["remotePairingUrl"].as_str().unwrap())
+    );
+}
+
+#[tokio::test]
+async fn each_missing_piece_is_reported_and_the_link_is_made_anyway() {
+    let app = spawn_app().await;
+    let t = app.tenant("Acme").await;
+    let mut phone = 5511988880000u64;
+    let mut expect_error = async |code: &str| {
+        phone += 1;
+        let link = link_with_send(&app, &t, &phone.to_string()).await;
+        assert_eq!(
+            (link["messageSent"].as_bool(), link["messageError"].as_str()),
+            (Some(false), Some(code)),
+            "{link}"
+        );
+        assert_eq!(link["instance"]["state"], "CLOSE");
+    };
+    expect_error("TEMPLATE_NOT_FOUND").await;
+    app.expect(
+        Method::POST,
+        "/v1/templates",
+        &t.key,
+        Some(json!({ "name": "pilot_status_remote_pairing", "category": "OTP", "body": BODY })),
+        StatusCode::CREATED,
+    )
+    .await;
+    expect_error("SENDER_NOT_CONFIGURED").await;
+    let sender = app.create_number(&t.key, "Sender", "5511900000001").await["instance"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.expect(
+        Method::PUT,
+        "/v1/settings",
+        &t.key,
+        Some(json!({ "defaultSenderNumberId": sender })),
+        StatusCode::OK,
+    )
+    .await;
+    expect_error("SENDER_NOT_CONNECTED").await;
+    app.expect(Method::DELETE, &format!("/v1/numbers/{sender}"), &t.key, None, StatusCode::OK)
+        .await;
+    expect_error("SENDER_NOT_CONFIGURED").await;
+}
+
+#[tokio::test]
+async fn settings_accept_only_the_tenants_live_numbers() {
+    let app = spawn_app().await;
+    let t = app.tenant("Acme").await;
+    let other = app.tenant("Other").await;
+    let theirs = app.create_number(&other.key, "X", "5511900000009").await["instance"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let body = json!({ "defaultSenderNumberId": theirs }).to_string();
+    app.expect_error(
+        Method::PUT,
+        "/v1/settings",
+        Some(&t.key),
+        Some(&body),
+        StatusCode::NOT_FOUND,
+        "NUMBER_NOT_FOUND",
+    )
+    .await;
+    assert_eq!(app.get("/v1/settings", &t.key).await, json!({ "defaultSenderNumberId": null }));
+    let mine = app.create_number(&t.key, "A", "5511900000001").await["instance"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.expect(
+        Method::PUT,
+        "/v1/settings",
+        &t.key,
+        Some(json!({ "defaultSenderNumberId": mine })),
+        StatusCode::OK,
+    )
+    .await;
+    let cleared = app
+        .expect(
+            Method::PUT,
+            "/v1/settings",
+            &t.key,
+            Some(json!({ "defaultSenderNumberId": null })),
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(cleared, json!({ "defaultSenderNumberId": null }));
+}
+
+#[tokio::test]
+async fn templates_crud_with_validation() {
+    let app = spawn_app().await;
+    let t = app.tenant("Acme").await;
+    let created = app
+        .expect(
+            Method::POST,
+            "/v1/templates",
+            &t.key,
+            Some(json!({ "name": "welcome", "category": "utility", "body": "Hi {{name}}" })),
+            StatusCode::CREATED,
+        )
+        .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("tpl_"));
+    assert_eq!(
+        (created["category"].as_str(), created["language"].as_str()),
+        (Some("UTILITY"), Some("en"))
+    );
+    assert_eq!(app.get("/v1/templates", &t.key).await.as_array().unwrap().len(), 1);
+    assert_eq!(app.get(&format!("/v1/templates/{id}"), &t.key).await["body"], "Hi {{name}}");
+
+    let dup = json!({ "name": "welcome", "category": "UTILITY", "body": "x" }).to_string();
+    app.expect_error(
+        Method::POST,
+        "/v1/templates",
+        Some(&t.key),
+        Some(&dup),
+        StatusCode::CONFLICT,
+        "TEMPLATE_ALREADY_EXISTS",
+    )
+    .await;
+    for (body, field) in [
+        (json!({ "name": "Bad Name", "category": "OTP", "body": "x" }), "name"),
+        (json!({ "name": "a", "category": "PROMO", "body": "x" }), "category"),
+        (json!({ "name": "a", "category": "OTP", "body": "" }), "body"),
+        (json!({ "name": "a", "category": "OTP", "body": "Hi {{first_name}}" }), "body"),
+        (
+            json!({ "name": "a", "category": "OTP", "body": "x", "language": "portuguese" }),
+            "language",
+        ),
+        (
+            json!({ "name": "pilot_status_remote_pairing", "category": "OTP", "body": "no link here" }),
+            "body",
+        ),
+        (
+            json!({ "name": "pilot_status_remote_pairing", "category": "MARKETING", "body": "{{link}}" }),
+            "category",
+        ),
+    ] {
+        let err = app
+            .expect_error(
+                Method::POST,
+                "/v1/templates",
+                Some(&t.key),
+                Some(&body.to_string()),
+                StatusCode::BAD_REQUEST,
+                "VALIDATION_ERROR",
+            )
+            .await;
+        assert!(err["error"].as_str().unwrap().starts_with(field), "{body} → {err}");
+    }
+
+    let updated = app
+        .expect(
+            Method::PUT,
+            &format!("/v1/templates/{id}"),
+            &t.key,
+            Some(json!({ "body": "Hello {{name}}" })),
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(updated["body"], "Hello {{name}}");
+    let change = json!({ "category": "MARKETING" }).to_string();
+    app.expect_error(
+        Method::PUT,
+        &format!("/v1/templates/{id}"),
+        Some(&t.key),
+        Some(&change),
+        StatusCode::BAD_REQUEST,
+        "VALIDATION_ERROR",
+    )
+    .await;
+
+    let other = app.tenant("Other").await;
+    app.expect_error(
+        Method::GET,
+        &format!("/v1/templates/{id}"),
+        Some(&other.key),
+        None,
+        StatusCode::NOT_FOUND,
+        "TEMPLATE_NOT_FOUND",
+    )
+    .await;
+    app.expect(Method::DELETE, &format!("/v1/templates/{id}"), &t.key, None, StatusCode::OK)
+        .await;
+    app.expect_error(
+        Method::DELETE,
+        &format!("/v1/templates/{id}"),
+        Some(&t.key),
+        None,
+        StatusCode::NOT_FOUND,
+        "TEMPLATE_NOT_FOUND",
+    )
+    .await;
+}
