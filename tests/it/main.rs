@@ -7,6 +7,7 @@ mod cli;
 mod expiry;
 mod helpers;
 mod links;
+mod multiprocess;
 mod pages;
 mod public_links;
 mod restart;

@@ -1,0 +1,211 @@
+//! Several `pairlink serve` processes on one PostgreSQL: any of them serves any request, and a
+//! page's event stream on one sees what happens on another.
+use std::{
+    io::{BufRead, BufReader},
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::pg_database;
+
+/// Shorter than the streams' 5 s safety recheck, so an update arriving in time proves it came
+/// through PostgreSQL's NOTIFY rather than the periodic recheck.
+const PUSHED: Duration = Duration::from_secs(4);
+
+/// A server process, killed when dropped.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(db: &str) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pairlink"))
+        .arg("serve")
+        .env("DATABASE_URL", db)
+        .env("PAIRLINK_SANDBOX", "1")
+        .env("PAIRLINK_CONFIG", concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml"))
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("pairlink starts");
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(at) = line.find("listening on http://") {
+                let addr: String = line[at + 20..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
+                    .collect();
+                let _ = tx.send(format!("http://{addr}"));
+            }
+        }
+    });
+    let base = rx.recv_timeout(Duration::from_secs(60)).expect("the server says where it listens");
+    Server { child, base }
+}
+
+fn tenant_key(db: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_pairlink"))
+        .args(["tenant", "create", "--name", "Acme"])
+        .env("DATABASE_URL", db)
+        .env("PAIRLINK_CONFIG", concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let created: Value = serde_json::from_slice(&out.stdout).unwrap();
+    created["apiKey"].as_str().unwrap().to_owned()
+}
+
+async fn call(http: &reqwest::Client, method: reqwest::Method, url: String, key: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+    let mut req = http.request(method, url);
+    if let Some(key) = key {
+        req = req.header("x-api-key", key);
+    }
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let res = req.send().await.unwrap();
+    (res.status(), res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn a_stream_on_one_process_sees_pairing_done_on_another() {
+    let (db, _dir) = pg_database().await;
+    let (a, b) = (serve(db.expose()), serve(db.expose()));
+    let key = tenant_key(db.expose());
+    let http = reqwest::Client::new();
+
+    let (status, link) = call(
+        &http,
+        reqwest::Method::POST,
+        format!("{}/v1/numbers/remote-pairing", a.base),
+        Some(&key),
+        Some(json!({ "name": "A", "number": "5511999998888" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{link}");
+    let token = link["remotePairingToken"].as_str().unwrap().to_owned();
+    let id = link["numberId"].as_str().unwrap().to_owned();
+
+    // Any process answers for the link.
+    let (status, info) = call(
+        &http,
+        reqwest::Method::GET,
+        format!("{}/v1/remote-pairing/{token}", b.base),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!((status, info["state"].as_str()), (StatusCode::OK, Some("CLOSE")));
+
+    // The page's stream is on B; the pairing happens on A.
+    let mut stream = http
+        .get(format!("{}/v1/remote-pairing/{token}/events", b.base))
+        .send()
+        .await
+        .unwrap()
+        .bytes_stream();
+    let mut seen = String::new();
+    let mut wait_for = async |needle: &str| {
+        use futures::StreamExt;
+        tokio::time::timeout(PUSHED, async {
+            while !seen.contains(needle) {
+                let chunk = stream.next().await.expect("stream open").unwrap();
+                seen.push_str(&String::from_utf8_lossy(&chunk));
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("{needle} never arrived; saw {seen}"));
+    };
+    wait_for("\"linkState\":\"idle\"").await;
+    let (status, _) = call(
+        &http,
+        reqwest::Method::POST,
+        format!("{}/v1/remote-pairing/{token}/connect", a.base),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    wait_for("\"state\":\"CONNECTING\"").await;
+    let (status, _) = call(
+        &http,
+        reqwest::Method::POST,
+        format!("{}/v1/numbers/{id}/sandbox/scan", a.base),
+        Some(&key),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    wait_for("\"state\":\"OPEN\"").await;
+    wait_for("event: end").await;
+    wait_for("CONNECTED").await;
+}
+
+#[tokio::test]
+async fn a_link_revoked_on_one_process_dies_on_every_process() {
+    let (db, _dir) = pg_database().await;
+    let (a, b) = (serve(db.expose()), serve(db.expose()));
+    let key = tenant_key(db.expose());
+    let http = reqwest::Client::new();
+    let (_, link) = call(
+        &http,
+        reqwest::Method::POST,
+        format!("{}/v1/numbers/remote-pairing", a.base),
+        Some(&key),
+        Some(json!({ "name": "A", "number": "5511999998888" })),
+    )
+    .await;
+    let token = link["remotePairingToken"].as_str().unwrap().to_owned();
+    let id = link["numberId"].as_str().unwrap().to_owned();
+
+    let mut stream = http
+        .get(format!("{}/v1/remote-pairing/{token}/events", a.base))
+        .send()
+        .await
+        .unwrap()
+        .bytes_stream();
+    let (status, _) = call(
+        &http,
+        reqwest::Method::DELETE,
+        format!("{}/v1/numbers/{id}/remote-pairing", b.base),
+        Some(&key),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let mut seen = String::new();
+    tokio::time::timeout(PUSHED, async {
+        use futures::StreamExt;
+        while !seen.contains("LINK_REVOKED") {
+            seen.push_str(&String::from_utf8_lossy(&stream.next().await.expect("stream open").unwrap()));
+        }
+    })
+    .await
+    .expect("A's stream ends when B revokes");
+    for server in [&a, &b] {
+        let (status, err) = call(
+            &http,
+            reqwest::Method::GET,
+            format!("{}/v1/remote-pairing/{token}", server.base),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!((status, err["code"].as_str()), (StatusCode::NOT_FOUND, Some("LINK_REVOKED")));
+    }
+}
