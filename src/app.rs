@@ -1,11 +1,11 @@
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    StaticSegment,
+    ParamSegment, StaticSegment,
     components::{Route, Router, Routes},
 };
 
-use crate::ui::pages::HomePage;
+use crate::ui::pages::{ConnectPage, HomePage};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -35,6 +35,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <p class="p-8">"Page not found."</p> }.into_view()>
                 <Route path=StaticSegment("") view=HomePage />
+                <Route path=(StaticSegment("connect"), ParamSegment("token")) view=ConnectPage />
             </Routes>
         </Router>
     }

@@ -110,6 +110,8 @@ pub struct TokenStatusOut {
 #[serde(rename_all = "camelCase")]
 pub struct TokenInfoOut {
     pub valid: bool,
+    /// The number this link pairs, for the embedding page's `connect:paired`.
+    pub number_id: Option<String>,
     pub name: Option<String>,
     pub masked_number: Option<String>,
     pub state: String,

@@ -1,6 +1,7 @@
 //! Shapes that cross the wire: REST bodies and server-function results. No database rows and
 //! no secrets that were not meant to be shown.
 pub mod branding;
+pub mod connect;
 pub mod links;
 pub mod numbers;
 pub mod server_info;

@@ -1,2 +1,4 @@
 //! The isomorphic UI: compiles for the server (SSR) and the browser (hydrate).
+pub mod i18n;
 pub mod pages;
+pub mod theme;

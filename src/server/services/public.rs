@@ -18,8 +18,10 @@ use crate::server::{
 };
 use crate::types::{
     branding::Branding,
+    connect::{ConnectPageData, DeadLink},
     links::{FailureOut, TokenConnectOut, TokenInfoOut, TokenStatusOut},
 };
+use crate::ui::i18n::Locale;
 
 /// How long after pairing the page that paired may still read the link's (final) state.
 pub const USED_GRACE_MINUTES: i64 = 15;
@@ -85,6 +87,7 @@ pub async fn info(state: &AppState, token: &str, query: &[(String, String)]) -> 
         .collect();
     Ok(TokenInfoOut {
         valid: true,
+        number_id: Some(r.number.id.to_string()),
         name: Some(r.number.name.clone()),
         masked_number: Some(r.number.phone.masked()),
         state: status.state,
@@ -185,4 +188,106 @@ fn seconds_left(state: &AppState, p: &Pairing) -> i64 {
 
 fn gone(code: &'static str, message: &str) -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, code, message)
+}
+
+/// Everything the connect page renders from: the link (or why it is dead, in its tenant's
+/// branding), the language and the device.
+pub async fn page(
+    state: &AppState,
+    token: &str,
+    query: &[(String, String)],
+    accept_language: &str,
+    user_agent: &str,
+) -> ApiResult<ConnectPageData> {
+    let param = |name: &str| query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let parent_origin = param("parentOrigin").and_then(origin_of);
+    let (info, status, dead, link) = match resolve(state, token, Access::View).await {
+        Ok(r) => {
+            let info = self::info(state, token, query).await?;
+            let status = snapshot(state, &r).await?;
+            (Some(info), Some(status), None, Some(r.link))
+        }
+        Err(err) if err.code.starts_with("LINK_") => {
+            let link = state.store.find_link_by_token(&LinkToken::from_path(token).hash()).await?;
+            let refresh_url = link
+                .as_ref()
+                .and_then(|l| l.refresh_url.clone())
+                .filter(|_| err.code == "LINK_EXPIRED");
+            (
+                None,
+                None,
+                Some(DeadLink {
+                    code: err.code.into(),
+                    refresh_url,
+                }),
+                link,
+            )
+        }
+        Err(err) => return Err(err),
+    };
+    let locale = link
+        .as_ref()
+        .and_then(|l| l.locale.as_deref())
+        .and_then(Locale::parse)
+        .or_else(|| param("lang").and_then(Locale::parse))
+        .or_else(|| Locale::from_accept_language(accept_language))
+        .unwrap_or(Locale::En);
+    let branding = match (&info, &link) {
+        (Some(info), _) => info.branding.clone(),
+        (None, Some(link)) => {
+            let tenant = state.store.settings(&link.tenant_id).await?.branding;
+            resolve_branding(&cosmetic_from_query(query), &link.branding, &tenant, locale.tag())
+        }
+        (None, None) => resolve_branding(
+            &cosmetic_from_query(query),
+            &Branding::default(),
+            &Branding::default(),
+            locale.tag(),
+        ),
+    };
+    let mobile = ["Mobi", "Android", "iPhone", "iPad"].iter().any(|m| user_agent.contains(m));
+    Ok(ConnectPageData {
+        token: token.to_owned(),
+        locale: locale.tag().into(),
+        mobile,
+        branding,
+        info,
+        status,
+        dead,
+        parent_origin,
+    })
+}
+
+/// `https://host[:port]` (or plain http for this machine), the only form `postMessage` targets.
+pub fn origin_of(value: &str) -> Option<String> {
+    let url = url::Url::parse(value).ok()?;
+    let local = matches!(url.host_str(), Some("localhost" | "127.0.0.1"));
+    let ok_scheme = url.scheme() == "https" || (url.scheme() == "http" && local);
+    let bare = url.path() == "/" && url.query().is_none() && url.fragment().is_none() && url.username().is_empty();
+    (ok_scheme && bare).then(|| url.origin().ascii_serialization())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parent_origins_must_be_bare_https_origins() {
+        assert_eq!(origin_of("https://app.example.com").as_deref(), Some("https://app.example.com"));
+        assert_eq!(
+            origin_of("https://app.example.com:8443/").as_deref(),
+            Some("https://app.example.com:8443")
+        );
+        assert_eq!(origin_of("http://localhost:5173").as_deref(), Some("http://localhost:5173"));
+        for bad in [
+            "http://app.example.com",
+            "https://app.example.com/path",
+            "*",
+            "javascript:alert(1)",
+            "https://a.example?x=1",
+            "",
+        ] {
+            assert_eq!(origin_of(bad), None, "{bad}");
+        }
+    }
 }

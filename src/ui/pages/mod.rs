@@ -1,3 +1,5 @@
+mod connect;
 mod home;
 
+pub use connect::ConnectPage;
 pub use home::HomePage;

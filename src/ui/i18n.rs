@@ -1,0 +1,282 @@
+//! Every string of the connect page in English, Brazilian Portuguese and Spanish. A struct
+//! rather than a map, so a missing translation does not compile.
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Locale {
+    En,
+    PtBr,
+    Es,
+}
+
+impl Locale {
+    /// Understands `pt-BR`, `pt_br`, `pt`, `es-MX`, `en-US`…; `None` for other languages.
+    pub fn parse(tag: &str) -> Option<Self> {
+        let lang = tag.trim().split(['-', '_', ';']).next()?.to_ascii_lowercase();
+        match lang.as_str() {
+            "pt" => Some(Self::PtBr),
+            "es" => Some(Self::Es),
+            "en" => Some(Self::En),
+            _ => None,
+        }
+    }
+
+    /// The first language of an `Accept-Language` header we speak, by the client's order.
+    pub fn from_accept_language(header: &str) -> Option<Self> {
+        let mut tags: Vec<(f32, &str)> = header
+            .split(',')
+            .filter_map(|part| {
+                let mut pieces = part.split(';');
+                let tag = pieces.next()?.trim();
+                let q = pieces
+                    .find_map(|p| p.trim().strip_prefix("q="))
+                    .and_then(|q| q.parse().ok())
+                    .unwrap_or(1.0);
+                Some((q, tag))
+            })
+            .collect();
+        tags.sort_by(|a, b| b.0.total_cmp(&a.0));
+        tags.into_iter().find_map(|(_, tag)| Self::parse(tag))
+    }
+
+    pub fn tag(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::PtBr => "pt-BR",
+            Self::Es => "es",
+        }
+    }
+
+    pub fn strings(self) -> &'static Strings {
+        match self {
+            Self::En => &EN,
+            Self::PtBr => &PT_BR,
+            Self::Es => &ES,
+        }
+    }
+}
+
+pub struct Strings {
+    pub title: &'static str,
+    /// `{company}` and `{number}` are filled in.
+    pub intro: &'static str,
+    pub start: &'static str,
+    pub loading: &'static str,
+    pub method_qr: &'static str,
+    pub method_code: &'static str,
+    pub steps_qr: [&'static str; 3],
+    pub steps_code: [&'static str; 3],
+    pub qr_alt: &'static str,
+    pub code_label: &'static str,
+    pub copy: &'static str,
+    pub copied: &'static str,
+    /// `{s}` is filled in.
+    pub expires_in: &'static str,
+    pub waiting: &'static str,
+    pub window_closed_title: &'static str,
+    pub window_closed_body: &'static str,
+    pub new_code: &'static str,
+    pub success_title: &'static str,
+    pub success_body: &'static str,
+    pub redirecting: &'static str,
+    pub continue_label: &'static str,
+    pub expired_title: &'static str,
+    pub expired_body: &'static str,
+    pub refresh: &'static str,
+    pub used_title: &'static str,
+    pub used_body: &'static str,
+    pub revoked_title: &'static str,
+    pub revoked_body: &'static str,
+    pub not_found_title: &'static str,
+    pub not_found_body: &'static str,
+    pub failed_title: &'static str,
+    pub failed_body: &'static str,
+    pub failed_final_body: &'static str,
+    pub try_again: &'static str,
+    pub passkey_title: &'static str,
+    pub passkey_body: &'static str,
+    pub offline: &'static str,
+    pub help: &'static str,
+    pub powered: &'static str,
+    pub sandbox: &'static str,
+    pub error: &'static str,
+}
+
+pub const EN: Strings = Strings {
+    title: "Connect your WhatsApp",
+    intro: "{company} will connect the WhatsApp number {number}.",
+    start: "Connect WhatsApp",
+    loading: "Loading…",
+    method_qr: "Scan a QR code",
+    method_code: "Use a code instead",
+    steps_qr: [
+        "Open WhatsApp on your phone.",
+        "Tap Settings (or ⋮) › Linked devices › Link a device.",
+        "Point your phone at this screen.",
+    ],
+    steps_code: [
+        "Open WhatsApp on your phone.",
+        "Tap Settings (or ⋮) › Linked devices › Link a device.",
+        "Tap “Link with phone number instead” and type this code.",
+    ],
+    qr_alt: "QR code to link WhatsApp",
+    code_label: "Your code",
+    copy: "Copy",
+    copied: "Copied",
+    expires_in: "Expires in {s} s",
+    waiting: "Waiting for your phone…",
+    window_closed_title: "This code has expired",
+    window_closed_body: "For your security, WhatsApp codes last only a few minutes. Get a new one when you are ready.",
+    new_code: "Get a new code",
+    success_title: "WhatsApp connected",
+    success_body: "All done. You can close this page.",
+    redirecting: "Taking you back…",
+    continue_label: "Continue",
+    expired_title: "This link has expired",
+    expired_body: "Ask {company} for a new link.",
+    refresh: "Get a new link",
+    used_title: "This number is already connected",
+    used_body: "This link has been used. There is nothing left to do here.",
+    revoked_title: "This link is no longer valid",
+    revoked_body: "It was replaced or cancelled. Use the latest link {company} sent you.",
+    not_found_title: "Link not found",
+    not_found_body: "Check that you opened the whole link.",
+    failed_title: "WhatsApp did not accept the connection",
+    failed_body: "Please try again.",
+    failed_final_body: "WhatsApp refused to link this device. Contact {company} for help.",
+    try_again: "Try again",
+    passkey_title: "Confirm on your phone",
+    passkey_body: "WhatsApp asks you to confirm with your fingerprint, face or screen lock. Follow the prompt on your phone, then come back here.",
+    offline: "Connection lost. Reconnecting…",
+    help: "Need help?",
+    powered: "Powered by Pairlink",
+    sandbox: "Demo mode: no real WhatsApp account is linked.",
+    error: "Something went wrong. Please try again.",
+};
+
+pub const PT_BR: Strings = Strings {
+    title: "Conecte seu WhatsApp",
+    intro: "{company} vai conectar o número de WhatsApp {number}.",
+    start: "Conectar WhatsApp",
+    loading: "Carregando…",
+    method_qr: "Escanear QR code",
+    method_code: "Usar um código",
+    steps_qr: [
+        "Abra o WhatsApp no seu celular.",
+        "Toque em Configurações (ou ⋮) › Dispositivos conectados › Conectar dispositivo.",
+        "Aponte o celular para esta tela.",
+    ],
+    steps_code: [
+        "Abra o WhatsApp no seu celular.",
+        "Toque em Configurações (ou ⋮) › Dispositivos conectados › Conectar dispositivo.",
+        "Toque em “Conectar com número de telefone” e digite este código.",
+    ],
+    qr_alt: "QR code para conectar o WhatsApp",
+    code_label: "Seu código",
+    copy: "Copiar",
+    copied: "Copiado",
+    expires_in: "Expira em {s} s",
+    waiting: "Aguardando seu celular…",
+    window_closed_title: "Este código expirou",
+    window_closed_body: "Por segurança, os códigos do WhatsApp duram poucos minutos. Gere um novo quando estiver pronto.",
+    new_code: "Gerar novo código",
+    success_title: "WhatsApp conectado",
+    success_body: "Tudo certo. Você já pode fechar esta página.",
+    redirecting: "Redirecionando…",
+    continue_label: "Continuar",
+    expired_title: "Este link expirou",
+    expired_body: "Peça um novo link para {company}.",
+    refresh: "Obter novo link",
+    used_title: "Este número já está conectado",
+    used_body: "Este link já foi usado. Não há mais nada a fazer aqui.",
+    revoked_title: "Este link não é mais válido",
+    revoked_body: "Ele foi substituído ou cancelado. Use o link mais recente que {company} enviou.",
+    not_found_title: "Link não encontrado",
+    not_found_body: "Confira se você abriu o link completo.",
+    failed_title: "O WhatsApp não aceitou a conexão",
+    failed_body: "Tente novamente.",
+    failed_final_body: "O WhatsApp recusou conectar este dispositivo. Fale com {company} para obter ajuda.",
+    try_again: "Tentar novamente",
+    passkey_title: "Confirme no seu celular",
+    passkey_body: "O WhatsApp pede que você confirme com sua digital, rosto ou bloqueio de tela. Siga o aviso no celular e depois volte aqui.",
+    offline: "Conexão perdida. Reconectando…",
+    help: "Precisa de ajuda?",
+    powered: "Tecnologia Pairlink",
+    sandbox: "Modo de demonstração: nenhuma conta real do WhatsApp é conectada.",
+    error: "Algo deu errado. Tente novamente.",
+};
+
+pub const ES: Strings = Strings {
+    title: "Conecta tu WhatsApp",
+    intro: "{company} conectará el número de WhatsApp {number}.",
+    start: "Conectar WhatsApp",
+    loading: "Cargando…",
+    method_qr: "Escanear un código QR",
+    method_code: "Usar un código",
+    steps_qr: [
+        "Abre WhatsApp en tu teléfono.",
+        "Toca Ajustes (o ⋮) › Dispositivos vinculados › Vincular un dispositivo.",
+        "Apunta tu teléfono a esta pantalla.",
+    ],
+    steps_code: [
+        "Abre WhatsApp en tu teléfono.",
+        "Toca Ajustes (o ⋮) › Dispositivos vinculados › Vincular un dispositivo.",
+        "Toca “Vincular con el número de teléfono” y escribe este código.",
+    ],
+    qr_alt: "Código QR para vincular WhatsApp",
+    code_label: "Tu código",
+    copy: "Copiar",
+    copied: "Copiado",
+    expires_in: "Caduca en {s} s",
+    waiting: "Esperando tu teléfono…",
+    window_closed_title: "Este código caducó",
+    window_closed_body: "Por seguridad, los códigos de WhatsApp duran pocos minutos. Pide uno nuevo cuando estés listo.",
+    new_code: "Obtener un código nuevo",
+    success_title: "WhatsApp conectado",
+    success_body: "Listo. Ya puedes cerrar esta página.",
+    redirecting: "Redirigiendo…",
+    continue_label: "Continuar",
+    expired_title: "Este enlace caducó",
+    expired_body: "Pide un nuevo enlace a {company}.",
+    refresh: "Obtener un nuevo enlace",
+    used_title: "Este número ya está conectado",
+    used_body: "Este enlace ya se usó. No queda nada por hacer aquí.",
+    revoked_title: "Este enlace ya no es válido",
+    revoked_body: "Fue reemplazado o cancelado. Usa el enlace más reciente que te envió {company}.",
+    not_found_title: "Enlace no encontrado",
+    not_found_body: "Comprueba que abriste el enlace completo.",
+    failed_title: "WhatsApp no aceptó la conexión",
+    failed_body: "Inténtalo de nuevo.",
+    failed_final_body: "WhatsApp rechazó vincular este dispositivo. Contacta a {company} para recibir ayuda.",
+    try_again: "Intentar de nuevo",
+    passkey_title: "Confirma en tu teléfono",
+    passkey_body: "WhatsApp te pide confirmar con tu huella, rostro o bloqueo de pantalla. Sigue el aviso en tu teléfono y luego vuelve aquí.",
+    offline: "Conexión perdida. Reconectando…",
+    help: "¿Necesitas ayuda?",
+    powered: "Con tecnología de Pairlink",
+    sandbox: "Modo de demostración: no se vincula ninguna cuenta real de WhatsApp.",
+    error: "Algo salió mal. Inténtalo de nuevo.",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_tags_and_accept_language() {
+        assert_eq!(Locale::parse("pt-BR"), Some(Locale::PtBr));
+        assert_eq!(Locale::parse("es_MX"), Some(Locale::Es));
+        assert_eq!(Locale::parse("de"), None);
+        assert_eq!(Locale::from_accept_language("de-DE,de;q=0.9,es;q=0.8,en;q=0.7"), Some(Locale::Es));
+        assert_eq!(Locale::from_accept_language("en;q=0.5, pt-BR"), Some(Locale::PtBr));
+        assert_eq!(Locale::from_accept_language("fr"), None);
+    }
+
+    #[test]
+    fn translations_keep_their_placeholders() {
+        for s in [&EN, &PT_BR, &ES] {
+            assert!(s.intro.contains("{company}") && s.intro.contains("{number}"));
+            assert!(s.expires_in.contains("{s}"));
+            assert!(s.expired_body.contains("{company}") && s.revoked_body.contains("{company}"));
+        }
+    }
+}

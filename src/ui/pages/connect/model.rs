@@ -1,0 +1,111 @@
+//! Which screen the page shows, from what it knows. Pure, so it is tested without a browser.
+use crate::types::links::TokenStatusOut;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Screen {
+    /// The first screen: who is asking, for which number, one button.
+    Start,
+    /// Asked for a window, waiting for the QR.
+    Opening,
+    /// A live QR and code.
+    Pairing,
+    /// The window closed unused: offer a new code.
+    WindowClosed,
+    /// The phone must confirm with its passkey.
+    Passkey,
+    /// WhatsApp refused; `retryable` when a new window may work.
+    Failed {
+        retryable: bool,
+    },
+    Success,
+    /// The link cannot be used: `LINK_EXPIRED`, `LINK_ALREADY_USED`, `LINK_REVOKED`, `LINK_NOT_FOUND`.
+    Dead(String),
+}
+
+/// `seconds_left` is the client's own countdown of the window.
+pub fn screen(status: Option<&TokenStatusOut>, dead: Option<&str>, started: bool, seconds_left: i64) -> Screen {
+    if let Some(code) = dead {
+        return Screen::Dead(code.to_owned());
+    }
+    let Some(s) = status else { return Screen::Start };
+    if s.is_fully_connected || s.state == "OPEN" {
+        return Screen::Success;
+    }
+    match s.link_state.as_str() {
+        "qr" | "code" if seconds_left > 0 => Screen::Pairing,
+        "qr" | "code" => Screen::WindowClosed,
+        "passkey_required" => Screen::Passkey,
+        "failed" => match &s.failure {
+            Some(f) if f.reason == "qr_window_closed" => Screen::WindowClosed,
+            Some(f) => Screen::Failed { retryable: f.retryable },
+            None => Screen::Failed { retryable: true },
+        },
+        _ if started => Screen::Opening,
+        _ => Screen::Start,
+    }
+}
+
+/// `template` with `{name}` replaced by `value`, for the translated sentences.
+pub fn fill(template: &str, pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .fold(template.to_owned(), |acc, (k, v)| acc.replace(&format!("{{{k}}}"), v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::{links::FailureOut, numbers::LinkOut};
+
+    fn status(state: &str, link_state: &str, failure: Option<(&str, bool)>) -> TokenStatusOut {
+        TokenStatusOut {
+            state: state.into(),
+            is_fully_connected: state == "OPEN",
+            primary_link: LinkOut {
+                state: state.into(),
+                connected_at: None,
+            },
+            secondary_link: None,
+            link_state: link_state.into(),
+            failure: failure.map(|(reason, retryable)| FailureOut {
+                reason: reason.into(),
+                retryable,
+            }),
+            qrcode_base64: None,
+            pairing_code: None,
+            qr_expires_at: None,
+            seconds_left: 100,
+            expires_at: chrono::DateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn screens_follow_the_link() {
+        assert_eq!(screen(None, Some("LINK_EXPIRED"), false, 0), Screen::Dead("LINK_EXPIRED".into()));
+        assert_eq!(screen(Some(&status("CLOSE", "idle", None)), None, false, 0), Screen::Start);
+        assert_eq!(screen(Some(&status("CLOSE", "idle", None)), None, true, 0), Screen::Opening);
+        assert_eq!(screen(Some(&status("CONNECTING", "qr", None)), None, true, 30), Screen::Pairing);
+        assert_eq!(screen(Some(&status("CONNECTING", "qr", None)), None, true, 0), Screen::WindowClosed);
+        assert_eq!(
+            screen(Some(&status("CLOSE", "failed", Some(("qr_window_closed", true)))), None, true, 0),
+            Screen::WindowClosed
+        );
+        assert_eq!(
+            screen(Some(&status("CLOSE", "failed", Some(("banned", false)))), None, true, 0),
+            Screen::Failed { retryable: false }
+        );
+        assert_eq!(
+            screen(Some(&status("CONNECTING", "passkey_required", None)), None, true, 30),
+            Screen::Passkey
+        );
+        assert_eq!(screen(Some(&status("OPEN", "connected", None)), None, true, 0), Screen::Success);
+    }
+
+    #[test]
+    fn fill_replaces_named_placeholders() {
+        assert_eq!(
+            fill("{company} · {number}", &[("company", "Acme"), ("number", "+55")]),
+            "Acme · +55"
+        );
+    }
+}
