@@ -29,6 +29,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Every page: no framing, nonced scripts. The connect page widens framing per tenant.
+    crate::ui::security::page_headers(&[]);
     view! {
         <Stylesheet id="leptos" href="/pkg/pairlink.css" />
         <Title text="Pairlink" />

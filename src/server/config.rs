@@ -32,6 +32,10 @@ pub struct Config {
     pub link_ttl_seconds: i64,
     /// How often expired links are looked for, in seconds.
     pub sweep_interval_seconds: u64,
+    /// Sandbox only: how long its first QR lives (WhatsApp: 60 s). Shorter for demos and tests.
+    pub sandbox_first_qr_seconds: u64,
+    /// Sandbox only: how long each of its next five QRs lives (WhatsApp: 20 s).
+    pub sandbox_next_qr_seconds: u64,
 }
 
 impl Default for Config {
@@ -46,6 +50,8 @@ impl Default for Config {
             db_max_connections: 10,
             link_ttl_seconds: 24 * 3600,
             sweep_interval_seconds: 30,
+            sandbox_first_qr_seconds: 60,
+            sandbox_next_qr_seconds: 20,
         }
     }
 }
@@ -91,6 +97,9 @@ impl Config {
         }
         if !(60..=604_800).contains(&self.link_ttl_seconds) {
             return invalid("link_ttl_seconds", "must be between 60 and 604800");
+        }
+        if self.sandbox_first_qr_seconds == 0 || self.sandbox_next_qr_seconds == 0 {
+            return invalid("sandbox_first_qr_seconds", "sandbox QR lifetimes must be at least 1 second");
         }
         if self.sweep_interval_seconds == 0 {
             return invalid("sweep_interval_seconds", "must be at least 1");

@@ -71,7 +71,12 @@ pub async fn build(settings: Settings, listening: SocketAddr) -> anyhow::Result<
     let sink = Arc::new(StoreSink::new(store.clone(), live.clone()));
     let mut engines = Engines::default();
     if config.sandbox {
-        engines = engines.with_sandbox(Arc::new(SandboxEngine::new(sink, clock.clone(), Timings::default())));
+        let timings = Timings {
+            first_ref: std::time::Duration::from_secs(config.sandbox_first_qr_seconds),
+            next_refs: std::time::Duration::from_secs(config.sandbox_next_qr_seconds),
+            ..Timings::default()
+        };
+        engines = engines.with_sandbox(Arc::new(SandboxEngine::new(sink, clock.clone(), timings)));
     }
     let state = AppState {
         leptos_options: leptos,

@@ -21,6 +21,8 @@ pub struct ConnectPageData {
     pub dead: Option<DeadLink>,
     /// The embedding page's origin, validated, to post messages to.
     pub parent_origin: Option<String>,
+    /// Origins the tenant lets frame this page (CSP `frame-ancestors`).
+    pub frame_ancestors: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -11,6 +11,8 @@ use utoipa::ToSchema;
 pub struct SettingsOut {
     /// The `OPEN` number that sends links over WhatsApp.
     pub default_sender_number_id: Option<String>,
+    /// Origins (`https://app.example.com`) allowed to embed the connect page in an iframe.
+    pub embed_origins: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -21,6 +23,8 @@ pub struct SettingsPatch {
     #[serde(default, deserialize_with = "super::present")]
     #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
     pub default_sender_number_id: Option<Option<String>>,
+    /// Replaces the list; `[]` allows no framing.
+    pub embed_origins: Option<Vec<String>>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]

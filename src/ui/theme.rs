@@ -46,7 +46,7 @@ pub fn readable_on(background: &str) -> &'static str {
 
 /// The CSS custom properties the page's classes read (`bg-[var(--brand)]` and so on).
 pub fn css_vars(primary: &str, background: &str) -> String {
-    let primary = parse_hex(primary).map_or("#059669".to_owned(), |_| primary.to_owned());
+    let primary = parse_hex(primary).map_or("#047857".to_owned(), |_| primary.to_owned());
     let background = parse_hex(background).map_or("#F8FAFC".to_owned(), |_| background.to_owned());
     format!(
         "--brand:{primary};--on-brand:{};--page:{background};--on-page:{};",
@@ -85,7 +85,7 @@ mod tests {
     fn css_vars_fall_back_on_bad_input() {
         assert_eq!(
             css_vars("x", "#000000"),
-            "--brand:#059669;--on-brand:#FFFFFF;--page:#000000;--on-page:#FFFFFF;"
+            "--brand:#047857;--on-brand:#FFFFFF;--page:#000000;--on-page:#FFFFFF;"
         );
     }
 }

@@ -42,6 +42,7 @@ async fn openapi_describes_every_endpoint() {
         "POST /v1/numbers/{id}/sandbox/unlink",
         "POST /v1/numbers/{id}/sandbox/fail",
         "GET /v1/numbers/{id}/sandbox/messages",
+        "POST /v1/numbers/{id}/sandbox/expire-link",
         "POST /v1/numbers/remote-pairing",
         "POST /v1/numbers/{id}/remote-pairing",
         "DELETE /v1/numbers/{id}/remote-pairing",

@@ -274,3 +274,30 @@ async fn next(events: &mut tokio::sync::mpsc::Receiver<(String, Value)>) -> (Str
         .expect("an event in time")
         .expect("stream open")
 }
+
+#[tokio::test]
+async fn the_sandbox_can_expire_a_link_now() {
+    let app = spawn_app().await;
+    let t = app.tenant("Acme").await;
+    let (token, id) = link(&app, &t.key).await;
+    app.post(&format!("/v1/numbers/{id}/sandbox/expire-link"), &t.key).await;
+    app.expect_error(
+        Method::GET,
+        &format!("/v1/remote-pairing/{token}"),
+        None,
+        None,
+        StatusCode::NOT_FOUND,
+        "LINK_EXPIRED",
+    )
+    .await;
+    app.expect_error(
+        Method::POST,
+        &format!("/v1/numbers/{id}/sandbox/expire-link"),
+        Some(&t.key),
+        None,
+        StatusCode::NOT_FOUND,
+        "LINK_NOT_FOUND",
+    )
+    .await;
+    assert_eq!(pairlink::server::services::sweeper::sweep_expired(&app.state).await.unwrap(), 1);
+}

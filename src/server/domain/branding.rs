@@ -58,7 +58,7 @@ pub fn resolve_branding(query: &Branding, link: &Branding, tenant: &Branding, lo
     let first = |get: fn(&Branding) -> &Option<String>| get(query).clone().or_else(|| get(link).clone()).or_else(|| get(tenant).clone());
     Branding {
         logo_url: first(|b| &b.logo_url),
-        primary_color: first(|b| &b.primary_color).or_else(|| Some("#059669".into())),
+        primary_color: first(|b| &b.primary_color).or_else(|| Some("#047857".into())),
         background_color: first(|b| &b.background_color).or_else(|| Some("#F8FAFC".into())),
         company_name: first(|b| &b.company_name).or_else(|| Some("Pairlink".into())),
         subtitle: first(|b| &b.subtitle).or_else(|| Some(default_subtitle(locale).into())),

@@ -246,6 +246,10 @@ pub async fn page(
         ),
     };
     let mobile = ["Mobi", "Android", "iPhone", "iPad"].iter().any(|m| user_agent.contains(m));
+    let frame_ancestors = match &link {
+        Some(l) => state.store.settings(&l.tenant_id).await?.embed_origins,
+        None => Vec::new(),
+    };
     Ok(ConnectPageData {
         token: token.to_owned(),
         locale: locale.tag().into(),
@@ -255,6 +259,7 @@ pub async fn page(
         status,
         dead,
         parent_origin,
+        frame_ancestors,
     })
 }
 

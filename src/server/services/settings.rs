@@ -31,6 +31,20 @@ pub async fn update(state: &AppState, client: &ApiClient, patch: SettingsPatch) 
             .save_default_sender(&client.tenant, sender.as_ref(), state.clock.now())
             .await?;
     }
+    if let Some(origins) = patch.embed_origins {
+        let parsed = origins
+            .iter()
+            .enumerate()
+            .map(|(i, o)| {
+                super::public::origin_of(o.trim())
+                    .ok_or_else(|| Invalid::new(format!("embedOrigins[{i}]"), "must be an origin like https://app.example.com"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if parsed.len() > 20 {
+            return Err(Invalid::new("embedOrigins", "must list at most 20 origins").into());
+        }
+        state.store.save_embed_origins(&client.tenant, &parsed, state.clock.now()).await?;
+    }
     Ok(state.store.settings(&client.tenant).await?)
 }
 

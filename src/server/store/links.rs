@@ -73,6 +73,8 @@ pub struct NewLink {
 pub struct TenantSettings {
     pub branding: Branding,
     pub default_sender: Option<NumberId>,
+    /// Origins that may show the tenant's connect pages in an iframe.
+    pub embed_origins: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -97,6 +99,8 @@ pub trait LinkStore {
     async fn current_link(&self, tenant: &TenantId, number: &NumberId) -> StoreResult<Option<Link>>;
     /// Ends a live link; false when it had already ended.
     async fn end_link(&self, tenant: &TenantId, link: &LinkId, end: LinkEnd, at: DateTime<Utc>) -> StoreResult<bool>;
+    /// Moves a live link's expiry (the sandbox's "time passes" for demos and tests).
+    async fn set_link_expiry(&self, tenant: &TenantId, link: &LinkId, at: DateTime<Utc>) -> StoreResult<bool>;
     /// Records the first opening, with its event; false when it was opened before.
     async fn mark_link_opened(&self, tenant: &TenantId, link: &LinkId, event: &NewEvent) -> StoreResult<bool>;
     /// Links past their expiry whose expiry has not been reported yet.
@@ -109,6 +113,7 @@ pub trait LinkStore {
 pub trait SettingsStore {
     async fn settings(&self, tenant: &TenantId) -> StoreResult<TenantSettings>;
     async fn save_branding(&self, tenant: &TenantId, branding: &Branding, at: DateTime<Utc>) -> StoreResult<()>;
+    async fn save_embed_origins(&self, tenant: &TenantId, origins: &[String], at: DateTime<Utc>) -> StoreResult<()>;
     async fn save_default_sender(&self, tenant: &TenantId, number: Option<&NumberId>, at: DateTime<Utc>) -> StoreResult<()>;
 
     async fn insert_template(&self, tenant: &TenantId, template: &Template) -> StoreResult<()>;

@@ -85,6 +85,16 @@ macro_rules! impl_link_store {
                 Ok(done.rows_affected() == 1)
             }
 
+            async fn set_link_expiry(&self, tenant: &TenantId, link: &LinkId, at: DateTime<Utc>) -> StoreResult<bool> {
+                let done = sqlx::query("UPDATE links SET expires_at = $3 WHERE tenant_id = $1 AND id = $2 AND ended_at IS NULL")
+                    .bind(tenant.as_str())
+                    .bind(link.as_str())
+                    .bind(to_millis(at))
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
             async fn mark_link_opened(&self, tenant: &TenantId, link: &LinkId, event: &NewEvent) -> StoreResult<bool> {
                 self.mark_link_once("opened_at", tenant, link, event).await
             }
@@ -128,7 +138,7 @@ macro_rules! impl_link_store {
         #[async_trait::async_trait]
         impl $crate::server::store::SettingsStore for $store {
             async fn settings(&self, tenant: &TenantId) -> StoreResult<TenantSettings> {
-                let row: Option<SettingsRow> = sqlx::query_as("SELECT branding, default_sender_number_id FROM tenant_settings WHERE tenant_id = $1")
+                let row: Option<SettingsRow> = sqlx::query_as("SELECT branding, default_sender_number_id, embed_origins FROM tenant_settings WHERE tenant_id = $1")
                     .bind(tenant.as_str())
                     .fetch_optional(&self.pool)
                     .await?;
@@ -142,6 +152,19 @@ macro_rules! impl_link_store {
                 ))
                 .bind(tenant.as_str())
                 .bind(serde_json::to_string(branding).unwrap_or_else(|_| "{}".into()))
+                .bind(to_millis(at))
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn save_embed_origins(&self, tenant: &TenantId, origins: &[String], at: DateTime<Utc>) -> StoreResult<()> {
+                sqlx::query(concat!(
+                    "INSERT INTO tenant_settings (tenant_id, embed_origins, updated_at) VALUES ($1, $2, $3) ",
+                    "ON CONFLICT (tenant_id) DO UPDATE SET embed_origins = excluded.embed_origins, updated_at = excluded.updated_at"
+                ))
+                .bind(tenant.as_str())
+                .bind(origins.join(" "))
                 .bind(to_millis(at))
                 .execute(&self.pool)
                 .await?;

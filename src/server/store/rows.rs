@@ -148,6 +148,7 @@ impl From<LinkRow> for Link {
 pub struct SettingsRow {
     branding: String,
     default_sender_number_id: Option<String>,
+    embed_origins: String,
 }
 
 impl From<SettingsRow> for TenantSettings {
@@ -155,6 +156,7 @@ impl From<SettingsRow> for TenantSettings {
         Self {
             branding: serde_json::from_str(&r.branding).unwrap_or_default(),
             default_sender: r.default_sender_number_id.map(NumberId::from_trusted),
+            embed_origins: r.embed_origins.split_whitespace().map(str::to_owned).collect(),
         }
     }
 }

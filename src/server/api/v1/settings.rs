@@ -23,9 +23,7 @@ use crate::types::{
 #[utoipa::path(get, path = "/settings", tag = "settings", security(("api_key" = [])), responses((status = 200, body = SettingsOut), (status = 403, body = ErrorOut)))]
 pub async fn get_settings(State(state): State<AppState>, client: ApiClient) -> ApiResult<Json<SettingsOut>> {
     let s = settings::get(&state, &client).await?;
-    Ok(Json(SettingsOut {
-        default_sender_number_id: s.default_sender.map(|n| n.to_string()),
-    }))
+    Ok(Json(out_settings(s)))
 }
 
 /// Update the tenant's settings
@@ -39,9 +37,7 @@ pub async fn put_settings(
     JsonBody(patch): JsonBody<SettingsPatch>,
 ) -> ApiResult<Json<SettingsOut>> {
     let s = settings::update(&state, &client, patch).await?;
-    Ok(Json(SettingsOut {
-        default_sender_number_id: s.default_sender.map(|n| n.to_string()),
-    }))
+    Ok(Json(out_settings(s)))
 }
 
 /// List templates
@@ -100,6 +96,13 @@ pub async fn put_template(
 pub async fn delete_template(State(state): State<AppState>, client: ApiClient, Path(id): Path<String>) -> ApiResult<Json<OkOut>> {
     settings::delete_template(&state, &client, &TemplateId::from_trusted(id)).await?;
     Ok(Json(OkOut { ok: true }))
+}
+
+fn out_settings(s: crate::server::store::TenantSettings) -> SettingsOut {
+    SettingsOut {
+        default_sender_number_id: s.default_sender.map(|n| n.to_string()),
+        embed_origins: s.embed_origins,
+    }
 }
 
 fn out(t: &Template) -> TemplateOut {

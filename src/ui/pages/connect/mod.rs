@@ -130,6 +130,7 @@ fn Connect(page: ConnectPageData) -> impl IntoView {
         page: StoredValue::new(page),
     };
     provide_context(ctx);
+    crate::ui::security::page_headers(&ctx.page.with_value(|p| p.frame_ancestors.clone()));
     #[cfg(feature = "hydrate")]
     go_live(ctx);
 
