@@ -118,7 +118,10 @@ async fn settings_accept_only_the_tenants_live_numbers() {
         "NUMBER_NOT_FOUND",
     )
     .await;
-    assert_eq!(app.get("/v1/settings", &t.key).await, json!({ "defaultSenderNumberId": null }));
+    assert_eq!(
+        app.get("/v1/settings", &t.key).await,
+        json!({ "defaultSenderNumberId": null, "embedOrigins": [] })
+    );
     let mine = app.create_number(&t.key, "A", "5511900000001").await["instance"]["id"]
         .as_str()
         .unwrap()
@@ -136,11 +139,11 @@ async fn settings_accept_only_the_tenants_live_numbers() {
             Method::PUT,
             "/v1/settings",
             &t.key,
-            Some(json!({ "defaultSenderNumberId": null })),
+            Some(json!({ "defaultSenderNumberId": null, "embedOrigins": [] })),
             StatusCode::OK,
         )
         .await;
-    assert_eq!(cleared, json!({ "defaultSenderNumberId": null }));
+    assert_eq!(cleared, json!({ "defaultSenderNumberId": null, "embedOrigins": [] }));
 }
 
 #[tokio::test]
@@ -248,4 +251,60 @@ async fn templates_crud_with_validation() {
         "TEMPLATE_NOT_FOUND",
     )
     .await;
+}
+
+#[tokio::test]
+async fn embed_origins_are_validated_and_set_the_pages_frame_ancestors() {
+    let app = spawn_app().await;
+    let t = app.tenant("Acme").await;
+    let bad = json!({ "embedOrigins": ["https://ok.example", "https://x.example/path"] }).to_string();
+    let err = app
+        .expect_error(
+            Method::PUT,
+            "/v1/settings",
+            Some(&t.key),
+            Some(&bad),
+            StatusCode::BAD_REQUEST,
+            "VALIDATION_ERROR",
+        )
+        .await;
+    assert!(err["error"].as_str().unwrap().starts_with("embedOrigins[1]"), "{err}");
+    let saved = app
+        .expect(
+            Method::PUT,
+            "/v1/settings",
+            &t.key,
+            Some(json!({ "embedOrigins": ["https://app.acme.example/", "http://localhost:5173"] })),
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(saved["embedOrigins"], json!(["https://app.acme.example", "http://localhost:5173"]));
+
+    let link = app.create_link(&t.key, json!({ "name": "A", "number": "5511999998888" })).await;
+    let url = link["remotePairingUrl"].as_str().unwrap();
+    let res = reqwest::get(url).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let csp = res.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(
+        csp.ends_with("frame-ancestors https://app.acme.example http://localhost:5173"),
+        "{csp}"
+    );
+    assert!(csp.contains("script-src 'self' 'nonce-"), "{csp}");
+    assert_eq!(res.headers()["referrer-policy"], "no-referrer");
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    let html = res.text().await.unwrap();
+    let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap();
+    assert!(
+        html.contains(&format!("nonce=\"{nonce}\"")),
+        "the hydration script carries the nonce"
+    );
+    assert!(!html.contains(&t.key));
+
+    let home = reqwest::get(format!("{}/", app.base)).await.unwrap();
+    assert!(
+        home.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .ends_with("frame-ancestors 'none'")
+    );
 }

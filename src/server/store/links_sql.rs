@@ -86,7 +86,7 @@ macro_rules! impl_link_store {
             }
 
             async fn set_link_expiry(&self, tenant: &TenantId, link: &LinkId, at: DateTime<Utc>) -> StoreResult<bool> {
-                let done = sqlx::query("UPDATE links SET expires_at = $3 WHERE tenant_id = $1 AND id = $2 AND ended_at IS NULL")
+                let done = sqlx::query("UPDATE links SET expires_at = $3 WHERE tenant_id = $1 AND id = $2 AND ended_at IS NULL AND expires_at > $3")
                     .bind(tenant.as_str())
                     .bind(link.as_str())
                     .bind(to_millis(at))
