@@ -13,6 +13,7 @@ pub mod state;
 pub mod store;
 pub mod telemetry;
 pub mod views;
+pub mod webhooks;
 
 use std::{net::SocketAddr, sync::Arc};
 
@@ -32,6 +33,7 @@ use self::{
     },
     services::events::StoreSink,
     state::AppState,
+    webhooks::Webhooks,
 };
 use crate::app::{App, shell};
 
@@ -60,12 +62,14 @@ pub fn leptos_options(file: &str) -> anyhow::Result<LeptosOptions> {
         .leptos_options)
 }
 
-/// Builds the whole app: database, engines, routes. `listening` is where it will be served,
+/// Builds the whole app: database, engines, the webhook worker (a task that runs until
+/// `state.webhooks` stops it), routes. `listening` is where it will be served,
 /// so links can point back at it when no public URL is configured.
 pub async fn build(settings: Settings, listening: SocketAddr) -> anyhow::Result<(Router, AppState)> {
     let Settings { config, leptos, clock } = settings;
     let store = store::connect(&config.database_url, config.db_max_connections).await?;
     let sink = Arc::new(StoreSink::new(store.clone()));
+    let webhooks = Webhooks::start(&config, store.clone(), clock.clone()).context("starting webhooks")?;
     let mut engines = Engines::default();
     if config.sandbox {
         engines = engines.with_sandbox(Arc::new(SandboxEngine::new(sink, clock.clone(), Timings::default())));
@@ -77,6 +81,7 @@ pub async fn build(settings: Settings, listening: SocketAddr) -> anyhow::Result<
         store,
         engines,
         clock,
+        webhooks,
     };
     services::numbers::resume_all(&state)
         .await
@@ -114,8 +119,9 @@ pub async fn serve(settings: Settings, listener: TcpListener) -> anyhow::Result<
         sandbox = state.config.sandbox,
         "Pairlink is listening on http://{addr}"
     );
-    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await?;
-    Ok(())
+    let served = axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await;
+    state.webhooks.shutdown().await;
+    Ok(served?)
 }
 
 async fn shutdown_signal() {

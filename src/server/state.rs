@@ -4,7 +4,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use super::{clock::Clock, config::Config, engines::Engines, store::Store};
+use super::{clock::Clock, config::Config, engines::Engines, store::Store, webhooks::Webhooks};
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -15,4 +15,5 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Where links point, e.g. `https://pair.example.com`.
     pub public_base: Arc<str>,
+    pub webhooks: Webhooks,
 }

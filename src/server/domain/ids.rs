@@ -44,6 +44,9 @@ prefixed_id!(TenantId, "ten_");
 prefixed_id!(NumberId, "num_");
 prefixed_id!(ApiKeyId, "key_");
 prefixed_id!(EventId, "evt_");
+prefixed_id!(WebhookId, "whk_");
+prefixed_id!(DeliveryId, "dlv_");
+prefixed_id!(AttemptId, "att_");
 
 #[cfg(test)]
 mod tests {

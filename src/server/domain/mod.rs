@@ -4,12 +4,14 @@ mod ids;
 mod number;
 mod phone;
 mod time;
+mod webhook;
 
 pub use api_key::{ApiKeySecret, KEY_PREFIX, KeyHash};
-pub use ids::{ApiKeyId, EventId, NumberId, TenantId};
+pub use ids::{ApiKeyId, AttemptId, DeliveryId, EventId, NumberId, TenantId, WebhookId};
 pub use number::{NumberState, Provider};
 pub use phone::PhoneE164;
 pub use time::{from_millis, to_millis};
+pub use webhook::{EMITTED_EVENTS, EventFilter, SECRET_PREFIX, WebhookName, WebhookSecret, WebhookUrl};
 
 /// Why an input was refused: the field it came from and a sentence for the caller.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -4,8 +4,13 @@ mod records;
 mod rows;
 #[macro_use]
 mod sql;
+#[macro_use]
+mod webhook_sql;
 mod postgres;
 mod sqlite;
+mod webhook_records;
+mod webhook_rows;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -15,6 +20,8 @@ use chrono::{DateTime, Utc};
 pub use self::postgres::PgStore;
 pub use self::records::*;
 pub use self::sqlite::SqliteStore;
+pub use self::webhook_records::*;
+pub use self::webhooks::WebhookStore;
 use super::config::{DatabaseKind, DatabaseUrl};
 use super::domain::{ApiKeyId, KeyHash, NumberId, NumberState, PhoneE164, TenantId};
 
@@ -43,8 +50,9 @@ impl From<sqlx::Error> for StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Everything persisted. `WebhookStore` is a supertrait so `Arc<dyn Store>` reaches it too.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: WebhookStore + Send + Sync + 'static {
     /// Which backend this is, for logs and `/readyz`.
     fn backend(&self) -> &'static str;
     async fn ping(&self) -> StoreResult<()>;

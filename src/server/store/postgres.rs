@@ -5,8 +5,13 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 
 use super::rows::{ApiKeyRow, EventRow, NumberRow, TenantRow};
 use super::sqlite::Backend;
-use super::{ApiKey, Event, NewApiKey, NewEvent, NewNumber, Number, StoreError, StoreResult, Tenant};
-use crate::server::domain::{ApiKeyId, KeyHash, NumberId, NumberState, PhoneE164, TenantId, to_millis};
+use super::webhook_rows::{AttemptRow, ClaimRow, DeliveryRow, WebhookRow};
+use super::webhook_sql::with_attempts;
+use super::{
+    ApiKey, ClaimedDelivery, DeliveryLog, DeliveryStatus, Event, NewApiKey, NewAttempt, NewEvent, NewNumber, NewWebhook, NextStep, Number,
+    StoreError, StoreResult, Tenant, Webhook, WebhookPatch,
+};
+use crate::server::domain::{ApiKeyId, DeliveryId, KeyHash, NumberId, NumberState, PhoneE164, TenantId, WebhookId, to_millis};
 
 /// For several app processes sharing one database.
 pub struct PgStore {
@@ -30,3 +35,4 @@ impl PgStore {
 }
 
 impl_sql_store!(PgStore, "postgres");
+impl_webhook_store!(PgStore);

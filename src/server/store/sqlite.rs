@@ -4,8 +4,13 @@ use chrono::{DateTime, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use super::rows::{ApiKeyRow, EventRow, NumberRow, TenantRow};
-use super::{ApiKey, Event, NewApiKey, NewEvent, NewNumber, Number, StoreError, StoreResult, Tenant};
-use crate::server::domain::{ApiKeyId, KeyHash, NumberId, NumberState, PhoneE164, TenantId, to_millis};
+use super::webhook_rows::{AttemptRow, ClaimRow, DeliveryRow, WebhookRow};
+use super::webhook_sql::with_attempts;
+use super::{
+    ApiKey, ClaimedDelivery, DeliveryLog, DeliveryStatus, Event, NewApiKey, NewAttempt, NewEvent, NewNumber, NewWebhook, NextStep, Number,
+    StoreError, StoreResult, Tenant, Webhook, WebhookPatch,
+};
+use crate::server::domain::{ApiKeyId, DeliveryId, KeyHash, NumberId, NumberState, PhoneE164, TenantId, WebhookId, to_millis};
 
 /// The default backend: one file, nothing to set up.
 pub struct SqliteStore {
@@ -43,3 +48,4 @@ impl SqliteStore {
 }
 
 impl_sql_store!(SqliteStore, "sqlite");
+impl_webhook_store!(SqliteStore);
