@@ -2,3 +2,4 @@
 //! no secrets that were not meant to be shown.
 pub mod numbers;
 pub mod server_info;
+pub mod webhooks;

@@ -52,6 +52,8 @@ pub struct Options {
     pub sandbox: bool,
     /// Reuse a database (to restart on it); a fresh SQLite file otherwise.
     pub database: Option<(DatabaseUrl, Arc<TempDir>)>,
+    /// Non-public webhook targets the app admits; tests' receivers listen on 127.0.0.1.
+    pub webhook_allowlist: String,
 }
 
 impl Default for Options {
@@ -59,6 +61,7 @@ impl Default for Options {
         Self {
             sandbox: true,
             database: None,
+            webhook_allowlist: "127.0.0.1".into(),
         }
     }
 }
@@ -75,6 +78,9 @@ pub async fn spawn_with(options: Options) -> TestApp {
     let config = Config {
         database_url: database_url.clone(),
         sandbox: options.sandbox,
+        webhook_allowlist: options.webhook_allowlist,
+        // Tests move the clock and expect deliveries soon after.
+        webhook_poll_millis: 20,
         ..Config::default()
     };
     let leptos = leptos::config::LeptosOptions::builder()
@@ -105,8 +111,10 @@ pub async fn spawn_with(options: Options) -> TestApp {
 }
 
 impl TestApp {
-    /// Stops serving and hands back the database, to start another app on it.
+    /// Stops serving and hands back the database, to start another app on it. Like a crash:
+    /// the webhook worker drops the attempts it has under way.
     pub fn stop(self) -> (DatabaseUrl, Arc<TempDir>) {
+        self.state.webhooks.abort();
         self.server.abort();
         (self.database_url, self._dir)
     }

@@ -7,3 +7,4 @@ mod helpers;
 mod pages;
 mod restart;
 mod store_contract;
+mod store_webhooks;

@@ -3,3 +3,4 @@
 pub mod events;
 pub mod numbers;
 pub mod tenants;
+pub mod webhooks;

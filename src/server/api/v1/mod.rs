@@ -2,6 +2,8 @@
 mod lifecycle;
 mod numbers;
 mod sandbox;
+mod webhook_logs;
+mod webhooks;
 
 use axum::{
     Router,
@@ -24,6 +26,10 @@ pub fn router(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) 
         .routes(routes!(lifecycle::number_events))
         .routes(routes!(sandbox::sandbox_scan))
         .routes(routes!(sandbox::sandbox_unlink))
+        .routes(routes!(webhooks::create_webhook, webhooks::list_webhooks))
+        .routes(routes!(webhooks::get_webhook, webhooks::update_webhook, webhooks::delete_webhook))
+        .routes(routes!(webhook_logs::webhook_logs))
+        .routes(routes!(webhook_logs::retry_delivery))
         .split_for_parts();
     let router = router
         .fallback(not_found)
