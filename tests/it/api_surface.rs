@@ -40,11 +40,20 @@ async fn openapi_describes_every_endpoint() {
         "DELETE /v1/numbers/{id}/purge",
         "POST /v1/numbers/{id}/sandbox/scan",
         "POST /v1/numbers/{id}/sandbox/unlink",
+        "POST /v1/webhooks",
+        "GET /v1/webhooks",
+        "GET /v1/webhooks/{id}",
+        "PATCH /v1/webhooks/{id}",
+        "DELETE /v1/webhooks/{id}",
+        "GET /v1/webhooks/{id}/logs",
+        "POST /v1/webhooks/{id}/logs/{deliveryId}/retry",
     ];
     expected.sort();
     assert_eq!(documented, expected);
     assert!(doc["components"]["securitySchemes"]["api_key"].is_object());
     assert!(doc["components"]["schemas"]["CreateNumberOut"].is_object());
+    assert!(doc["components"]["schemas"]["CreatedWebhookOut"].is_object());
+    assert!(doc["components"]["schemas"]["DeliveryLogOut"].is_object());
 
     let (status, html) = app.raw(Method::GET, "/docs", None, None).await;
     assert_eq!(status, StatusCode::OK);
