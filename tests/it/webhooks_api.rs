@@ -12,7 +12,7 @@ async fn number(app: &TestApp, key: &str, phone: &str) -> String {
 }
 
 /// Sends and checks the error status, code and, for validation errors, the field named.
-async fn refused(app: &TestApp, method: Method, path: &str, key: &str, body: Value, status: StatusCode, code: &str, field: &str) {
+async fn refused(app: &TestApp, method: Method, path: &str, key: &str, body: Value, (status, code): (StatusCode, &str), field: &str) {
     let err = app
         .expect_error(method, path, Some(key), Some(&body.to_string()), status, code)
         .await;
@@ -65,8 +65,7 @@ async fn crud_round_trip_and_the_secret_is_shown_only_once() {
         &path,
         &t.key,
         json!({}),
-        StatusCode::BAD_REQUEST,
-        "EMPTY_PATCH",
+        (StatusCode::BAD_REQUEST, "EMPTY_PATCH"),
         "nothing",
     )
     .await;
@@ -93,8 +92,7 @@ async fn bad_input_is_a_400_naming_the_field() {
                 "/v1/webhooks",
                 &key,
                 body,
-                StatusCode::BAD_REQUEST,
-                "VALIDATION_ERROR",
+                (StatusCode::BAD_REQUEST, "VALIDATION_ERROR"),
                 field,
             )
             .await
@@ -153,8 +151,7 @@ async fn bad_input_is_a_400_naming_the_field() {
             &path,
             &t.key,
             body,
-            StatusCode::BAD_REQUEST,
-            "VALIDATION_ERROR",
+            (StatusCode::BAD_REQUEST, "VALIDATION_ERROR"),
             field,
         )
         .await;
@@ -338,8 +335,7 @@ async fn private_and_local_targets_are_refused_without_an_allowlist() {
             "/v1/webhooks",
             &t.key,
             body,
-            StatusCode::BAD_REQUEST,
-            "VALIDATION_ERROR",
+            (StatusCode::BAD_REQUEST, "VALIDATION_ERROR"),
             "url:",
         )
         .await;
@@ -353,8 +349,7 @@ async fn private_and_local_targets_are_refused_without_an_allowlist() {
         &path,
         &t.key,
         body,
-        StatusCode::BAD_REQUEST,
-        "VALIDATION_ERROR",
+        (StatusCode::BAD_REQUEST, "VALIDATION_ERROR"),
         "url:",
     )
     .await;
