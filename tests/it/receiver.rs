@@ -35,8 +35,13 @@ pub async fn wait_for_requests(server: &MockServer, n: usize) -> Vec<Request> {
 
 /// Lets the worker poll a few times, then returns how many requests arrived.
 pub async fn settle(server: &MockServer) -> usize {
+    settle_requests(server).await.len()
+}
+
+/// Lets the worker poll a few times, then returns every request so far.
+pub async fn settle_requests(server: &MockServer) -> Vec<Request> {
     tokio::time::sleep(Duration::from_millis(300)).await;
-    server.received_requests().await.unwrap_or_default().len()
+    server.received_requests().await.unwrap_or_default()
 }
 
 /// `POST /v1/webhooks` expecting 201; returns the body (with the secret).
