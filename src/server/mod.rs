@@ -83,9 +83,11 @@ pub async fn build(settings: Settings, listening: SocketAddr) -> anyhow::Result<
         clock,
         webhooks,
     };
-    services::numbers::resume_all(&state)
-        .await
-        .context("re-attaching engines to numbers")?;
+    if let Err(err) = services::numbers::resume_all(&state).await {
+        // No app comes of this build, so nothing else would stop its worker.
+        state.webhooks.abort();
+        return Err(err.context("re-attaching engines to numbers"));
+    }
     Ok((routes(&state), state))
 }
 
