@@ -11,4 +11,5 @@ mod store_contract;
 mod store_webhooks;
 mod webhooks_api;
 mod webhooks_delivery;
+mod webhooks_guard;
 mod webhooks_restart;
