@@ -69,6 +69,33 @@ pub async fn logs(app: &TestApp, key: &str, webhook: &str) -> Vec<Value> {
     logs.as_array().unwrap().clone()
 }
 
+/// Polls the logs until `done` holds: a request can reach the receiver a moment before the
+/// worker records its attempt.
+pub async fn wait_for_logs(app: &TestApp, key: &str, webhook: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    for _ in 0..500 {
+        let got = logs(app, key, webhook).await;
+        if done(&got) {
+            return got;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!(
+        "waited 10 s for the logs, last saw {:#}",
+        Value::from(logs(app, key, webhook).await)
+    );
+}
+
+/// Waits until the newest delivery has `attempts` attempts logged, and returns it.
+pub async fn wait_for_attempts(app: &TestApp, key: &str, webhook: &str, attempts: usize) -> Value {
+    let logs = wait_for_logs(app, key, webhook, |l| {
+        l.first()
+            .and_then(|d| d["attempts"].as_array())
+            .is_some_and(|a| a.len() == attempts)
+    })
+    .await;
+    logs[0].clone()
+}
+
 pub fn body_json(req: &Request) -> Value {
     serde_json::from_slice(&req.body).expect("the body is JSON")
 }

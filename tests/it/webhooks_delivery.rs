@@ -9,7 +9,10 @@ use serde_json::{Value, json};
 use wiremock::{Mock, MockServer, ResponseTemplate, matchers::method};
 
 use crate::helpers::{TestApp, spawn_app};
-use crate::receiver::{body_json, create_webhook, logs, receiver, settle, str_of, subscribe_all, verify_signatures, wait_for_requests};
+use crate::receiver::{
+    body_json, create_webhook, logs, receiver, settle, str_of, subscribe_all, verify_signatures, wait_for_attempts, wait_for_logs,
+    wait_for_requests,
+};
 
 fn at(v: &Value) -> DateTime<Utc> {
     str_of(v).parse().unwrap()
@@ -92,7 +95,7 @@ async fn lifecycle_events_are_delivered_as_recorded_and_signed() {
     );
     verify_signatures(to_bound[0], &str_of(&only_connected["secret"]));
 
-    let logged = logs(&app, &t.key, &all).await;
+    let logged = wait_for_logs(&app, &t.key, &all, |l| l.len() == 7 && l.iter().all(|d| d["status"] == "delivered")).await;
     assert_eq!(logged.len(), 7);
     for log in &logged {
         assert_eq!(
@@ -137,7 +140,7 @@ async fn failures_are_retried_on_the_backoff_schedule_until_they_succeed() {
 
     wait_for_requests(&server, 1).await;
     assert_eq!(settle(&server).await, 1, "no retry before it is due");
-    let log = &logs(&app, &t.key, &webhook).await[0];
+    let log = &wait_for_attempts(&app, &t.key, &webhook, 1).await;
     assert_eq!((log["status"].as_str(), log["statusCode"].as_i64()), (Some("pending"), Some(500)));
     assert_eq!(log["attempts"][0]["responseBody"], "down for maintenance");
     let wait = at(&log["nextAttemptAt"]) - at(&log["attempts"][0]["createdAt"]);
@@ -149,7 +152,7 @@ async fn failures_are_retried_on_the_backoff_schedule_until_they_succeed() {
     app.clock.advance(Duration::seconds(6));
     wait_for_requests(&server, 2).await;
     assert_eq!(settle(&server).await, 2);
-    let log = &logs(&app, &t.key, &webhook).await[0];
+    let log = &wait_for_attempts(&app, &t.key, &webhook, 2).await;
     let wait = at(&log["nextAttemptAt"]) - at(&log["attempts"][1]["createdAt"]);
     assert!(
         wait >= Duration::seconds(240) && wait <= Duration::seconds(360),
@@ -158,7 +161,7 @@ async fn failures_are_retried_on_the_backoff_schedule_until_they_succeed() {
 
     app.clock.advance(Duration::minutes(6));
     let requests = wait_for_requests(&server, 3).await;
-    let log = &logs(&app, &t.key, &webhook).await[0];
+    let log = &wait_for_attempts(&app, &t.key, &webhook, 3).await;
     assert_eq!((log["status"].as_str(), log["attemptCount"].as_i64()), (Some("delivered"), Some(3)));
     let codes: Vec<_> = log["attempts"]
         .as_array()
@@ -184,13 +187,13 @@ async fn a_receiver_that_never_recovers_gets_nine_attempts_over_two_days_then_no
     new_number(&app, &t.key, "5511999998888").await;
     wait_for_requests(&server, 1).await;
     for attempt in 2..=9 {
-        let log = &logs(&app, &t.key, &webhook).await[0];
+        let log = &wait_for_attempts(&app, &t.key, &webhook, attempt - 1).await;
         let due = at(&log["nextAttemptAt"]);
         app.clock.advance(due - app.clock.now() + Duration::seconds(1));
         wait_for_requests(&server, attempt).await;
     }
     assert_eq!(settle(&server).await, 9);
-    let log = &logs(&app, &t.key, &webhook).await[0];
+    let log = &wait_for_attempts(&app, &t.key, &webhook, 9).await;
     assert_eq!((log["status"].as_str(), log["nextAttemptAt"].clone()), (Some("dead"), Value::Null));
     let times: Vec<_> = log["attempts"].as_array().unwrap().iter().map(|a| at(&a["createdAt"])).collect();
     assert_eq!(times.len(), 9);
@@ -226,7 +229,7 @@ async fn retry_after_on_429_is_honoured() {
     let (webhook, _) = subscribe_all(&app, &t.key, &server).await;
     new_number(&app, &t.key, "5511999998888").await;
     wait_for_requests(&server, 1).await;
-    let log = &logs(&app, &t.key, &webhook).await[0];
+    let log = &wait_for_attempts(&app, &t.key, &webhook, 1).await;
     assert_eq!(
         at(&log["nextAttemptAt"]) - at(&log["attempts"][0]["createdAt"]),
         Duration::seconds(120)
@@ -235,7 +238,7 @@ async fn retry_after_on_429_is_honoured() {
     assert_eq!(settle(&server).await, 1, "not before Retry-After");
     app.clock.advance(Duration::seconds(61));
     wait_for_requests(&server, 2).await;
-    assert_eq!(logs(&app, &t.key, &webhook).await[0]["status"], "delivered");
+    assert_eq!(wait_for_attempts(&app, &t.key, &webhook, 2).await["status"], "delivered");
 }
 
 #[tokio::test]
@@ -248,7 +251,7 @@ async fn a_delivery_can_be_replayed_with_the_same_event_id() {
     let other_webhook = str_of(&create_webhook(&app, &t.key, json!({"url": other_url, "events": ["*"]})).await["id"]);
     new_number(&app, &t.key, "5511999998888").await;
     wait_for_requests(&server, 2).await;
-    let delivery = str_of(&logs(&app, &t.key, &webhook).await[0]["deliveryId"]);
+    let delivery = str_of(&wait_for_attempts(&app, &t.key, &webhook, 1).await["deliveryId"]);
 
     let path = format!("/v1/webhooks/{webhook}/logs/{delivery}/retry");
     let queued = app.expect(Method::POST, &path, &t.key, None, StatusCode::ACCEPTED).await;
@@ -261,7 +264,7 @@ async fn a_delivery_can_be_replayed_with_the_same_event_id() {
     assert_eq!(to_first.len(), 2, "the original and the replay");
     assert_eq!(to_first[0].body, to_first[1].body, "the same event, data.id included");
     assert_eq!(verify_signatures(to_first[0], &secret).0, verify_signatures(to_first[1], &secret).0);
-    let log = &logs(&app, &t.key, &webhook).await[0];
+    let log = &wait_for_attempts(&app, &t.key, &webhook, 2).await;
     assert_eq!((log["status"].as_str(), log["attemptCount"].as_i64()), (Some("delivered"), Some(2)));
 
     let elsewhere = format!("/v1/webhooks/{other_webhook}/logs/{delivery}/retry");
@@ -313,7 +316,7 @@ async fn pausing_holds_pending_deliveries_and_creates_none_until_resumed() {
         .await;
     let (webhook, _) = subscribe_all(&app, &t.key, &server).await;
     let first = new_number(&app, &t.key, "5511999998888").await;
-    wait_for_requests(&server, 1).await;
+    wait_for_attempts(&app, &t.key, &webhook, 1).await;
 
     let path = format!("/v1/webhooks/{webhook}");
     app.expect(Method::PATCH, &path, &t.key, Some(json!({"active": false})), StatusCode::OK)
@@ -332,5 +335,5 @@ async fn pausing_holds_pending_deliveries_and_creates_none_until_resumed() {
     let requests = wait_for_requests(&server, 2).await;
     assert_eq!(settle(&server).await, 2);
     assert_eq!(body_json(&requests[1])["data"]["numberId"], first.as_str());
-    assert_eq!(logs(&app, &t.key, &webhook).await[0]["status"], "delivered");
+    assert_eq!(wait_for_attempts(&app, &t.key, &webhook, 2).await["status"], "delivered");
 }
