@@ -278,8 +278,9 @@ macro_rules! impl_sql_store {
 
         /// Writes the event and, on the same connection (the caller's transaction), its
         /// webhook deliveries: the event row first, so a SQLite transaction holds the write
-        /// lock before it reads the endpoints. Takes anything that yields a connection
-        /// (`&mut *tx`, `&mut tx`, a pool) because it runs more than one statement.
+        /// lock before it reads the endpoints. Pass the transaction of the change that caused
+        /// the event (`&mut *tx`), so the event and its deliveries commit with it; the bound is
+        /// `Acquire` rather than `Executor` because it runs more than one statement.
         ///
         /// (A plain `fn` returning a `Send` future, sqlx's documented way around "Acquire is
         /// not general enough" inside `Send` futures.)
