@@ -8,6 +8,8 @@ use figment::{
 };
 use serde::{Deserialize, Serialize};
 
+use super::webhooks::guard::Allowlist;
+
 pub const DEFAULT_CONFIG_FILE: &str = "Leptos.toml";
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -36,6 +38,15 @@ pub struct Config {
     pub sandbox_first_qr_seconds: u64,
     /// Sandbox only: how long each of its next five QRs lives (WhatsApp: 20 s).
     pub sandbox_next_qr_seconds: u64,
+    /// Runs the webhook delivery worker in this process.
+    pub webhook_worker: bool,
+    /// Hostnames, IPs and CIDRs, comma-separated, that webhooks may target although they
+    /// are not public addresses (and may use plain http), e.g. `127.0.0.1,hooks.internal`.
+    pub webhook_allowlist: String,
+    /// How long one delivery attempt may take, in seconds.
+    pub webhook_timeout_seconds: u64,
+    /// How often the worker looks for due deliveries, in milliseconds.
+    pub webhook_poll_millis: u64,
 }
 
 impl Default for Config {
@@ -52,6 +63,10 @@ impl Default for Config {
             sweep_interval_seconds: 30,
             sandbox_first_qr_seconds: 60,
             sandbox_next_qr_seconds: 20,
+            webhook_worker: true,
+            webhook_allowlist: String::new(),
+            webhook_timeout_seconds: 10,
+            webhook_poll_millis: 1000,
         }
     }
 }
@@ -107,7 +122,20 @@ impl Config {
         if self.soft_delete_days == 0 {
             return invalid("soft_delete_days", "must be at least 1");
         }
+        if let Err(message) = self.webhook_allowlist() {
+            return invalid("webhook_allowlist", &message);
+        }
+        if !(1..=300).contains(&self.webhook_timeout_seconds) {
+            return invalid("webhook_timeout_seconds", "must be 1 to 300");
+        }
+        if !(10..=60_000).contains(&self.webhook_poll_millis) {
+            return invalid("webhook_poll_millis", "must be 10 to 60000");
+        }
         Ok(())
+    }
+
+    pub fn webhook_allowlist(&self) -> Result<Allowlist, String> {
+        Allowlist::parse(&self.webhook_allowlist)
     }
 
     /// The base of links we hand out, without a trailing slash.
@@ -208,6 +236,20 @@ mod tests {
         assert!(err.to_string().contains("public_url"), "{err}");
         let err = from(serde_json::json!({"nonsense": 1})).unwrap_err();
         assert!(err.to_string().contains("nonsense"), "{err}");
+        let err = from(serde_json::json!({"webhook_allowlist": "10.0.0.0/99"})).unwrap_err();
+        assert!(err.to_string().contains("webhook_allowlist"), "{err}");
+        let err = from(serde_json::json!({"webhook_timeout_seconds": 0})).unwrap_err();
+        assert!(err.to_string().contains("webhook_timeout_seconds"), "{err}");
+        let err = from(serde_json::json!({"webhook_poll_millis": 1})).unwrap_err();
+        assert!(err.to_string().contains("webhook_poll_millis"), "{err}");
+    }
+
+    #[test]
+    fn the_webhook_allowlist_is_parsed_at_load() {
+        let config = from(serde_json::json!({"webhook_allowlist": "127.0.0.1, hooks.internal"})).unwrap();
+        let list = config.webhook_allowlist().unwrap();
+        assert!(list.admits_ip("127.0.0.1".parse().unwrap()) && list.admits_name("hooks.internal"));
+        assert!(!from(serde_json::json!({"webhook_worker": "0"})).unwrap().webhook_worker);
     }
 
     /// `Leptos.toml` documents every setting with its default; keep the two in step.

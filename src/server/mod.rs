@@ -14,6 +14,7 @@ pub mod state;
 pub mod store;
 pub mod telemetry;
 pub mod views;
+pub mod webhooks;
 
 use std::{net::SocketAddr, sync::Arc};
 
@@ -34,6 +35,7 @@ use self::{
     live::Live,
     services::events::StoreSink,
     state::AppState,
+    webhooks::Webhooks,
 };
 use crate::app::{App, shell};
 
@@ -62,13 +64,15 @@ pub fn leptos_options(file: &str) -> anyhow::Result<LeptosOptions> {
         .leptos_options)
 }
 
-/// Builds the whole app: database, engines, routes. `listening` is where it will be served,
+/// Builds the whole app: database, engines, the webhook worker (a task that runs until
+/// `state.webhooks` stops it), routes. `listening` is where it will be served,
 /// so links can point back at it when no public URL is configured.
 pub async fn build(settings: Settings, listening: SocketAddr) -> anyhow::Result<(Router, AppState)> {
     let Settings { config, leptos, clock } = settings;
     let store = store::connect(&config.database_url, config.db_max_connections).await?;
     let live = Live::new(store.clone());
     let sink = Arc::new(StoreSink::new(store.clone(), live.clone()));
+    let webhooks = Webhooks::start(&config, store.clone(), clock.clone()).context("starting webhooks")?;
     let mut engines = Engines::default();
     if config.sandbox {
         let timings = Timings {
@@ -87,10 +91,13 @@ pub async fn build(settings: Settings, listening: SocketAddr) -> anyhow::Result<
         clock,
         live,
         stop: Arc::new(tokio::sync::watch::channel(false).0),
+        webhooks,
     };
-    services::numbers::resume_all(&state)
-        .await
-        .context("re-attaching engines to numbers")?;
+    if let Err(err) = services::numbers::resume_all(&state).await {
+        // No app comes of this build, so nothing else would stop its worker.
+        state.webhooks.abort();
+        return Err(err.context("re-attaching engines to numbers"));
+    }
     spawn_background(&state);
     Ok((routes(&state), state))
 }
@@ -138,9 +145,10 @@ pub async fn serve(settings: Settings, listener: TcpListener) -> anyhow::Result<
         sandbox = state.config.sandbox,
         "Pairlink is listening on http://{addr}"
     );
-    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await?;
+    let served = axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await;
     state.stop_background();
-    Ok(())
+    state.webhooks.shutdown().await;
+    Ok(served?)
 }
 
 async fn shutdown_signal() {

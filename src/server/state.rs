@@ -4,7 +4,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use super::{clock::Clock, config::Config, engines::Engines, live::Live, store::Store};
+use super::{clock::Clock, config::Config, engines::Engines, live::Live, store::Store, webhooks::Webhooks};
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -18,6 +18,7 @@ pub struct AppState {
     pub live: Live,
     /// Flipped to `true` to stop background tasks (sweeper, listeners).
     pub stop: Arc<tokio::sync::watch::Sender<bool>>,
+    pub webhooks: Webhooks,
 }
 
 impl AppState {

@@ -18,3 +18,4 @@ where
 {
     Option::<T>::deserialize(de).map(Some)
 }
+pub mod webhooks;

@@ -60,11 +60,20 @@ async fn openapi_describes_every_endpoint() {
         "GET /v1/templates/{id}",
         "PUT /v1/templates/{id}",
         "DELETE /v1/templates/{id}",
+        "POST /v1/webhooks",
+        "GET /v1/webhooks",
+        "GET /v1/webhooks/{id}",
+        "PATCH /v1/webhooks/{id}",
+        "DELETE /v1/webhooks/{id}",
+        "GET /v1/webhooks/{id}/logs",
+        "POST /v1/webhooks/{id}/logs/{deliveryId}/retry",
     ];
     expected.sort();
     assert_eq!(documented, expected);
     assert!(doc["components"]["securitySchemes"]["api_key"].is_object());
     assert!(doc["components"]["schemas"]["CreateNumberOut"].is_object());
+    assert!(doc["components"]["schemas"]["CreatedWebhookOut"].is_object());
+    assert!(doc["components"]["schemas"]["DeliveryLogOut"].is_object());
 
     let (status, html) = app.raw(Method::GET, "/docs", None, None).await;
     assert_eq!(status, StatusCode::OK);

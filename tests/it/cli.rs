@@ -50,7 +50,6 @@ async fn tenant_and_key_commands_print_json_only_and_the_keys_work() {
     // Both keys authenticate against a server on the same database.
     let url = pairlink::server::config::DatabaseUrl::new(db.clone());
     let app = spawn_with(Options {
-        sandbox: true,
         database: Some((url, std::sync::Arc::new(dir))),
         ..Options::default()
     })

@@ -53,6 +53,8 @@ pub struct Options {
     /// Reuse a database (to restart on it); a fresh SQLite file otherwise.
     pub database: Option<(DatabaseUrl, Arc<TempDir>)>,
     pub sweep_interval_seconds: u64,
+    /// Non-public webhook targets the app admits; tests' receivers listen on 127.0.0.1.
+    pub webhook_allowlist: String,
 }
 
 impl Default for Options {
@@ -62,6 +64,7 @@ impl Default for Options {
             sandbox: true,
             database: None,
             sweep_interval_seconds: 3600,
+            webhook_allowlist: "127.0.0.1".into(),
         }
     }
 }
@@ -96,6 +99,9 @@ pub async fn spawn_with(options: Options) -> TestApp {
         database_url: database_url.clone(),
         sandbox: options.sandbox,
         sweep_interval_seconds: options.sweep_interval_seconds,
+        webhook_allowlist: options.webhook_allowlist,
+        // Tests move the clock and expect deliveries soon after.
+        webhook_poll_millis: 20,
         ..Config::default()
     };
     let leptos = leptos::config::LeptosOptions::builder()
@@ -126,8 +132,10 @@ pub async fn spawn_with(options: Options) -> TestApp {
 }
 
 impl TestApp {
-    /// Stops serving and hands back the database, to start another app on it.
+    /// Stops serving and hands back the database, to start another app on it. Like a crash:
+    /// the webhook worker drops the attempts it has under way.
     pub fn stop(self) -> (DatabaseUrl, Arc<TempDir>) {
+        self.state.webhooks.abort();
         self.server.abort();
         self.state.stop_background();
         (self.database_url, self._dir)

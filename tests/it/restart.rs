@@ -19,7 +19,6 @@ async fn paired_numbers_survive_a_restart_and_open_windows_close() {
 
     let database = app.stop();
     let app = spawn_with(Options {
-        sandbox: true,
         database: Some(database),
         ..Options::default()
     })

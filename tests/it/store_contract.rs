@@ -10,27 +10,29 @@ use pairlink::server::{
 };
 use serde_json::json;
 
-async fn sqlite() -> (Arc<dyn Store>, Box<dyn std::any::Any>) {
+pub async fn sqlite() -> (Arc<dyn Store>, Box<dyn std::any::Any>) {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/store.db", dir.path().display());
     (Arc::new(SqliteStore::connect(&url, 5).await.unwrap()), Box::new(dir))
 }
 
-async fn postgres() -> (Arc<dyn Store>, Box<dyn std::any::Any>) {
+pub async fn postgres() -> (Arc<dyn Store>, Box<dyn std::any::Any>) {
     let (url, dir) = crate::helpers::pg_database().await;
     (Arc::new(PgStore::connect(url.expose(), 5).await.unwrap()), Box::new(dir))
 }
 
+/// Runs each scenario (an `async fn(Arc<dyn Store>)` of the calling module) on both backends.
 macro_rules! contract {
     ($($scenario:ident),* $(,)?) => {
         mod on_sqlite {
-            $(#[tokio::test] async fn $scenario() { let (s, _guard) = super::sqlite().await; super::$scenario(s).await; })*
+            $(#[tokio::test] async fn $scenario() { let (s, _guard) = crate::store_contract::sqlite().await; super::$scenario(s).await; })*
         }
         mod on_postgres {
-            $(#[tokio::test] async fn $scenario() { let (s, _guard) = super::postgres().await; super::$scenario(s).await; })*
+            $(#[tokio::test] async fn $scenario() { let (s, _guard) = crate::store_contract::postgres().await; super::$scenario(s).await; })*
         }
     };
 }
+pub(crate) use contract;
 
 contract!(
     tenants_and_keys,
@@ -45,17 +47,17 @@ contract!(
     numbers_to_resume_are_the_live_unclosed_ones,
 );
 
-fn phone(p: &str) -> PhoneE164 {
+pub fn phone(p: &str) -> PhoneE164 {
     PhoneE164::parse("number", p).unwrap()
 }
 
-async fn tenant(store: &Arc<dyn Store>) -> TenantId {
+pub async fn tenant(store: &Arc<dyn Store>) -> TenantId {
     let id = TenantId::generate();
     store.create_tenant(&id, "Acme", Utc::now()).await.unwrap();
     id
 }
 
-fn new_number(p: &str) -> NewNumber {
+pub fn new_number(p: &str) -> NewNumber {
     NewNumber {
         id: NumberId::generate(),
         name: "Shop".into(),
@@ -68,7 +70,7 @@ fn new_number(p: &str) -> NewNumber {
     }
 }
 
-fn event(kind: &str, n: &NewNumber) -> NewEvent {
+pub fn event(kind: &str, n: &NewNumber) -> NewEvent {
     number_event(
         kind,
         Subject {
@@ -81,7 +83,7 @@ fn event(kind: &str, n: &NewNumber) -> NewEvent {
     )
 }
 
-async fn add_number(store: &Arc<dyn Store>, t: &TenantId, p: &str) -> NewNumber {
+pub async fn add_number(store: &Arc<dyn Store>, t: &TenantId, p: &str) -> NewNumber {
     let n = new_number(p);
     store.create_number(t, &n, &event("number.created", &n)).await.unwrap();
     n

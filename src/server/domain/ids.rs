@@ -46,6 +46,9 @@ prefixed_id!(ApiKeyId, "key_");
 prefixed_id!(EventId, "evt_");
 prefixed_id!(LinkId, "lnk_");
 prefixed_id!(TemplateId, "tpl_");
+prefixed_id!(WebhookId, "whk_");
+prefixed_id!(DeliveryId, "dlv_");
+prefixed_id!(AttemptId, "att_");
 
 #[cfg(test)]
 mod tests {

@@ -8,14 +8,17 @@ mod time;
 mod token;
 mod web;
 
+mod webhook;
+
 pub use api_key::{ApiKeySecret, KEY_PREFIX, KeyHash, hex_sha256};
 pub use branding::{apply_patch, cosmetic_from_query, resolve_branding, validate_branding};
-pub use ids::{ApiKeyId, EventId, LinkId, NumberId, TemplateId, TenantId};
+pub use ids::{ApiKeyId, AttemptId, DeliveryId, EventId, LinkId, NumberId, TemplateId, TenantId, WebhookId};
 pub use number::{NumberState, Provider};
 pub use phone::PhoneE164;
 pub use time::{from_millis, to_millis};
 pub use token::LinkToken;
 pub use web::{HexColor, HttpsUrl, short_text};
+pub use webhook::{EMITTED_EVENTS, EventFilter, SECRET_PREFIX, WebhookName, WebhookSecret, WebhookUrl};
 
 /// Why an input was refused: the field it came from and a sentence for the caller.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

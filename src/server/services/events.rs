@@ -22,18 +22,6 @@ pub const LINK_OPENED: &str = "link.opened";
 pub const LINK_EXPIRED: &str = "link.expired";
 pub const LINK_FAILED: &str = "link.failed";
 
-/// Every event name we emit, for validating webhook subscriptions.
-pub const ALL_EVENTS: &[&str] = &[
-    NUMBER_CREATED,
-    NUMBER_CONNECTED,
-    NUMBER_DISCONNECTED,
-    NUMBER_REMOVED,
-    NUMBER_RESTORED,
-    LINK_OPENED,
-    LINK_EXPIRED,
-    LINK_FAILED,
-];
-
 /// The number an event is about.
 pub struct Subject<'a> {
     pub id: &'a NumberId,

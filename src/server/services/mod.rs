@@ -10,3 +10,4 @@ pub mod settings;
 pub mod sweeper;
 pub mod tenants;
 pub mod watch;
+pub mod webhooks;

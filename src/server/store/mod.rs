@@ -7,8 +7,13 @@ mod rows;
 mod sql;
 #[macro_use]
 mod links_sql;
+#[macro_use]
+mod webhook_sql;
 mod postgres;
 mod sqlite;
+mod webhook_records;
+mod webhook_rows;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -19,6 +24,8 @@ pub use self::links::{Link, LinkEnd, LinkStore, NewLink, SettingsStore, Template
 pub use self::postgres::PgStore;
 pub use self::records::*;
 pub use self::sqlite::SqliteStore;
+pub use self::webhook_records::*;
+pub use self::webhooks::WebhookStore;
 use super::config::{DatabaseKind, DatabaseUrl};
 use super::domain::{ApiKeyId, KeyHash, NumberId, NumberState, PhoneE164, TenantId};
 
@@ -47,8 +54,9 @@ impl From<sqlx::Error> for StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Everything persisted. `WebhookStore` is a supertrait so `Arc<dyn Store>` reaches it too.
 #[async_trait]
-pub trait Store: LinkStore + SettingsStore + Send + Sync + 'static {
+pub trait Store: LinkStore + SettingsStore + WebhookStore + Send + Sync + 'static {
     /// Tells other processes sharing the database that a number changed (PostgreSQL
     /// `NOTIFY`); nothing to do on SQLite.
     async fn publish_live(&self, number: &NumberId) -> StoreResult<()>;

@@ -5,11 +5,15 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 
 use super::rows::{ApiKeyRow, EventRow, LinkRow, NumberRow, SettingsRow, TemplateRow, TenantRow};
 use super::sqlite::Backend;
+use super::webhook_rows::{AttemptRow, ClaimRow, DeliveryRow, WebhookRow};
+use super::webhook_sql::with_attempts;
 use super::{
-    ApiKey, Event, Link, LinkEnd, NewApiKey, NewEvent, NewLink, NewNumber, Number, StoreError, StoreResult, Template, Tenant,
-    TenantSettings,
+    ApiKey, ClaimedDelivery, DeliveryLog, DeliveryStatus, Event, Link, LinkEnd, NewApiKey, NewAttempt, NewEvent, NewLink, NewNumber,
+    NewWebhook, NextStep, Number, StoreError, StoreResult, Template, Tenant, TenantSettings, Webhook, WebhookPatch,
 };
-use crate::server::domain::{ApiKeyId, KeyHash, LinkId, NumberId, NumberState, PhoneE164, TemplateId, TenantId, to_millis};
+use crate::server::domain::{
+    ApiKeyId, DeliveryId, KeyHash, LinkId, NumberId, NumberState, PhoneE164, TemplateId, TenantId, WebhookId, to_millis,
+};
 use crate::types::branding::Branding;
 
 /// For several app processes sharing one database.
@@ -35,3 +39,4 @@ impl PgStore {
 
 impl_link_store!(PgStore);
 impl_sql_store!(PgStore, "postgres", "SELECT pg_notify('pairlink_live', $1)");
+impl_webhook_store!(PgStore);

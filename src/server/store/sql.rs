@@ -301,20 +301,35 @@ macro_rules! impl_sql_store {
             .await?)
         }
 
-        async fn insert_event<'c, E>(conn: E, tenant: &TenantId, event: &NewEvent) -> StoreResult<()>
+        /// Writes the event and, on the same connection (the caller's transaction), its
+        /// webhook deliveries: the event row first, so a SQLite transaction holds the write
+        /// lock before it reads the endpoints. Pass the transaction of the change that caused
+        /// the event (`&mut *tx`), so the event and its deliveries commit with it; the bound is
+        /// `Acquire` rather than `Executor` because it runs more than one statement.
+        ///
+        /// (A plain `fn` returning a `Send` future, sqlx's documented way around "Acquire is
+        /// not general enough" inside `Send` futures.)
+        fn insert_event<'a, 'c, A>(
+            conn: A,
+            tenant: &'a TenantId,
+            event: &'a NewEvent,
+        ) -> impl std::future::Future<Output = StoreResult<()>> + Send + 'a
         where
-            E: sqlx::Executor<'c, Database = <$store as Backend>::Db>,
+            A: sqlx::Acquire<'c, Database = <$store as Backend>::Db> + Send + 'a,
         {
-            sqlx::query("INSERT INTO events (id, tenant_id, number_id, kind, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-                .bind(event.id.as_str())
-                .bind(tenant.as_str())
-                .bind(event.number_id.as_ref().map(|n| n.as_str()))
-                .bind(&event.kind)
-                .bind(event.payload.to_string())
-                .bind(to_millis(event.at))
-                .execute(conn)
-                .await?;
-            Ok(())
+            async move {
+                let mut conn = conn.acquire().await?;
+                sqlx::query("INSERT INTO events (id, tenant_id, number_id, kind, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(event.id.as_str())
+                    .bind(tenant.as_str())
+                    .bind(event.number_id.as_ref().map(|n| n.as_str()))
+                    .bind(&event.kind)
+                    .bind(event.payload.to_string())
+                    .bind(to_millis(event.at))
+                    .execute(&mut *conn)
+                    .await?;
+                fan_out_event(&mut conn, tenant, event).await
+            }
         }
     };
 }

@@ -4,11 +4,15 @@ use chrono::{DateTime, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use super::rows::{ApiKeyRow, EventRow, LinkRow, NumberRow, SettingsRow, TemplateRow, TenantRow};
+use super::webhook_rows::{AttemptRow, ClaimRow, DeliveryRow, WebhookRow};
+use super::webhook_sql::with_attempts;
 use super::{
-    ApiKey, Event, Link, LinkEnd, NewApiKey, NewEvent, NewLink, NewNumber, Number, StoreError, StoreResult, Template, Tenant,
-    TenantSettings,
+    ApiKey, ClaimedDelivery, DeliveryLog, DeliveryStatus, Event, Link, LinkEnd, NewApiKey, NewAttempt, NewEvent, NewLink, NewNumber,
+    NewWebhook, NextStep, Number, StoreError, StoreResult, Template, Tenant, TenantSettings, Webhook, WebhookPatch,
 };
-use crate::server::domain::{ApiKeyId, KeyHash, LinkId, NumberId, NumberState, PhoneE164, TemplateId, TenantId, to_millis};
+use crate::server::domain::{
+    ApiKeyId, DeliveryId, KeyHash, LinkId, NumberId, NumberState, PhoneE164, TemplateId, TenantId, WebhookId, to_millis,
+};
 use crate::types::branding::Branding;
 
 /// The default backend: one file, nothing to set up.
@@ -48,3 +52,4 @@ impl SqliteStore {
 
 impl_link_store!(SqliteStore);
 impl_sql_store!(SqliteStore, "sqlite", "");
+impl_webhook_store!(SqliteStore);

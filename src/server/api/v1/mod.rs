@@ -6,6 +6,8 @@ mod numbers;
 mod public;
 mod sandbox;
 mod settings;
+mod webhook_logs;
+mod webhooks;
 
 use axum::{
     Router,
@@ -42,6 +44,10 @@ pub fn router(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) 
         .routes(routes!(settings::get_settings, settings::put_settings))
         .routes(routes!(settings::list_templates, settings::create_template))
         .routes(routes!(settings::get_template, settings::put_template, settings::delete_template))
+        .routes(routes!(webhooks::create_webhook, webhooks::list_webhooks))
+        .routes(routes!(webhooks::get_webhook, webhooks::update_webhook, webhooks::delete_webhook))
+        .routes(routes!(webhook_logs::webhook_logs))
+        .routes(routes!(webhook_logs::retry_delivery))
         .split_for_parts();
     let router = router
         .fallback(not_found)

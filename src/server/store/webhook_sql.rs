@@ -1,0 +1,322 @@
+//! The webhook SQL both backends run, written once like `sql.rs` and expanded into each
+//! backend's `impl WebhookStore`. It also defines `fan_out_event`, which `insert_event`
+//! calls: the outbox's fan-out happens in the event's own transaction.
+
+macro_rules! webhook_cols {
+    () => {
+        "id, tenant_id, number_id, name, url, events, active, created_at, updated_at"
+    };
+}
+
+macro_rules! delivery_cols {
+    () => {
+        concat!(
+            "d.id, d.tenant_id, d.endpoint_id, d.event_id, d.event_kind, d.status, d.attempts, d.next_attempt_at, ",
+            "d.last_status_code, d.last_error, d.last_attempt_at, d.created_at, d.updated_at, ev.payload"
+        )
+    };
+}
+
+macro_rules! attempt_cols {
+    () => {
+        "a.id, a.delivery_id, a.attempt, a.status_code, a.error, a.latency_ms, a.response_body, a.created_at"
+    };
+}
+
+/// The deliveries a log page shows: `$1` tenant, `$2` endpoint, `$3` event kind or NULL,
+/// `$4` limit.
+macro_rules! log_page {
+    () => {
+        concat!(
+            "FROM webhook_deliveries d JOIN events ev ON ev.id = d.event_id ",
+            "WHERE d.tenant_id = $1 AND d.endpoint_id = $2 AND (CAST($3 AS TEXT) IS NULL OR d.event_kind = $3) ",
+            "ORDER BY d.created_at DESC, d.id DESC LIMIT $4"
+        )
+    };
+}
+
+macro_rules! impl_webhook_store {
+    ($store:ty) => {
+        #[async_trait::async_trait]
+        impl $crate::server::store::WebhookStore for $store {
+            async fn insert_webhook(&self, tenant: &TenantId, new: &NewWebhook) -> StoreResult<Webhook> {
+                let row: WebhookRow = sqlx::query_as(concat!(
+                    "INSERT INTO webhook_endpoints (id, tenant_id, number_id, name, url, events, secret, active, created_at, updated_at) ",
+                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING ",
+                    webhook_cols!()
+                ))
+                .bind(new.id.as_str())
+                .bind(tenant.as_str())
+                .bind(new.number_id.as_ref().map(|n| n.as_str()))
+                .bind(&new.name)
+                .bind(&new.url)
+                .bind(new.events.to_stored())
+                .bind(new.secret.reveal())
+                .bind(new.active)
+                .bind(to_millis(new.at))
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(row.into())
+            }
+
+            async fn get_webhook(&self, tenant: &TenantId, id: &WebhookId) -> StoreResult<Webhook> {
+                let row: WebhookRow = sqlx::query_as(concat!(
+                    "SELECT ",
+                    webhook_cols!(),
+                    " FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2"
+                ))
+                .bind(tenant.as_str())
+                .bind(id.as_str())
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(row.into())
+            }
+
+            async fn list_webhooks(&self, tenant: &TenantId, number: Option<&NumberId>) -> StoreResult<Vec<Webhook>> {
+                let rows: Vec<WebhookRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    webhook_cols!(),
+                    " FROM webhook_endpoints WHERE tenant_id = $1 AND (CAST($2 AS TEXT) IS NULL OR number_id = $2) ",
+                    "ORDER BY created_at, id"
+                ))
+                .bind(tenant.as_str())
+                .bind(number.map(|n| n.as_str()))
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn update_webhook(&self, tenant: &TenantId, id: &WebhookId, patch: &WebhookPatch, at: DateTime<Utc>) -> StoreResult<Webhook> {
+                let row: WebhookRow = sqlx::query_as(concat!(
+                    "UPDATE webhook_endpoints SET name = COALESCE($3, name), url = COALESCE($4, url), ",
+                    "events = COALESCE($5, events), active = COALESCE($6, active), updated_at = $7 ",
+                    "WHERE tenant_id = $1 AND id = $2 RETURNING ",
+                    webhook_cols!()
+                ))
+                .bind(tenant.as_str())
+                .bind(id.as_str())
+                .bind(patch.name.as_deref())
+                .bind(patch.url.as_deref())
+                .bind(patch.events.as_ref().map(|e| e.to_stored()))
+                .bind(patch.active)
+                .bind(to_millis(at))
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(row.into())
+            }
+
+            async fn delete_webhook(&self, tenant: &TenantId, id: &WebhookId) -> StoreResult<()> {
+                let done = sqlx::query("DELETE FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant.as_str())
+                    .bind(id.as_str())
+                    .execute(&self.pool)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                Ok(())
+            }
+
+            async fn list_delivery_logs(
+                &self,
+                tenant: &TenantId,
+                webhook: &WebhookId,
+                event: Option<&str>,
+                limit: i64,
+            ) -> StoreResult<Vec<DeliveryLog>> {
+                let deliveries: Vec<DeliveryRow> = sqlx::query_as(concat!("SELECT ", delivery_cols!(), " ", log_page!()))
+                    .bind(tenant.as_str())
+                    .bind(webhook.as_str())
+                    .bind(event)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                let attempts: Vec<AttemptRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    attempt_cols!(),
+                    " FROM webhook_attempts a WHERE a.delivery_id IN (SELECT d.id ",
+                    log_page!(),
+                    ") ORDER BY a.created_at, a.attempt, a.id"
+                ))
+                .bind(tenant.as_str())
+                .bind(webhook.as_str())
+                .bind(event)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(with_attempts(deliveries, attempts))
+            }
+
+            async fn get_delivery_log(&self, tenant: &TenantId, webhook: &WebhookId, id: &DeliveryId) -> StoreResult<DeliveryLog> {
+                let delivery: DeliveryRow = sqlx::query_as(concat!(
+                    "SELECT ",
+                    delivery_cols!(),
+                    " FROM webhook_deliveries d JOIN events ev ON ev.id = d.event_id ",
+                    "WHERE d.tenant_id = $1 AND d.endpoint_id = $2 AND d.id = $3"
+                ))
+                .bind(tenant.as_str())
+                .bind(webhook.as_str())
+                .bind(id.as_str())
+                .fetch_one(&self.pool)
+                .await?;
+                let attempts: Vec<AttemptRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    attempt_cols!(),
+                    " FROM webhook_attempts a WHERE a.tenant_id = $1 AND a.delivery_id = $2 ORDER BY a.created_at, a.attempt, a.id"
+                ))
+                .bind(tenant.as_str())
+                .bind(id.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(with_attempts(vec![delivery], attempts).remove(0))
+            }
+
+            async fn requeue_delivery(&self, tenant: &TenantId, webhook: &WebhookId, id: &DeliveryId, at: DateTime<Utc>) -> StoreResult<()> {
+                let done = sqlx::query(concat!(
+                    "UPDATE webhook_deliveries SET status = 'pending', step = 0, next_attempt_at = $4, updated_at = $4 ",
+                    "WHERE tenant_id = $1 AND endpoint_id = $2 AND id = $3"
+                ))
+                .bind(tenant.as_str())
+                .bind(webhook.as_str())
+                .bind(id.as_str())
+                .bind(to_millis(at))
+                .execute(&self.pool)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                Ok(())
+            }
+
+            async fn claim_deliveries(&self, lease: &str, now: DateTime<Utc>, until: DateTime<Utc>, limit: i64) -> StoreResult<Vec<ClaimedDelivery>> {
+                // One statement, so it is atomic on both backends. On PostgreSQL a concurrent
+                // claimer that picked the same rows waits for this one's row locks and then
+                // re-checks the outer conditions against the committed row, which now has a
+                // live lease, so it skips them; SQLite runs writers one at a time.
+                let claimed = sqlx::query(concat!(
+                    "UPDATE webhook_deliveries SET locked_until = $1, lease_owner = $2 ",
+                    "WHERE id IN (SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id ",
+                    "WHERE d.status = 'pending' AND d.next_attempt_at <= $3 AND (d.locked_until IS NULL OR d.locked_until <= $3) ",
+                    "AND e.active = TRUE ORDER BY d.next_attempt_at, d.id LIMIT $4) ",
+                    "AND status = 'pending' AND (locked_until IS NULL OR locked_until <= $3)"
+                ))
+                .bind(to_millis(until))
+                .bind(lease)
+                .bind(to_millis(now))
+                .bind(limit)
+                .execute(&self.pool)
+                .await?;
+                if claimed.rows_affected() == 0 {
+                    return Ok(Vec::new());
+                }
+                let rows: Vec<ClaimRow> = sqlx::query_as(concat!(
+                    "SELECT d.id, d.lease_owner, d.tenant_id, d.endpoint_id, d.event_id, d.attempts, d.step, e.url, e.secret, ev.payload ",
+                    "FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id JOIN events ev ON ev.id = d.event_id ",
+                    "WHERE d.lease_owner = $1 ORDER BY d.next_attempt_at, d.id"
+                ))
+                .bind(lease)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn finish_delivery(&self, claim: &ClaimedDelivery, attempt: &NewAttempt, next: NextStep) -> StoreResult<bool> {
+                let (status, step, next_at) = match next {
+                    NextStep::Delivered => (DeliveryStatus::Delivered, claim.step, None),
+                    NextStep::RetryAt { at, step } => (DeliveryStatus::Pending, step, Some(to_millis(at))),
+                    NextStep::Dead => (DeliveryStatus::Dead, claim.step + 1, None),
+                };
+                let mut tx = self.pool.begin().await?;
+                let moved = sqlx::query(concat!(
+                    "UPDATE webhook_deliveries SET status = $3, attempts = attempts + 1, step = $4, next_attempt_at = $5, ",
+                    "last_status_code = $6, last_error = $7, last_attempt_at = $8, updated_at = $8, locked_until = NULL, lease_owner = NULL ",
+                    "WHERE id = $1 AND lease_owner = $2"
+                ))
+                .bind(claim.id.as_str())
+                .bind(&claim.lease)
+                .bind(status.as_str())
+                .bind(step)
+                .bind(next_at)
+                .bind(attempt.status_code)
+                .bind(attempt.error.as_deref())
+                .bind(to_millis(attempt.at))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                // INSERT … SELECT: nothing to log against if the endpoint was deleted meanwhile.
+                sqlx::query(concat!(
+                    "INSERT INTO webhook_attempts (id, tenant_id, delivery_id, attempt, status_code, error, latency_ms, response_body, created_at) ",
+                    "SELECT $1, d.tenant_id, d.id, $3, $4, $5, $6, $7, $8 FROM webhook_deliveries d WHERE d.id = $2"
+                ))
+                .bind(attempt.id.as_str())
+                .bind(claim.id.as_str())
+                .bind(claim.attempts + 1)
+                .bind(attempt.status_code)
+                .bind(attempt.error.as_deref())
+                .bind(attempt.latency_ms)
+                .bind(attempt.response_body.as_deref())
+                .bind(to_millis(attempt.at))
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(moved == 1)
+            }
+        }
+
+        /// One pending delivery per active endpoint of the tenant that wants `event`:
+        /// tenant-wide endpoints get every number's events, number-bound ones only their
+        /// number's; the stored list must name the event or be `*`. Runs on the connection
+        /// (and so in the transaction) that wrote the event.
+        async fn fan_out_event(
+            conn: &mut <<$store as Backend>::Db as sqlx::Database>::Connection,
+            tenant: &TenantId,
+            event: &NewEvent,
+        ) -> StoreResult<()> {
+            let endpoints: Vec<(String,)> = sqlx::query_as(concat!(
+                "SELECT id FROM webhook_endpoints WHERE tenant_id = $1 AND active = TRUE ",
+                "AND (number_id IS NULL OR number_id = $2) ",
+                "AND (events LIKE $3 ESCAPE '\\' OR events LIKE '%,*,%') ORDER BY created_at, id"
+            ))
+            .bind(tenant.as_str())
+            .bind(event.number_id.as_ref().map(|n| n.as_str()))
+            .bind($crate::server::domain::EventFilter::like_pattern(&event.kind))
+            .fetch_all(&mut *conn)
+            .await?;
+            for (endpoint,) in endpoints {
+                sqlx::query(concat!(
+                    "INSERT INTO webhook_deliveries (id, tenant_id, endpoint_id, event_id, event_kind, status, next_attempt_at, created_at, updated_at) ",
+                    "VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6, $6)"
+                ))
+                .bind($crate::server::domain::DeliveryId::generate().as_str())
+                .bind(tenant.as_str())
+                .bind(endpoint)
+                .bind(event.id.as_str())
+                .bind(&event.kind)
+                .bind(to_millis(event.at))
+                .execute(&mut *conn)
+                .await?;
+            }
+            Ok(())
+        }
+    };
+}
+
+/// Joins attempts to their deliveries, keeping the deliveries' order.
+pub(super) fn with_attempts(
+    deliveries: Vec<super::webhook_rows::DeliveryRow>,
+    attempts: Vec<super::webhook_rows::AttemptRow>,
+) -> Vec<super::DeliveryLog> {
+    let mut logs: Vec<super::DeliveryLog> = deliveries
+        .into_iter()
+        .map(|d| super::DeliveryLog {
+            delivery: d.into(),
+            attempts: Vec::new(),
+        })
+        .collect();
+    for attempt in attempts.into_iter().map(super::Attempt::from) {
+        if let Some(log) = logs.iter_mut().find(|l| l.delivery.id == attempt.delivery_id) {
+            log.attempts.push(attempt);
+        }
+    }
+    logs
+}

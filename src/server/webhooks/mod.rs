@@ -1,0 +1,52 @@
+//! Outgoing webhooks: the SSRF guard, signatures, the HTTP client and the delivery worker.
+//! What to deliver is decided by the store (one delivery per event and matching endpoint,
+//! written with the event); this module gets it there.
+pub mod client;
+pub mod guard;
+pub mod schedule;
+pub mod signer;
+pub mod worker;
+
+use std::{sync::Arc, time::Duration};
+
+use self::{client::Sender, guard::AddressGuard, worker::WorkerHandle};
+use super::{clock::Clock, config::Config, store::Store};
+
+/// The webhook machinery an app holds: the guard the API checks URLs with, and the worker
+/// when this process runs one.
+#[derive(Clone)]
+pub struct Webhooks {
+    pub guard: Arc<AddressGuard>,
+    worker: Option<WorkerHandle>,
+}
+
+impl Webhooks {
+    /// Starts the worker if the configuration asks for it.
+    pub fn start(config: &Config, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let allowlist = config.webhook_allowlist().map_err(anyhow::Error::msg)?;
+        let guard = Arc::new(AddressGuard::new(allowlist));
+        let worker = if config.webhook_worker {
+            let timeout = Duration::from_secs(config.webhook_timeout_seconds);
+            let sender = Sender::new(timeout, guard.clone())?;
+            let poll = Duration::from_millis(config.webhook_poll_millis);
+            Some(worker::Worker::new(store, clock, sender, timeout, poll).spawn())
+        } else {
+            None
+        };
+        Ok(Self { guard, worker })
+    }
+
+    /// Stops claiming and waits for the attempts under way.
+    pub async fn shutdown(&self) {
+        if let Some(worker) = &self.worker {
+            worker.shutdown().await;
+        }
+    }
+
+    /// Stops at once, dropping attempts under way, as a crash would.
+    pub fn abort(&self) {
+        if let Some(worker) = &self.worker {
+            worker.abort();
+        }
+    }
+}
