@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const targetDir = process.env.CARGO_TARGET_DIR || join(root, "target");
-const binary = process.env.PAIRLINK_BIN || join(targetDir, "release", "pairlink");
+const binary = process.env.E2E_PAIRLINK_BIN || join(targetDir, "release", "pairlink");
 const siteRoot = process.env.LEPTOS_SITE_ROOT || join(root, "target", "site");
 
 for (const [what, path] of [["server binary", binary], ["site (cargo leptos build --release)", join(siteRoot, "pkg", "pairlink.wasm")]]) {
@@ -34,6 +34,9 @@ const env = {
   LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
   LEPTOS_SITE_ROOT: siteRoot,
   RUST_LOG: process.env.RUST_LOG || "warn",
+  // WhatsApp's real 60 s + 5 × 20 s window would make rotation and expiry tests slow.
+  PAIRLINK_SANDBOX_FIRST_QR_SECONDS: "4",
+  PAIRLINK_SANDBOX_NEXT_QR_SECONDS: "2",
 };
 const server = spawn(binary, ["serve"], { cwd: root, env, stdio: ["ignore", "inherit", "inherit"] });
 const baseURL = `http://127.0.0.1:${port}`;
@@ -54,7 +57,7 @@ try {
   await ready();
   const result = spawnSync(join(root, "end2end", "node_modules", ".bin", "playwright"), ["test", ...process.argv.slice(2)], {
     cwd: join(root, "end2end"),
-    env: { ...env, BASE_URL: baseURL, PAIRLINK_BIN: binary },
+    env: { ...env, BASE_URL: baseURL, E2E_PAIRLINK_BIN: binary },
     stdio: "inherit",
   });
   code = result.status ?? 1;

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    ParamSegment, StaticSegment,
+    ParamSegment, SsrMode, StaticSegment,
     components::{Route, Router, Routes},
 };
 
@@ -37,7 +37,9 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <p class="p-8">"Page not found."</p> }.into_view()>
                 <Route path=StaticSegment("") view=HomePage />
-                <Route path=(StaticSegment("connect"), ParamSegment("token")) view=ConnectPage />
+                // Rendered whole before sending: its headers (CSP frame-ancestors) depend on the link, and
+                // the page must be complete for browsers without JavaScript.
+                <Route path=(StaticSegment("connect"), ParamSegment("token")) view=ConnectPage ssr=SsrMode::Async />
             </Routes>
         </Router>
     }

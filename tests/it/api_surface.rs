@@ -51,6 +51,8 @@ async fn openapi_describes_every_endpoint() {
         "GET /v1/remote-pairing/{token}/status",
         "GET /v1/remote-pairing/{token}/events",
         "GET /v1/connect/{token}/branding",
+        "POST /v1/remote-pairing/{token}/meta/embedded",
+        "POST /v1/remote-pairing/{token}/meta/credentials",
         "GET /v1/branding",
         "PUT /v1/branding",
         "GET /v1/settings",

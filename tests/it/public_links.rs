@@ -301,3 +301,30 @@ async fn the_sandbox_can_expire_a_link_now() {
     .await;
     assert_eq!(pairlink::server::services::sweeper::sweep_expired(&app.state).await.unwrap(), 1);
 }
+
+#[tokio::test]
+async fn meta_endpoints_say_clearly_that_they_are_not_available_yet() {
+    let app = spawn_app().await;
+    let t = app.tenant("Acme").await;
+    let (token, _) = link(&app, &t.key).await;
+    for flow in ["embedded", "credentials"] {
+        app.expect_error(
+            Method::POST,
+            &format!("/v1/remote-pairing/{token}/meta/{flow}"),
+            None,
+            Some("{}"),
+            StatusCode::NOT_IMPLEMENTED,
+            "META_NOT_AVAILABLE",
+        )
+        .await;
+        app.expect_error(
+            Method::POST,
+            &format!("/v1/remote-pairing/rp_nope/meta/{flow}"),
+            None,
+            None,
+            StatusCode::NOT_FOUND,
+            "LINK_NOT_FOUND",
+        )
+        .await;
+    }
+}

@@ -92,3 +92,33 @@ pub async fn link_branding(State(state): State<AppState>, Path(token): Path<Stri
         branding: public::branding(&state, &token, &q).await?,
     }))
 }
+
+/// Meta Embedded Signup result (not yet available)
+///
+/// Where the page posts `{code, wabaId, phoneNumberId, businessId?}` after Embedded Signup.
+/// Answers 501 `META_NOT_AVAILABLE` until this server runs the Meta Cloud API engine; 404 for
+/// a link that cannot be used.
+#[utoipa::path(post, path = "/remote-pairing/{token}/meta/embedded", tag = "link (public)", params(("token" = String, Path)),
+    responses((status = 501, body = ErrorOut, description = "META_NOT_AVAILABLE"), (status = 404, body = ErrorOut)))]
+pub async fn link_meta_embedded(State(state): State<AppState>, Path(token): Path<String>) -> ApiResult<Json<()>> {
+    meta_not_available(&state, &token).await
+}
+
+/// Existing WABA credentials (not yet available)
+///
+/// Where the page posts `{wabaId, phoneNumberId, accessToken, pin?}`. Answers 501
+/// `META_NOT_AVAILABLE` until this server runs the Meta Cloud API engine.
+#[utoipa::path(post, path = "/remote-pairing/{token}/meta/credentials", tag = "link (public)", params(("token" = String, Path)),
+    responses((status = 501, body = ErrorOut, description = "META_NOT_AVAILABLE"), (status = 404, body = ErrorOut)))]
+pub async fn link_meta_credentials(State(state): State<AppState>, Path(token): Path<String>) -> ApiResult<Json<()>> {
+    meta_not_available(&state, &token).await
+}
+
+async fn meta_not_available(state: &AppState, token: &str) -> ApiResult<Json<()>> {
+    public::resolve(state, token, Access::Act).await?;
+    Err(crate::server::error::ApiError::new(
+        axum::http::StatusCode::NOT_IMPLEMENTED,
+        "META_NOT_AVAILABLE",
+        "official WhatsApp numbers (Meta Cloud API) are not available on this server yet",
+    ))
+}

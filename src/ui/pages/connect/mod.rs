@@ -134,6 +134,9 @@ fn Connect(page: ConnectPageData) -> impl IntoView {
     #[cfg(feature = "hydrate")]
     go_live(ctx);
 
+    let hydrated = RwSignal::new(false);
+    // Effects run only in the browser: this marks the page as live for people and tests.
+    Effect::new(move |_| hydrated.set(true));
     let current = Memo::new(move |_| {
         screen(
             ctx.status.get().as_ref(),
@@ -150,7 +153,8 @@ fn Connect(page: ConnectPageData) -> impl IntoView {
             class="min-h-screen bg-[var(--page)] text-[var(--on-page)] flex flex-col items-center px-4 py-8 sm:py-16"
             style=vars
             lang=locale.tag()
-            data-screen=move || format!("{:?}", current.get()).to_lowercase()
+                        data-screen=move || current.get().name()
+            data-hydrated=move || hydrated.get().to_string()
         >
             <main class="w-full max-w-md rounded-2xl bg-white text-slate-900 shadow-xl ring-1 ring-black/5">
                 <Header />

@@ -22,6 +22,22 @@ pub enum Screen {
     Dead(String),
 }
 
+impl Screen {
+    /// A stable name for the page's `data-screen` attribute (styling hooks and tests).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Start => "start",
+            Self::Opening => "opening",
+            Self::Pairing => "pairing",
+            Self::WindowClosed => "window-closed",
+            Self::Passkey => "passkey",
+            Self::Failed { .. } => "failed",
+            Self::Success => "success",
+            Self::Dead(_) => "dead",
+        }
+    }
+}
+
 /// `seconds_left` is the client's own countdown of the window.
 pub fn screen(status: Option<&TokenStatusOut>, dead: Option<&str>, started: bool, seconds_left: i64) -> Screen {
     if let Some(code) = dead {

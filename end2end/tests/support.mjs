@@ -1,0 +1,63 @@
+// Helpers for the browser tests: a tenant from the CLI, REST calls, links, the sandbox phone,
+// and screenshots saved as artifacts under end2end/screenshots/.
+import { spawnSync } from "node:child_process";
+import { createServer } from "node:http";
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const BASE = process.env.BASE_URL;
+const SHOTS = join(dirname(fileURLToPath(import.meta.url)), "..", "screenshots");
+mkdirSync(SHOTS, { recursive: true });
+
+export function tenant(name = "Acme") {
+  const out = spawnSync(process.env.E2E_PAIRLINK_BIN, ["tenant", "create", "--name", name], { env: process.env, encoding: "utf8" });
+  if (out.status !== 0) throw new Error(`tenant create failed: ${out.stderr}`);
+  return JSON.parse(out.stdout).apiKey;
+}
+
+export async function api(key, method, path, body) {
+  const res = await fetch(`${BASE}${path}`, {
+    method,
+    headers: { "x-api-key": key, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  const json = text ? JSON.parse(text) : null;
+  if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${text}`);
+  return json;
+}
+
+let phone = 5511900000000 + Math.floor(Math.random() * 90000000);
+/** A fresh link for a fresh number; `extra` goes into the request body. */
+export async function newLink(key, extra = {}) {
+  phone += 1;
+  const link = await api(key, "POST", "/v1/numbers/remote-pairing", { name: "Cliente", number: String(phone), ...extra });
+  return { token: link.remotePairingToken, url: new URL(link.remotePairingUrl).pathname, id: link.numberId, link };
+}
+
+export const scan = (key, id) => api(key, "POST", `/v1/numbers/${id}/sandbox/scan`);
+
+export async function shot(page, name) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+export const PHONE = { viewport: { width: 390, height: 844 }, userAgent: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148", isMobile: true, hasTouch: true };
+export const DESKTOP = { viewport: { width: 1280, height: 800 } };
+
+/** Waits until the WASM has taken over the page. */
+export async function hydrated(page) {
+  await page.locator('#connect[data-hydrated="true"]').waitFor({ timeout: 15000 });
+}
+
+/** A real page of a "platform" on another local origin, to embed the connect page in.
+ * Returns its origin and a `close()`. (A routed fake origin would look public to Chromium,
+ * whose local-network checks then block the loopback iframe.) */
+export async function platformPage(html) {
+  const server = createServer((_, res) => {
+    res.writeHead(200, { "content-type": "text/html" });
+    res.end(html);
+  });
+  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+  return { origin: `http://localhost:${server.address().port}`, close: () => server.close() };
+}
