@@ -37,6 +37,9 @@ const env = {
   // WhatsApp's real 60 s + 5 × 20 s window would make rotation and expiry tests slow.
   PAIRLINK_SANDBOX_FIRST_QR_SECONDS: "4",
   PAIRLINK_SANDBOX_NEXT_QR_SECONDS: "2",
+  // Embedded Signup needs an app; the tests stand in for Facebook's SDK.
+  PAIRLINK_META_APP_ID: "e2e-app",
+  PAIRLINK_META_CONFIG_ID: "e2e-config",
 };
 const server = spawn(binary, ["serve"], { cwd: root, env, stdio: ["ignore", "inherit", "inherit"] });
 const baseURL = `http://127.0.0.1:${port}`;

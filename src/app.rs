@@ -30,7 +30,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     // Every page: no framing, nonced scripts. The connect page widens framing per tenant.
-    crate::ui::security::page_headers(&[]);
+    crate::ui::security::page_headers(&[], false);
     view! {
         <Stylesheet id="leptos" href="/pkg/pairlink.css" />
         <Title text="Pairlink" />

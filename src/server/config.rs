@@ -38,6 +38,12 @@ pub struct Config {
     pub sandbox_first_qr_seconds: u64,
     /// Sandbox only: how long each of its next five QRs lives (WhatsApp: 20 s).
     pub sandbox_next_qr_seconds: u64,
+    /// Meta app id for Embedded Signup on the connect page (empty: not configured).
+    pub meta_app_id: String,
+    /// Facebook Login for Business configuration id for Embedded Signup.
+    pub meta_config_id: String,
+    /// Graph API version the page's Facebook SDK uses.
+    pub meta_graph_version: String,
     /// Runs the webhook delivery worker in this process.
     pub webhook_worker: bool,
     /// Hostnames, IPs and CIDRs, comma-separated, that webhooks may target although they
@@ -63,6 +69,9 @@ impl Default for Config {
             sweep_interval_seconds: 30,
             sandbox_first_qr_seconds: 60,
             sandbox_next_qr_seconds: 20,
+            meta_app_id: String::new(),
+            meta_config_id: String::new(),
+            meta_graph_version: "v26.0".into(),
             webhook_worker: true,
             webhook_allowlist: String::new(),
             webhook_timeout_seconds: 10,

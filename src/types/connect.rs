@@ -23,6 +23,17 @@ pub struct ConnectPageData {
     pub parent_origin: Option<String>,
     /// Origins the tenant lets frame this page (CSP `frame-ancestors`).
     pub frame_ancestors: Vec<String>,
+    /// For Meta links: the flow and, for Embedded Signup, the app settings the SDK needs.
+    pub meta: Option<MetaSetup>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MetaSetup {
+    /// `embedded` or `credentials`.
+    pub flow: String,
+    pub app_id: String,
+    pub config_id: String,
+    pub graph_version: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -144,3 +144,37 @@ pub struct TokenConnectOut {
     pub window_ends_at: DateTime<Utc>,
     pub seconds_left: i64,
 }
+
+/// `POST /v1/remote-pairing/{token}/meta/embedded`: what Meta's Embedded Signup returned.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct MetaEmbeddedIn {
+    /// The single-use code from `FB.login`.
+    pub code: Option<String>,
+    pub waba_id: Option<String>,
+    pub phone_number_id: Option<String>,
+    pub business_id: Option<String>,
+}
+
+/// `POST /v1/remote-pairing/{token}/meta/credentials`: an existing WABA's credentials.
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct MetaCredentialsIn {
+    pub waba_id: Option<String>,
+    pub phone_number_id: Option<String>,
+    /// A permanent system-user token. Never logged, never echoed.
+    pub access_token: Option<String>,
+    /// The number's 6-digit two-step verification PIN, when it has one.
+    pub pin: Option<String>,
+}
+
+impl std::fmt::Debug for MetaCredentialsIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetaCredentialsIn")
+            .field("waba_id", &self.waba_id)
+            .field("phone_number_id", &self.phone_number_id)
+            .finish_non_exhaustive()
+    }
+}

@@ -99,6 +99,18 @@ pub struct Strings {
     pub powered: &'static str,
     pub sandbox: &'static str,
     pub error: &'static str,
+    pub meta_title: &'static str,
+    /// `{company}` is filled in.
+    pub meta_embedded_body: &'static str,
+    pub meta_continue: &'static str,
+    pub meta_not_configured: &'static str,
+    pub meta_cancelled: &'static str,
+    pub meta_credentials_body: &'static str,
+    pub waba_id: &'static str,
+    pub phone_number_id: &'static str,
+    pub access_token: &'static str,
+    pub pin: &'static str,
+    pub connect_number: &'static str,
 }
 
 pub const EN: Strings = Strings {
@@ -151,6 +163,17 @@ pub const EN: Strings = Strings {
     powered: "Powered by Pairlink",
     sandbox: "Demo mode: no real WhatsApp account is linked.",
     error: "Something went wrong. Please try again.",
+    meta_title: "Connect your official WhatsApp number",
+    meta_embedded_body: "{company} uses Meta's secure sign-up. A Facebook window opens: choose your business and the number to connect.",
+    meta_continue: "Continue with Facebook",
+    meta_not_configured: "Meta sign-up is not set up on this page yet. Please contact {company}.",
+    meta_cancelled: "The Facebook window closed before sign-up finished. You can try again.",
+    meta_credentials_body: "Enter your number's details from Meta (WhatsApp Manager › API setup).",
+    waba_id: "WhatsApp Business Account ID",
+    phone_number_id: "Phone number ID",
+    access_token: "Permanent access token",
+    pin: "Two-step verification PIN (optional)",
+    connect_number: "Connect number",
 };
 
 pub const PT_BR: Strings = Strings {
@@ -203,6 +226,17 @@ pub const PT_BR: Strings = Strings {
     powered: "Tecnologia Pairlink",
     sandbox: "Modo de demonstração: nenhuma conta real do WhatsApp é conectada.",
     error: "Algo deu errado. Tente novamente.",
+    meta_title: "Conecte seu número oficial do WhatsApp",
+    meta_embedded_body: "{company} usa o cadastro seguro da Meta. Uma janela do Facebook vai abrir: escolha sua empresa e o número a conectar.",
+    meta_continue: "Continuar com o Facebook",
+    meta_not_configured: "O cadastro da Meta ainda não está configurado nesta página. Fale com {company}.",
+    meta_cancelled: "A janela do Facebook fechou antes de terminar o cadastro. Você pode tentar de novo.",
+    meta_credentials_body: "Informe os dados do seu número na Meta (Gerenciador do WhatsApp › Configuração da API).",
+    waba_id: "ID da conta do WhatsApp Business",
+    phone_number_id: "ID do número de telefone",
+    access_token: "Token de acesso permanente",
+    pin: "PIN de confirmação em duas etapas (opcional)",
+    connect_number: "Conectar número",
 };
 
 pub const ES: Strings = Strings {
@@ -255,6 +289,17 @@ pub const ES: Strings = Strings {
     powered: "Con tecnología de Pairlink",
     sandbox: "Modo de demostración: no se vincula ninguna cuenta real de WhatsApp.",
     error: "Algo salió mal. Inténtalo de nuevo.",
+    meta_title: "Conecta tu número oficial de WhatsApp",
+    meta_embedded_body: "{company} usa el registro seguro de Meta. Se abrirá una ventana de Facebook: elige tu empresa y el número a conectar.",
+    meta_continue: "Continuar con Facebook",
+    meta_not_configured: "El registro de Meta aún no está configurado en esta página. Contacta a {company}.",
+    meta_cancelled: "La ventana de Facebook se cerró antes de terminar el registro. Puedes intentarlo de nuevo.",
+    meta_credentials_body: "Ingresa los datos de tu número en Meta (Administrador de WhatsApp › Configuración de la API).",
+    waba_id: "ID de la cuenta de WhatsApp Business",
+    phone_number_id: "ID del número de teléfono",
+    access_token: "Token de acceso permanente",
+    pin: "PIN de verificación en dos pasos (opcional)",
+    connect_number: "Conectar número",
 };
 
 #[cfg(test)]

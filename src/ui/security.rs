@@ -4,7 +4,7 @@
 
 /// Sets the headers on the page being rendered. A no-op in the browser.
 #[allow(unused_variables)]
-pub fn page_headers(frame_ancestors: &[String]) {
+pub fn page_headers(frame_ancestors: &[String], facebook: bool) {
     #[cfg(feature = "ssr")]
     {
         use axum::http::{HeaderName, HeaderValue, header};
@@ -12,7 +12,7 @@ pub fn page_headers(frame_ancestors: &[String]) {
             return;
         };
         let nonce = leptos::nonce::use_nonce().map(|n| n.to_string()).unwrap_or_default();
-        let csp = policy(&nonce, frame_ancestors);
+        let csp = policy(&nonce, frame_ancestors, facebook);
         let set = |name: HeaderName, value: &str| {
             if let Ok(v) = HeaderValue::from_str(value) {
                 response.insert_header(name, v);
@@ -24,15 +24,25 @@ pub fn page_headers(frame_ancestors: &[String]) {
     }
 }
 
-pub fn policy(nonce: &str, frame_ancestors: &[String]) -> String {
+/// `facebook` opens the doors Meta's JS SDK needs for Embedded Signup, on pages that run it.
+pub fn policy(nonce: &str, frame_ancestors: &[String], facebook: bool) -> String {
     let ancestors = if frame_ancestors.is_empty() {
         "'none'".to_owned()
     } else {
         frame_ancestors.join(" ")
     };
+    let (fb_script, fb_frame, fb_connect) = if facebook {
+        (
+            " https://connect.facebook.net",
+            " frame-src https://www.facebook.com https://web.facebook.com;",
+            " https://*.facebook.com",
+        )
+    } else {
+        ("", "", "")
+    };
     format!(
-        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
-         img-src 'self' data: https:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'{fb_script}; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data: https:; connect-src 'self'{fb_connect};{fb_frame} object-src 'none'; base-uri 'none'; form-action 'self'; \
          frame-ancestors {ancestors}"
     )
 }
@@ -43,12 +53,14 @@ mod tests {
 
     #[test]
     fn policy_allows_only_listed_frame_ancestors_and_nonced_scripts() {
-        let p = policy("abc", &[]);
+        let p = policy("abc", &[], false);
+        assert!(!p.contains("facebook"));
+        assert!(policy("abc", &[], true).contains("script-src 'self' 'nonce-abc' 'wasm-unsafe-eval' https://connect.facebook.net;"));
         assert!(p.contains("script-src 'self' 'nonce-abc' 'wasm-unsafe-eval';"));
         assert!(!p.contains("unsafe-inline';") || !p.contains("script-src 'self' 'unsafe-inline'"));
         assert!(p.ends_with("frame-ancestors 'none'"));
         assert!(
-            policy("n", &["https://a.example".into(), "https://b.example".into()])
+            policy("n", &["https://a.example".into(), "https://b.example".into()], false)
                 .ends_with("frame-ancestors https://a.example https://b.example")
         );
     }

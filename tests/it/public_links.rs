@@ -303,28 +303,98 @@ async fn the_sandbox_can_expire_a_link_now() {
 }
 
 #[tokio::test]
-async fn meta_endpoints_say_clearly_that_they_are_not_available_yet() {
+async fn meta_links_have_no_number_until_signup_and_check_what_the_page_posts() {
     let app = spawn_app().await;
     let t = app.tenant("Acme").await;
-    let (token, _) = link(&app, &t.key).await;
-    for flow in ["embedded", "credentials"] {
-        app.expect_error(
+    let link = app.create_link(&t.key, json!({ "provider": "META", "externalRef": "crm-9" })).await;
+    assert_eq!(link["provider"], "META");
+    assert_eq!(
+        (link["instance"].clone(), link["numberId"].clone(), link["maskedNumber"].clone()),
+        (json!(null), json!(null), json!(null))
+    );
+    let token = link["remotePairingToken"].as_str().unwrap();
+    let (_, info) = app.public(Method::GET, &format!("/v1/remote-pairing/{token}")).await;
+    assert_eq!(
+        (info["provider"].as_str(), info["metaFlow"].as_str(), info["state"].as_str()),
+        (Some("META"), Some("embedded"), Some("CLOSE"))
+    );
+    assert_eq!(info["methods"], json!([]));
+    app.expect_error(
+        Method::POST,
+        &format!("/v1/remote-pairing/{token}/connect"),
+        None,
+        None,
+        StatusCode::BAD_REQUEST,
+        "FEATURE_NOT_SUPPORTED",
+    )
+    .await;
+    app.expect_error(
+        Method::POST,
+        &format!("/v1/remote-pairing/{token}/meta/credentials"),
+        None,
+        Some("{}"),
+        StatusCode::BAD_REQUEST,
+        "FEATURE_NOT_SUPPORTED",
+    )
+    .await;
+    let err = app
+        .expect_error(
             Method::POST,
-            &format!("/v1/remote-pairing/{token}/meta/{flow}"),
+            &format!("/v1/remote-pairing/{token}/meta/embedded"),
             None,
-            Some("{}"),
-            StatusCode::NOT_IMPLEMENTED,
-            "META_NOT_AVAILABLE",
+            Some(r#"{"code": "abc", "wabaId": "12x"}"#),
+            StatusCode::BAD_REQUEST,
+            "VALIDATION_ERROR",
         )
         .await;
-        app.expect_error(
-            Method::POST,
-            &format!("/v1/remote-pairing/rp_nope/meta/{flow}"),
-            None,
-            None,
-            StatusCode::NOT_FOUND,
-            "LINK_NOT_FOUND",
-        )
-        .await;
+    assert!(err["error"].as_str().unwrap().starts_with("wabaId"));
+    let ok = json!({ "code": "abc", "wabaId": "1234567", "phoneNumberId": "7654321" }).to_string();
+    app.expect_error(
+        Method::POST,
+        &format!("/v1/remote-pairing/{token}/meta/embedded"),
+        None,
+        Some(&ok),
+        StatusCode::NOT_IMPLEMENTED,
+        "META_NOT_AVAILABLE",
+    )
+    .await;
+
+    let creds = app.create_link(&t.key, json!({ "metaFlow": "credentials" })).await;
+    let token = creds["remotePairingToken"].as_str().unwrap();
+    for (body, field) in [
+        (json!({}), "wabaId"),
+        (json!({ "wabaId": "1234567" }), "phoneNumberId"),
+        (json!({ "wabaId": "1234567", "phoneNumberId": "7654321" }), "accessToken"),
+        (
+            json!({ "wabaId": "1234567", "phoneNumberId": "7654321", "accessToken": "short" }),
+            "accessToken",
+        ),
+        (
+            json!({ "wabaId": "1234567", "phoneNumberId": "7654321", "accessToken": "EAAG".repeat(10), "pin": "12ab56" }),
+            "pin",
+        ),
+    ] {
+        let err = app
+            .expect_error(
+                Method::POST,
+                &format!("/v1/remote-pairing/{token}/meta/credentials"),
+                None,
+                Some(&body.to_string()),
+                StatusCode::BAD_REQUEST,
+                "VALIDATION_ERROR",
+            )
+            .await;
+        assert!(err["error"].as_str().unwrap().starts_with(field), "{body} → {err}");
+        assert!(!err.to_string().contains("EAAG"), "the token is never echoed");
     }
+    let good = json!({ "wabaId": "1234567", "phoneNumberId": "7654321", "accessToken": "EAAG".repeat(10), "pin": "123456" }).to_string();
+    app.expect_error(
+        Method::POST,
+        &format!("/v1/remote-pairing/{token}/meta/credentials"),
+        None,
+        Some(&good),
+        StatusCode::NOT_IMPLEMENTED,
+        "META_NOT_AVAILABLE",
+    )
+    .await;
 }

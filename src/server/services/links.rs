@@ -21,7 +21,8 @@ pub struct IssuedLink {
     pub link: Link,
     pub token: LinkToken,
     pub url: String,
-    pub number: Number,
+    /// `None` for a Meta link: its number exists once the signup completes.
+    pub number: Option<Number>,
     pub linked_key: Option<ApiKeyId>,
     /// `None` when no message was asked for; `Some(Err(code))` when sending failed.
     pub message: Option<Result<(), String>>,
@@ -40,7 +41,7 @@ struct Options {
 }
 
 pub async fn create(state: &AppState, client: &ApiClient, input: RemotePairingIn) -> ApiResult<IssuedLink> {
-    check_provider(input.provider.as_deref(), input.meta_flow.as_deref())?;
+    let meta_flow = check_provider(input.provider.as_deref(), input.meta_flow.as_deref())?;
     let options = options(
         state,
         &ReissueLinkIn {
@@ -54,8 +55,14 @@ pub async fn create(state: &AppState, client: &ApiClient, input: RemotePairingIn
             locale: input.locale,
         },
     )?;
+    if let Some(flow) = meta_flow {
+        // The person picks the number inside Meta's signup: no number until it completes.
+        let (new_link, token) = new_link(state, None, Some(flow), options);
+        let link = state.store.issue_link(&client.tenant, &new_link, None).await?;
+        return finish(state, client, link, token, None, None, false).await;
+    }
     let (new, event, _engine) = numbers::prepare(state, client, input.name.as_deref(), input.number.as_deref()).await?;
-    let (new_link, token) = new_link(state, Some(new.id.clone()), options.clone());
+    let (new_link, token) = new_link(state, Some(new.id.clone()), None, options.clone());
     let link = state
         .store
         .issue_link(&client.tenant, &new_link, Some((&new, &event)))
@@ -63,7 +70,7 @@ pub async fn create(state: &AppState, client: &ApiClient, input: RemotePairingIn
         .map_err(numbers::creation_conflict)?;
     let linked_key = numbers::link_key(state, client, &new.id, input.link_to_api_key.unwrap_or(true)).await?;
     let number = state.store.get_number(&client.tenant, &new.id).await?;
-    finish(state, client, link, token, number, linked_key, options.send).await
+    finish(state, client, link, token, Some(number), linked_key, options.send).await
 }
 
 /// A new link for a number that is not connected; the previous link dies.
@@ -73,10 +80,10 @@ pub async fn reissue(state: &AppState, client: &ApiClient, id: &NumberId, input:
     if number.state == NumberState::Open {
         return Err(numbers::already_connected());
     }
-    let (new_link, token) = new_link(state, Some(number.id.clone()), options.clone());
+    let (new_link, token) = new_link(state, Some(number.id.clone()), None, options.clone());
     let link = state.store.issue_link(&client.tenant, &new_link, None).await?;
     state.live.notify(id).await;
-    finish(state, client, link, token, number, None, options.send).await
+    finish(state, client, link, token, Some(number), None, options.send).await
 }
 
 pub async fn revoke(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiResult<()> {
@@ -102,15 +109,14 @@ async fn finish(
     client: &ApiClient,
     link: Link,
     token: LinkToken,
-    number: Number,
+    number: Option<Number>,
     linked_key: Option<ApiKeyId>,
     send: bool,
 ) -> ApiResult<IssuedLink> {
     let url = url(state, &token);
-    let message = if send {
-        Some(sending::send_link(state, &client.tenant, &number, &url).await)
-    } else {
-        None
+    let message = match (&number, send) {
+        (Some(number), true) => Some(sending::send_link(state, &client.tenant, number, &url).await),
+        _ => None,
     };
     Ok(IssuedLink {
         link,
@@ -122,15 +128,19 @@ async fn finish(
     })
 }
 
-fn new_link(state: &AppState, number: Option<NumberId>, o: Options) -> (NewLink, LinkToken) {
+fn new_link(state: &AppState, number: Option<NumberId>, meta_flow: Option<&'static str>, o: Options) -> (NewLink, LinkToken) {
     let token = LinkToken::generate();
     let at = state.clock.now();
     let link = NewLink {
         id: LinkId::generate(),
         number_id: number,
         token_hash: token.hash(),
-        provider: Provider::PilotStatus,
-        meta_flow: None,
+        provider: if meta_flow.is_some() {
+            Provider::Meta
+        } else {
+            Provider::PilotStatus
+        },
+        meta_flow: meta_flow.map(str::to_owned),
         branding: o.branding,
         redirect_url: o.redirect_url,
         refresh_url: o.refresh_url,
@@ -142,16 +152,15 @@ fn new_link(state: &AppState, number: Option<NumberId>, o: Options) -> (NewLink,
     (link, token)
 }
 
-fn check_provider(provider: Option<&str>, meta_flow: Option<&str>) -> Result<(), ApiError> {
+/// `None` for a QR-paired link, `Some(flow)` for a Meta one. `metaFlow` implies `META`, and
+/// `META` alone implies `embedded`, as the reference says.
+fn check_provider(provider: Option<&str>, meta_flow: Option<&str>) -> Result<Option<&'static str>, ApiError> {
     match (provider, meta_flow) {
-        (None | Some("PILOT_STATUS"), None) => Ok(()),
-        (None | Some("META"), Some("embedded" | "credentials")) | (Some("META"), None) => Err(ApiError::new(
-            axum::http::StatusCode::BAD_REQUEST,
-            "FEATURE_NOT_SUPPORTED",
-            "Meta links need the Meta Cloud API engine, which this server does not run yet",
-        )),
-        (_, Some(_)) if provider != Some("PILOT_STATUS") => Err(Invalid::new("metaFlow", "must be embedded or credentials").into()),
+        (None | Some("PILOT_STATUS"), None) => Ok(None),
+        (None | Some("META"), Some("embedded")) | (Some("META"), None) => Ok(Some("embedded")),
+        (None | Some("META"), Some("credentials")) => Ok(Some("credentials")),
         (Some("PILOT_STATUS"), Some(_)) => Err(Invalid::new("metaFlow", "applies only to META links").into()),
+        (None | Some("META"), Some(_)) => Err(Invalid::new("metaFlow", "must be embedded or credentials").into()),
         _ => Err(Invalid::new("provider", "must be PILOT_STATUS or META").into()),
     }
 }
@@ -219,10 +228,10 @@ mod tests {
 
     #[test]
     fn providers_and_meta_flows() {
-        assert!(check_provider(None, None).is_ok());
-        assert!(check_provider(Some("PILOT_STATUS"), None).is_ok());
-        assert_eq!(check_provider(Some("META"), None).unwrap_err().code, "FEATURE_NOT_SUPPORTED");
-        assert_eq!(check_provider(None, Some("embedded")).unwrap_err().code, "FEATURE_NOT_SUPPORTED");
+        assert_eq!(check_provider(None, None).unwrap(), None);
+        assert_eq!(check_provider(Some("PILOT_STATUS"), None).unwrap(), None);
+        assert_eq!(check_provider(Some("META"), None).unwrap(), Some("embedded"));
+        assert_eq!(check_provider(None, Some("credentials")).unwrap(), Some("credentials"));
         assert!(
             check_provider(Some("PILOT_STATUS"), Some("embedded"))
                 .unwrap_err()

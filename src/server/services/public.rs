@@ -9,7 +9,7 @@ use super::{
     numbers,
 };
 use crate::server::{
-    domain::{LinkToken, NumberState, cosmetic_from_query, resolve_branding},
+    domain::{Invalid, LinkToken, NumberState, cosmetic_from_query, resolve_branding},
     engines::{LinkState, Pairing},
     error::{ApiError, ApiResult},
     state::AppState,
@@ -18,8 +18,8 @@ use crate::server::{
 };
 use crate::types::{
     branding::Branding,
-    connect::{ConnectPageData, DeadLink},
-    links::{FailureOut, TokenConnectOut, TokenInfoOut, TokenStatusOut},
+    connect::{ConnectPageData, DeadLink, MetaSetup},
+    links::{FailureOut, MetaCredentialsIn, MetaEmbeddedIn, TokenConnectOut, TokenInfoOut, TokenStatusOut},
 };
 use crate::ui::i18n::Locale;
 
@@ -36,7 +36,8 @@ pub enum Access {
 
 pub struct Resolved {
     pub link: Link,
-    pub number: Number,
+    /// `None` for a Meta link until its signup completes.
+    pub number: Option<Number>,
 }
 
 /// The live link behind `token`, or the 404 that says why there is none.
@@ -61,12 +62,14 @@ pub async fn resolve(state: &AppState, token: &str, access: Access) -> ApiResult
         }
         _ => {}
     }
-    let number_id = link.number_id.clone().ok_or_else(|| gone("LINK_NOT_FOUND", "no such link"))?;
-    let number = match state.store.get_number(&link.tenant_id, &number_id).await {
-        Ok(n) if n.deleted_at.is_none() => n,
-        Ok(_) => return Err(gone("LINK_REVOKED", "this link was revoked")),
-        Err(StoreError::NotFound) => return Err(gone("LINK_NOT_FOUND", "no such link")),
-        Err(e) => return Err(e.into()),
+    let number = match &link.number_id {
+        None => None,
+        Some(id) => match state.store.get_number(&link.tenant_id, id).await {
+            Ok(n) if n.deleted_at.is_none() => Some(n),
+            Ok(_) => return Err(gone("LINK_REVOKED", "this link was revoked")),
+            Err(StoreError::NotFound) => return Err(gone("LINK_NOT_FOUND", "no such link")),
+            Err(e) => return Err(e.into()),
+        },
     };
     Ok(Resolved { link, number })
 }
@@ -75,11 +78,22 @@ pub async fn resolve(state: &AppState, token: &str, access: Access) -> ApiResult
 pub async fn info(state: &AppState, token: &str, query: &[(String, String)]) -> ApiResult<TokenInfoOut> {
     let r = resolve(state, token, Access::View).await?;
     if r.link.opened_at.is_none() {
-        let event = link_event(LINK_OPENED, &r.link, Some((&r.number).into()), state.clock.now(), json!({}));
+        let event = link_event(
+            LINK_OPENED,
+            &r.link,
+            r.number.as_ref().map(Into::into),
+            state.clock.now(),
+            json!({}),
+        );
         state.store.mark_link_opened(&r.link.tenant_id, &r.link.id, &event).await?;
     }
     let status = snapshot(state, &r).await?;
-    let capabilities = state.engines.get(&r.number.engine).map(|e| e.capabilities()).unwrap_or_default();
+    let capabilities = r
+        .number
+        .as_ref()
+        .and_then(|n| state.engines.get(&n.engine))
+        .map(|e| e.capabilities())
+        .unwrap_or_default();
     let methods = [(capabilities.qr, "qr"), (capabilities.pair_code, "code")]
         .into_iter()
         .filter(|(on, _)| *on)
@@ -87,9 +101,9 @@ pub async fn info(state: &AppState, token: &str, query: &[(String, String)]) -> 
         .collect();
     Ok(TokenInfoOut {
         valid: true,
-        number_id: Some(r.number.id.to_string()),
-        name: Some(r.number.name.clone()),
-        masked_number: Some(r.number.phone.masked()),
+        number_id: r.number.as_ref().map(|n| n.id.to_string()),
+        name: r.number.as_ref().map(|n| n.name.clone()),
+        masked_number: r.number.as_ref().map(|n| n.phone.masked()),
         state: status.state,
         provider: r.link.provider.as_str().into(),
         meta_flow: r.link.meta_flow.clone(),
@@ -102,7 +116,7 @@ pub async fn info(state: &AppState, token: &str, query: &[(String, String)]) -> 
         redirect_url: r.link.redirect_url.clone(),
         refresh_url: r.link.refresh_url.clone(),
         methods,
-        sandbox: r.number.engine == "sandbox",
+        sandbox: r.number.as_ref().is_some_and(|n| n.engine == "sandbox"),
     })
 }
 
@@ -114,11 +128,18 @@ pub async fn branding(state: &AppState, token: &str, query: &[(String, String)])
 /// Opens a linking window (or returns the open one): one per number however many calls come.
 pub async fn connect(state: &AppState, token: &str) -> ApiResult<TokenConnectOut> {
     let r = resolve(state, token, Access::Act).await?;
-    if r.number.state == NumberState::Open {
+    let Some(number) = &r.number else {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "FEATURE_NOT_SUPPORTED",
+            "this link connects an official number through Meta's signup, not a QR",
+        ));
+    };
+    if number.state == NumberState::Open {
         return Err(numbers::already_connected());
     }
-    let engine = numbers::engine_of(state, &r.number)?;
-    let pairing = numbers::open_window(engine.as_ref(), &r.number).await?;
+    let engine = numbers::engine_of(state, number)?;
+    let pairing = numbers::open_window(engine.as_ref(), number).await?;
     let out = views::pairing(&pairing).map_err(ApiError::internal)?;
     Ok(TokenConnectOut {
         qrcode_base64: out.qrcode_base64,
@@ -133,7 +154,8 @@ pub async fn connect(state: &AppState, token: &str) -> ApiResult<TokenConnectOut
 /// The link's state now: the number's, the engine's live view, and the QR and code if a
 /// window is open.
 pub async fn snapshot(state: &AppState, r: &Resolved) -> ApiResult<TokenStatusOut> {
-    let number = state.store.get_number(&r.link.tenant_id, &r.number.id).await?;
+    let Some(number) = &r.number else { return Ok(waiting_for_meta(r)) };
+    let number = state.store.get_number(&r.link.tenant_id, &number.id).await?;
     let live = match state.engines.get(&number.engine) {
         Some(engine) => engine.status(&numbers::ctx(&number)).await.unwrap_or(LinkState::Idle),
         None => LinkState::Idle,
@@ -174,6 +196,26 @@ pub async fn snapshot(state: &AppState, r: &Resolved) -> ApiResult<TokenStatusOu
         seconds_left: pairing.map_or(0, |p| seconds_left(state, p)),
         expires_at: r.link.expires_at,
     })
+}
+
+/// A Meta link before its signup: nothing is paired yet.
+fn waiting_for_meta(r: &Resolved) -> TokenStatusOut {
+    TokenStatusOut {
+        state: NumberState::Close.as_str().into(),
+        is_fully_connected: false,
+        primary_link: crate::types::numbers::LinkOut {
+            state: NumberState::Close.as_str().into(),
+            connected_at: None,
+        },
+        secondary_link: None,
+        link_state: "idle".into(),
+        failure: None,
+        qrcode_base64: None,
+        pairing_code: None,
+        qr_expires_at: None,
+        seconds_left: 0,
+        expires_at: r.link.expires_at,
+    }
 }
 
 async fn branding_of(state: &AppState, r: &Resolved, query: &[(String, String)]) -> ApiResult<Branding> {
@@ -246,6 +288,12 @@ pub async fn page(
         ),
     };
     let mobile = ["Mobi", "Android", "iPhone", "iPad"].iter().any(|m| user_agent.contains(m));
+    let meta = link.as_ref().and_then(|l| l.meta_flow.clone()).map(|flow| MetaSetup {
+        flow,
+        app_id: state.config.meta_app_id.clone(),
+        config_id: state.config.meta_config_id.clone(),
+        graph_version: state.config.meta_graph_version.clone(),
+    });
     let frame_ancestors = match &link {
         Some(l) => state.store.settings(&l.tenant_id).await?.embed_origins,
         None => Vec::new(),
@@ -260,6 +308,7 @@ pub async fn page(
         dead,
         parent_origin,
         frame_ancestors,
+        meta,
     })
 }
 
@@ -294,5 +343,71 @@ mod tests {
         ] {
             assert_eq!(origin_of(bad), None, "{bad}");
         }
+    }
+}
+
+/// Embedded Signup's result, checked; the Meta engine that would use it is not here yet.
+pub async fn meta_embedded(state: &AppState, token: &str, input: &MetaEmbeddedIn) -> ApiResult<()> {
+    let r = meta_link(state, token, "embedded").await?;
+    required_text("code", input.code.as_deref(), 2048)?;
+    meta_id("wabaId", input.waba_id.as_deref())?;
+    meta_id("phoneNumberId", input.phone_number_id.as_deref())?;
+    if input.business_id.is_some() {
+        meta_id("businessId", input.business_id.as_deref())?;
+    }
+    meta_not_available(&r)
+}
+
+/// Pasted WABA credentials, checked; the Meta engine that would validate them live with the
+/// Graph API is not here yet.
+pub async fn meta_credentials(state: &AppState, token: &str, input: &MetaCredentialsIn) -> ApiResult<()> {
+    let r = meta_link(state, token, "credentials").await?;
+    meta_id("wabaId", input.waba_id.as_deref())?;
+    meta_id("phoneNumberId", input.phone_number_id.as_deref())?;
+    let access = required_text("accessToken", input.access_token.as_deref(), 1024)?;
+    if access.len() < 20 || access.chars().any(char::is_whitespace) {
+        return Err(Invalid::new("accessToken", "must be a Meta access token (a long string without spaces)").into());
+    }
+    if let Some(pin) = input.pin.as_deref().map(str::trim).filter(|p| !p.is_empty())
+        && !(pin.len() == 6 && pin.chars().all(|c| c.is_ascii_digit()))
+    {
+        return Err(Invalid::new("pin", "must be 6 digits").into());
+    }
+    meta_not_available(&r)
+}
+
+async fn meta_link(state: &AppState, token: &str, flow: &str) -> ApiResult<Resolved> {
+    let r = resolve(state, token, Access::Act).await?;
+    if r.link.meta_flow.as_deref() != Some(flow) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "FEATURE_NOT_SUPPORTED",
+            format!("this link does not use Meta's {flow} flow"),
+        ));
+    }
+    Ok(r)
+}
+
+fn meta_not_available(_: &Resolved) -> ApiResult<()> {
+    Err(ApiError::new(
+        StatusCode::NOT_IMPLEMENTED,
+        "META_NOT_AVAILABLE",
+        "official WhatsApp numbers (Meta Cloud API) are not available on this server yet",
+    ))
+}
+
+fn meta_id(field: &'static str, value: Option<&str>) -> Result<(), Invalid> {
+    let v = value.map(str::trim).unwrap_or_default();
+    if (5..=20).contains(&v.len()) && v.chars().all(|c| c.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(Invalid::new(field, "must be the numeric id Meta shows"))
+    }
+}
+
+fn required_text<'a>(field: &'static str, value: Option<&'a str>, max: usize) -> Result<&'a str, Invalid> {
+    match value.map(str::trim) {
+        Some(v) if !v.is_empty() && v.len() <= max => Ok(v),
+        _ => Err(Invalid::new(field, "is required")),
     }
 }

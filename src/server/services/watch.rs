@@ -23,7 +23,7 @@ pub enum Update {
 /// Validates the token first (so a dead link is a plain 404), then streams.
 pub async fn watch(state: AppState, token: String) -> Result<mpsc::Receiver<Update>, ApiError> {
     let first = public::resolve(&state, &token, Access::View).await?;
-    let number = first.number.id.clone();
+    let number = first.number.as_ref().map(|n| n.id.clone());
     let (tx, rx) = mpsc::channel(16);
     tokio::spawn(async move {
         let mut changes = state.live.subscribe();
@@ -35,7 +35,7 @@ pub async fn watch(state: AppState, token: String) -> Result<mpsc::Receiver<Upda
                     // Nothing new: wait for a change to this number, a recheck, or the client leaving.
                     tokio::select! {
                         changed = changes.recv() => match changed {
-                            Ok(id) if id != number => {}
+                                                        Ok(id) if Some(&id) != number.as_ref() => {}
                             Ok(_) | Err(RecvError::Lagged(_)) => {}
                             Err(RecvError::Closed) => return,
                         },

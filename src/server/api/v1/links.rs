@@ -71,7 +71,13 @@ pub async fn revoke_link(State(state): State<AppState>, client: ApiClient, Path(
 }
 
 async fn out(state: &AppState, client: &ApiClient, issued: IssuedLink) -> ApiResult<RemotePairingOut> {
-    let keys = crate::server::services::numbers::keys_of(state, client, &issued.number.id).await?;
+    let instance = match &issued.number {
+        Some(n) => Some(views::number(
+            n,
+            &crate::server::services::numbers::keys_of(state, client, &n.id).await?,
+        )),
+        None => None,
+    };
     let (message_sent, message_error) = match issued.message {
         Some(Ok(())) => (true, None),
         Some(Err(code)) => (false, Some(code)),
@@ -79,11 +85,11 @@ async fn out(state: &AppState, client: &ApiClient, issued: IssuedLink) -> ApiRes
     };
     Ok(RemotePairingOut {
         provider: issued.link.provider.as_str().into(),
-        instance: Some(views::number(&issued.number, &keys)),
-        number_id: Some(issued.number.id.to_string()),
+        instance,
+        number_id: issued.number.as_ref().map(|n| n.id.to_string()),
         remote_pairing_token: issued.token.reveal().to_owned(),
         remote_pairing_url: issued.url,
-        masked_number: Some(issued.number.phone.masked()),
+        masked_number: issued.number.as_ref().map(|n| n.phone.masked()),
         message_sent,
         message_error,
         linked_api_key_id: issued.linked_key.map(|k| k.to_string()),

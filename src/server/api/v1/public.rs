@@ -11,7 +11,7 @@ use futures::Stream;
 use tokio_stream::{StreamExt, wrappers::ReceiverStream};
 
 use crate::server::{
-    api::ErrorOut,
+    api::{ErrorOut, JsonBody},
     error::ApiResult,
     services::{
         public::{self, Access},
@@ -21,7 +21,7 @@ use crate::server::{
 };
 use crate::types::{
     branding::BrandingOut,
-    links::{TokenConnectOut, TokenInfoOut, TokenStatusOut},
+    links::{MetaCredentialsIn, MetaEmbeddedIn, TokenConnectOut, TokenInfoOut, TokenStatusOut},
 };
 
 type Params = Query<Vec<(String, String)>>;
@@ -96,29 +96,31 @@ pub async fn link_branding(State(state): State<AppState>, Path(token): Path<Stri
 /// Meta Embedded Signup result (not yet available)
 ///
 /// Where the page posts `{code, wabaId, phoneNumberId, businessId?}` after Embedded Signup.
-/// Answers 501 `META_NOT_AVAILABLE` until this server runs the Meta Cloud API engine; 404 for
-/// a link that cannot be used.
-#[utoipa::path(post, path = "/remote-pairing/{token}/meta/embedded", tag = "link (public)", params(("token" = String, Path)),
-    responses((status = 501, body = ErrorOut, description = "META_NOT_AVAILABLE"), (status = 404, body = ErrorOut)))]
-pub async fn link_meta_embedded(State(state): State<AppState>, Path(token): Path<String>) -> ApiResult<Json<()>> {
-    meta_not_available(&state, &token).await
+/// Checks the fields (400 naming one), then answers 501 `META_NOT_AVAILABLE` until this
+/// server runs the Meta Cloud API engine; 404 for a link that cannot be used.
+#[utoipa::path(post, path = "/remote-pairing/{token}/meta/embedded", tag = "link (public)", request_body = MetaEmbeddedIn, params(("token" = String, Path)),
+    responses((status = 400, body = ErrorOut), (status = 404, body = ErrorOut), (status = 501, body = ErrorOut, description = "META_NOT_AVAILABLE")))]
+pub async fn link_meta_embedded(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    JsonBody(input): JsonBody<MetaEmbeddedIn>,
+) -> ApiResult<Json<()>> {
+    public::meta_embedded(&state, &token, &input).await?;
+    Ok(Json(()))
 }
 
 /// Existing WABA credentials (not yet available)
 ///
-/// Where the page posts `{wabaId, phoneNumberId, accessToken, pin?}`. Answers 501
-/// `META_NOT_AVAILABLE` until this server runs the Meta Cloud API engine.
-#[utoipa::path(post, path = "/remote-pairing/{token}/meta/credentials", tag = "link (public)", params(("token" = String, Path)),
-    responses((status = 501, body = ErrorOut, description = "META_NOT_AVAILABLE"), (status = 404, body = ErrorOut)))]
-pub async fn link_meta_credentials(State(state): State<AppState>, Path(token): Path<String>) -> ApiResult<Json<()>> {
-    meta_not_available(&state, &token).await
-}
-
-async fn meta_not_available(state: &AppState, token: &str) -> ApiResult<Json<()>> {
-    public::resolve(state, token, Access::Act).await?;
-    Err(crate::server::error::ApiError::new(
-        axum::http::StatusCode::NOT_IMPLEMENTED,
-        "META_NOT_AVAILABLE",
-        "official WhatsApp numbers (Meta Cloud API) are not available on this server yet",
-    ))
+/// Where the page posts `{wabaId, phoneNumberId, accessToken, pin?}`. Checks the fields (400
+/// naming one), then answers 501 `META_NOT_AVAILABLE` until this server runs the Meta Cloud
+/// API engine.
+#[utoipa::path(post, path = "/remote-pairing/{token}/meta/credentials", tag = "link (public)", request_body = MetaCredentialsIn, params(("token" = String, Path)),
+    responses((status = 400, body = ErrorOut), (status = 404, body = ErrorOut), (status = 501, body = ErrorOut, description = "META_NOT_AVAILABLE")))]
+pub async fn link_meta_credentials(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    JsonBody(input): JsonBody<MetaCredentialsIn>,
+) -> ApiResult<Json<()>> {
+    public::meta_credentials(&state, &token, &input).await?;
+    Ok(Json(()))
 }

@@ -14,11 +14,13 @@ use crate::types::links::{TokenConnectOut, TokenStatusOut};
 #[derive(Clone, Debug)]
 pub struct Failure {
     pub code: Option<String>,
+    /// The server's sentence, when it sent one.
+    pub message: Option<String>,
 }
 
 impl Failure {
     fn offline() -> Self {
-        Self { code: None }
+        Self { code: None, message: None }
     }
 
     /// A code that means the link itself is over.
@@ -28,9 +30,24 @@ impl Failure {
 }
 
 async fn call(method: &str, url: &str) -> Result<String, Failure> {
+    send(method, url, None).await
+}
+
+/// POSTs a JSON body; the answer's text, or the failure with its code and sentence.
+pub async fn post_json(url: &str, body: &serde_json::Value) -> Result<String, Failure> {
+    send("POST", url, Some(body.to_string())).await
+}
+
+async fn send(method: &str, url: &str, body: Option<String>) -> Result<String, Failure> {
     let window = web_sys::window().ok_or_else(Failure::offline)?;
     let init = RequestInit::new();
     init.set_method(method);
+    if let Some(body) = body {
+        let headers = web_sys::Headers::new().map_err(|_| Failure::offline())?;
+        let _ = headers.set("content-type", "application/json");
+        init.set_headers(&headers);
+        init.set_body(&wasm_bindgen::JsValue::from_str(&body));
+    }
     let request = Request::new_with_str_and_init(url, &init).map_err(|_| Failure::offline())?;
     let response: Response = JsFuture::from(window.fetch_with_request(&request))
         .await
@@ -43,10 +60,12 @@ async fn call(method: &str, url: &str) -> Result<String, Failure> {
     if response.ok() {
         Ok(text)
     } else {
-        let code = serde_json::from_str::<serde_json::Value>(&text)
-            .ok()
-            .and_then(|v| v["code"].as_str().map(str::to_owned));
-        Err(Failure { code })
+        let body = serde_json::from_str::<serde_json::Value>(&text).unwrap_or_default();
+        let field = |k: &str| body[k].as_str().map(str::to_owned);
+        Err(Failure {
+            code: field("code"),
+            message: field("error"),
+        })
     }
 }
 
@@ -233,4 +252,32 @@ pub fn page_height() -> i32 {
         .and_then(|w| w.document())
         .and_then(|d| d.document_element())
         .map_or(0, |e| e.scroll_height())
+}
+
+/// Runs Meta's Embedded Signup through `/meta-signup.js` (the Facebook SDK is JavaScript);
+/// `Err` carries a code such as `CANCELLED` or the server's answer.
+pub async fn meta_signup(options: &serde_json::Value) -> Result<(), Failure> {
+    let window = web_sys::window().ok_or_else(Failure::offline)?;
+    let run = js_sys::Reflect::get(&window, &"pairlinkMetaSignup".into()).map_err(|_| Failure::offline())?;
+    let run: js_sys::Function = run.dyn_into().map_err(|_| Failure::offline())?;
+    let arg = js_sys::JSON::parse(&options.to_string()).map_err(|_| Failure::offline())?;
+    let promise: js_sys::Promise = run
+        .call1(&window, &arg)
+        .map_err(|_| Failure::offline())?
+        .dyn_into()
+        .map_err(|_| Failure::offline())?;
+    let result = JsFuture::from(promise).await.map_err(|_| Failure::offline())?;
+    let text = js_sys::JSON::stringify(&result)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_default();
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    if value["ok"].as_bool() == Some(true) {
+        Ok(())
+    } else {
+        Err(Failure {
+            code: value["code"].as_str().map(str::to_owned),
+            message: value["message"].as_str().map(str::to_owned),
+        })
+    }
 }

@@ -11,7 +11,7 @@ use leptos_router::hooks::{use_location, use_params_map};
 
 use self::{
     model::{Screen, fill, screen},
-    screens::{DeadEnd, Failed, Footer, Header, Pairing, Passkey, Start, Success, WindowClosed},
+    screens::{DeadEnd, Failed, Footer, Header, Meta, Pairing, Passkey, Start, Success, WindowClosed},
 };
 use crate::{
     serverfns::get_connect_page,
@@ -130,19 +130,24 @@ fn Connect(page: ConnectPageData) -> impl IntoView {
         page: StoredValue::new(page),
     };
     provide_context(ctx);
-    crate::ui::security::page_headers(&ctx.page.with_value(|p| p.frame_ancestors.clone()));
+    let (ancestors, facebook) = ctx
+        .page
+        .with_value(|p| (p.frame_ancestors.clone(), p.meta.as_ref().is_some_and(|m| m.flow == "embedded")));
+    crate::ui::security::page_headers(&ancestors, facebook);
     #[cfg(feature = "hydrate")]
     go_live(ctx);
 
     let hydrated = RwSignal::new(false);
     // Effects run only in the browser: this marks the page as live for people and tests.
     Effect::new(move |_| hydrated.set(true));
+    let meta = ctx.page.with_value(|p| p.meta.is_some());
     let current = Memo::new(move |_| {
         screen(
             ctx.status.get().as_ref(),
             ctx.dead.get().as_deref(),
             ctx.started.get(),
             ctx.seconds_left(),
+            meta,
         )
     });
     let title = format!("{} · {}", text.title, ctx.company());
@@ -172,6 +177,7 @@ fn Connect(page: ConnectPageData) -> impl IntoView {
                         Screen::Passkey => view! { <Passkey /> }.into_any(),
                         Screen::Failed { retryable } => view! { <Failed retryable /> }.into_any(),
                         Screen::Success => view! { <Success /> }.into_any(),
+                        Screen::Meta => view! { <Meta /> }.into_any(),
                         Screen::Dead(code) => view! { <DeadEnd code /> }.into_any(),
                     }}
                 </div>
@@ -217,7 +223,13 @@ fn go_live(ctx: Ctx) {
     // Tell an embedding page what happened, and how tall we are.
     let parent = ctx.page.with_value(|p| p.parent_origin.clone());
     Effect::new(move |_| {
-        let screen = screen(ctx.status.get().as_ref(), ctx.dead.get().as_deref(), ctx.started.get_untracked(), 1);
+        let screen = screen(
+            ctx.status.get().as_ref(),
+            ctx.dead.get().as_deref(),
+            ctx.started.get_untracked(),
+            1,
+            false,
+        );
         let origin = parent.as_deref();
         match &screen {
             Screen::Success => {

@@ -18,6 +18,8 @@ pub enum Screen {
         retryable: bool,
     },
     Success,
+    /// A Meta link: Embedded Signup or the credentials form.
+    Meta,
     /// The link cannot be used: `LINK_EXPIRED`, `LINK_ALREADY_USED`, `LINK_REVOKED`, `LINK_NOT_FOUND`.
     Dead(String),
 }
@@ -33,19 +35,23 @@ impl Screen {
             Self::Passkey => "passkey",
             Self::Failed { .. } => "failed",
             Self::Success => "success",
+            Self::Meta => "meta",
             Self::Dead(_) => "dead",
         }
     }
 }
 
-/// `seconds_left` is the client's own countdown of the window.
-pub fn screen(status: Option<&TokenStatusOut>, dead: Option<&str>, started: bool, seconds_left: i64) -> Screen {
+/// `seconds_left` is the client's own countdown of the window; `meta` for Meta links.
+pub fn screen(status: Option<&TokenStatusOut>, dead: Option<&str>, started: bool, seconds_left: i64, meta: bool) -> Screen {
     if let Some(code) = dead {
         return Screen::Dead(code.to_owned());
     }
     let Some(s) = status else { return Screen::Start };
     if s.is_fully_connected || s.state == "OPEN" {
         return Screen::Success;
+    }
+    if meta {
+        return Screen::Meta;
     }
     match s.link_state.as_str() {
         "qr" | "code" if seconds_left > 0 => Screen::Pairing,
@@ -97,24 +103,47 @@ mod tests {
 
     #[test]
     fn screens_follow_the_link() {
-        assert_eq!(screen(None, Some("LINK_EXPIRED"), false, 0), Screen::Dead("LINK_EXPIRED".into()));
-        assert_eq!(screen(Some(&status("CLOSE", "idle", None)), None, false, 0), Screen::Start);
-        assert_eq!(screen(Some(&status("CLOSE", "idle", None)), None, true, 0), Screen::Opening);
-        assert_eq!(screen(Some(&status("CONNECTING", "qr", None)), None, true, 30), Screen::Pairing);
-        assert_eq!(screen(Some(&status("CONNECTING", "qr", None)), None, true, 0), Screen::WindowClosed);
         assert_eq!(
-            screen(Some(&status("CLOSE", "failed", Some(("qr_window_closed", true)))), None, true, 0),
+            screen(None, Some("LINK_EXPIRED"), false, 0, false),
+            Screen::Dead("LINK_EXPIRED".into())
+        );
+        assert_eq!(screen(Some(&status("CLOSE", "idle", None)), None, false, 0, false), Screen::Start);
+        assert_eq!(screen(Some(&status("CLOSE", "idle", None)), None, true, 0, false), Screen::Opening);
+        assert_eq!(
+            screen(Some(&status("CONNECTING", "qr", None)), None, true, 30, false),
+            Screen::Pairing
+        );
+        assert_eq!(
+            screen(Some(&status("CONNECTING", "qr", None)), None, true, 0, false),
             Screen::WindowClosed
         );
         assert_eq!(
-            screen(Some(&status("CLOSE", "failed", Some(("banned", false)))), None, true, 0),
+            screen(
+                Some(&status("CLOSE", "failed", Some(("qr_window_closed", true)))),
+                None,
+                true,
+                0,
+                false
+            ),
+            Screen::WindowClosed
+        );
+        assert_eq!(
+            screen(Some(&status("CLOSE", "failed", Some(("banned", false)))), None, true, 0, false),
             Screen::Failed { retryable: false }
         );
         assert_eq!(
-            screen(Some(&status("CONNECTING", "passkey_required", None)), None, true, 30),
+            screen(Some(&status("CONNECTING", "passkey_required", None)), None, true, 30, false),
             Screen::Passkey
         );
-        assert_eq!(screen(Some(&status("OPEN", "connected", None)), None, true, 0), Screen::Success);
+        assert_eq!(
+            screen(Some(&status("OPEN", "connected", None)), None, true, 0, false),
+            Screen::Success
+        );
+        assert_eq!(screen(Some(&status("CLOSE", "idle", None)), None, false, 0, true), Screen::Meta);
+        assert_eq!(
+            screen(Some(&status("CLOSE", "idle", None)), Some("LINK_EXPIRED"), false, 0, true),
+            Screen::Dead("LINK_EXPIRED".into())
+        );
     }
 
     #[test]

@@ -221,3 +221,142 @@ pub fn DeadEnd(code: String) -> impl IntoView {
         })}
     }
 }
+
+/// Meta links: Embedded Signup (a Facebook window) or a form for existing credentials.
+#[component]
+pub fn Meta() -> impl IntoView {
+    let c = ctx();
+    let flow = c.page.with_value(|p| p.meta.as_ref().map(|m| m.flow.clone()).unwrap_or_default());
+    view! {
+        <h1 class="text-center text-2xl font-semibold">{c.text.meta_title}</h1>
+        {if flow == "credentials" { view! { <MetaCredentials /> }.into_any() } else { view! { <MetaEmbedded /> }.into_any() }}
+    }
+}
+
+/// What a failed Meta step tells the person (browser only).
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+fn meta_failure(c: &Ctx, code: Option<&str>, message: Option<String>) -> String {
+    match code {
+        Some("META_NOT_CONFIGURED") => fill(c.text.meta_not_configured, &[("company", &c.company())]),
+        Some("CANCELLED") => c.text.meta_cancelled.to_owned(),
+        Some(code) if code.starts_with("LINK_") || code == "META_NOT_AVAILABLE" => message.unwrap_or_else(|| c.text.error.to_owned()),
+        _ => c.text.error.to_owned(),
+    }
+}
+
+#[component]
+fn MetaEmbedded() -> impl IntoView {
+    let c = ctx();
+    let problem = RwSignal::new(None::<String>);
+    let body = fill(c.text.meta_embedded_body, &[("company", &c.company())]);
+    let start = move || {
+        problem.set(None);
+        #[cfg(feature = "hydrate")]
+        {
+            c.busy.set(true);
+            let options = c.page.with_value(|p| {
+                let m = p.meta.clone();
+                serde_json::json!({
+                    "token": p.token,
+                    "appId": m.as_ref().map(|m| m.app_id.clone()),
+                    "configId": m.as_ref().map(|m| m.config_id.clone()),
+                    "version": m.as_ref().map(|m| m.graph_version.clone()),
+                })
+            });
+            leptos::task::spawn_local(async move {
+                if let Err(f) = super::browser::meta_signup(&options).await {
+                    problem.set(Some(meta_failure(&c, f.code.as_deref(), f.message)));
+                }
+                c.busy.set(false);
+            });
+        }
+    };
+    view! {
+        <script src="/meta-signup.js" defer></script>
+        <p class="mt-3 text-center text-slate-700">{body}</p>
+        <Show when=move || problem.get().is_some()>
+            <p role="alert" class="mt-4 rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">{move || problem.get()}</p>
+        </Show>
+        <div class="mt-6"><Action id="meta-continue" label=c.text.meta_continue on=start /></div>
+    }
+}
+
+#[component]
+fn MetaCredentials() -> impl IntoView {
+    let c = ctx();
+    let fields = [
+        ("wabaId", c.text.waba_id, "text"),
+        ("phoneNumberId", c.text.phone_number_id, "text"),
+        ("accessToken", c.text.access_token, "password"),
+        ("pin", c.text.pin, "text"),
+    ];
+    let values: [RwSignal<String>; 4] = std::array::from_fn(|_| RwSignal::new(String::new()));
+    let field_error = RwSignal::new(None::<(String, String)>);
+    let problem = RwSignal::new(None::<String>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        field_error.set(None);
+        problem.set(None);
+        #[cfg(feature = "hydrate")]
+        {
+            let body = serde_json::json!({
+                "wabaId": values[0].get_untracked(),
+                "phoneNumberId": values[1].get_untracked(),
+                "accessToken": values[2].get_untracked(),
+                "pin": values[3].get_untracked(),
+            });
+            let url = c.page.with_value(|p| format!("/v1/remote-pairing/{}/meta/credentials", p.token));
+            c.busy.set(true);
+            leptos::task::spawn_local(async move {
+                if let Err(f) = super::browser::post_json(&url, &body).await {
+                    let message = f.message.clone().unwrap_or_default();
+                    match (f.code.as_deref(), message.split_once(": ")) {
+                        (Some("VALIDATION_ERROR"), Some((field, why))) => field_error.set(Some((field.to_owned(), why.to_owned()))),
+                        (code, _) => problem.set(Some(meta_failure(&c, code, f.message))),
+                    }
+                }
+                c.busy.set(false);
+            });
+        }
+    };
+    view! {
+        <p class="mt-3 text-center text-slate-700">{c.text.meta_credentials_body}</p>
+        <form id="meta-credentials" class="mt-5 space-y-4" on:submit=submit novalidate>
+            {fields
+                .into_iter()
+                .zip(values)
+                .map(|((name, label, kind), value)| {
+                    let error = move || field_error.get().filter(|(f, _)| f == name).map(|(_, why)| why);
+                    let error_id = format!("{name}-error");
+                    view! {
+                        <div>
+                            <label for=name class="block text-sm font-medium text-slate-800">{label}</label>
+                            <input
+                                id=name
+                                name=name
+                                type=kind
+                                autocomplete="off"
+                                class="mt-1 w-full rounded-lg border border-slate-300 px-3 py-2 text-slate-900 focus:border-slate-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-slate-300"
+                                aria-invalid=move || error().is_some().to_string()
+                                aria-describedby=error_id.clone()
+                                prop:value=move || value.get()
+                                on:input=move |ev| value.set(event_target_value(&ev))
+                            />
+                            <p id=error_id class="mt-1 text-sm text-red-700">{error}</p>
+                        </div>
+                    }
+                })
+                .collect_view()}
+            <Show when=move || problem.get().is_some()>
+                <p role="alert" class="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">{move || problem.get()}</p>
+            </Show>
+            <button
+                type="submit"
+                class="w-full rounded-xl bg-[var(--brand)] px-4 py-3 text-base font-semibold text-[var(--on-brand)] shadow-sm hover:opacity-90 disabled:opacity-60"
+                disabled=move || c.busy.get()
+            >
+                {c.text.connect_number}
+            </button>
+        </form>
+    }
+}
