@@ -3,6 +3,7 @@
 pub mod branding;
 pub mod events;
 pub mod links;
+pub mod meta_link;
 pub mod numbers;
 pub mod public;
 pub mod sending;

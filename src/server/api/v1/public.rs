@@ -105,7 +105,7 @@ pub async fn link_meta_embedded(
     Path(token): Path<String>,
     JsonBody(input): JsonBody<MetaEmbeddedIn>,
 ) -> ApiResult<Json<()>> {
-    public::meta_embedded(&state, &token, &input).await?;
+    crate::server::services::meta_link::meta_embedded(&state, &token, &input).await?;
     Ok(Json(()))
 }
 
@@ -121,6 +121,6 @@ pub async fn link_meta_credentials(
     Path(token): Path<String>,
     JsonBody(input): JsonBody<MetaCredentialsIn>,
 ) -> ApiResult<Json<()>> {
-    public::meta_credentials(&state, &token, &input).await?;
+    crate::server::services::meta_link::meta_credentials(&state, &token, &input).await?;
     Ok(Json(()))
 }
