@@ -1,4 +1,5 @@
 //! One integration-test binary: the real app on port 0 with a fresh database per test.
+mod api_keys;
 mod api_numbers;
 mod api_numbers_lifecycle;
 mod api_surface;

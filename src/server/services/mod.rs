@@ -1,5 +1,6 @@
 //! Business operations. REST handlers and server functions both call these, so the rules
 //! live in one place; each takes the caller (and so its tenant) first.
+pub mod api_keys;
 pub mod branding;
 pub mod events;
 pub mod links;

@@ -67,7 +67,7 @@ async fn next_update(state: &AppState, token: &str, last: &mut Option<TokenStatu
         Err(e) => Err(e),
     };
     match status {
-                Ok(status) if last.as_ref() == Some(&status) => None,
+        Ok(status) if last.as_ref() == Some(&status) => None,
         // The engine saw the pairing a moment before the database stored it; the notification
         // that follows the commit brings the consistent state.
         Ok(status) if status.link_state == "connected" && !status.is_fully_connected => None,

@@ -74,6 +74,10 @@ pub trait Store: LinkStore + SettingsStore + WebhookStore + Send + Sync + 'stati
     async fn find_api_key(&self, hash: &KeyHash) -> StoreResult<Option<ApiKey>>;
     async fn list_api_keys(&self, tenant: &TenantId) -> StoreResult<Vec<ApiKey>>;
     async fn bind_api_key(&self, tenant: &TenantId, key: &ApiKeyId, number: &NumberId) -> StoreResult<()>;
+    /// Revokes one key and, in the same transaction, inserts its replacement.
+    async fn rotate_api_key(&self, tenant: &TenantId, old: &ApiKeyId, new: &NewApiKey) -> StoreResult<ApiKey>;
+    /// Revokes every key of a number and inserts the new one, in one transaction.
+    async fn replace_number_keys(&self, tenant: &TenantId, number: &NumberId, new: &NewApiKey) -> StoreResult<ApiKey>;
 
     /// Inserts the number and its `number.created` event in one transaction.
     async fn create_number(&self, tenant: &TenantId, number: &NewNumber, event: &NewEvent) -> StoreResult<Number>;

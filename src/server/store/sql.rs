@@ -54,21 +54,7 @@ macro_rules! impl_sql_store {
             }
 
             async fn insert_api_key(&self, tenant: &TenantId, key: &NewApiKey) -> StoreResult<ApiKey> {
-                let row: ApiKeyRow = sqlx::query_as(concat!(
-                    "INSERT INTO api_keys (id, tenant_id, number_id, name, key_hash, key_last4, created_at) ",
-                    "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ",
-                    key_cols!()
-                ))
-                .bind(key.id.as_str())
-                .bind(tenant.as_str())
-                .bind(key.number_id.as_ref().map(|n| n.as_str()))
-                .bind(&key.name)
-                .bind(key.hash.as_str())
-                .bind(&key.last4)
-                .bind(to_millis(key.at))
-                .fetch_one(&self.pool)
-                .await?;
-                Ok(row.into())
+                insert_key(&self.pool, tenant, key).await
             }
 
             async fn find_api_key(&self, hash: &KeyHash) -> StoreResult<Option<ApiKey>> {
@@ -93,6 +79,35 @@ macro_rules! impl_sql_store {
                 .fetch_all(&self.pool)
                 .await?;
                 Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn rotate_api_key(&self, tenant: &TenantId, old: &ApiKeyId, new: &NewApiKey) -> StoreResult<ApiKey> {
+                let mut tx = self.pool.begin().await?;
+                let done = sqlx::query("UPDATE api_keys SET revoked_at = $3 WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL")
+                    .bind(tenant.as_str())
+                    .bind(old.as_str())
+                    .bind(to_millis(new.at))
+                    .execute(&mut *tx)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                let key = insert_key(&mut *tx, tenant, new).await?;
+                tx.commit().await?;
+                Ok(key)
+            }
+
+            async fn replace_number_keys(&self, tenant: &TenantId, number: &NumberId, new: &NewApiKey) -> StoreResult<ApiKey> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("UPDATE api_keys SET revoked_at = $3 WHERE tenant_id = $1 AND number_id = $2 AND revoked_at IS NULL")
+                    .bind(tenant.as_str())
+                    .bind(number.as_str())
+                    .bind(to_millis(new.at))
+                    .execute(&mut *tx)
+                    .await?;
+                let key = insert_key(&mut *tx, tenant, new).await?;
+                tx.commit().await?;
+                Ok(key)
             }
 
             async fn bind_api_key(&self, tenant: &TenantId, key: &ApiKeyId, number: &NumberId) -> StoreResult<()> {
@@ -277,6 +292,27 @@ macro_rules! impl_sql_store {
                 .await?;
                 Ok(rows.into_iter().map(Into::into).collect())
             }
+        }
+
+        async fn insert_key<'c, E>(conn: E, tenant: &TenantId, key: &NewApiKey) -> StoreResult<ApiKey>
+        where
+            E: sqlx::Executor<'c, Database = <$store as Backend>::Db>,
+        {
+            let row: ApiKeyRow = sqlx::query_as(concat!(
+                "INSERT INTO api_keys (id, tenant_id, number_id, name, key_hash, key_last4, created_at) ",
+                "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ",
+                key_cols!()
+            ))
+            .bind(key.id.as_str())
+            .bind(tenant.as_str())
+            .bind(key.number_id.as_ref().map(|n| n.as_str()))
+            .bind(&key.name)
+            .bind(key.hash.as_str())
+            .bind(&key.last4)
+            .bind(to_millis(key.at))
+            .fetch_one(conn)
+            .await?;
+            Ok(row.into())
         }
 
         async fn insert_number<'c, E>(conn: E, tenant: &TenantId, n: &NewNumber) -> StoreResult<NumberRow>

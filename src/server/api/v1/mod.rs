@@ -1,4 +1,5 @@
 //! `/v1`: the documented REST API.
+mod api_keys;
 mod branding;
 mod lifecycle;
 mod links;
@@ -43,6 +44,8 @@ pub fn router(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) 
         .routes(routes!(public::link_meta_embedded))
         .routes(routes!(public::link_meta_credentials))
         .routes(routes!(branding::get_branding, branding::put_branding))
+        .routes(routes!(api_keys::list_api_keys, api_keys::rotate_number_key))
+        .routes(routes!(api_keys::regenerate_api_key))
         .routes(routes!(settings::get_settings, settings::put_settings))
         .routes(routes!(settings::list_templates, settings::create_template))
         .routes(routes!(settings::get_template, settings::put_template, settings::delete_template))
