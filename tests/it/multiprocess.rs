@@ -82,24 +82,60 @@ async fn call(http: &reqwest::Client, method: reqwest::Method, url: String, key:
     (res.status(), res.json().await.unwrap_or(Value::Null))
 }
 
+/// A page's event stream, read until the text the test waits for.
+struct Watch {
+    body: std::pin::Pin<Box<dyn futures::Stream<Item = reqwest::Result<axum::body::Bytes>> + Send>>,
+    seen: String,
+}
+
+impl Watch {
+    async fn open(http: &reqwest::Client, base: &str, token: &str) -> Self {
+        let res = http.get(format!("{base}/v1/remote-pairing/{token}/events")).send().await.unwrap();
+        Self {
+            body: Box::pin(res.bytes_stream()),
+            seen: String::new(),
+        }
+    }
+
+    async fn wait_for(&mut self, needle: &str) {
+        use futures::StreamExt;
+        let Self { body, seen } = self;
+        let found = tokio::time::timeout(PUSHED, async {
+            while !seen.contains(needle) {
+                let chunk = body.next().await.expect("stream open").unwrap();
+                seen.push_str(&String::from_utf8_lossy(&chunk));
+            }
+        })
+        .await;
+        assert!(found.is_ok(), "{needle} never arrived; saw {}", self.seen);
+    }
+}
+
+/// A link created on `base`: its token and number id.
+async fn create_link(http: &reqwest::Client, base: &str, key: &str) -> (String, String) {
+    let body = json!({ "name": "A", "number": "5511999998888" });
+    let (status, link) = call(
+        http,
+        reqwest::Method::POST,
+        format!("{base}/v1/numbers/remote-pairing"),
+        Some(key),
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{link}");
+    (
+        link["remotePairingToken"].as_str().unwrap().to_owned(),
+        link["numberId"].as_str().unwrap().to_owned(),
+    )
+}
+
 #[tokio::test]
 async fn a_stream_on_one_process_sees_pairing_done_on_another() {
     let (db, _dir) = pg_database().await;
     let (a, b) = (serve(db.expose()), serve(db.expose()));
     let key = tenant_key(db.expose());
     let http = reqwest::Client::new();
-
-    let (status, link) = call(
-        &http,
-        reqwest::Method::POST,
-        format!("{}/v1/numbers/remote-pairing", a.base),
-        Some(&key),
-        Some(json!({ "name": "A", "number": "5511999998888" })),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{link}");
-    let token = link["remotePairingToken"].as_str().unwrap().to_owned();
-    let id = link["numberId"].as_str().unwrap().to_owned();
+    let (token, id) = create_link(&http, &a.base, &key).await;
 
     // Any process answers for the link.
     let (status, info) = call(
@@ -113,25 +149,8 @@ async fn a_stream_on_one_process_sees_pairing_done_on_another() {
     assert_eq!((status, info["state"].as_str()), (StatusCode::OK, Some("CLOSE")));
 
     // The page's stream is on B; the pairing happens on A.
-    let mut stream = http
-        .get(format!("{}/v1/remote-pairing/{token}/events", b.base))
-        .send()
-        .await
-        .unwrap()
-        .bytes_stream();
-    let mut seen = String::new();
-    let mut wait_for = async |needle: &str| {
-        use futures::StreamExt;
-        tokio::time::timeout(PUSHED, async {
-            while !seen.contains(needle) {
-                let chunk = stream.next().await.expect("stream open").unwrap();
-                seen.push_str(&String::from_utf8_lossy(&chunk));
-            }
-        })
-        .await
-        .unwrap_or_else(|_| panic!("{needle} never arrived; saw {seen}"));
-    };
-    wait_for("\"linkState\":\"idle\"").await;
+    let mut watch = Watch::open(&http, &b.base, &token).await;
+    watch.wait_for("\"linkState\":\"idle\"").await;
     let (status, _) = call(
         &http,
         reqwest::Method::POST,
@@ -141,7 +160,7 @@ async fn a_stream_on_one_process_sees_pairing_done_on_another() {
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    wait_for("\"state\":\"CONNECTING\"").await;
+    watch.wait_for("\"state\":\"CONNECTING\"").await;
     let (status, _) = call(
         &http,
         reqwest::Method::POST,
@@ -151,9 +170,9 @@ async fn a_stream_on_one_process_sees_pairing_done_on_another() {
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    wait_for("\"state\":\"OPEN\"").await;
-    wait_for("event: end").await;
-    wait_for("CONNECTED").await;
+    watch.wait_for("\"state\":\"OPEN\"").await;
+    watch.wait_for("event: end").await;
+    watch.wait_for("CONNECTED").await;
 }
 
 #[tokio::test]
@@ -162,23 +181,9 @@ async fn a_link_revoked_on_one_process_dies_on_every_process() {
     let (a, b) = (serve(db.expose()), serve(db.expose()));
     let key = tenant_key(db.expose());
     let http = reqwest::Client::new();
-    let (_, link) = call(
-        &http,
-        reqwest::Method::POST,
-        format!("{}/v1/numbers/remote-pairing", a.base),
-        Some(&key),
-        Some(json!({ "name": "A", "number": "5511999998888" })),
-    )
-    .await;
-    let token = link["remotePairingToken"].as_str().unwrap().to_owned();
-    let id = link["numberId"].as_str().unwrap().to_owned();
+    let (token, id) = create_link(&http, &a.base, &key).await;
 
-    let mut stream = http
-        .get(format!("{}/v1/remote-pairing/{token}/events", a.base))
-        .send()
-        .await
-        .unwrap()
-        .bytes_stream();
+    let mut watch = Watch::open(&http, &a.base, &token).await;
     let (status, _) = call(
         &http,
         reqwest::Method::DELETE,
@@ -188,15 +193,7 @@ async fn a_link_revoked_on_one_process_dies_on_every_process() {
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    let mut seen = String::new();
-    tokio::time::timeout(PUSHED, async {
-        use futures::StreamExt;
-        while !seen.contains("LINK_REVOKED") {
-            seen.push_str(&String::from_utf8_lossy(&stream.next().await.expect("stream open").unwrap()));
-        }
-    })
-    .await
-    .expect("A's stream ends when B revokes");
+    watch.wait_for("LINK_REVOKED").await;
     for server in [&a, &b] {
         let (status, err) = call(
             &http,
