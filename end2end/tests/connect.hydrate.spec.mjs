@@ -214,6 +214,34 @@ test.describe("desktop", () => {
 test.describe("phone", () => {
   test.use(PHONE);
 
+  test("every other screen at phone size", async ({ page }) => {
+    test.setTimeout(45000);
+    const failed = await newLink(key, { locale: "en" });
+    await page.goto(failed.url);
+    await hydrated(page);
+    await page.locator("#start").click();
+    await expect(page.locator("#pairing-code")).toBeVisible();
+    await api(key, "POST", `/v1/numbers/${failed.id}/sandbox/fail`, { reason: "banned" });
+    await expect(page.locator("#connect")).toHaveAttribute("data-screen", "failed");
+    await shot(page, "failed-phone");
+
+    const used = await newLink(key, { locale: "en" });
+    await api(key, "GET", `/v1/numbers/${used.id}/connect`);
+    await scan(key, used.id);
+    await page.goto(used.url);
+    await shot(page, "used-phone");
+    await page.goto("/connect/rp_doesnotexist");
+    await shot(page, "not-found-phone");
+
+    const closing = await newLink(key, { locale: "en" });
+    await page.goto(closing.url);
+    await hydrated(page);
+    await page.locator("#start").click();
+    await expect(page.locator("#connect")).toHaveAttribute("data-screen", "window-closed", { timeout: 25000 });
+    await shot(page, "window-closed-phone");
+  });
+
+
   test("leads with the pairing code and can switch to the QR", async ({ page }) => {
     const { url, id } = await newLink(key, { locale: "en" });
     await page.goto(url);
