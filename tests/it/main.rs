@@ -16,6 +16,7 @@ mod receiver;
 mod restart;
 mod sending;
 mod store_contract;
+mod store_links;
 mod store_webhooks;
 mod webhooks_api;
 mod webhooks_delivery;

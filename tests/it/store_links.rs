@@ -1,0 +1,283 @@
+//! The links, settings and templates half of the store contract, on SQLite and PostgreSQL.
+use std::sync::Arc;
+
+use chrono::{Duration, Utc};
+use pairlink::server::{
+    domain::{LinkId, LinkToken, NumberId, NumberState, Provider, TemplateId, TenantId},
+    services::events::{link_event, number_event},
+    store::{Link, LinkEnd, NewLink, Store, StoreError, Template},
+};
+use pairlink::types::branding::Branding;
+use serde_json::json;
+
+use crate::store_contract::{add_number, contract, event, new_number, tenant};
+
+contract!(
+    links_are_found_by_token_hash_and_replaced_by_newer_ones,
+    a_link_and_its_new_number_commit_together,
+    links_end_once,
+    opening_and_expiry_are_recorded_once_with_their_events,
+    pairing_uses_up_the_numbers_link,
+    settings_upsert_field_by_field,
+    templates_are_unique_per_name_and_language,
+    links_settings_and_templates_stay_in_their_tenant,
+);
+
+fn new_link(number: Option<&NumberId>, ttl: Duration) -> (NewLink, LinkToken) {
+    let token = LinkToken::generate();
+    let at = Utc::now();
+    let link = NewLink {
+        id: LinkId::generate(),
+        number_id: number.cloned(),
+        token_hash: token.hash(),
+        provider: Provider::PilotStatus,
+        meta_flow: None,
+        branding: Branding {
+            primary_color: Some("#112233".into()),
+            ..Branding::default()
+        },
+        redirect_url: None,
+        refresh_url: Some("https://platform.example/again".into()),
+        external_ref: Some("crm-1".into()),
+        locale: Some("pt-BR".into()),
+        at,
+        expires_at: at + ttl,
+    };
+    (link, token)
+}
+
+async fn find(store: &Arc<dyn Store>, token: &LinkToken) -> Link {
+    store
+        .find_link_by_token(&token.hash())
+        .await
+        .unwrap()
+        .expect("the link is found by its token's hash")
+}
+
+async fn links_are_found_by_token_hash_and_replaced_by_newer_ones(store: Arc<dyn Store>) {
+    let t = tenant(&store).await;
+    let n = add_number(&store, &t, "5511900000001").await;
+    let (first, first_token) = new_link(Some(&n.id), Duration::hours(24));
+    let stored = store.issue_link(&t, &first, None).await.unwrap();
+    assert_eq!(
+        (stored.branding.primary_color.as_deref(), stored.locale.as_deref()),
+        (Some("#112233"), Some("pt-BR"))
+    );
+    assert!(
+        store.find_link_by_token(first_token.reveal()).await.unwrap().is_none(),
+        "the raw token is no key"
+    );
+    assert_eq!(find(&store, &first_token).await.id, first.id);
+
+    let (second, second_token) = new_link(Some(&n.id), Duration::hours(24));
+    store.issue_link(&t, &second, None).await.unwrap();
+    assert_eq!(find(&store, &first_token).await.end_reason, Some(LinkEnd::Replaced));
+    assert_eq!(find(&store, &second_token).await.end_reason, None);
+    assert_eq!(store.current_link(&t, &n.id).await.unwrap().unwrap().id, second.id);
+}
+
+async fn a_link_and_its_new_number_commit_together(store: Arc<dyn Store>) {
+    let t = tenant(&store).await;
+    add_number(&store, &t, "5511900000001").await;
+    // A second live number with the same phone is refused, and its link with it.
+    let dup = new_number("5511900000001");
+    let (link, token) = new_link(Some(&dup.id), Duration::hours(1));
+    let err = store
+        .issue_link(&t, &link, Some((&dup, &event("number.created", &dup))))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict), "{err:?}");
+    assert!(store.find_link_by_token(&token.hash()).await.unwrap().is_none());
+
+    let fresh = new_number("5511900000002");
+    let (link, token) = new_link(Some(&fresh.id), Duration::hours(1));
+    store
+        .issue_link(&t, &link, Some((&fresh, &event("number.created", &fresh))))
+        .await
+        .unwrap();
+    assert_eq!(store.get_number(&t, &fresh.id).await.unwrap().state, NumberState::Close);
+    assert_eq!(find(&store, &token).await.number_id, Some(fresh.id));
+}
+
+async fn links_end_once(store: Arc<dyn Store>) {
+    let t = tenant(&store).await;
+    let n = add_number(&store, &t, "5511900000001").await;
+    let (link, token) = new_link(Some(&n.id), Duration::hours(1));
+    store.issue_link(&t, &link, None).await.unwrap();
+    assert!(store.end_link(&t, &link.id, LinkEnd::Revoked, Utc::now()).await.unwrap());
+    assert!(
+        !store.end_link(&t, &link.id, LinkEnd::Used, Utc::now()).await.unwrap(),
+        "an ended link stays as it ended"
+    );
+    assert_eq!(find(&store, &token).await.end_reason, Some(LinkEnd::Revoked));
+    assert!(store.current_link(&t, &n.id).await.unwrap().is_none());
+    assert!(
+        !store.set_link_expiry(&t, &link.id, Utc::now()).await.unwrap(),
+        "an ended link cannot be re-timed"
+    );
+}
+
+async fn opening_and_expiry_are_recorded_once_with_their_events(store: Arc<dyn Store>) {
+    let t = tenant(&store).await;
+    let n = add_number(&store, &t, "5511900000001").await;
+    let (link, token) = new_link(Some(&n.id), Duration::minutes(1));
+    let stored = store.issue_link(&t, &link, None).await.unwrap();
+    let opened = |l: &Link| link_event("link.opened", l, None, Utc::now(), json!({}));
+    assert!(store.mark_link_opened(&t, &link.id, &opened(&stored)).await.unwrap());
+    assert!(!store.mark_link_opened(&t, &link.id, &opened(&stored)).await.unwrap());
+    assert!(find(&store, &token).await.opened_at.is_some());
+
+    assert!(
+        store
+            .links_due_for_expiry(Utc::now(), 10)
+            .await
+            .unwrap()
+            .iter()
+            .all(|l| l.id != link.id),
+        "not due yet"
+    );
+    let later = Utc::now() + Duration::minutes(2);
+    let due = store.links_due_for_expiry(later, 10).await.unwrap();
+    assert!(due.iter().any(|l| l.id == link.id));
+    let expired = link_event("link.expired", &stored, None, later, json!({}));
+    assert!(store.mark_link_expired(&t, &link.id, &expired).await.unwrap());
+    assert!(
+        !store
+            .mark_link_expired(&t, &link.id, &link_event("link.expired", &stored, None, later, json!({})))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store.links_due_for_expiry(later, 10).await.unwrap().iter().all(|l| l.id != link.id),
+        "reported once"
+    );
+    // Events without a number (Meta links before signup) are kept per tenant, not per number.
+    let kinds: Vec<_> = store
+        .list_number_events(&t, &n.id, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(kinds, ["number.created"]);
+}
+
+async fn pairing_uses_up_the_numbers_link(store: Arc<dyn Store>) {
+    let t = tenant(&store).await;
+    let n = add_number(&store, &t, "5511900000001").await;
+    let (link, token) = new_link(Some(&n.id), Duration::hours(1));
+    store.issue_link(&t, &link, None).await.unwrap();
+    let connected = number_event(
+        "number.connected",
+        pairlink::server::services::events::Subject {
+            id: &n.id,
+            phone: &n.phone,
+            name: &n.name,
+        },
+        Utc::now(),
+        json!({}),
+    );
+    store
+        .transition_number(&t, &n.id, NumberState::Open, Utc::now(), Some(&connected))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(find(&store, &token).await.end_reason, Some(LinkEnd::Used));
+}
+
+async fn settings_upsert_field_by_field(store: Arc<dyn Store>) {
+    let t = tenant(&store).await;
+    let empty = store.settings(&t).await.unwrap();
+    assert_eq!(
+        (empty.branding, empty.default_sender, empty.embed_origins.len()),
+        (Branding::default(), None, 0)
+    );
+    let n = add_number(&store, &t, "5511900000001").await;
+    let branding = Branding {
+        company_name: Some("Acme".into()),
+        ..Branding::default()
+    };
+    store.save_branding(&t, &branding, Utc::now()).await.unwrap();
+    store.save_default_sender(&t, Some(&n.id), Utc::now()).await.unwrap();
+    store
+        .save_embed_origins(&t, &["https://a.example".into(), "https://b.example".into()], Utc::now())
+        .await
+        .unwrap();
+    let s = store.settings(&t).await.unwrap();
+    assert_eq!(s.branding, branding, "saving one field keeps the others");
+    assert_eq!(s.default_sender, Some(n.id.clone()));
+    assert_eq!(s.embed_origins, ["https://a.example", "https://b.example"]);
+    store.purge_number(&t, &n.id).await.unwrap();
+    assert_eq!(
+        store.settings(&t).await.unwrap().default_sender,
+        None,
+        "a purged sender is forgotten"
+    );
+}
+
+fn template(name: &str, language: &str) -> Template {
+    let now = Utc::now();
+    Template {
+        id: TemplateId::generate(),
+        name: name.into(),
+        category: "OTP".into(),
+        language: language.into(),
+        body: "{{link}}".into(),
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+async fn templates_are_unique_per_name_and_language(store: Arc<dyn Store>) {
+    let t = tenant(&store).await;
+    let en = template("pilot_status_remote_pairing", "en");
+    store.insert_template(&t, &en).await.unwrap();
+    assert!(matches!(
+        store.insert_template(&t, &template("pilot_status_remote_pairing", "en")).await,
+        Err(StoreError::Conflict)
+    ));
+    store
+        .insert_template(&t, &template("pilot_status_remote_pairing", "pt_BR"))
+        .await
+        .unwrap();
+    assert_eq!(store.list_templates(&t).await.unwrap().len(), 2);
+    assert_eq!(
+        store.find_template(&t, "pilot_status_remote_pairing").await.unwrap().unwrap().id,
+        en.id,
+        "the oldest first"
+    );
+    let mut changed = en.clone();
+    changed.body = "Oi {{name}}: {{link}}".into();
+    store.update_template(&t, &changed).await.unwrap();
+    assert_eq!(store.get_template(&t, &en.id).await.unwrap().body, changed.body);
+    store.delete_template(&t, &en.id).await.unwrap();
+    assert!(matches!(store.get_template(&t, &en.id).await, Err(StoreError::NotFound)));
+}
+
+async fn links_settings_and_templates_stay_in_their_tenant(store: Arc<dyn Store>) {
+    let t = tenant(&store).await;
+    let other: TenantId = tenant(&store).await;
+    let n = add_number(&store, &t, "5511900000001").await;
+    let (link, _) = new_link(Some(&n.id), Duration::hours(1));
+    store.issue_link(&t, &link, None).await.unwrap();
+    assert!(store.current_link(&other, &n.id).await.unwrap().is_none());
+    assert!(!store.end_link(&other, &link.id, LinkEnd::Revoked, Utc::now()).await.unwrap());
+    assert!(!store.set_link_expiry(&other, &link.id, Utc::now()).await.unwrap());
+    let tpl = template("welcome", "en");
+    store.insert_template(&t, &tpl).await.unwrap();
+    assert!(matches!(store.get_template(&other, &tpl.id).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.delete_template(&other, &tpl.id).await, Err(StoreError::NotFound)));
+    assert!(store.list_templates(&other).await.unwrap().is_empty());
+    store
+        .save_branding(
+            &t,
+            &Branding {
+                company_name: Some("Mine".into()),
+                ..Branding::default()
+            },
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.settings(&other).await.unwrap().branding, Branding::default());
+}
