@@ -38,6 +38,12 @@ pub struct Config {
     pub sandbox_first_qr_seconds: u64,
     /// Sandbox only: how long each of its next five QRs lives (WhatsApp: 20 s).
     pub sandbox_next_qr_seconds: u64,
+    /// Requests per minute one API key may make.
+    pub rate_limit_api_per_minute: u32,
+    /// Requests per minute one client address may make to the public link endpoints.
+    pub rate_limit_public_per_minute: u32,
+    /// Proxies (IPs or CIDRs, comma-separated) whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: String,
     /// Meta app id for Embedded Signup on the connect page (empty: not configured).
     pub meta_app_id: String,
     /// Facebook Login for Business configuration id for Embedded Signup.
@@ -69,6 +75,9 @@ impl Default for Config {
             sweep_interval_seconds: 30,
             sandbox_first_qr_seconds: 60,
             sandbox_next_qr_seconds: 20,
+            rate_limit_api_per_minute: 600,
+            rate_limit_public_per_minute: 300,
+            trusted_proxies: String::new(),
             meta_app_id: String::new(),
             meta_config_id: String::new(),
             meta_graph_version: "v26.0".into(),
@@ -124,6 +133,18 @@ impl Config {
         }
         if self.sandbox_first_qr_seconds == 0 || self.sandbox_next_qr_seconds == 0 {
             return invalid("sandbox_first_qr_seconds", "sandbox QR lifetimes must be at least 1 second");
+        }
+        if self.rate_limit_api_per_minute == 0 || self.rate_limit_public_per_minute == 0 {
+            return invalid("rate_limit_api_per_minute", "rate limits must be at least 1 per minute");
+        }
+        if self
+            .trusted_proxies
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .any(|p| super::ratelimit::parse_net(p).is_none())
+        {
+            return invalid("trusted_proxies", "must be IP addresses or CIDRs, comma-separated");
         }
         if self.sweep_interval_seconds == 0 {
             return invalid("sweep_interval_seconds", "must be at least 1");

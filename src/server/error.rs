@@ -56,6 +56,12 @@ impl ApiError {
         Self::new(StatusCode::CONFLICT, code, message)
     }
 
+    /// 429 with how long to wait, in the body (`retryAfterSeconds`) and in `Retry-After`.
+    pub fn rate_limited(seconds: u64) -> Self {
+        Self::new(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "too many requests; slow down")
+            .with_field("retryAfterSeconds", seconds.max(1))
+    }
+
     pub fn internal(source: impl Into<anyhow::Error>) -> Self {
         Self {
             source: Some(source.into()),
@@ -115,11 +121,16 @@ impl IntoResponse for ApiError {
         if let Some(source) = &self.source {
             tracing::error!(code = self.code, error = format!("{source:#}"), "request failed");
         }
+        let retry_after = self.extra.get("retryAfterSeconds").and_then(serde_json::Value::as_u64);
         let mut body = json!({ "error": self.message, "code": self.code });
         if let serde_json::Value::Object(map) = &mut body {
             map.extend(self.extra);
         }
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(seconds) = retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 

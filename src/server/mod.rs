@@ -9,6 +9,7 @@ pub mod engines;
 pub mod error;
 pub mod live;
 pub mod qr;
+pub mod ratelimit;
 pub mod services;
 pub mod state;
 pub mod store;
@@ -82,6 +83,7 @@ pub async fn build(settings: Settings, listening: SocketAddr) -> anyhow::Result<
         };
         engines = engines.with_sandbox(Arc::new(SandboxEngine::new(sink, clock.clone(), timings)));
     }
+    let limits = Arc::new(ratelimit::RateLimits::new(&config));
     let state = AppState {
         leptos_options: leptos,
         public_base: config.public_base(listening).into(),
@@ -90,6 +92,7 @@ pub async fn build(settings: Settings, listening: SocketAddr) -> anyhow::Result<
         engines,
         clock,
         live,
+        limits,
         stop: Arc::new(tokio::sync::watch::channel(false).0),
         webhooks,
     };
@@ -106,6 +109,16 @@ pub async fn build(settings: Settings, listening: SocketAddr) -> anyhow::Result<
 fn spawn_background(state: &AppState) {
     let interval = std::time::Duration::from_secs(state.config.sweep_interval_seconds);
     services::sweeper::spawn(state.clone(), interval, state.stop.subscribe());
+    let (limits, mut stop) = (state.limits.clone(), state.stop.subscribe());
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tokio::select! {
+                _ = tick.tick() => limits.forget_idle(),
+                _ = stop.changed() => return,
+            }
+        }
+    });
     if let Some(listener) = state.live.spawn_listener(&state.config.database_url) {
         let mut stop = state.stop.subscribe();
         tokio::spawn(async move {
@@ -145,7 +158,9 @@ pub async fn serve(settings: Settings, listener: TcpListener) -> anyhow::Result<
         sandbox = state.config.sandbox,
         "Pairlink is listening on http://{addr}"
     );
-    let served = axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await;
+    // The peer address feeds the per-client rate limits.
+    let service = router.into_make_service_with_connect_info::<SocketAddr>();
+    let served = axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await;
     state.stop_background();
     state.webhooks.shutdown().await;
     Ok(served?)

@@ -16,6 +16,7 @@ pub struct AppState {
     /// Where links point, e.g. `https://pair.example.com`.
     pub public_base: Arc<str>,
     pub live: Live,
+    pub limits: Arc<super::ratelimit::RateLimits>,
     /// Flipped to `true` to stop background tasks (sweeper, listeners).
     pub stop: Arc<tokio::sync::watch::Sender<bool>>,
     pub webhooks: Webhooks,

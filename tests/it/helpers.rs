@@ -55,6 +55,8 @@ pub struct Options {
     pub sweep_interval_seconds: u64,
     /// Non-public webhook targets the app admits; tests' receivers listen on 127.0.0.1.
     pub webhook_allowlist: String,
+    /// Any other setting a test needs.
+    pub configure: fn(&mut Config),
 }
 
 impl Default for Options {
@@ -65,6 +67,7 @@ impl Default for Options {
             database: None,
             sweep_interval_seconds: 3600,
             webhook_allowlist: "127.0.0.1".into(),
+            configure: |_| {},
         }
     }
 }
@@ -95,7 +98,7 @@ pub async fn spawn_with(options: Options) -> TestApp {
         let dir = Arc::new(tempfile::tempdir().unwrap());
         (DatabaseUrl::new(format!("sqlite://{}/pairlink.db", dir.path().display())), dir)
     });
-    let config = Config {
+    let mut config = Config {
         database_url: database_url.clone(),
         sandbox: options.sandbox,
         sweep_interval_seconds: options.sweep_interval_seconds,
@@ -104,6 +107,7 @@ pub async fn spawn_with(options: Options) -> TestApp {
         webhook_poll_millis: 20,
         ..Config::default()
     };
+    (options.configure)(&mut config);
     let leptos = leptos::config::LeptosOptions::builder()
         .output_name("pairlink")
         .site_root("target/site")
@@ -118,7 +122,9 @@ pub async fn spawn_with(options: Options) -> TestApp {
     };
     let (router, state) = server::build(settings, addr).await.expect("app builds");
     let server = tokio::spawn(async move {
-        axum::serve(listener, router).await.unwrap();
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .await
+            .unwrap();
     });
     TestApp {
         base: format!("http://{addr}"),

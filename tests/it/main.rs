@@ -12,6 +12,7 @@ mod links;
 mod multiprocess;
 mod pages;
 mod public_links;
+mod rate_limits;
 mod receiver;
 mod restart;
 mod sending;
