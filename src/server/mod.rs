@@ -144,7 +144,9 @@ fn routes(state: &AppState) -> Router {
             },
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
+        // Failures are logged once, with their cause, where they happen (`ApiError`); the
+        // trace layer's own failure line would only repeat them.
+        .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span).on_failure(()))
         .with_state(state.clone())
 }
 
