@@ -100,6 +100,16 @@ pub async fn revoke(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiR
     Ok(())
 }
 
+/// The sandbox's "time passes": the number's live link expires now (demos and tests).
+pub async fn expire_now(state: &AppState, client: &ApiClient, number: &NumberId) -> ApiResult<()> {
+    let link = state.store.current_link(&client.tenant, number).await?.ok_or_else(no_link)?;
+    if !state.store.set_link_expiry(&client.tenant, &link.id, state.clock.now()).await? {
+        return Err(no_link());
+    }
+    state.live.notify(number).await;
+    Ok(())
+}
+
 pub fn url(state: &AppState, token: &LinkToken) -> String {
     format!("{}/connect/{}", state.public_base, token.reveal())
 }

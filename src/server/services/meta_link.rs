@@ -13,20 +13,20 @@ use crate::types::links::{MetaCredentialsIn, MetaEmbeddedIn};
 
 /// Embedded Signup's result, checked; the Meta engine that would use it is not here yet.
 pub async fn meta_embedded(state: &AppState, token: &str, input: &MetaEmbeddedIn) -> ApiResult<()> {
-    let r = meta_link(state, token, "embedded").await?;
+    meta_link(state, token, "embedded").await?;
     required_text("code", input.code.as_deref(), 2048)?;
     meta_id("wabaId", input.waba_id.as_deref())?;
     meta_id("phoneNumberId", input.phone_number_id.as_deref())?;
     if input.business_id.is_some() {
         meta_id("businessId", input.business_id.as_deref())?;
     }
-    meta_not_available(&r)
+    meta_not_available()
 }
 
 /// Pasted WABA credentials, checked; the Meta engine that would validate them live with the
 /// Graph API is not here yet.
 pub async fn meta_credentials(state: &AppState, token: &str, input: &MetaCredentialsIn) -> ApiResult<()> {
-    let r = meta_link(state, token, "credentials").await?;
+    meta_link(state, token, "credentials").await?;
     meta_id("wabaId", input.waba_id.as_deref())?;
     meta_id("phoneNumberId", input.phone_number_id.as_deref())?;
     let access = required_text("accessToken", input.access_token.as_deref(), 1024)?;
@@ -38,7 +38,7 @@ pub async fn meta_credentials(state: &AppState, token: &str, input: &MetaCredent
     {
         return Err(Invalid::new("pin", "must be 6 digits").into());
     }
-    meta_not_available(&r)
+    meta_not_available()
 }
 
 async fn meta_link(state: &AppState, token: &str, flow: &str) -> ApiResult<Resolved> {
@@ -53,7 +53,7 @@ async fn meta_link(state: &AppState, token: &str, flow: &str) -> ApiResult<Resol
     Ok(r)
 }
 
-fn meta_not_available(_: &Resolved) -> ApiResult<()> {
+fn meta_not_available() -> ApiResult<()> {
     Err(ApiError::new(
         StatusCode::NOT_IMPLEMENTED,
         "META_NOT_AVAILABLE",

@@ -77,6 +77,11 @@ pub async fn resolve(state: &AppState, token: &str, access: Access) -> ApiResult
 /// What the page needs first. The first call records `link.opened`.
 pub async fn info(state: &AppState, token: &str, query: &[(String, String)]) -> ApiResult<TokenInfoOut> {
     let r = resolve(state, token, Access::View).await?;
+    Ok(info_of(state, &r, query).await?.0)
+}
+
+/// The info of a resolved link, and the status snapshot it was built from.
+async fn info_of(state: &AppState, r: &Resolved, query: &[(String, String)]) -> ApiResult<(TokenInfoOut, TokenStatusOut)> {
     if r.link.opened_at.is_none() {
         let event = link_event(
             LINK_OPENED,
@@ -87,7 +92,7 @@ pub async fn info(state: &AppState, token: &str, query: &[(String, String)]) -> 
         );
         state.store.mark_link_opened(&r.link.tenant_id, &r.link.id, &event).await?;
     }
-    let status = snapshot(state, &r).await?;
+    let status = snapshot(state, r).await?;
     let capabilities = r
         .number
         .as_ref()
@@ -99,25 +104,26 @@ pub async fn info(state: &AppState, token: &str, query: &[(String, String)]) -> 
         .filter(|(on, _)| *on)
         .map(|(_, m)| m.to_owned())
         .collect();
-    Ok(TokenInfoOut {
+    let info = TokenInfoOut {
         valid: true,
         number_id: r.number.as_ref().map(|n| n.id.to_string()),
         name: r.number.as_ref().map(|n| n.name.clone()),
         masked_number: r.number.as_ref().map(|n| n.phone.masked()),
-        state: status.state,
+        state: status.state.clone(),
         provider: r.link.provider.as_str().into(),
         meta_flow: r.link.meta_flow.clone(),
         expires_at: r.link.expires_at,
-        primary_link: status.primary_link,
+        primary_link: status.primary_link.clone(),
         secondary_link: None,
-        link_state: status.link_state,
-        branding: branding_of(state, &r, query).await?,
+        link_state: status.link_state.clone(),
+        branding: branding_of(state, r, query).await?,
         locale: r.link.locale.clone(),
         redirect_url: r.link.redirect_url.clone(),
         refresh_url: r.link.refresh_url.clone(),
         methods,
         sandbox: r.number.as_ref().is_some_and(|n| n.engine == "sandbox"),
-    })
+    };
+    Ok((info, status))
 }
 
 pub async fn branding(state: &AppState, token: &str, query: &[(String, String)]) -> ApiResult<Branding> {
@@ -154,10 +160,10 @@ pub async fn connect(state: &AppState, token: &str) -> ApiResult<TokenConnectOut
 /// The link's state now: the number's, the engine's live view, and the QR and code if a
 /// window is open.
 pub async fn snapshot(state: &AppState, r: &Resolved) -> ApiResult<TokenStatusOut> {
+    // `r` was resolved for this call, so its number is as fresh as a second read would be.
     let Some(number) = &r.number else { return Ok(waiting_for_meta(r)) };
-    let number = state.store.get_number(&r.link.tenant_id, &number.id).await?;
     let live = match state.engines.get(&number.engine) {
-        Some(engine) => engine.status(&numbers::ctx(&number)).await.unwrap_or(LinkState::Idle),
+        Some(engine) => engine.status(&numbers::ctx(number)).await.unwrap_or(LinkState::Idle),
         None => LinkState::Idle,
     };
     let open = number.state == NumberState::Open;
@@ -182,7 +188,10 @@ pub async fn snapshot(state: &AppState, r: &Resolved) -> ApiResult<TokenStatusOu
     };
     let pairing = live.pairing().filter(|_| !open);
     let shown = pairing.map(views::pairing).transpose().map_err(ApiError::internal)?;
-    let link = views::number(&number, &[]).primary_link;
+    let link = crate::types::numbers::LinkOut {
+        state: number.state.as_str().into(),
+        connected_at: number.connected_at,
+    };
     Ok(TokenStatusOut {
         state: number.state.as_str().into(),
         is_fully_connected: open,
@@ -245,8 +254,7 @@ pub async fn page(
     let parent_origin = param("parentOrigin").and_then(origin_of);
     let (info, status, dead, link) = match resolve(state, token, Access::View).await {
         Ok(r) => {
-            let info = self::info(state, token, query).await?;
-            let status = snapshot(state, &r).await?;
+            let (info, status) = info_of(state, &r, query).await?;
             (Some(info), Some(status), None, Some(r.link))
         }
         Err(err) if err.code.starts_with("LINK_") => {

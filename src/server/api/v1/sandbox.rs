@@ -73,19 +73,7 @@ pub async fn sandbox_fail(
     responses((status = 200, body = OkOut), (status = 404, body = ErrorOut, description = "NUMBER_NOT_FOUND, LINK_NOT_FOUND")))]
 pub async fn sandbox_expire_link(State(state): State<AppState>, client: ApiClient, Path(id): Path<String>) -> ApiResult<Json<OkOut>> {
     let (_, number) = sandbox_number(&state, &client, id).await?;
-    let link = state.store.current_link(&client.tenant, &number).await?;
-    let expired = match link {
-        Some(link) => state.store.set_link_expiry(&client.tenant, &link.id, state.clock.now()).await?,
-        None => false,
-    };
-    if !expired {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "LINK_NOT_FOUND",
-            "this number has no live link",
-        ));
-    }
-    state.live.notify(&number).await;
+    crate::server::services::links::expire_now(&state, &client, &number).await?;
     Ok(Json(OkOut { ok: true }))
 }
 
