@@ -66,7 +66,7 @@ enum KeyCommand {
 pub async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = Config::load(&cli.config)?;
-    telemetry::init(&config.log);
+    telemetry::init(&config.log, &config.log_format);
     let config_file = cli.config.to_string_lossy().into_owned();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {

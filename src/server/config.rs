@@ -59,6 +59,10 @@ pub struct Config {
     pub webhook_timeout_seconds: u64,
     /// How often the worker looks for due deliveries, in milliseconds.
     pub webhook_poll_millis: u64,
+    /// Log lines as `text` (for people) or `json` (one object per line, for collectors).
+    pub log_format: String,
+    /// Serves Prometheus metrics at `/metrics`.
+    pub metrics: bool,
 }
 
 impl Default for Config {
@@ -85,6 +89,8 @@ impl Default for Config {
             webhook_allowlist: String::new(),
             webhook_timeout_seconds: 10,
             webhook_poll_millis: 1000,
+            log_format: "text".into(),
+            metrics: true,
         }
     }
 }
@@ -160,6 +166,9 @@ impl Config {
         }
         if !(10..=60_000).contains(&self.webhook_poll_millis) {
             return invalid("webhook_poll_millis", "must be 10 to 60000");
+        }
+        if !matches!(self.log_format.as_str(), "text" | "json") {
+            return invalid("log_format", "must be text or json");
         }
         Ok(())
     }

@@ -69,6 +69,19 @@ impl ApiError {
         }
     }
 
+    /// 503 `DATABASE_UNAVAILABLE`: the database did not answer; the client may retry.
+    pub fn database_unavailable(source: impl Into<anyhow::Error>) -> Self {
+        Self {
+            source: Some(source.into()),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "DATABASE_UNAVAILABLE",
+                "the database is unavailable; try again shortly",
+            )
+            .with_field("retryAfterSeconds", 5)
+        }
+    }
+
     pub fn upstream(code: &'static str, source: impl Into<anyhow::Error>) -> Self {
         Self {
             source: Some(source.into()),
@@ -92,6 +105,7 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound => Self::new(StatusCode::NOT_FOUND, "NOT_FOUND", "not found"),
             StoreError::Conflict => Self::conflict("CONFLICT", "conflicts with an existing record"),
+            other if other.is_unavailable() => Self::database_unavailable(other),
             other => Self::internal(other),
         }
     }

@@ -8,6 +8,7 @@ pub mod domain;
 pub mod engines;
 pub mod error;
 pub mod live;
+pub mod metrics;
 pub mod qr;
 pub mod ratelimit;
 pub mod services;
@@ -73,7 +74,7 @@ pub async fn build(settings: Settings, listening: SocketAddr) -> anyhow::Result<
     let store = store::connect(&config.database_url, config.db_max_connections).await?;
     let live = Live::new(store.clone());
     let sink = Arc::new(StoreSink::new(store.clone(), live.clone()));
-    let webhooks = Webhooks::start(&config, store.clone(), clock.clone()).context("starting webhooks")?;
+    let webhooks = Webhooks::start(&config, store.clone(), clock.clone(), live.subscribe()).context("starting webhooks")?;
     let mut engines = Engines::default();
     if config.sandbox {
         let timings = Timings {
@@ -146,7 +147,13 @@ fn routes(state: &AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         // Failures are logged once, with their cause, where they happen (`ApiError`); the
         // trace layer's own failure line would only repeat them.
-        .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span).on_failure(()))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(telemetry::request_span)
+                .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO).latency_unit(tower_http::LatencyUnit::Millis))
+                .on_failure(()),
+        )
+        .layer(axum::middleware::from_fn(metrics::track))
         .with_state(state.clone())
 }
 

@@ -23,3 +23,7 @@ mod webhooks_api;
 mod webhooks_delivery;
 mod webhooks_guard;
 mod webhooks_restart;
+mod observability;
+mod hostile;
+mod faults;
+mod resilience;

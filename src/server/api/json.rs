@@ -1,5 +1,6 @@
 //! A JSON body extractor that speaks our error envelope: 400 naming the field for bad input,
-//! 413 for oversized bodies, and an empty body read as `{}` (clients send POSTs without one).
+//! 413 for oversized bodies, 415 for a body declared as something other than JSON, and an
+//! empty body read as `{}` (clients send POSTs without one, with any content type or none).
 use axum::{
     body::Bytes,
     extract::{FromRequest, Request},
@@ -19,6 +20,10 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let declared = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .map(|v| v.to_str().map(is_json).unwrap_or(false));
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", "the request body is too large")
@@ -26,8 +31,23 @@ where
                 ApiError::new(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", "the request body could not be read")
             }
         })?;
+        // No content type is read as JSON (the SPEC's lenient clients); a declared other
+        // one is refused rather than guessed at, unless there is no body to misread.
+        if declared == Some(false) && !bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "UNSUPPORTED_MEDIA_TYPE",
+                "send the body as JSON, with content-type: application/json",
+            ));
+        }
         parse(&bytes).map(JsonBody)
     }
+}
+
+/// `application/json`, `application/json; charset=utf-8`, or a `+json` type.
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
@@ -96,6 +116,16 @@ mod tests {
     fn broken_json_and_non_objects_are_400() {
         assert_eq!(parse::<Input>(b"{").unwrap_err().message, "the request body is not valid JSON");
         assert!(parse::<Input>(b"[1]").unwrap_err().message.starts_with("body:"));
+    }
+
+    #[test]
+    fn json_content_types() {
+        for ok in ["application/json", "Application/JSON; charset=utf-8", "application/merge-patch+json"] {
+            assert!(is_json(ok), "{ok}");
+        }
+        for bad in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "", "json"] {
+            assert!(!is_json(bad), "{bad}");
+        }
     }
 
     #[test]

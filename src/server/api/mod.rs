@@ -56,5 +56,12 @@ pub fn router(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) 
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .merge(docs::router(doc));
+    let router = if state.config.metrics {
+        // Touching the recorder installs it, so counters recorded before the first scrape count.
+        let _ = crate::server::metrics::handle();
+        router.route("/metrics", get(crate::server::metrics::render))
+    } else {
+        router
+    };
     (router, openapi)
 }

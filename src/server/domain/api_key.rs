@@ -30,7 +30,10 @@ impl ApiKeySecret {
     }
 
     pub fn last4(&self) -> String {
-        self.0[self.0.len().saturating_sub(4)..].to_owned()
+        // By characters: a key read from a header may be any UTF-8, and a byte offset
+        // could fall inside a character.
+        let skip = self.0.chars().count().saturating_sub(4);
+        self.0.chars().skip(skip).collect()
     }
 
     pub fn reveal(&self) -> &str {

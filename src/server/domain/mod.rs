@@ -10,6 +10,9 @@ mod web;
 
 mod webhook;
 
+#[cfg(test)]
+mod proptests;
+
 pub use api_key::{ApiKeySecret, KEY_PREFIX, KeyHash, hex_sha256};
 pub use branding::{apply_patch, cosmetic_from_query, resolve_branding, validate_branding};
 pub use ids::{ApiKeyId, AttemptId, DeliveryId, EventId, LinkId, NumberId, TemplateId, TenantId, WebhookId};

@@ -101,4 +101,9 @@ pub trait Engine: Send + Sync + 'static {
     async fn delete(&self, number: &NumberCtx) -> Result<(), EngineError>;
     /// Sends a text message from this (connected) number; returns the engine's message id.
     async fn send_text(&self, number: &NumberCtx, to: &PhoneE164, body: &str) -> Result<String, EngineError>;
+    /// How many sessions this engine holds in each link state (every state, zeros too), for
+    /// `/metrics`. Engines that hold no sessions of their own report none.
+    async fn session_counts(&self) -> Vec<(&'static str, u64)> {
+        Vec::new()
+    }
 }

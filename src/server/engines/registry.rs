@@ -28,6 +28,15 @@ impl Engines {
         self.by_kind.get(&EngineKind::Sandbox).cloned()
     }
 
+    /// Sessions by link state, per engine, for `/metrics`.
+    pub async fn session_counts(&self) -> Vec<(&'static str, Vec<(&'static str, u64)>)> {
+        let mut all = Vec::new();
+        for (kind, engine) in &self.by_kind {
+            all.push((kind.as_str(), engine.session_counts().await));
+        }
+        all
+    }
+
     pub fn sandbox(&self) -> Option<&Arc<SandboxEngine>> {
         self.sandbox.as_ref()
     }

@@ -339,6 +339,17 @@ impl Engine for SandboxEngine {
         Ok(message.id)
     }
 
+    async fn session_counts(&self) -> Vec<(&'static str, u64)> {
+        let sessions = self.inner.sessions.lock().await;
+        let mut counts: Vec<(&'static str, u64)> = LinkState::LABELS.iter().map(|l| (*l, 0)).collect();
+        for session in sessions.values() {
+            if let Some(slot) = counts.iter_mut().find(|(l, _)| *l == session.state.label()) {
+                slot.1 += 1;
+            }
+        }
+        counts
+    }
+
     async fn delete(&self, ctx: &NumberCtx) -> Result<(), EngineError> {
         let mut sessions = self.inner.sessions.lock().await;
         if let Some(task) = sessions.remove(&ctx.number).and_then(|s| s.rotation) {

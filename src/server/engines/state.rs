@@ -64,6 +64,20 @@ impl LinkState {
         }
     }
 
+    /// Every [`LinkState::label`], for metrics that must report zeros too.
+    pub const LABELS: [&'static str; 5] = ["idle", "pairing", "connected", "logged_out", "failed"];
+
+    /// A short name of the state, for metrics labels.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Idle => "idle",
+            Self::Pairing(_) => "pairing",
+            Self::Connected { .. } => "connected",
+            Self::LoggedOut { .. } => "logged_out",
+            Self::Failed { .. } => "failed",
+        }
+    }
+
     pub fn pairing(&self) -> Option<&Pairing> {
         match self {
             Self::Pairing(p) => Some(p),

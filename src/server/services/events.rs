@@ -135,6 +135,11 @@ impl EventSink for StoreSink {
             .store
             .transition_number(&n.tenant, &n.number, ev.state.number_state(), ev.at, event.as_ref())
             .await;
+        match (&changed, &ev.state) {
+            (Ok(Some(_)), LinkState::Connected { .. }) => crate::server::metrics::link_event("connected"),
+            (Ok(Some(_)), LinkState::Failed { retryable: false, .. }) if event.is_some() => crate::server::metrics::link_event("failed"),
+            _ => {}
+        }
         if let Err(err) = changed {
             tracing::error!(tenant.id = %n.tenant, number.id = %n.number, error = %err, "could not record an engine state change");
         }

@@ -59,6 +59,7 @@ pub async fn create(state: &AppState, client: &ApiClient, input: RemotePairingIn
         // The person picks the number inside Meta's signup: no number until it completes.
         let (new_link, token) = new_link(state, None, Some(flow), options);
         let link = state.store.issue_link(&client.tenant, &new_link, None).await?;
+        crate::server::metrics::link_event("created");
         return finish(state, client, link, token, None, None, false).await;
     }
     let (new, event, _engine) = numbers::prepare(state, client, input.name.as_deref(), input.number.as_deref()).await?;
@@ -68,6 +69,7 @@ pub async fn create(state: &AppState, client: &ApiClient, input: RemotePairingIn
         .issue_link(&client.tenant, &new_link, Some((&new, &event)))
         .await
         .map_err(numbers::creation_conflict)?;
+    crate::server::metrics::link_event("created");
     let linked_key = numbers::link_key(state, client, &new.id, input.link_to_api_key.unwrap_or(true)).await?;
     let number = state.store.get_number(&client.tenant, &new.id).await?;
     finish(state, client, link, token, Some(number), linked_key, options.send).await
@@ -82,6 +84,7 @@ pub async fn reissue(state: &AppState, client: &ApiClient, id: &NumberId, input:
     }
     let (new_link, token) = new_link(state, Some(number.id.clone()), None, options.clone());
     let link = state.store.issue_link(&client.tenant, &new_link, None).await?;
+    crate::server::metrics::link_event("created");
     state.live.notify(id).await;
     finish(state, client, link, token, Some(number), None, options.send).await
 }

@@ -90,7 +90,9 @@ async fn info_of(state: &AppState, r: &Resolved, query: &[(String, String)]) -> 
             state.clock.now(),
             json!({}),
         );
-        state.store.mark_link_opened(&r.link.tenant_id, &r.link.id, &event).await?;
+        if state.store.mark_link_opened(&r.link.tenant_id, &r.link.id, &event).await? {
+            crate::server::metrics::link_event("opened");
+        }
     }
     let status = snapshot(state, r).await?;
     let capabilities = r

@@ -26,6 +26,7 @@ pub async fn sweep_expired(state: &AppState) -> Result<usize, StoreError> {
             // Another process may have reported it between our read and this write.
             if state.store.mark_link_expired(&link.tenant_id, &link.id, &event).await? {
                 reported += 1;
+                crate::server::metrics::link_event("expired");
                 if let Some(number) = &number {
                     state.live.notify(&number.id).await;
                 }

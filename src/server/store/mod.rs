@@ -52,6 +52,31 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
+impl StoreError {
+    /// The database could not be reached or went away (as opposed to refusing a query):
+    /// worth a 503 and a retry, not a 500.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Self::Database(err) => match err {
+                sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed
+                | sqlx::Error::Protocol(_) => true,
+                // SQLSTATE class 08 (connection exception) and 57P0x (the server is shutting
+                // down or restarting); SQLite's BUSY/LOCKED ("database is locked") is a
+                // passing unavailability too.
+                sqlx::Error::Database(db) => db.code().is_some_and(|c| {
+                    c.starts_with("08") || c.starts_with("57P0") || c == "5" || c == "6" || c == "261" || c == "517"
+                }),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+}
+
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Everything persisted. `WebhookStore` is a supertrait so `Arc<dyn Store>` reaches it too.

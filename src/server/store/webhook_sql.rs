@@ -220,6 +220,14 @@ macro_rules! impl_webhook_store {
                 Ok(rows.into_iter().map(Into::into).collect())
             }
 
+            async fn pending_deliveries(&self) -> StoreResult<i64> {
+                // Counted on the partial index of pending deliveries.
+                let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'pending'")
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(count)
+            }
+
             async fn finish_delivery(&self, claim: &ClaimedDelivery, attempt: &NewAttempt, next: NextStep) -> StoreResult<bool> {
                 let (status, step, next_at) = match next {
                     NextStep::Delivered => (DeliveryStatus::Delivered, claim.step, None),

@@ -46,4 +46,6 @@ pub trait WebhookStore: Send + Sync {
     /// Logs the attempt and moves the delivery to `next`, if the claim still holds the
     /// lease; returns whether it did. A lost lease still logs the attempt: it happened.
     async fn finish_delivery(&self, claim: &ClaimedDelivery, attempt: &NewAttempt, next: NextStep) -> StoreResult<bool>;
+    /// Deliveries not yet delivered nor dead, of every tenant: the queue depth `/metrics` shows.
+    async fn pending_deliveries(&self) -> StoreResult<i64>;
 }

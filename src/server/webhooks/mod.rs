@@ -22,18 +22,30 @@ pub struct Webhooks {
 
 impl Webhooks {
     /// Starts the worker if the configuration asks for it.
-    pub fn start(config: &Config, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+    /// `changes` are the live updates (see `Live`): the worker looks for deliveries as soon
+    /// as a number changes, rather than at its next poll.
+    pub fn start(
+        config: &Config,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        changes: tokio::sync::broadcast::Receiver<super::domain::NumberId>,
+    ) -> anyhow::Result<Self> {
         let allowlist = config.webhook_allowlist().map_err(anyhow::Error::msg)?;
         let guard = Arc::new(AddressGuard::new(allowlist));
         let worker = if config.webhook_worker {
             let timeout = Duration::from_secs(config.webhook_timeout_seconds);
             let sender = Sender::new(timeout, guard.clone())?;
             let poll = Duration::from_millis(config.webhook_poll_millis);
-            Some(worker::Worker::new(store, clock, sender, timeout, poll).spawn())
+            Some(worker::Worker::new(store, clock, sender, timeout, poll).spawn(changes))
         } else {
             None
         };
         Ok(Self { guard, worker })
+    }
+
+    /// How this process's worker is doing, for `/readyz`.
+    pub fn worker_status(&self) -> worker::WorkerStatus {
+        self.worker.as_ref().map_or(worker::WorkerStatus::Off, WorkerHandle::status)
     }
 
     /// Stops claiming and waits for the attempts under way.

@@ -5,14 +5,17 @@
 use std::{
     sync::{
         Arc, Mutex,
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
     },
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use chrono::{DateTime, Utc};
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
-use tokio::task::{JoinHandle, JoinSet};
+use tokio::{
+    sync::broadcast,
+    task::{JoinHandle, JoinSet},
+};
 use tokio_util::sync::CancellationToken;
 
 use super::{
@@ -22,10 +25,13 @@ use super::{
 };
 use crate::server::{
     clock::Clock,
-    domain::AttemptId,
+    domain::{AttemptId, NumberId},
     store::{ClaimedDelivery, NewAttempt, NextStep, Store},
 };
 
+/// The least time between two claims woken by live updates, so a burst of changes costs
+/// one claim rather than one each.
+const WAKE_GAP: Duration = Duration::from_millis(5);
 /// Deliveries one process sends at the same time.
 const MAX_IN_FLIGHT: usize = 16;
 /// A lease outlives the attempt's timeout by this much, so it only runs out on a worker
@@ -40,6 +46,56 @@ pub struct Worker {
     claims: AtomicU64,
     poll: Duration,
     lease: Duration,
+    health: Arc<Health>,
+}
+
+/// What `/readyz` knows of a worker: when its loop last went round, and whether its last
+/// claim reached the database.
+struct Health {
+    started: Instant,
+    /// Milliseconds after `started` of the last turn of the loop.
+    beat: AtomicU64,
+    claims_failing: AtomicBool,
+    /// The longest a healthy loop goes without a turn.
+    stale_after: Duration,
+}
+
+impl Health {
+    fn beat(&self) {
+        let ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.beat.store(ms, Ordering::Relaxed);
+    }
+}
+
+/// How a worker is doing, for `/readyz`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WorkerStatus {
+    /// This process runs no worker (`webhook_worker = false`).
+    Off,
+    Running,
+    /// Its task ended (shut down, aborted or panicked).
+    Stopped,
+    /// Its loop has not gone round for longer than a poll and an attempt's timeout allow.
+    Stalled,
+    /// It goes round but cannot claim deliveries (the database refuses).
+    Failing,
+}
+
+impl WorkerStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Off => "off",
+            Self::Running => "running",
+            Self::Stopped => "stopped",
+            Self::Stalled => "stalled",
+            Self::Failing => "failing",
+        }
+    }
+
+    /// Whether the process can be sent traffic: a process without a worker can.
+    pub fn is_healthy(self) -> bool {
+        matches!(self, Self::Off | Self::Running)
+    }
 }
 
 impl Worker {
@@ -52,22 +108,34 @@ impl Worker {
             claims: AtomicU64::new(0),
             poll,
             lease: timeout + LEASE_MARGIN,
+            health: Arc::new(Health {
+                started: Instant::now(),
+                beat: AtomicU64::new(0),
+                claims_failing: AtomicBool::new(false),
+                // A turn waits at most a poll, or an attempt (bounded by the timeout) when
+                // every slot is busy; a claim may wait for a database connection.
+                stale_after: poll + timeout + Duration::from_secs(30),
+            }),
         }
     }
 
-    pub fn spawn(self) -> WorkerHandle {
+    pub fn spawn(self, changes: broadcast::Receiver<NumberId>) -> WorkerHandle {
         let cancel = CancellationToken::new();
-        let task = tokio::spawn(Arc::new(self).run(cancel.clone()));
+        let health = self.health.clone();
+        let task = tokio::spawn(Arc::new(self).run(cancel.clone(), changes));
         WorkerHandle {
             cancel,
             task: Arc::new(Mutex::new(Some(task))),
+            health,
         }
     }
 
-    async fn run(self: Arc<Self>, cancel: CancellationToken) {
+    async fn run(self: Arc<Self>, cancel: CancellationToken, mut changes: broadcast::Receiver<NumberId>) {
+        let mut listening = true;
         tracing::info!(worker = %self.name, "webhook worker started");
         let mut in_flight = JoinSet::new();
         loop {
+            self.health.beat();
             while in_flight.try_join_next().is_some() {}
             let room = MAX_IN_FLIGHT - in_flight.len();
             let claimed = if room > 0 { self.claim(room).await } else { Vec::new() };
@@ -79,6 +147,15 @@ impl Worker {
                 () = cancel.cancelled() => break,
                 () = tokio::time::sleep(self.poll), if !full => {}
                 Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {}
+                // A number changed, so an event was likely just committed: claim now. A
+                // burst of changes becomes one claim, at most one per WAKE_GAP.
+                woken = changes.recv(), if listening && !full => {
+                    if matches!(woken, Err(broadcast::error::RecvError::Closed)) {
+                        listening = false;
+                    }
+                    tokio::time::sleep(WAKE_GAP).await;
+                    while changes.try_recv().is_ok() {}
+                }
             }
         }
         // Attempts under way finish (each is bounded by the timeout) rather than wait out
@@ -91,7 +168,9 @@ impl Worker {
         let lease = format!("{}:{}", self.name, self.claims.fetch_add(1, Ordering::Relaxed));
         let now = self.clock.now();
         let until = now + chrono::Duration::from_std(self.lease).unwrap_or_default();
-        match self.store.claim_deliveries(&lease, now, until, limit as i64).await {
+        let claimed = self.store.claim_deliveries(&lease, now, until, limit as i64).await;
+        self.health.claims_failing.store(claimed.is_err(), Ordering::Relaxed);
+        match claimed {
             Ok(claimed) => claimed,
             Err(err) => {
                 // SQLite answers "busy" under contention; the next poll tries again.
@@ -106,6 +185,7 @@ impl Worker {
         let at = self.clock.now();
         let outcome = self.sender.post(&d.url, headers(&d, at), d.body.clone()).await;
         let next = next_step(&d, &outcome, at);
+        metrics::histogram!(crate::server::metrics::WEBHOOK_DURATION).record(outcome.latency.as_secs_f64());
         let attempt = NewAttempt {
             id: AttemptId::generate(),
             status_code: outcome.status.map(i64::from),
@@ -114,7 +194,16 @@ impl Worker {
             response_body: outcome.response_snippet.clone(),
             at,
         };
-        match self.store.finish_delivery(&d, &attempt, next).await {
+        let recorded = self.store.finish_delivery(&d, &attempt, next).await;
+        let outcome_label = match (&recorded, next) {
+            (Ok(true), NextStep::Delivered) => "delivered",
+            (Ok(true), NextStep::RetryAt { .. }) => "retry",
+            (Ok(true), NextStep::Dead) => "dead",
+            (Ok(false), _) => "lease_lost",
+            (Err(_), _) => "unrecorded",
+        };
+        metrics::counter!(crate::server::metrics::WEBHOOK_ATTEMPTS, "outcome" => outcome_label).increment(1);
+        match recorded {
             Ok(true) => tracing::debug!(status = ?outcome.status, error = ?outcome.error, next = ?next, "webhook attempt recorded"),
             Ok(false) => tracing::warn!("webhook attempt finished after its lease was taken over; logged only"),
             Err(err) => tracing::error!(error = %err, "could not record a webhook attempt; it will be retried when the lease ends"),
@@ -165,9 +254,26 @@ fn next_step(d: &ClaimedDelivery, outcome: &Outcome, at: DateTime<Utc>) -> NextS
 pub struct WorkerHandle {
     cancel: CancellationToken,
     task: Arc<Mutex<Option<JoinHandle<()>>>>,
+    health: Arc<Health>,
 }
 
 impl WorkerHandle {
+    pub fn status(&self) -> WorkerStatus {
+        let running = self.task.lock().expect("worker handle lock").as_ref().is_some_and(|t| !t.is_finished());
+        if !running {
+            return WorkerStatus::Stopped;
+        }
+        let h = &self.health;
+        let last = Duration::from_millis(h.beat.load(Ordering::Relaxed));
+        if h.started.elapsed().saturating_sub(last) > h.stale_after {
+            WorkerStatus::Stalled
+        } else if h.claims_failing.load(Ordering::Relaxed) {
+            WorkerStatus::Failing
+        } else {
+            WorkerStatus::Running
+        }
+    }
+
     pub async fn shutdown(&self) {
         self.cancel.cancel();
         let task = self.task.lock().expect("worker handle lock").take();

@@ -1,0 +1,637 @@
+//! The benchmark: starts the release server on loopback with a fresh database, drives it with
+//! an in-process load generator (reqwest/hyper, many keep-alive connections) and prints a
+//! table of requests/s, p50, p99, errors and the server's RSS, each beside its ratio to a
+//! bare axum handler measured in the same run, on the same machine, the same way.
+//!
+//!   scripts/bench.sh                    # both databases (PostgreSQL from TEST_DATABASE_URL)
+//!   scripts/bench.sh --db sqlite --secs 3
+//!
+//! (`scripts/bench.sh` is `cargo bench --features ssr --bench bench -- "$@"`.) Not part of
+//! the test command. The load generator shares the machine with the server, as would any
+//! generator on a one-box setup; the bare baseline pays the same cost, hence the ratios.
+use std::{
+    collections::HashMap,
+    process::{Child, Command, Stdio},
+    sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use futures::StreamExt;
+use serde_json::{Value, json};
+use tokio::sync::Mutex;
+
+const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
+
+#[derive(Clone)]
+struct Args {
+    dbs: Vec<String>,
+    secs: u64,
+    connections: usize,
+    streams: usize,
+    bulk: i64,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        dbs: vec!["sqlite".into(), "postgres".into()],
+        secs: 5,
+        connections: 64,
+        streams: 10_000,
+        bulk: 1_000_000,
+    };
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let mut it = argv.iter();
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().cloned().unwrap_or_default();
+        match flag.as_str() {
+            "--db" => a.dbs = value().split(',').map(str::to_owned).collect(),
+            "--secs" => a.secs = value().parse().expect("--secs N"),
+            "--connections" => a.connections = value().parse().expect("--connections N"),
+            "--streams" => a.streams = value().parse().expect("--streams N"),
+            "--bulk" => a.bulk = value().parse().expect("--bulk N"),
+            // cargo bench passes --bench; anything else is a mistake worth knowing about.
+            "--bench" => {}
+            other => panic!("unknown argument {other}; see the header of benches/bench.rs"),
+        }
+    }
+    a
+}
+
+fn main() {
+    if std::env::args().nth(1).as_deref() == Some("--bare-server") {
+        return bare_server();
+    }
+    let args = args();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    rt.block_on(run(args));
+}
+
+/// The baseline: axum, one route, a small JSON body. Same runtime flavour as the server.
+fn bare_server() {
+    let port: u16 = std::env::var("BARE_PORT").unwrap().parse().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    rt.block_on(async move {
+        let app = axum::Router::new().route(
+            "/bare",
+            axum::routing::get(|| async { axum::Json(json!({"state": "CONNECTING", "linkState": "ACTIVE"})) }),
+        );
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+        axum::serve(listener, app).await.unwrap();
+    });
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn rss_mb(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map_or(f64::NAN, |kb| kb / 1024.0)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+async fn wait_up(base: &str) {
+    let http = reqwest::Client::new();
+    for _ in 0..400 {
+        if http.get(format!("{base}/healthz")).send().await.is_ok() || http.get(format!("{base}/bare")).send().await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{base} did not come up");
+}
+
+async fn start_bare() -> Server {
+    let port = free_port();
+    let child = Command::new(std::env::current_exe().unwrap())
+        .arg("--bare-server")
+        .env("BARE_PORT", port.to_string())
+        .spawn()
+        .unwrap();
+    let server = Server {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    wait_up(&server.base).await;
+    server
+}
+
+fn pairlink() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pairlink"));
+    cmd.env("PAIRLINK_CONFIG", format!("{MANIFEST}/Leptos.toml")).env_remove("RUST_LOG");
+    cmd
+}
+
+async fn start_pairlink(db: &str, receiver: Option<&str>) -> Server {
+    let port = free_port();
+    let mut cmd = pairlink();
+    cmd.env("DATABASE_URL", db)
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("PAIRLINK_SANDBOX", "true")
+        .env("PAIRLINK_RATE_LIMIT_API_PER_MINUTE", "4000000000")
+        .env("PAIRLINK_RATE_LIMIT_PUBLIC_PER_MINUTE", "4000000000")
+        .env("PAIRLINK_WEBHOOK_ALLOWLIST", "127.0.0.1")
+        .env("PAIRLINK_DB_MAX_CONNECTIONS", "16")
+        // One line per request at info would measure the terminal, not the server.
+        .env("PAIRLINK_LOG", "warn")
+        .stdout(Stdio::null());
+    if receiver.is_some() {
+        cmd.env("PAIRLINK_WEBHOOK_POLL_MILLIS", std::env::var("BENCH_WEBHOOK_POLL_MILLIS").unwrap_or("1000".into()));
+    }
+    let server = Server {
+        child: cmd.spawn().expect("the release server starts"),
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    wait_up(&server.base).await;
+    server
+}
+
+/// One row of the table.
+struct Row {
+    name: String,
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    errors: usize,
+    rss_mb: f64,
+    note: String,
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+/// Drives `connections` keep-alive connections for `secs`, each sending `make(i)` in a
+/// loop, after a short warm-up that is not counted.
+async fn load<F>(name: &str, server: &Server, connections: usize, secs: u64, make: F) -> Row
+where
+    F: Fn(&reqwest::Client, &str, usize) -> reqwest::RequestBuilder + Send + Sync + 'static,
+{
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(connections)
+        .tcp_nodelay(true)
+        .build()
+        .unwrap();
+    let make = Arc::new(make);
+    let counter = Arc::new(AtomicUsize::new(0));
+    let measuring = Arc::new(AtomicBool::new(false));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut tasks = Vec::new();
+    for _ in 0..connections {
+        let (http, make, counter, measuring, stop, base) =
+            (http.clone(), make.clone(), counter.clone(), measuring.clone(), stop.clone(), server.base.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::with_capacity(4096);
+            let mut errors = 0usize;
+            while !stop.load(Ordering::Relaxed) {
+                let i = counter.fetch_add(1, Ordering::Relaxed);
+                let start = Instant::now();
+                let ok = match make(&http, &base, i).send().await {
+                    Ok(res) => {
+                        let ok = res.status().is_success();
+                        ok & res.bytes().await.is_ok()
+                    }
+                    Err(_) => false,
+                };
+                if measuring.load(Ordering::Relaxed) {
+                    latencies.push(start.elapsed().as_secs_f64() * 1000.0);
+                    errors += usize::from(!ok);
+                }
+            }
+            (latencies, errors)
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    measuring.store(true, Ordering::Relaxed);
+    let start = Instant::now();
+    tokio::time::sleep(Duration::from_secs(secs)).await;
+    let rss_mb = server.rss_mb();
+    stop.store(true, Ordering::Relaxed);
+    let elapsed = start.elapsed().as_secs_f64();
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        let (l, e) = t.await.unwrap();
+        all.extend(l);
+        errors += e;
+    }
+    all.sort_by(f64::total_cmp);
+    Row {
+        name: name.into(),
+        rps: all.len() as f64 / elapsed,
+        p50_ms: percentile(&all, 0.5),
+        p99_ms: percentile(&all, 0.99),
+        errors,
+        rss_mb,
+        note: format!("{connections} connections, {secs} s"),
+    }
+}
+
+struct Tenant {
+    key: String,
+    id: String,
+}
+
+fn tenant(db: &str) -> Tenant {
+    let out = pairlink().args(["tenant", "create", "--name", "Bench"]).env("DATABASE_URL", db).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    Tenant {
+        key: v["apiKey"].as_str().unwrap().into(),
+        id: v["tenantId"].as_str().unwrap().into(),
+    }
+}
+
+/// Creates `n` links through the API (not timed); returns `(token, numberId)` pairs.
+async fn create_links(server: &Server, key: &str, n: usize, phone_base: u64) -> Vec<(String, String)> {
+    let http = reqwest::Client::new();
+    let out = Arc::new(Mutex::new(Vec::with_capacity(n)));
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..32 {
+        let (http, out, next, base, key) = (http.clone(), out.clone(), next.clone(), server.base.clone(), key.to_owned());
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= n {
+                    return;
+                }
+                let link: Value = http
+                    .post(format!("{base}/v1/numbers/remote-pairing"))
+                    .header("x-api-key", &key)
+                    .json(&json!({"name": format!("Shop {i}"), "number": format!("{}", phone_base + i as u64)}))
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                let token = link["remotePairingToken"].as_str().unwrap_or_else(|| panic!("{link}")).to_owned();
+                out.lock().await.push((token, link["numberId"].as_str().unwrap().to_owned()));
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    Arc::try_unwrap(out).unwrap().into_inner()
+}
+
+/// Fills the links table up to `total` rows, straight into the database: META links without
+/// a number, each with a distinct token hash nobody holds.
+async fn bulk_insert(db: &str, tenant: &str, total: i64) -> Duration {
+    let start = Instant::now();
+    let now = chrono::Utc::now().timestamp_millis();
+    let expires = now + 7 * 24 * 3600 * 1000;
+    if db.starts_with("sqlite") {
+        let pool = sqlx::SqlitePool::connect(db).await.unwrap();
+        let (have,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM links").fetch_one(&pool).await.unwrap();
+        sqlx::query(
+            "INSERT INTO links (id, tenant_id, number_id, token_hash, provider, meta_flow, branding, created_at, expires_at) \
+             WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < $1) \
+             SELECT 'lnk_bulk' || i, $2, NULL, printf('%064x', i), 'META', 'embedded', '{}', $3, $4 FROM seq",
+        )
+        .bind(total - have)
+        .bind(tenant)
+        .bind(now)
+        .bind(expires)
+        .execute(&pool)
+        .await
+        .unwrap();
+        sqlx::query("ANALYZE").execute(&pool).await.unwrap();
+    } else {
+        let pool = sqlx::PgPool::connect(db).await.unwrap();
+        let (have,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM links").fetch_one(&pool).await.unwrap();
+        sqlx::query(
+            "INSERT INTO links (id, tenant_id, number_id, token_hash, provider, meta_flow, branding, created_at, expires_at) \
+             SELECT 'lnk_bulk' || i, $2, NULL, lpad(to_hex(i), 64, '0'), 'META', 'embedded', '{}', $3, $4 \
+             FROM generate_series(1, $1) AS i",
+        )
+        .bind(total - have)
+        .bind(tenant)
+        .bind(now)
+        .bind(expires)
+        .execute(&pool)
+        .await
+        .unwrap();
+        sqlx::query("ANALYZE links").execute(&pool).await.unwrap();
+    }
+    start.elapsed()
+}
+
+/// A webhook receiver in this process: when each `number.connected` arrived, by number id.
+async fn start_receiver() -> (String, Arc<Mutex<HashMap<String, Instant>>>) {
+    let seen: Arc<Mutex<HashMap<String, Instant>>> = Default::default();
+    let app = axum::Router::new()
+        .route(
+            "/hook",
+            axum::routing::post(|axum::extract::State(seen): axum::extract::State<Arc<Mutex<HashMap<String, Instant>>>>, body: String| async move {
+                let at = Instant::now();
+                if let Ok(v) = serde_json::from_str::<Value>(&body)
+                    && let Some(id) = v["data"]["numberId"].as_str()
+                {
+                    seen.lock().await.entry(id.to_owned()).or_insert(at);
+                }
+                axum::http::StatusCode::NO_CONTENT
+            }),
+        )
+        .with_state(seen.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, seen)
+}
+
+/// 10,000 pages each holding an SSE stream; then every number pairs. Measures the server's
+/// RSS with the streams open, the time until every stream saw `OPEN`, the scan → `OPEN`
+/// latency per page, and scan → webhook delivered.
+async fn sse_fan_out(server: &Server, key: &str, links: &[(String, String)], hooks: Arc<Mutex<HashMap<String, Instant>>>) -> Vec<Row> {
+    let n = links.len();
+    let http = reqwest::Client::builder().tcp_nodelay(true).build().unwrap();
+    let opened = Arc::new(AtomicUsize::new(0));
+    let seen_open: Arc<Mutex<HashMap<String, Instant>>> = Default::default();
+    let open_start = Instant::now();
+    let gate = Arc::new(tokio::sync::Semaphore::new(256));
+    let mut streams = Vec::new();
+    for (token, id) in links.iter().cloned() {
+        let (http, base, opened, seen_open, gate) = (http.clone(), server.base.clone(), opened.clone(), seen_open.clone(), gate.clone());
+        streams.push(tokio::spawn(async move {
+            // At most 256 streams are being opened at once; an open one holds no permit.
+            let mut permit = Some(gate.acquire_owned().await.unwrap());
+            let Ok(res) = http.get(format!("{base}/v1/remote-pairing/{token}/events")).send().await else { return false };
+            if !res.status().is_success() {
+                return false;
+            }
+            let mut body = res.bytes_stream();
+            let mut buf = String::new();
+            let mut counted = false;
+            while let Some(Ok(chunk)) = body.next().await {
+                buf.push_str(&String::from_utf8_lossy(&chunk));
+                if !counted && buf.contains("data:") {
+                    counted = true;
+                    opened.fetch_add(1, Ordering::Relaxed);
+                    permit.take();
+                }
+                if buf.contains("\"state\":\"OPEN\"") {
+                    seen_open.lock().await.insert(id, Instant::now());
+                    return true;
+                }
+                if buf.len() > 64 * 1024 {
+                    buf.drain(..buf.len() - 1024);
+                }
+            }
+            false
+        }));
+    }
+    while opened.load(Ordering::Relaxed) < n {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if open_start.elapsed() > Duration::from_secs(300) {
+            panic!("only {} of {n} streams opened", opened.load(Ordering::Relaxed));
+        }
+    }
+    let open_secs = open_start.elapsed().as_secs_f64();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let rss_streams = server.rss_mb();
+
+    // Pair every number: the page's connect, then the phone's scan.
+    let scanned: Arc<Mutex<HashMap<String, Instant>>> = Default::default();
+    let next = Arc::new(AtomicUsize::new(0));
+    let links = Arc::new(links.to_vec());
+    let pair_start = Instant::now();
+    let errors = Arc::new(AtomicUsize::new(0));
+    let mut pairers = Vec::new();
+    for _ in 0..64 {
+        let (http, base, key, next, links, scanned, errors) =
+            (http.clone(), server.base.clone(), key.to_owned(), next.clone(), links.clone(), scanned.clone(), errors.clone());
+        pairers.push(tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some((token, id)) = links.get(i) else { return };
+                let ok = http.post(format!("{base}/v1/remote-pairing/{token}/connect")).send().await.is_ok_and(|r| r.status().is_success());
+                let at = Instant::now();
+                let scan = http.post(format!("{base}/v1/numbers/{id}/sandbox/scan")).header("x-api-key", &key).send().await;
+                if !(ok && scan.is_ok_and(|r| r.status().is_success())) {
+                    errors.fetch_add(1, Ordering::Relaxed);
+                }
+                scanned.lock().await.insert(id.clone(), at);
+            }
+        }));
+    }
+    for p in pairers {
+        p.await.unwrap();
+    }
+    let mut all_open = true;
+    for s in streams {
+        all_open &= s.await.unwrap();
+    }
+    let every_open_secs = pair_start.elapsed().as_secs_f64();
+    let rss_after = server.rss_mb();
+    // Webhooks: wait for every number.connected (or give up after a minute).
+    let hook_wait = Instant::now();
+    while hooks.lock().await.len() < n && hook_wait.elapsed() < Duration::from_secs(60) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let delivered_secs = pair_start.elapsed().as_secs_f64();
+    let scanned = scanned.lock().await;
+    let latencies = |to: &HashMap<String, Instant>| {
+        let mut l: Vec<f64> = to
+            .iter()
+            .filter_map(|(id, at)| scanned.get(id).map(|s| at.saturating_duration_since(*s).as_secs_f64() * 1000.0))
+            .collect();
+        l.sort_by(f64::total_cmp);
+        l
+    };
+    let page = latencies(&*seen_open.lock().await);
+    let hooks = hooks.lock().await;
+    let hook = latencies(&hooks);
+    let missing_streams = n - seen_open.lock().await.len();
+    vec![
+        Row {
+            name: format!("SSE: open {n} streams"),
+            rps: n as f64 / open_secs,
+            p50_ms: f64::NAN,
+            p99_ms: f64::NAN,
+            errors: 0,
+            rss_mb: rss_streams,
+            note: format!("all open after {open_secs:.1} s; RSS with all open"),
+        },
+        Row {
+            name: format!("SSE: pair {n}, scan → page OPEN"),
+            rps: n as f64 / every_open_secs,
+            p50_ms: percentile(&page, 0.5),
+            p99_ms: percentile(&page, 0.99),
+            errors: errors.load(Ordering::Relaxed) + missing_streams + usize::from(!all_open),
+            rss_mb: rss_after,
+            note: format!("every stream saw OPEN {every_open_secs:.1} s after pairing began"),
+        },
+        Row {
+            name: "webhook: scan → number.connected delivered".into(),
+            rps: hooks.len() as f64 / delivered_secs,
+            p50_ms: percentile(&hook, 0.5),
+            p99_ms: percentile(&hook, 0.99),
+            errors: n - hooks.len(),
+            rss_mb: server.rss_mb(),
+            note: format!("{} of {n} delivered in {delivered_secs:.1} s (deliveries/s)", hooks.len()),
+        },
+    ]
+}
+
+async fn fresh_database(kind: &str) -> (String, Option<(sqlx::PgPool, String)>, Option<tempfile::TempDir>) {
+    if kind == "sqlite" {
+        let dir = tempfile::tempdir().unwrap();
+        (format!("sqlite://{}/bench.db", dir.path().display()), None, Some(dir))
+    } else {
+        let admin = std::env::var("BENCH_DATABASE_URL")
+            .or_else(|_| std::env::var("TEST_DATABASE_URL"))
+            .expect("PostgreSQL: set BENCH_DATABASE_URL or TEST_DATABASE_URL (or pass --db sqlite)");
+        let schema = format!("bench_{}", uuid::Uuid::new_v4().simple());
+        let pool = sqlx::PgPool::connect(&admin).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&pool).await.unwrap();
+        let sep = if admin.contains('?') { '&' } else { '?' };
+        (format!("{admin}{sep}options=-c%20search_path%3D{schema}"), Some((pool, schema)), None)
+    }
+}
+
+async fn run(args: Args) {
+    println!("machine: {} cores; load average {}", std::thread::available_parallelism().map_or(0, |n| n.get()), load_average());
+    let bare = start_bare().await;
+    let bare_row = load("bare axum: GET small JSON", &bare, args.connections, args.secs, |h, b, _| h.get(format!("{b}/bare"))).await;
+    let bare_idle = bare.rss_mb();
+    drop(bare);
+    let mut tables = Vec::new();
+    for kind in &args.dbs {
+        let (db, pg, _dir) = fresh_database(kind).await;
+        let (hook_url, hooks) = start_receiver().await;
+        let server = start_pairlink(&db, Some(&hook_url)).await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let idle = server.rss_mb();
+        let t = tenant(&db);
+        let mut rows = vec![Row {
+            name: "idle server".into(),
+            rps: f64::NAN,
+            p50_ms: f64::NAN,
+            p99_ms: f64::NAN,
+            errors: 0,
+            rss_mb: idle,
+            note: "RSS 1 s after start, empty database".into(),
+        }];
+
+        let links = Arc::new(create_links(&server, &t.key, 1000, 5_511_100_000_000).await);
+        let l = links.clone();
+        rows.push(
+            load("status poll, 1k links", &server, args.connections, args.secs, move |h, b, i| {
+                h.get(format!("{b}/v1/remote-pairing/{}/status", l[i % l.len()].0))
+            })
+            .await,
+        );
+        let l = links.clone();
+        rows.push(
+            load("token info, 1k links", &server, args.connections, args.secs, move |h, b, i| {
+                h.get(format!("{b}/v1/remote-pairing/{}", l[i % l.len()].0))
+            })
+            .await,
+        );
+        let key = t.key.clone();
+        rows.push(
+            load("link creation", &server, args.connections, args.secs, move |h, b, i| {
+                h.post(format!("{b}/v1/numbers/remote-pairing"))
+                    .header("x-api-key", &key)
+                    .json(&json!({"name": "Bench", "number": format!("{}", 5_512_100_000_000u64 + i as u64)}))
+            })
+            .await,
+        );
+
+        let bulk = bulk_insert(&db, &t.id, args.bulk).await;
+        let l = links.clone();
+        let mut row = load(&format!("status poll, {} links", args.bulk), &server, args.connections, args.secs, move |h, b, i| {
+            h.get(format!("{b}/v1/remote-pairing/{}/status", l[i % l.len()].0))
+        })
+        .await;
+        row.note = format!("{}; bulk insert took {:.1} s", row.note, bulk.as_secs_f64());
+        rows.push(row);
+
+        // Webhooks for number.connected, then the fan-out on fresh links.
+        let res = reqwest::Client::new()
+            .post(format!("{}/v1/webhooks", server.base))
+            .header("x-api-key", &t.key)
+            .json(&json!({"url": hook_url, "events": ["number.connected"]}))
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+        let fan = create_links(&server, &t.key, args.streams, 5_513_100_000_000).await;
+        rows.extend(sse_fan_out(&server, &t.key, &fan, hooks).await);
+        drop(server);
+        if let Some((pool, schema)) = pg {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE"))).execute(&pool).await;
+        }
+        tables.push((kind.clone(), rows));
+    }
+    print_table(&bare_row, bare_idle, &tables);
+    println!("load average after: {}", load_average());
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg").unwrap_or_default().split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+}
+
+fn fmt(v: f64, digits: usize) -> String {
+    if v.is_nan() { "-".into() } else { format!("{v:.digits$}") }
+}
+
+fn ratio(v: f64, base: f64) -> String {
+    if v.is_nan() || base.is_nan() || base == 0.0 { "-".into() } else { format!("{:.2}×", v / base) }
+}
+
+fn print_table(bare: &Row, bare_idle: f64, tables: &[(String, Vec<Row>)]) {
+    println!();
+    println!(
+        "| db | scenario | req/s | ×bare | p50 ms | ×bare | p99 ms | ×bare | errors | server RSS MB | notes |"
+    );
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+    let line = |db: &str, r: &Row| {
+        println!(
+            "| {db} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            r.name,
+            fmt(r.rps, 0),
+            ratio(r.rps, bare.rps),
+            fmt(r.p50_ms, 2),
+            ratio(r.p50_ms, bare.p50_ms),
+            fmt(r.p99_ms, 2),
+            ratio(r.p99_ms, bare.p99_ms),
+            r.errors,
+            fmt(r.rss_mb, 1),
+            r.note
+        );
+    };
+    line("-", bare);
+    println!("| - | bare axum idle | - | - | - | - | - | - | 0 | {} | baseline process RSS |", fmt(bare_idle, 1));
+    for (db, rows) in tables {
+        for r in rows {
+            line(db, r);
+        }
+    }
+}
