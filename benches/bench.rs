@@ -156,7 +156,10 @@ async fn start_pairlink(db: &str, receiver: Option<&str>) -> Server {
         .env("PAIRLINK_LOG", "warn")
         .stdout(Stdio::null());
     if receiver.is_some() {
-        cmd.env("PAIRLINK_WEBHOOK_POLL_MILLIS", std::env::var("BENCH_WEBHOOK_POLL_MILLIS").unwrap_or("1000".into()));
+        cmd.env(
+            "PAIRLINK_WEBHOOK_POLL_MILLIS",
+            std::env::var("BENCH_WEBHOOK_POLL_MILLIS").unwrap_or("1000".into()),
+        );
     }
     let server = Server {
         child: cmd.spawn().expect("the release server starts"),
@@ -201,8 +204,14 @@ where
     let stop = Arc::new(AtomicBool::new(false));
     let mut tasks = Vec::new();
     for _ in 0..connections {
-        let (http, make, counter, measuring, stop, base) =
-            (http.clone(), make.clone(), counter.clone(), measuring.clone(), stop.clone(), server.base.clone());
+        let (http, make, counter, measuring, stop, base) = (
+            http.clone(),
+            make.clone(),
+            counter.clone(),
+            measuring.clone(),
+            stop.clone(),
+            server.base.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::with_capacity(4096);
             let mut errors = 0usize;
@@ -256,7 +265,11 @@ struct Tenant {
 }
 
 fn tenant(db: &str) -> Tenant {
-    let out = pairlink().args(["tenant", "create", "--name", "Bench"]).env("DATABASE_URL", db).output().unwrap();
+    let out = pairlink()
+        .args(["tenant", "create", "--name", "Bench"])
+        .env("DATABASE_URL", db)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     Tenant {
@@ -348,15 +361,17 @@ async fn start_receiver() -> (String, Arc<Mutex<HashMap<String, Instant>>>) {
     let app = axum::Router::new()
         .route(
             "/hook",
-            axum::routing::post(|axum::extract::State(seen): axum::extract::State<Arc<Mutex<HashMap<String, Instant>>>>, body: String| async move {
-                let at = Instant::now();
-                if let Ok(v) = serde_json::from_str::<Value>(&body)
-                    && let Some(id) = v["data"]["numberId"].as_str()
-                {
-                    seen.lock().await.entry(id.to_owned()).or_insert(at);
-                }
-                axum::http::StatusCode::NO_CONTENT
-            }),
+            axum::routing::post(
+                |axum::extract::State(seen): axum::extract::State<Arc<Mutex<HashMap<String, Instant>>>>, body: String| async move {
+                    let at = Instant::now();
+                    if let Ok(v) = serde_json::from_str::<Value>(&body)
+                        && let Some(id) = v["data"]["numberId"].as_str()
+                    {
+                        seen.lock().await.entry(id.to_owned()).or_insert(at);
+                    }
+                    axum::http::StatusCode::NO_CONTENT
+                },
+            ),
         )
         .with_state(seen.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -381,7 +396,9 @@ async fn sse_fan_out(server: &Server, key: &str, links: &[(String, String)], hoo
         streams.push(tokio::spawn(async move {
             // At most 256 streams are being opened at once; an open one holds no permit.
             let mut permit = Some(gate.acquire_owned().await.unwrap());
-            let Ok(res) = http.get(format!("{base}/v1/remote-pairing/{token}/events")).send().await else { return false };
+            let Ok(res) = http.get(format!("{base}/v1/remote-pairing/{token}/events")).send().await else {
+                return false;
+            };
             if !res.status().is_success() {
                 return false;
             }
@@ -424,15 +441,30 @@ async fn sse_fan_out(server: &Server, key: &str, links: &[(String, String)], hoo
     let errors = Arc::new(AtomicUsize::new(0));
     let mut pairers = Vec::new();
     for _ in 0..64 {
-        let (http, base, key, next, links, scanned, errors) =
-            (http.clone(), server.base.clone(), key.to_owned(), next.clone(), links.clone(), scanned.clone(), errors.clone());
+        let (http, base, key, next, links, scanned, errors) = (
+            http.clone(),
+            server.base.clone(),
+            key.to_owned(),
+            next.clone(),
+            links.clone(),
+            scanned.clone(),
+            errors.clone(),
+        );
         pairers.push(tokio::spawn(async move {
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some((token, id)) = links.get(i) else { return };
-                let ok = http.post(format!("{base}/v1/remote-pairing/{token}/connect")).send().await.is_ok_and(|r| r.status().is_success());
+                let ok = http
+                    .post(format!("{base}/v1/remote-pairing/{token}/connect"))
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status().is_success());
                 let at = Instant::now();
-                let scan = http.post(format!("{base}/v1/numbers/{id}/sandbox/scan")).header("x-api-key", &key).send().await;
+                let scan = http
+                    .post(format!("{base}/v1/numbers/{id}/sandbox/scan"))
+                    .header("x-api-key", &key)
+                    .send()
+                    .await;
                 if !(ok && scan.is_ok_and(|r| r.status().is_success())) {
                     errors.fetch_add(1, Ordering::Relaxed);
                 }
@@ -509,16 +541,30 @@ async fn fresh_database(kind: &str) -> (String, Option<(sqlx::PgPool, String)>, 
             .expect("PostgreSQL: set BENCH_DATABASE_URL or TEST_DATABASE_URL (or pass --db sqlite)");
         let schema = format!("bench_{}", uuid::Uuid::new_v4().simple());
         let pool = sqlx::PgPool::connect(&admin).await.unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&pool).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+            .execute(&pool)
+            .await
+            .unwrap();
         let sep = if admin.contains('?') { '&' } else { '?' };
-        (format!("{admin}{sep}options=-c%20search_path%3D{schema}"), Some((pool, schema)), None)
+        (
+            format!("{admin}{sep}options=-c%20search_path%3D{schema}"),
+            Some((pool, schema)),
+            None,
+        )
     }
 }
 
 async fn run(args: Args) {
-    println!("machine: {} cores; load average {}", std::thread::available_parallelism().map_or(0, |n| n.get()), load_average());
+    println!(
+        "machine: {} cores; load average {}",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        load_average()
+    );
     let bare = start_bare().await;
-    let bare_row = load("bare axum: GET small JSON", &bare, args.connections, args.secs, |h, b, _| h.get(format!("{b}/bare"))).await;
+    let bare_row = load("bare axum: GET small JSON", &bare, args.connections, args.secs, |h, b, _| {
+        h.get(format!("{b}/bare"))
+    })
+    .await;
     let bare_idle = bare.rss_mb();
     drop(bare);
     let mut tables = Vec::new();
@@ -566,9 +612,13 @@ async fn run(args: Args) {
 
         let bulk = bulk_insert(&db, &t.id, args.bulk).await;
         let l = links.clone();
-        let mut row = load(&format!("status poll, {} links", args.bulk), &server, args.connections, args.secs, move |h, b, i| {
-            h.get(format!("{b}/v1/remote-pairing/{}/status", l[i % l.len()].0))
-        })
+        let mut row = load(
+            &format!("status poll, {} links", args.bulk),
+            &server,
+            args.connections,
+            args.secs,
+            move |h, b, i| h.get(format!("{b}/v1/remote-pairing/{}/status", l[i % l.len()].0)),
+        )
         .await;
         row.note = format!("{}; bulk insert took {:.1} s", row.note, bulk.as_secs_f64());
         rows.push(row);
@@ -586,7 +636,9 @@ async fn run(args: Args) {
         rows.extend(sse_fan_out(&server, &t.key, &fan, hooks).await);
         drop(server);
         if let Some((pool, schema)) = pg {
-            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE"))).execute(&pool).await;
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+                .execute(&pool)
+                .await;
         }
         tables.push((kind.clone(), rows));
     }
@@ -595,7 +647,12 @@ async fn run(args: Args) {
 }
 
 fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg").unwrap_or_default().split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn fmt(v: f64, digits: usize) -> String {
@@ -603,14 +660,16 @@ fn fmt(v: f64, digits: usize) -> String {
 }
 
 fn ratio(v: f64, base: f64) -> String {
-    if v.is_nan() || base.is_nan() || base == 0.0 { "-".into() } else { format!("{:.2}×", v / base) }
+    if v.is_nan() || base.is_nan() || base == 0.0 {
+        "-".into()
+    } else {
+        format!("{:.2}×", v / base)
+    }
 }
 
 fn print_table(bare: &Row, bare_idle: f64, tables: &[(String, Vec<Row>)]) {
     println!();
-    println!(
-        "| db | scenario | req/s | ×bare | p50 ms | ×bare | p99 ms | ×bare | errors | server RSS MB | notes |"
-    );
+    println!("| db | scenario | req/s | ×bare | p50 ms | ×bare | p99 ms | ×bare | errors | server RSS MB | notes |");
     println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
     let line = |db: &str, r: &Row| {
         println!(
@@ -628,7 +687,10 @@ fn print_table(bare: &Row, bare_idle: f64, tables: &[(String, Vec<Row>)]) {
         );
     };
     line("-", bare);
-    println!("| - | bare axum idle | - | - | - | - | - | - | 0 | {} | baseline process RSS |", fmt(bare_idle, 1));
+    println!(
+        "| - | bare axum idle | - | - | - | - | - | - | 0 | {} | baseline process RSS |",
+        fmt(bare_idle, 1)
+    );
     for (db, rows) in tables {
         for r in rows {
             line(db, r);

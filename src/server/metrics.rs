@@ -55,11 +55,21 @@ pub fn handle() -> &'static PrometheusHandle {
 fn describe() {
     use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
     describe_counter!(HTTP_REQUESTS, "HTTP requests answered, by method, matched route and status");
-    describe_histogram!(HTTP_DURATION, Unit::Seconds, "Time to answer an HTTP request, by method and matched route");
-    describe_counter!(LINKS, "Pairing-link events this process recorded: created, opened, connected, expired, failed");
+    describe_histogram!(
+        HTTP_DURATION,
+        Unit::Seconds,
+        "Time to answer an HTTP request, by method and matched route"
+    );
+    describe_counter!(
+        LINKS,
+        "Pairing-link events this process recorded: created, opened, connected, expired, failed"
+    );
     describe_counter!(WEBHOOK_ATTEMPTS, "Webhook delivery attempts, by outcome");
     describe_histogram!(WEBHOOK_DURATION, Unit::Seconds, "Time a webhook receiver took to answer");
-    describe_gauge!(WEBHOOK_QUEUE, "Webhook deliveries waiting to be delivered (pending), across all processes");
+    describe_gauge!(
+        WEBHOOK_QUEUE,
+        "Webhook deliveries waiting to be delivered (pending), across all processes"
+    );
     describe_gauge!(ENGINE_SESSIONS, "Engine sessions held by this process, by engine and link state");
 }
 

@@ -46,7 +46,9 @@ impl Proxy {
                 }
                 let mut cut = cuts.subscribe();
                 tokio::spawn(async move {
-                    let Ok(mut server) = TcpStream::connect(upstream).await else { return };
+                    let Ok(mut server) = TcpStream::connect(upstream).await else {
+                        return;
+                    };
                     tokio::select! {
                         _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
                         _ = cut.changed() => {}
@@ -90,15 +92,28 @@ async fn a_database_outage_is_a_503_with_a_code_and_heals_without_a_restart() {
 
     proxy.cut();
     let err = app
-        .expect_error(Method::GET, &format!("/v1/numbers/{id}"), Some(&t.key), None, StatusCode::SERVICE_UNAVAILABLE, "DATABASE_UNAVAILABLE")
+        .expect_error(
+            Method::GET,
+            &format!("/v1/numbers/{id}"),
+            Some(&t.key),
+            None,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "DATABASE_UNAVAILABLE",
+        )
         .await;
     assert!(err["retryAfterSeconds"].as_u64().is_some(), "{err}");
     let (status, ready) = app.raw(Method::GET, "/readyz", None, None).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{ready}");
-    assert_eq!((ready["code"].as_str(), ready["databaseOk"].as_bool()), (Some("NOT_READY"), Some(false)));
+    assert_eq!(
+        (ready["code"].as_str(), ready["databaseOk"].as_bool()),
+        (Some("NOT_READY"), Some(false))
+    );
     // Public endpoints say the same, in the envelope.
     let (status, body) = app.public(Method::GET, "/v1/remote-pairing/rp_whatever/status").await;
-    assert_eq!((status, body["code"].as_str()), (StatusCode::SERVICE_UNAVAILABLE, Some("DATABASE_UNAVAILABLE")));
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, Some("DATABASE_UNAVAILABLE"))
+    );
 
     proxy.restore();
     // The pool reconnects on demand: the next requests just work.
@@ -166,7 +181,12 @@ async fn receivers_that_hang_fail_or_hang_up_are_retried_on_schedule_and_hold_up
         ("hangs-up", format!("http://{hangs_up}")),
         ("healthy", healthy.uri()),
     ] {
-        let created = create_webhook(&app, &t.key, json!({"name": name, "url": format!("{url}/hook"), "events": ["number.created"]})).await;
+        let created = create_webhook(
+            &app,
+            &t.key,
+            json!({"name": name, "url": format!("{url}/hook"), "events": ["number.created"]}),
+        )
+        .await;
         hooks.push((name, str_of(&created["id"])));
     }
     app.create_number(&t.key, "Shop", "5511999998888").await;
@@ -176,7 +196,11 @@ async fn receivers_that_hang_fail_or_hang_up_are_retried_on_schedule_and_hold_up
         let logs = wait_for_logs(&app, &t.key, hook, |l| l.first().is_some_and(|d| d["attemptCount"] == 1)).await;
         let d = &logs[0];
         if *name == "healthy" {
-            assert_eq!((d["status"].as_str(), d["success"].as_bool()), (Some("delivered"), Some(true)), "{d}");
+            assert_eq!(
+                (d["status"].as_str(), d["success"].as_bool()),
+                (Some("delivered"), Some(true)),
+                "{d}"
+            );
             continue;
         }
         assert_eq!(d["status"], "pending", "{name}: {d}");
@@ -188,7 +212,10 @@ async fn receivers_that_hang_fail_or_hang_up_are_retried_on_schedule_and_hold_up
         }
         // The first retry is 5 s after the attempt, ±20 %.
         let wait = at(&d["nextAttemptAt"]) - at(&d["lastAttemptAt"]);
-        assert!(wait >= chrono::Duration::seconds(4) && wait <= chrono::Duration::seconds(6), "{name}: {wait}");
+        assert!(
+            wait >= chrono::Duration::seconds(4) && wait <= chrono::Duration::seconds(6),
+            "{name}: {wait}"
+        );
         first_failures.push((name, hook.clone()));
     }
     assert_eq!(healthy.received_requests().await.unwrap().len(), 1);
@@ -206,7 +233,14 @@ async fn receivers_that_hang_fail_or_hang_up_are_retried_on_schedule_and_hold_up
         let d = &logs[0];
         assert_eq!(d["status"], "pending", "{name}: {d}");
         let wait = at(&d["nextAttemptAt"]) - at(&d["lastAttemptAt"]);
-        assert!(wait >= chrono::Duration::seconds(240) && wait <= chrono::Duration::seconds(360), "{name}: {wait}");
+        assert!(
+            wait >= chrono::Duration::seconds(240) && wait <= chrono::Duration::seconds(360),
+            "{name}: {wait}"
+        );
     }
-    assert_eq!(healthy.received_requests().await.unwrap().len(), 1, "the healthy receiver got its event once");
+    assert_eq!(
+        healthy.received_requests().await.unwrap().len(),
+        1,
+        "the healthy receiver got its event once"
+    );
 }

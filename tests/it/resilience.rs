@@ -46,7 +46,12 @@ fn serve(db: &DatabaseUrl, port: u16) -> Child {
 
 async fn wait_up(http: &reqwest::Client, base: &str) {
     for _ in 0..600 {
-        if http.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
+        if http
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
             return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -128,12 +133,20 @@ async fn kill_9_during_a_burst(db: DatabaseUrl) {
                     return;
                 }
                 let Ok(link) = res.json::<Value>().await else { return };
-                let (id, token) = (link["numberId"].as_str().unwrap().to_owned(), link["remotePairingToken"].as_str().unwrap().to_owned());
+                let (id, token) = (
+                    link["numberId"].as_str().unwrap().to_owned(),
+                    link["remotePairingToken"].as_str().unwrap().to_owned(),
+                );
                 acked.lock().await.0.push(id.clone());
                 if http.post(format!("{base}/v1/remote-pairing/{token}/connect")).send().await.is_err() {
                     return;
                 }
-                match http.post(format!("{base}/v1/numbers/{id}/sandbox/scan")).header("x-api-key", &key).send().await {
+                match http
+                    .post(format!("{base}/v1/numbers/{id}/sandbox/scan"))
+                    .header("x-api-key", &key)
+                    .send()
+                    .await
+                {
                     Ok(r) if r.status() == StatusCode::OK => acked.lock().await.1.push(id),
                     Ok(_) => {}
                     Err(_) => return,
@@ -155,7 +168,11 @@ async fn kill_9_during_a_burst(db: DatabaseUrl) {
         w.await.unwrap();
     }
     let (created, connected) = acknowledged.lock().await.clone();
-    eprintln!("killed after {} acknowledged creations and {} pairings", created.len(), connected.len());
+    eprintln!(
+        "killed after {} acknowledged creations and {} pairings",
+        created.len(),
+        connected.len()
+    );
 
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
@@ -188,7 +205,12 @@ async fn kill_9_during_a_burst(db: DatabaseUrl) {
         got = received(&hooks).await;
     }
     let missing: Vec<_> = committed.keys().filter(|id| !got.contains_key(*id)).collect();
-    assert!(missing.is_empty(), "{} of {} committed number.* events never delivered", missing.len(), committed.len());
+    assert!(
+        missing.is_empty(),
+        "{} of {} committed number.* events never delivered",
+        missing.len(),
+        committed.len()
+    );
     // Nothing invented: every number.* event received was committed (and is still there).
     let committed_now = committed_events(&db, &tenant).await;
     let invented: HashSet<_> = got

@@ -120,10 +120,20 @@ mod tests {
 
     #[test]
     fn json_content_types() {
-        for ok in ["application/json", "Application/JSON; charset=utf-8", "application/merge-patch+json"] {
+        for ok in [
+            "application/json",
+            "Application/JSON; charset=utf-8",
+            "application/merge-patch+json",
+        ] {
             assert!(is_json(ok), "{ok}");
         }
-        for bad in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "", "json"] {
+        for bad in [
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=x",
+            "",
+            "json",
+        ] {
             assert!(!is_json(bad), "{bad}");
         }
     }

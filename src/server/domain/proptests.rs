@@ -20,7 +20,8 @@ fn hostile() -> impl Strategy<Value = String> {
 
 /// Characters that would let a value break out of an HTML attribute or CSS context.
 fn breaks_out(s: &str) -> bool {
-    s.chars().any(|c| matches!(c, '"' | '\'' | '<' | '>' | '`' | '\\') || c.is_whitespace() || c.is_control())
+    s.chars()
+        .any(|c| matches!(c, '"' | '\'' | '<' | '>' | '`' | '\\') || c.is_whitespace() || c.is_control())
 }
 
 proptest! {
@@ -32,7 +33,8 @@ proptest! {
             let d = phone.digits();
             prop_assert!((8..=15).contains(&d.len()));
             prop_assert!(d.bytes().all(|b| b.is_ascii_digit()) && !d.starts_with('0'));
-            prop_assert_eq!(PhoneE164::parse("number", &phone.e164()).unwrap().digits(), d);
+            let again = PhoneE164::parse("number", &phone.e164()).unwrap();
+            prop_assert_eq!(again.digits(), d);
             let masked = phone.masked();
             prop_assert!(masked.chars().filter(char::is_ascii_digit).count() <= 10);
             prop_assert!(masked.ends_with(&d[d.len() - 4..]));
@@ -46,7 +48,8 @@ proptest! {
             printed.push(c);
             printed.push_str(&seps[i % seps.len()]);
         }
-        prop_assert_eq!(PhoneE164::parse("number", &printed).unwrap().digits(), digits.as_str());
+        let phone = PhoneE164::parse("number", &printed).unwrap();
+        prop_assert_eq!(phone.digits(), digits.as_str());
     }
 
     #[test]
@@ -61,7 +64,8 @@ proptest! {
     #[test]
     fn valid_colours_parse(hex in "[0-9a-fA-F]{6}") {
         let expected = format!("#{}", hex.to_ascii_uppercase());
-        prop_assert_eq!(HexColor::parse("c", &format!(" #{hex} ")).unwrap().as_str(), expected.as_str());
+        let colour = HexColor::parse("c", &format!(" #{hex} ")).unwrap();
+        prop_assert_eq!(colour.as_str(), expected.as_str());
     }
 
     #[test]

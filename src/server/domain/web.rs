@@ -32,8 +32,13 @@ impl HttpsUrl {
         }
         // The URL is kept as given and lands in page attributes: characters that could end
         // an attribute or a string there are refused rather than trusted to escaping.
-        if s.chars().any(|c| matches!(c, '"' | '\'' | '<' | '>' | '`' | '\\') || c.is_whitespace() || c.is_control()) {
-            return Err(Invalid::new(field, "must not contain spaces, quotes, backslashes or angle brackets"));
+        if s.chars()
+            .any(|c| matches!(c, '"' | '\'' | '<' | '>' | '`' | '\\') || c.is_whitespace() || c.is_control())
+        {
+            return Err(Invalid::new(
+                field,
+                "must not contain spaces, quotes, backslashes or angle brackets",
+            ));
         }
         let url = url::Url::parse(s).map_err(|_| Invalid::new(field, "must be an absolute https:// URL"))?;
         let local = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));

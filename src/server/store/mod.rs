@@ -67,9 +67,9 @@ impl StoreError {
                 // SQLSTATE class 08 (connection exception) and 57P0x (the server is shutting
                 // down or restarting); SQLite's BUSY/LOCKED ("database is locked") is a
                 // passing unavailability too.
-                sqlx::Error::Database(db) => db.code().is_some_and(|c| {
-                    c.starts_with("08") || c.starts_with("57P0") || c == "5" || c == "6" || c == "261" || c == "517"
-                }),
+                sqlx::Error::Database(db) => db
+                    .code()
+                    .is_some_and(|c| c.starts_with("08") || c.starts_with("57P0") || c == "5" || c == "6" || c == "261" || c == "517"),
                 _ => false,
             },
             _ => false,

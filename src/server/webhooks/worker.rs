@@ -259,7 +259,12 @@ pub struct WorkerHandle {
 
 impl WorkerHandle {
     pub fn status(&self) -> WorkerStatus {
-        let running = self.task.lock().expect("worker handle lock").as_ref().is_some_and(|t| !t.is_finished());
+        let running = self
+            .task
+            .lock()
+            .expect("worker handle lock")
+            .as_ref()
+            .is_some_and(|t| !t.is_finished());
         if !running {
             return WorkerStatus::Stopped;
         }

@@ -150,7 +150,7 @@ fn Connect(page: ConnectPageData) -> impl IntoView {
             meta,
         )
     });
-    let title = format!("{} · {}", text.title, ctx.company());
+    let title = title_text(format!("{} · {}", text.title, ctx.company()));
     view! {
         <Title text=title />
         <div
@@ -266,4 +266,15 @@ pub fn intro(ctx: &Ctx) -> String {
         .page
         .with_value(|p| p.info.as_ref().and_then(|i| i.masked_number.clone()).unwrap_or_default());
     fill(ctx.text.intro, &[("company", &ctx.company()), ("number", &number)])
+}
+
+/// leptos_meta 0.8 writes `<title>` text unescaped on the server, and the company name may
+/// come from the link's URL: escaped there, it stays text (the browser decodes the entities,
+/// and on the client `document.title` takes the text as it is).
+fn title_text(text: String) -> String {
+    if cfg!(feature = "ssr") {
+        text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    } else {
+        text
+    }
 }
