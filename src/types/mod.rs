@@ -20,3 +20,4 @@ where
     Option::<T>::deserialize(de).map(Some)
 }
 pub mod webhooks;
+pub mod meta;

@@ -23,3 +23,7 @@ mod webhooks_api;
 mod webhooks_delivery;
 mod webhooks_guard;
 mod webhooks_restart;
+mod meta_graph;
+mod meta_link;
+mod meta_numbers;
+mod meta_webhooks;

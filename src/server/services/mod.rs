@@ -13,3 +13,6 @@ pub mod sweeper;
 pub mod tenants;
 pub mod watch;
 pub mod webhooks;
+pub mod meta;
+pub mod meta_numbers;
+pub mod meta_webhooks;
