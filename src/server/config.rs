@@ -184,7 +184,11 @@ impl Config {
             return invalid("meta_graph_url", "must start with http:// or https://");
         }
         if self.meta_token_key.is_empty() {
-            let configured = [self.meta_app_id.as_str(), self.meta_app_secret.expose(), self.meta_verify_token.expose()];
+            let configured = [
+                self.meta_app_id.as_str(),
+                self.meta_app_secret.expose(),
+                self.meta_verify_token.expose(),
+            ];
             if configured.iter().any(|v| !v.is_empty()) {
                 return invalid("meta_token_key", "is required when Meta is configured (32 random bytes, base64)");
             }

@@ -19,5 +19,5 @@ where
 {
     Option::<T>::deserialize(de).map(Some)
 }
-pub mod webhooks;
 pub mod meta;
+pub mod webhooks;

@@ -104,9 +104,14 @@ pub fn waba_phones(ids: &[&str], times: u64) -> Mock {
         .collect();
     Mock::given(method("GET"))
         .and(path(format!("{V}/{WABA}/phone_numbers")))
-        .and(query_param("fields", "id,display_phone_number,verified_name,quality_rating,status,platform_type"))
+        .and(query_param(
+            "fields",
+            "id,display_phone_number,verified_name,quality_rating,status,platform_type",
+        ))
         .and(header("authorization", bearer(TOKEN).as_str()))
-        .respond_with(ok(json!({ "data": data, "paging": { "cursors": { "before": "a", "after": "b" } } })))
+        .respond_with(ok(
+            json!({ "data": data, "paging": { "cursors": { "before": "a", "after": "b" } } }),
+        ))
         .expect(times)
 }
 
@@ -202,7 +207,13 @@ pub async fn create_meta_number(app: &TestApp, key: &str, graph: &MockServer) ->
     mount_valid_credentials(graph).await;
     let body = json!({ "name": "Loja", "wabaId": WABA, "phoneNumberId": PHONE_ID, "accessToken": TOKEN });
     let out = app
-        .expect(reqwest::Method::POST, "/v1/numbers/meta", key, Some(body), reqwest::StatusCode::CREATED)
+        .expect(
+            reqwest::Method::POST,
+            "/v1/numbers/meta",
+            key,
+            Some(body),
+            reqwest::StatusCode::CREATED,
+        )
         .await;
     graph.verify().await;
     graph.reset().await;

@@ -38,7 +38,10 @@ async fn embedded_signup_exchanges_the_code_registers_the_number_and_uses_the_li
     // The PIN is ours to choose: six digits, the same one stored (encrypted) afterwards.
     wiremock::Mock::given(wiremock::matchers::method("POST"))
         .and(wiremock::matchers::path(format!("{V}/{PHONE_ID}/register")))
-        .and(wiremock::matchers::header("authorization", format!("Bearer {BUSINESS_TOKEN}").as_str()))
+        .and(wiremock::matchers::header(
+            "authorization",
+            format!("Bearer {BUSINESS_TOKEN}").as_str(),
+        ))
         .and(wiremock::matchers::body_partial_json(json!({ "messaging_product": "whatsapp" })))
         .respond_with(success())
         .expect(1)
@@ -54,22 +57,35 @@ async fn embedded_signup_exchanges_the_code_registers_the_number_and_uses_the_li
         (&out["ok"], &out["state"], &out["displayName"], &out["maskedNumber"]),
         (&json!(true), &json!("OPEN"), &json!("Shop Oficial"), &json!("+155512****4567"))
     );
-    assert_eq!((&out["externalRef"], &out["redirectUrl"]), (&json!("crm-42"), &json!("https://shop.example.com/done")));
+    assert_eq!(
+        (&out["externalRef"], &out["redirectUrl"]),
+        (&json!("crm-42"), &json!("https://shop.example.com/done"))
+    );
 
     let id = out["numberId"].as_str().unwrap();
     let number = app.get(&format!("/v1/numbers/{id}"), &t.key).await;
-    assert_eq!((&number["state"], &number["provider"], &number["number"]), (&json!("OPEN"), &json!("META"), &json!(DIGITS)));
+    assert_eq!(
+        (&number["state"], &number["provider"], &number["number"]),
+        (&json!("OPEN"), &json!("META"), &json!(DIGITS))
+    );
     let events = app.get(&format!("/v1/numbers/{id}/events"), &t.key).await;
     let kinds: Vec<&str> = events.as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["number.created", "number.connected"]);
     for e in events.as_array().unwrap() {
-        assert_eq!((&e["data"]["externalRef"], &e["data"]["provider"]), (&json!("crm-42"), &json!("META")), "{e}");
+        assert_eq!(
+            (&e["data"]["externalRef"], &e["data"]["provider"]),
+            (&json!("crm-42"), &json!("META")),
+            "{e}"
+        );
         assert!(e["data"]["linkId"].as_str().unwrap().starts_with("lnk_"));
     }
 
     let requests = graph.received_requests().await.unwrap();
     let register = requests.iter().find(|r| r.url.path().ends_with("/register")).unwrap();
-    let pin = serde_json::from_slice::<Value>(&register.body).unwrap()["pin"].as_str().unwrap().to_owned();
+    let pin = serde_json::from_slice::<Value>(&register.body).unwrap()["pin"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert!(pin.len() == 6 && pin.chars().all(|c| c.is_ascii_digit()), "{pin}");
     let account = app
         .state
@@ -84,8 +100,15 @@ async fn embedded_signup_exchanges_the_code_registers_the_number_and_uses_the_li
     // Single use: a second post is refused before Meta is called again.
     graph.reset().await;
     refuse_the_rest(&graph).await;
-    app.expect_error(Method::POST, &path, None, Some(&embedded_body("again")), StatusCode::NOT_FOUND, "LINK_ALREADY_USED")
-        .await;
+    app.expect_error(
+        Method::POST,
+        &path,
+        None,
+        Some(&embedded_body("again")),
+        StatusCode::NOT_FOUND,
+        "LINK_ALREADY_USED",
+    )
+    .await;
     // The page that paired still reads the final state.
     let (status, snapshot) = app.public(Method::GET, &format!("/v1/remote-pairing/{token}/status")).await;
     assert_eq!((status, &snapshot["state"]), (StatusCode::OK, &json!("OPEN")));
@@ -101,11 +124,22 @@ async fn a_refused_code_or_registration_leaves_the_link_usable() {
     let path = format!("/v1/remote-pairing/{token}/meta/embedded");
 
     refuse_the_rest(&graph).await;
-    exchange("stale", graph_error(400, 100, Some(36007), "This authorization code has expired."), 1)
-        .mount(&graph)
-        .await;
-    app.expect_error(Method::POST, &path, None, Some(&embedded_body("stale")), StatusCode::BAD_REQUEST, "META_CODE_INVALID")
-        .await;
+    exchange(
+        "stale",
+        graph_error(400, 100, Some(36007), "This authorization code has expired."),
+        1,
+    )
+    .mount(&graph)
+    .await;
+    app.expect_error(
+        Method::POST,
+        &path,
+        None,
+        Some(&embedded_body("stale")),
+        StatusCode::BAD_REQUEST,
+        "META_CODE_INVALID",
+    )
+    .await;
     graph.verify().await;
     graph.reset().await;
 
@@ -118,8 +152,15 @@ async fn a_refused_code_or_registration_leaves_the_link_usable() {
         .expect(1)
         .mount(&graph)
         .await;
-    app.expect_error(Method::POST, &path, None, Some(&embedded_body("fresh")), StatusCode::BAD_REQUEST, "META_PIN_ERROR")
-        .await;
+    app.expect_error(
+        Method::POST,
+        &path,
+        None,
+        Some(&embedded_body("fresh")),
+        StatusCode::BAD_REQUEST,
+        "META_PIN_ERROR",
+    )
+    .await;
     graph.verify().await;
 
     let (status, info) = app.public(Method::GET, &format!("/v1/remote-pairing/{token}")).await;
@@ -129,9 +170,25 @@ async fn a_refused_code_or_registration_leaves_the_link_usable() {
     graph.reset().await;
     refuse_the_rest(&graph).await;
     let creds = format!("/v1/remote-pairing/{token}/meta/credentials");
-    app.expect_error(Method::POST, &creds, None, Some("{}"), StatusCode::BAD_REQUEST, "FEATURE_NOT_SUPPORTED").await;
+    app.expect_error(
+        Method::POST,
+        &creds,
+        None,
+        Some("{}"),
+        StatusCode::BAD_REQUEST,
+        "FEATURE_NOT_SUPPORTED",
+    )
+    .await;
     let no_code = json!({ "wabaId": WABA, "phoneNumberId": PHONE_ID }).to_string();
-    app.expect_error(Method::POST, &path, None, Some(&no_code), StatusCode::BAD_REQUEST, "VALIDATION_ERROR").await;
+    app.expect_error(
+        Method::POST,
+        &path,
+        None,
+        Some(&no_code),
+        StatusCode::BAD_REQUEST,
+        "VALIDATION_ERROR",
+    )
+    .await;
     graph.verify().await;
 }
 
@@ -147,7 +204,16 @@ async fn pasted_credentials_name_the_field_meta_refused_then_connect() {
     refuse_the_rest(&graph).await;
     debug_token(valid_token(), 1).mount(&graph).await;
     waba(graph_error(400, 100, None, "Object does not exist"), 1).mount(&graph).await;
-    let err = app.expect_error(Method::POST, &path, None, Some(&body), StatusCode::BAD_REQUEST, "META_WABA_NOT_FOUND").await;
+    let err = app
+        .expect_error(
+            Method::POST,
+            &path,
+            None,
+            Some(&body),
+            StatusCode::BAD_REQUEST,
+            "META_WABA_NOT_FOUND",
+        )
+        .await;
     assert!(err["error"].as_str().unwrap().starts_with("wabaId: "), "{err}");
     graph.verify().await;
     graph.reset().await;

@@ -35,7 +35,10 @@ async fn credentials_are_validated_live_and_the_number_is_open_with_its_token_en
     assert_eq!(out["instance"]["id"], out["id"]);
     assert_eq!(out["webhookUrl"], format!("{}/v1/meta/webhook", app.base));
     assert_eq!(out["verifyToken"], VERIFY_TOKEN);
-    assert_eq!(out["health"], json!({"qualityRating": "GREEN", "messagingLimitTier": "TIER_1K", "metaStatus": "CONNECTED", "sendable": true}));
+    assert_eq!(
+        out["health"],
+        json!({"qualityRating": "GREEN", "messagingLimitTier": "TIER_1K", "metaStatus": "CONNECTED", "sendable": true})
+    );
     assert_eq!(out["meta"]["waba"]["name"], "Shop WABA");
     assert_eq!(out["meta"]["phone"]["displayPhoneNumber"], DISPLAY);
     assert!(!out.to_string().contains(TOKEN), "the token is never echoed");
@@ -61,8 +64,15 @@ async fn credentials_are_validated_live_and_the_number_is_open_with_its_token_en
     graph.reset().await;
     refuse_the_rest(&graph).await;
     mount_valid_credentials(&graph).await;
-    app.expect_error(Method::POST, "/v1/numbers/meta", Some(&t.key), Some(&byo(json!({}))), StatusCode::CONFLICT, "NUMBER_ALREADY_EXISTS")
-        .await;
+    app.expect_error(
+        Method::POST,
+        "/v1/numbers/meta",
+        Some(&t.key),
+        Some(&byo(json!({}))),
+        StatusCode::CONFLICT,
+        "NUMBER_ALREADY_EXISTS",
+    )
+    .await;
     graph.verify().await;
 }
 
@@ -75,16 +85,31 @@ async fn a_number_not_on_the_cloud_api_needs_its_pin_and_is_registered_with_it()
     debug_token(valid_token(), 2).mount(&graph).await;
     waba(waba_ok(), 2).mount(&graph).await;
     waba_phones(&[PHONE_ID], 2).mount(&graph).await;
-    phone(TOKEN, phone_fields("NOT_APPLICABLE", "PENDING", "UNKNOWN", "TIER_250"), 2).mount(&graph).await;
+    phone(TOKEN, phone_fields("NOT_APPLICABLE", "PENDING", "UNKNOWN", "TIER_250"), 2)
+        .mount(&graph)
+        .await;
     register(TOKEN, "246810", success(), 1).mount(&graph).await;
     subscribe(TOKEN, success(), 1).mount(&graph).await;
 
     let err = app
-        .expect_error(Method::POST, "/v1/numbers/meta", Some(&t.key), Some(&byo(json!({}))), StatusCode::BAD_REQUEST, "META_PIN_REQUIRED")
+        .expect_error(
+            Method::POST,
+            "/v1/numbers/meta",
+            Some(&t.key),
+            Some(&byo(json!({}))),
+            StatusCode::BAD_REQUEST,
+            "META_PIN_REQUIRED",
+        )
         .await;
     assert!(err["error"].as_str().unwrap().starts_with("pin: "), "{err}");
     let out = app
-        .expect(Method::POST, "/v1/numbers/meta", &t.key, Some(serde_json::from_str(&byo(json!({"pin": "246810"}))).unwrap()), StatusCode::CREATED)
+        .expect(
+            Method::POST,
+            "/v1/numbers/meta",
+            &t.key,
+            Some(serde_json::from_str(&byo(json!({"pin": "246810"}))).unwrap()),
+            StatusCode::CREATED,
+        )
         .await;
     assert_eq!(out["meta"]["phone"]["platformType"], "CLOUD_API");
     graph.verify().await;
@@ -99,9 +124,15 @@ struct Case {
 }
 
 async fn run_case(app: &crate::helpers::TestApp, key: &str, graph: &MockServer, case: Case, body: String) {
-    let err = app.expect_error(Method::POST, "/v1/numbers/meta", Some(key), Some(&body), case.status, case.code).await;
+    let err = app
+        .expect_error(Method::POST, "/v1/numbers/meta", Some(key), Some(&body), case.status, case.code)
+        .await;
     if let Some(field) = case.field {
-        assert!(err["error"].as_str().unwrap().starts_with(&format!("{field}: ")), "{}: {err}", case.name);
+        assert!(
+            err["error"].as_str().unwrap().starts_with(&format!("{field}: ")),
+            "{}: {err}",
+            case.name
+        );
     }
     assert!(!err.to_string().contains(TOKEN), "{}", case.name);
     graph.verify().await;
@@ -120,45 +151,121 @@ async fn each_graph_error_class_is_answered_with_a_code_naming_what_failed() {
 
     // 190 at the token check: nothing else is called.
     refuse_the_rest(&graph).await;
-    debug_token(graph_error(400, 190, Some(463), "Error validating access token: Session has expired"), 1).mount(&graph).await;
-    run_case(&app, &t.key, &graph, case("expired", bad, "META_TOKEN_INVALID", Some("accessToken")), byo(json!({}))).await;
+    debug_token(
+        graph_error(400, 190, Some(463), "Error validating access token: Session has expired"),
+        1,
+    )
+    .mount(&graph)
+    .await;
+    run_case(
+        &app,
+        &t.key,
+        &graph,
+        case("expired", bad, "META_TOKEN_INVALID", Some("accessToken")),
+        byo(json!({})),
+    )
+    .await;
 
     refuse_the_rest(&graph).await;
-    debug_token(ok(json!({"data": {"is_valid": false, "scopes": []}})), 1).mount(&graph).await;
-    run_case(&app, &t.key, &graph, case("invalid", bad, "META_TOKEN_INVALID", Some("accessToken")), byo(json!({}))).await;
-
-    refuse_the_rest(&graph).await;
-    debug_token(ok(json!({"data": {"is_valid": true, "expires_at": 1_900_000_000, "scopes": []}})), 1).mount(&graph).await;
-    run_case(&app, &t.key, &graph, case("expiring", bad, "META_TOKEN_NOT_PERMANENT", Some("accessToken")), byo(json!({}))).await;
-
-    refuse_the_rest(&graph).await;
-    debug_token(ok(json!({"data": {"is_valid": true, "expires_at": 0, "scopes": ["whatsapp_business_management"]}})), 1)
+    debug_token(ok(json!({"data": {"is_valid": false, "scopes": []}})), 1)
         .mount(&graph)
         .await;
-    run_case(&app, &t.key, &graph, case("scope", bad, "META_PERMISSION_DENIED", Some("accessToken")), byo(json!({}))).await;
+    run_case(
+        &app,
+        &t.key,
+        &graph,
+        case("invalid", bad, "META_TOKEN_INVALID", Some("accessToken")),
+        byo(json!({})),
+    )
+    .await;
+
+    refuse_the_rest(&graph).await;
+    debug_token(
+        ok(json!({"data": {"is_valid": true, "expires_at": 1_900_000_000, "scopes": []}})),
+        1,
+    )
+    .mount(&graph)
+    .await;
+    run_case(
+        &app,
+        &t.key,
+        &graph,
+        case("expiring", bad, "META_TOKEN_NOT_PERMANENT", Some("accessToken")),
+        byo(json!({})),
+    )
+    .await;
+
+    refuse_the_rest(&graph).await;
+    debug_token(
+        ok(json!({"data": {"is_valid": true, "expires_at": 0, "scopes": ["whatsapp_business_management"]}})),
+        1,
+    )
+    .mount(&graph)
+    .await;
+    run_case(
+        &app,
+        &t.key,
+        &graph,
+        case("scope", bad, "META_PERMISSION_DENIED", Some("accessToken")),
+        byo(json!({})),
+    )
+    .await;
 
     refuse_the_rest(&graph).await;
     debug_token(valid_token(), 1).mount(&graph).await;
     let other_waba = byo(json!({"wabaId": "555555555"}));
-    run_case(&app, &t.key, &graph, case("not granted", bad, "META_WABA_NOT_GRANTED", Some("wabaId")), other_waba).await;
+    run_case(
+        &app,
+        &t.key,
+        &graph,
+        case("not granted", bad, "META_WABA_NOT_GRANTED", Some("wabaId")),
+        other_waba,
+    )
+    .await;
 
     // 100 on the WABA: an unknown id.
     refuse_the_rest(&graph).await;
     debug_token(valid_token(), 1).mount(&graph).await;
-    waba(graph_error(400, 100, Some(33), "Unsupported get request. Object with ID does not exist"), 1).mount(&graph).await;
-    run_case(&app, &t.key, &graph, case("bad waba", bad, "META_WABA_NOT_FOUND", Some("wabaId")), byo(json!({}))).await;
+    waba(
+        graph_error(400, 100, Some(33), "Unsupported get request. Object with ID does not exist"),
+        1,
+    )
+    .mount(&graph)
+    .await;
+    run_case(
+        &app,
+        &t.key,
+        &graph,
+        case("bad waba", bad, "META_WABA_NOT_FOUND", Some("wabaId")),
+        byo(json!({})),
+    )
+    .await;
 
     // 200: permissions.
     refuse_the_rest(&graph).await;
     debug_token(valid_token(), 1).mount(&graph).await;
     waba(graph_error(403, 200, None, "Permissions error"), 1).mount(&graph).await;
-    run_case(&app, &t.key, &graph, case("permission", bad, "META_PERMISSION_DENIED", Some("accessToken")), byo(json!({}))).await;
+    run_case(
+        &app,
+        &t.key,
+        &graph,
+        case("permission", bad, "META_PERMISSION_DENIED", Some("accessToken")),
+        byo(json!({})),
+    )
+    .await;
 
     refuse_the_rest(&graph).await;
     debug_token(valid_token(), 1).mount(&graph).await;
     waba(waba_ok(), 1).mount(&graph).await;
     waba_phones(&["999999"], 1).mount(&graph).await;
-    run_case(&app, &t.key, &graph, case("foreign phone", bad, "META_PHONE_NOT_IN_WABA", Some("phoneNumberId")), byo(json!({}))).await;
+    run_case(
+        &app,
+        &t.key,
+        &graph,
+        case("foreign phone", bad, "META_PHONE_NOT_IN_WABA", Some("phoneNumberId")),
+        byo(json!({})),
+    )
+    .await;
 
     // 1330xx: the PIN.
     for (code, ours) in [(133005, "META_PIN_MISMATCH"), (133016, "META_PIN_ERROR")] {
@@ -166,9 +273,25 @@ async fn each_graph_error_class_is_answered_with_a_code_naming_what_failed() {
         debug_token(valid_token(), 1).mount(&graph).await;
         waba(waba_ok(), 1).mount(&graph).await;
         waba_phones(&[PHONE_ID], 1).mount(&graph).await;
-        phone(TOKEN, phone_fields("NOT_APPLICABLE", "PENDING", "UNKNOWN", "TIER_250"), 1).mount(&graph).await;
-        register(TOKEN, "111111", graph_error(400, code, None, "Two step verification PIN mismatch"), 1).mount(&graph).await;
-        run_case(&app, &t.key, &graph, case("pin", bad, ours, Some("pin")), byo(json!({"pin": "111111"}))).await;
+        phone(TOKEN, phone_fields("NOT_APPLICABLE", "PENDING", "UNKNOWN", "TIER_250"), 1)
+            .mount(&graph)
+            .await;
+        register(
+            TOKEN,
+            "111111",
+            graph_error(400, code, None, "Two step verification PIN mismatch"),
+            1,
+        )
+        .mount(&graph)
+        .await;
+        run_case(
+            &app,
+            &t.key,
+            &graph,
+            case("pin", bad, ours, Some("pin")),
+            byo(json!({"pin": "111111"})),
+        )
+        .await;
     }
 
     // Rate limits on the subscription, and Meta down on the phone read.
@@ -177,21 +300,46 @@ async fn each_graph_error_class_is_answered_with_a_code_naming_what_failed() {
     waba(waba_ok(), 1).mount(&graph).await;
     waba_phones(&[PHONE_ID], 1).mount(&graph).await;
     phone(TOKEN, phone_ok(), 1).mount(&graph).await;
-    subscribe(TOKEN, graph_error(400, 130429, None, "Rate limit hit"), 1).mount(&graph).await;
-    run_case(&app, &t.key, &graph, case("rate", StatusCode::TOO_MANY_REQUESTS, "META_RATE_LIMITED", None), byo(json!({}))).await;
+    subscribe(TOKEN, graph_error(400, 130429, None, "Rate limit hit"), 1)
+        .mount(&graph)
+        .await;
+    run_case(
+        &app,
+        &t.key,
+        &graph,
+        case("rate", StatusCode::TOO_MANY_REQUESTS, "META_RATE_LIMITED", None),
+        byo(json!({})),
+    )
+    .await;
 
     refuse_the_rest(&graph).await;
     debug_token(valid_token(), 1).mount(&graph).await;
     waba(waba_ok(), 1).mount(&graph).await;
     waba_phones(&[PHONE_ID], 1).mount(&graph).await;
-    phone(TOKEN, graph_error(500, 2, None, "Service temporarily unavailable"), 1).mount(&graph).await;
-    run_case(&app, &t.key, &graph, case("down", StatusCode::SERVICE_UNAVAILABLE, "UPSTREAM_ERROR", None), byo(json!({}))).await;
+    phone(TOKEN, graph_error(500, 2, None, "Service temporarily unavailable"), 1)
+        .mount(&graph)
+        .await;
+    run_case(
+        &app,
+        &t.key,
+        &graph,
+        case("down", StatusCode::SERVICE_UNAVAILABLE, "UPSTREAM_ERROR", None),
+        byo(json!({})),
+    )
+    .await;
 
     // A phone the caller names must be the one Meta has.
     refuse_the_rest(&graph).await;
     mount_valid_credentials(&graph).await;
     let wrong = byo(json!({"number": "+5511999990000"}));
-    run_case(&app, &t.key, &graph, case("mismatch", bad, "NUMBER_MISMATCH", Some("number")), wrong).await;
+    run_case(
+        &app,
+        &t.key,
+        &graph,
+        case("mismatch", bad, "NUMBER_MISMATCH", Some("number")),
+        wrong,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -202,13 +350,26 @@ async fn bad_input_is_refused_before_meta_is_called() {
     refuse_the_rest(&graph).await;
     for (body, field) in [
         (json!({"wabaId": WABA, "phoneNumberId": PHONE_ID, "accessToken": TOKEN}), "name"),
-        (json!({"name": "L", "wabaId": "abc", "phoneNumberId": PHONE_ID, "accessToken": TOKEN}), "wabaId"),
+        (
+            json!({"name": "L", "wabaId": "abc", "phoneNumberId": PHONE_ID, "accessToken": TOKEN}),
+            "wabaId",
+        ),
         (json!({"name": "L", "wabaId": WABA, "accessToken": TOKEN}), "phoneNumberId"),
         (json!({"name": "L", "wabaId": WABA, "phoneNumberId": PHONE_ID}), "accessToken"),
-        (json!({"name": "L", "wabaId": WABA, "phoneNumberId": PHONE_ID, "accessToken": TOKEN, "pin": "12"}), "pin"),
+        (
+            json!({"name": "L", "wabaId": WABA, "phoneNumberId": PHONE_ID, "accessToken": TOKEN, "pin": "12"}),
+            "pin",
+        ),
     ] {
         let err = app
-            .expect_error(Method::POST, "/v1/numbers/meta", Some(&t.key), Some(&body.to_string()), StatusCode::BAD_REQUEST, "VALIDATION_ERROR")
+            .expect_error(
+                Method::POST,
+                "/v1/numbers/meta",
+                Some(&t.key),
+                Some(&body.to_string()),
+                StatusCode::BAD_REQUEST,
+                "VALIDATION_ERROR",
+            )
             .await;
         assert!(err["error"].as_str().unwrap().starts_with(field), "{err}");
     }
@@ -219,6 +380,13 @@ async fn bad_input_is_refused_before_meta_is_called() {
 async fn without_a_token_key_meta_is_off() {
     let app = spawn_app().await;
     let t = app.tenant("Acme").await;
-    app.expect_error(Method::POST, "/v1/numbers/meta", Some(&t.key), Some(&byo(json!({}))), StatusCode::SERVICE_UNAVAILABLE, "META_NOT_CONFIGURED")
-        .await;
+    app.expect_error(
+        Method::POST,
+        "/v1/numbers/meta",
+        Some(&t.key),
+        Some(&byo(json!({}))),
+        StatusCode::SERVICE_UNAVAILABLE,
+        "META_NOT_CONFIGURED",
+    )
+    .await;
 }

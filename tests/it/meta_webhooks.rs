@@ -48,7 +48,8 @@ async fn meta_verifies_the_callback_with_our_verify_token() {
         "/v1/meta/webhook?hub.mode=unsubscribe&hub.verify_token=test-verify-token&hub.challenge=1",
         "/v1/meta/webhook",
     ] {
-        app.expect_error(Method::GET, bad, None, None, StatusCode::FORBIDDEN, "INVALID_VERIFY_TOKEN").await;
+        app.expect_error(Method::GET, bad, None, None, StatusCode::FORBIDDEN, "INVALID_VERIFY_TOKEN")
+            .await;
     }
 }
 
@@ -68,7 +69,10 @@ async fn signed_account_and_quality_updates_move_state_and_health_and_tampering_
     let (status, out) = post_webhook(&app, &flagged, Some(&signature(APP_SECRET, &flagged))).await;
     assert_eq!((status, &out["changed"]), (StatusCode::OK, &json!(1)), "{out}");
     let n = app.get(&format!("/v1/numbers/{id}"), &t.key).await;
-    assert_eq!((&n["health"]["qualityRating"], &n["health"]["messagingLimitTier"]), (&json!("RED"), &json!("TIER_250")));
+    assert_eq!(
+        (&n["health"]["qualityRating"], &n["health"]["messagingLimitTier"]),
+        (&json!("RED"), &json!("TIER_250"))
+    );
     assert_eq!(n["health"]["sendable"], false);
 
     let disabled = change(
@@ -86,9 +90,17 @@ async fn signed_account_and_quality_updates_move_state_and_health_and_tampering_
         (&disabled, None),
     ] {
         let (status, out) = post_webhook(&app, body, sig.as_deref()).await;
-        assert_eq!((status, &out["code"]), (StatusCode::UNAUTHORIZED, &json!("INVALID_SIGNATURE")), "{out}");
+        assert_eq!(
+            (status, &out["code"]),
+            (StatusCode::UNAUTHORIZED, &json!("INVALID_SIGNATURE")),
+            "{out}"
+        );
     }
-    assert_eq!(app.get(&format!("/v1/numbers/{id}"), &t.key).await["state"], "OPEN", "nothing changed");
+    assert_eq!(
+        app.get(&format!("/v1/numbers/{id}"), &t.key).await["state"],
+        "OPEN",
+        "nothing changed"
+    );
 
     app.clock.advance(chrono::Duration::seconds(1));
     let (status, _) = post_webhook(&app, &disabled, Some(&sig)).await;
@@ -100,10 +112,19 @@ async fn signed_account_and_quality_updates_move_state_and_health_and_tampering_
         .iter()
         .map(|e| (e["event"].as_str().unwrap(), e["data"]["reason"].as_str().unwrap()))
         .collect();
-    assert_eq!(tail, [("number.health_degraded", "meta_flagged"), ("number.disconnected", "meta_disabled_update")]);
+    assert_eq!(
+        tail,
+        [
+            ("number.health_degraded", "meta_flagged"),
+            ("number.disconnected", "meta_disabled_update")
+        ]
+    );
     // Redelivered: the number is already closed, so no second event.
     post_webhook(&app, &disabled, Some(&sig)).await;
-    assert_eq!(app.get(&format!("/v1/numbers/{id}/events"), &t.key).await.as_array().unwrap().len(), 4);
+    assert_eq!(
+        app.get(&format!("/v1/numbers/{id}/events"), &t.key).await.as_array().unwrap().len(),
+        4
+    );
     graph.verify().await;
 }
 
@@ -114,7 +135,9 @@ async fn refresh_reads_the_phone_live_and_follows_a_ban() {
     let t = app.tenant("Acme").await;
     let id = create_meta_number(&app, &t.key, &graph).await["id"].as_str().unwrap().to_owned();
     refuse_the_rest(&graph).await;
-    phone(TOKEN, phone_fields("CLOUD_API", "CONNECTED", "YELLOW", "TIER_10K"), 1).mount(&graph).await;
+    phone(TOKEN, phone_fields("CLOUD_API", "CONNECTED", "YELLOW", "TIER_10K"), 1)
+        .mount(&graph)
+        .await;
 
     let cached = app.get(&format!("/v1/numbers/{id}"), &t.key).await;
     assert_eq!(cached["health"]["qualityRating"], "GREEN", "no refresh: no call");
@@ -128,18 +151,35 @@ async fn refresh_reads_the_phone_live_and_follows_a_ban() {
     graph.reset().await;
 
     refuse_the_rest(&graph).await;
-    phone(TOKEN, graph_error(401, 190, Some(460), "The session has been invalidated"), 1).mount(&graph).await;
-    app.expect_error(Method::GET, &format!("/v1/numbers/{id}?refresh=1"), Some(&t.key), None, StatusCode::BAD_GATEWAY, "META_TOKEN_INVALID")
+    phone(TOKEN, graph_error(401, 190, Some(460), "The session has been invalidated"), 1)
+        .mount(&graph)
         .await;
+    app.expect_error(
+        Method::GET,
+        &format!("/v1/numbers/{id}?refresh=1"),
+        Some(&t.key),
+        None,
+        StatusCode::BAD_GATEWAY,
+        "META_TOKEN_INVALID",
+    )
+    .await;
     graph.verify().await;
     graph.reset().await;
 
     refuse_the_rest(&graph).await;
-    phone(TOKEN, phone_fields("CLOUD_API", "BANNED", "RED", "TIER_250"), 1).mount(&graph).await;
+    phone(TOKEN, phone_fields("CLOUD_API", "BANNED", "RED", "TIER_250"), 1)
+        .mount(&graph)
+        .await;
     app.clock.advance(chrono::Duration::seconds(1));
     let banned = app.get(&format!("/v1/numbers/{id}?refresh=1"), &t.key).await;
-    assert_eq!((&banned["state"], &banned["health"]["metaStatus"]), (&json!("CLOSE"), &json!("BANNED")));
-    assert_eq!(app.event_kinds(&id, &t.key).await.last().map(String::as_str), Some("number.disconnected"));
+    assert_eq!(
+        (&banned["state"], &banned["health"]["metaStatus"]),
+        (&json!("CLOSE"), &json!("BANNED"))
+    );
+    assert_eq!(
+        app.event_kinds(&id, &t.key).await.last().map(String::as_str),
+        Some("number.disconnected")
+    );
     graph.verify().await;
 }
 
@@ -161,9 +201,16 @@ async fn links_are_sent_from_a_meta_number_as_an_authentication_template() {
     let t = app.tenant("Acme").await;
     let sender = create_meta_number(&app, &t.key, &graph).await["id"].as_str().unwrap().to_owned();
     let template = json!({ "name": "pilot_status_remote_pairing", "category": "OTP", "language": "pt_BR", "body": "{{name}}: {{link}}" });
-    app.expect(Method::POST, "/v1/templates", &t.key, Some(template), StatusCode::CREATED).await;
-    app.expect(Method::PUT, "/v1/settings", &t.key, Some(json!({ "defaultSenderNumberId": sender })), StatusCode::OK)
+    app.expect(Method::POST, "/v1/templates", &t.key, Some(template), StatusCode::CREATED)
         .await;
+    app.expect(
+        Method::PUT,
+        "/v1/settings",
+        &t.key,
+        Some(json!({ "defaultSenderNumberId": sender })),
+        StatusCode::OK,
+    )
+    .await;
 
     let cases = [
         (
@@ -176,7 +223,11 @@ async fn links_are_sent_from_a_meta_number_as_an_authentication_template() {
             graph_error(404, 132001, Some(2494073), "Template name does not exist in the translation"),
             Some("SEND_FAILED: META_TEMPLATE_ERROR: Template name does not exist in the translation (132001)"),
         ),
-        ("5511988887773", graph_error(400, 130429, None, "Rate limit hit"), Some("SEND_FAILED: META_RATE_LIMITED")),
+        (
+            "5511988887773",
+            graph_error(400, 130429, None, "Rate limit hit"),
+            Some("SEND_FAILED: META_RATE_LIMITED"),
+        ),
     ];
     for (to, answer, expected) in cases {
         refuse_the_rest(&graph).await;
@@ -196,7 +247,11 @@ async fn links_are_sent_from_a_meta_number_as_an_authentication_template() {
         let body: Value = serde_json::from_slice(&sent.last().unwrap().body).unwrap();
         assert_eq!(body, template_body(to, link["remotePairingToken"].as_str().unwrap()));
         match expected {
-            None => assert_eq!((link["messageSent"].as_bool(), link.get("messageError")), (Some(true), None), "{link}"),
+            None => assert_eq!(
+                (link["messageSent"].as_bool(), link.get("messageError")),
+                (Some(true), None),
+                "{link}"
+            ),
             Some(prefix) => {
                 assert_eq!(link["messageSent"], false, "{link}");
                 assert!(link["messageError"].as_str().unwrap().starts_with(prefix), "{link}");

@@ -23,10 +23,7 @@ pub const EMITTED_EVENTS: &[&str] = &[
 
 /// Documented events this server cannot emit (no shadowban detection, no leads). The reference
 /// says such subscriptions are "silently dropped", so they are accepted and left out.
-const DROPPED_EVENTS: &[&str] = &[
-    "number.health_shadowban",
-    "lead.received",
-];
+const DROPPED_EVENTS: &[&str] = &["number.health_shadowban", "lead.received"];
 
 pub const ALL_EVENTS: &str = "*";
 

@@ -2,7 +2,7 @@
 //! configuration, a fresh random nonce per value. Stored as `v1:` + base64(nonce ‖ ciphertext),
 //! so a later key or scheme can be told apart.
 use aes_gcm::{
-    Aes256Gcm, Key, Nonce,
+    Aes256Gcm, Nonce,
     aead::{Aead, KeyInit},
 };
 use base64::{Engine as _, engine::general_purpose::STANDARD};
@@ -29,9 +29,8 @@ impl TokenCipher {
         if bytes.len() != 32 {
             return Err(format!("must decode to 32 bytes, not {}", bytes.len()));
         }
-        Ok(Self {
-            cipher: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&bytes)),
-        })
+        let cipher = Aes256Gcm::new_from_slice(&bytes).map_err(|_| "must decode to 32 bytes".to_owned())?;
+        Ok(Self { cipher })
     }
 
     pub fn encrypt(&self, plaintext: &str) -> String {
@@ -39,7 +38,7 @@ impl TokenCipher {
         rand::rng().fill_bytes(&mut nonce);
         let sealed = self
             .cipher
-            .encrypt(Nonce::from_slice(&nonce), plaintext.as_bytes())
+            .encrypt(&Nonce::from(nonce), plaintext.as_bytes())
             // Only fails for plaintexts beyond GCM's 64 GiB limit.
             .expect("AES-GCM encrypts any token-sized input");
         let mut out = nonce.to_vec();
@@ -56,7 +55,8 @@ impl TokenCipher {
             return Err(DecryptError);
         }
         let (nonce, sealed) = raw.split_at(NONCE_LEN);
-        let plain = self.cipher.decrypt(Nonce::from_slice(nonce), sealed).map_err(|_| DecryptError)?;
+        let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| DecryptError)?;
+        let plain = self.cipher.decrypt(&Nonce::from(nonce), sealed).map_err(|_| DecryptError)?;
         String::from_utf8(plain).map_err(|_| DecryptError)
     }
 }
@@ -93,6 +93,10 @@ mod tests {
     #[test]
     fn keys_must_be_32_bytes_of_base64() {
         assert!(TokenCipher::from_base64("not base64!").is_err());
-        assert!(TokenCipher::from_base64(&STANDARD.encode([1u8; 16])).unwrap_err().contains("32 bytes"));
+        assert!(
+            TokenCipher::from_base64(&STANDARD.encode([1u8; 16]))
+                .unwrap_err()
+                .contains("32 bytes")
+        );
     }
 }

@@ -75,7 +75,9 @@ impl MetaEngine {
     }
 
     pub fn token_of(&self, account: &MetaAccount) -> Result<String, EngineError> {
-        self.cipher.decrypt(&account.token).map_err(|e| EngineError::Unavailable(e.to_string()))
+        self.cipher
+            .decrypt(&account.token)
+            .map_err(|e| EngineError::Unavailable(e.to_string()))
     }
 
     /// Reads the phone's fields from Graph now and remembers them.
@@ -178,12 +180,16 @@ mod tests {
         };
         assert_eq!(
             state_of(&phone("CONNECTED"), "155"),
-            LinkState::Connected { phone_digits: "155".into() }
+            LinkState::Connected {
+                phone_digits: "155".into()
+            }
         );
         assert_eq!(state_of(&phone("FLAGGED"), "155").number_state(), NumberState::Open);
         assert_eq!(
             state_of(&phone("BANNED"), "155"),
-            LinkState::LoggedOut { reason: "meta_banned".into() }
+            LinkState::LoggedOut {
+                reason: "meta_banned".into()
+            }
         );
     }
 

@@ -10,8 +10,7 @@ use serde_json::{Value, json};
 use crate::server::config::{Config, SecretSetting};
 
 /// The phone fields we read (§4.3 step 4).
-pub const PHONE_FIELDS: &str =
-    "id,display_phone_number,verified_name,quality_rating,code_verification_status,name_status,platform_type,status,throughput,messaging_limit_tier";
+pub const PHONE_FIELDS: &str = "id,display_phone_number,verified_name,quality_rating,code_verification_status,name_status,platform_type,status,throughput,messaging_limit_tier";
 pub const WABA_FIELDS: &str = "id,name,currency,timezone_id,message_template_namespace";
 pub const WABA_PHONE_FIELDS: &str = "id,display_phone_number,verified_name,quality_rating,status,platform_type";
 
@@ -199,7 +198,9 @@ impl Graph {
 
     /// `GET /debug_token`: what the token is, for which app, with which scopes.
     pub async fn debug_token(&self, token: &str) -> Result<DebugToken, GraphError> {
-        let out: Data<DebugToken> = self.call(Method::GET, "debug_token", Some(token), &[("input_token", token)], None).await?;
+        let out: Data<DebugToken> = self
+            .call(Method::GET, "debug_token", Some(token), &[("input_token", token)], None)
+            .await?;
         Ok(out.data)
     }
 
@@ -224,7 +225,9 @@ impl Graph {
 
     pub async fn waba_phones(&self, token: &str, waba: &str) -> Result<Vec<Phone>, GraphError> {
         let path = format!("{waba}/phone_numbers");
-        let out: Data<Vec<Phone>> = self.call(Method::GET, &path, Some(token), &[("fields", WABA_PHONE_FIELDS)], None).await?;
+        let out: Data<Vec<Phone>> = self
+            .call(Method::GET, &path, Some(token), &[("fields", WABA_PHONE_FIELDS)], None)
+            .await?;
         Ok(out.data)
     }
 
@@ -363,7 +366,17 @@ mod tests {
             400,
             r#"{"error":{"message":"Invalid OAuth access token.","type":"OAuthException","code":190,"error_subcode":463,"fbtrace_id":"A"}}"#,
         );
-        assert!(matches!(e, GraphError::Api { code: 190, subcode: Some(463), .. }), "{e:?}");
+        assert!(
+            matches!(
+                e,
+                GraphError::Api {
+                    code: 190,
+                    subcode: Some(463),
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
         assert_eq!(api_error(502, "<html>").class(), ErrorClass::Unavailable);
     }
 

@@ -26,14 +26,21 @@ fn decode_hex(s: &str) -> Option<Vec<u8>> {
     if s.len() % 2 != 0 {
         return None;
     }
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
 }
 
 /// One change Meta reported that concerns a number's state or health.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
     /// The WABA (or one of its phones) can no longer send for us.
-    Lost { waba: String, phone: Option<String>, reason: String },
+    Lost {
+        waba: String,
+        phone: Option<String>,
+        reason: String,
+    },
     /// Health got worse (`blocked`: restricted from sending) or better.
     Health {
         waba: String,
@@ -185,6 +192,8 @@ mod tests {
                 reason: "meta_disabled_update".into()
             }
         );
-        assert!(matches!(&changes[1], Change::Health { kind: HealthKind::Degraded, quality: Some("RED"), limit: Some(l), .. } if l == "TIER_1K"));
+        assert!(
+            matches!(&changes[1], Change::Health { kind: HealthKind::Degraded, quality: Some("RED"), limit: Some(l), .. } if l == "TIER_1K")
+        );
     }
 }

@@ -74,7 +74,11 @@ pub async fn verify_credentials(meta: &MetaEngine, c: &Credentials<'_>) -> ApiRe
     let (graph, token) = (&meta.graph, c.access_token);
     let debug = graph.debug_token(token).await.map_err(|e| fail(Step::Token, e))?;
     if !debug.is_valid {
-        return Err(bad("META_TOKEN_INVALID", "accessToken", "Meta says this token is not valid (expired or revoked)"));
+        return Err(bad(
+            "META_TOKEN_INVALID",
+            "accessToken",
+            "Meta says this token is not valid (expired or revoked)",
+        ));
     }
     if debug.expires_at != 0 {
         return Err(bad(
@@ -84,7 +88,11 @@ pub async fn verify_credentials(meta: &MetaEngine, c: &Credentials<'_>) -> ApiRe
         ));
     }
     if let Some(missing) = SCOPES.iter().find(|s| !debug.scopes.iter().any(|have| have == *s)) {
-        return Err(bad("META_PERMISSION_DENIED", "accessToken", &format!("the token lacks the {missing} permission")));
+        return Err(bad(
+            "META_PERMISSION_DENIED",
+            "accessToken",
+            &format!("the token lacks the {missing} permission"),
+        ));
     }
     if !SCOPES.iter().all(|s| debug.grants(s, c.waba_id)) {
         return Err(bad(
@@ -111,7 +119,10 @@ pub async fn verify_credentials(meta: &MetaEngine, c: &Credentials<'_>) -> ApiRe
                 "this number is not on the Cloud API yet: enter its 6-digit two-step verification PIN",
             )
         })?;
-        graph.register(token, c.phone_number_id, pin).await.map_err(|e| fail(Step::Register, e))?;
+        graph
+            .register(token, c.phone_number_id, pin)
+            .await
+            .map_err(|e| fail(Step::Register, e))?;
         phone.platform_type = Some("CLOUD_API".into());
     }
     graph.subscribe_app(token, c.waba_id).await.map_err(|e| fail(Step::Subscribe, e))?;
@@ -197,7 +208,11 @@ pub async fn create_number(state: &AppState, meta: &MetaEngine, origin: Origin<'
         token: meta.cipher.encrypt(&v.token),
         pin: v.pin.as_deref().map(|p| meta.cipher.encrypt(p)),
         phone: serde_json::to_value(&v.phone).unwrap_or_default(),
-        waba: v.waba.as_ref().map(|w| serde_json::to_value(w).unwrap_or_default()).unwrap_or_default(),
+        waba: v
+            .waba
+            .as_ref()
+            .map(|w| serde_json::to_value(w).unwrap_or_default())
+            .unwrap_or_default(),
         checked_at: Some(now),
     };
     let extra = match origin.link {
@@ -260,7 +275,10 @@ pub fn check_secrets(token: Option<&str>, pin: Option<&str>) -> Result<(String, 
         return Err(Invalid::new("accessToken", "is required"));
     }
     if token.len() < 20 || token.len() > 1024 || token.chars().any(char::is_whitespace) {
-        return Err(Invalid::new("accessToken", "must be a Meta access token (a long string without spaces)"));
+        return Err(Invalid::new(
+            "accessToken",
+            "must be a Meta access token (a long string without spaces)",
+        ));
     }
     let pin = pin.map(str::trim).filter(|p| !p.is_empty());
     if let Some(p) = pin
@@ -289,9 +307,11 @@ pub fn fail(step: Step, e: GraphError) -> ApiError {
             "code",
             "Meta refused the sign-up code (it works once, for a few minutes); run the sign-up again",
         ),
-        (ErrorClass::Token, _) | (ErrorClass::BadId, Step::Token) => {
-            bad("META_TOKEN_INVALID", "accessToken", "Meta refused this token: it is invalid, expired or revoked")
-        }
+        (ErrorClass::Token, _) | (ErrorClass::BadId, Step::Token) => bad(
+            "META_TOKEN_INVALID",
+            "accessToken",
+            "Meta refused this token: it is invalid, expired or revoked",
+        ),
         (ErrorClass::Permission, _) => bad(
             "META_PERMISSION_DENIED",
             "accessToken",
@@ -302,7 +322,11 @@ pub fn fail(step: Step, e: GraphError) -> ApiError {
             "wabaId",
             "Meta knows no WhatsApp Business Account with this id for this token",
         ),
-        (ErrorClass::BadId, _) => bad("META_PHONE_NOT_FOUND", "phoneNumberId", "Meta knows no phone number with this id for this token"),
+        (ErrorClass::BadId, _) => bad(
+            "META_PHONE_NOT_FOUND",
+            "phoneNumberId",
+            "Meta knows no phone number with this id for this token",
+        ),
         (ErrorClass::PinMismatch, _) => bad("META_PIN_MISMATCH", "pin", "this is not the number's two-step verification PIN"),
         (ErrorClass::Pin, _) => bad("META_PIN_ERROR", "pin", &format!("Meta refused to register the number: {says}")),
         (ErrorClass::RateLimited, _) => ApiError::new(
@@ -312,7 +336,11 @@ pub fn fail(step: Step, e: GraphError) -> ApiError {
         )
         .with_field("retryAfterSeconds", 60),
         (ErrorClass::Unavailable, _) => ApiError::upstream(
-            if matches!(e, GraphError::Timeout) { "UPSTREAM_TIMEOUT" } else { "UPSTREAM_ERROR" },
+            if matches!(e, GraphError::Timeout) {
+                "UPSTREAM_TIMEOUT"
+            } else {
+                "UPSTREAM_ERROR"
+            },
             e,
         ),
         (ErrorClass::Template | ErrorClass::Recipient | ErrorClass::Other, _) => {
@@ -338,7 +366,11 @@ mod tests {
     fn graph_errors_name_the_field_at_fault() {
         let case = |step, code| {
             let e = fail(step, api(code));
-            (e.status.as_u16(), e.code, e.message.split(':').next().unwrap_or_default().to_owned())
+            (
+                e.status.as_u16(),
+                e.code,
+                e.message.split(':').next().unwrap_or_default().to_owned(),
+            )
         };
         assert_eq!(case(Step::Token, 190), (400, "META_TOKEN_INVALID", "accessToken".into()));
         assert_eq!(case(Step::Waba, 100), (400, "META_WABA_NOT_FOUND", "wabaId".into()));

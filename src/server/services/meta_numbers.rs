@@ -11,7 +11,7 @@ use crate::server::{
     auth::ApiClient,
     domain::{Invalid, NumberId, PhoneE164, Provider},
     engines::LinkState,
-    error::{ApiError, ApiResult},
+    error::ApiResult,
     meta::{
         engine::state_of,
         graph::{ErrorClass, GraphError, TemplateMessage},
@@ -125,7 +125,9 @@ fn send_failure(e: &GraphError) -> String {
         _ => "META_ERROR",
     };
     match e {
-        GraphError::Api { message, code: meta_code, .. } => format!("SEND_FAILED: {code}: {message} ({meta_code})"),
+        GraphError::Api {
+            message, code: meta_code, ..
+        } => format!("SEND_FAILED: {code}: {message} ({meta_code})"),
         other => format!("SEND_FAILED: {code}: {other}"),
     }
 }

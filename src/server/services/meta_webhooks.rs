@@ -86,7 +86,12 @@ async fn apply(state: &AppState, number: &Number, account: &MetaAccount, change:
     let store = &state.store;
     match change {
         Change::Lost { reason, .. } => {
-            let event = number_event(NUMBER_DISCONNECTED, number.into(), now, json!({ "reason": reason, "provider": "META" }));
+            let event = number_event(
+                NUMBER_DISCONNECTED,
+                number.into(),
+                now,
+                json!({ "reason": reason, "provider": "META" }),
+            );
             let moved = store
                 .transition_number(&number.tenant_id, &number.id, NumberState::Close, now, Some(&event))
                 .await?;
@@ -115,7 +120,9 @@ async fn apply(state: &AppState, number: &Number, account: &MetaAccount, change:
                 "messagingLimitTier": phone["messaging_limit_tier"],
             });
             let event = number_event(kind.event(), number.into(), now, extra);
-            store.save_meta_phone(&number.tenant_id, &number.id, &phone, now, Some(&event)).await?;
+            store
+                .save_meta_phone(&number.tenant_id, &number.id, &phone, now, Some(&event))
+                .await?;
             // A reinstated account sends again.
             if *kind == HealthKind::Recovered && number.state == NumberState::Close {
                 let event = number_event(NUMBER_CONNECTED, number.into(), now, json!({ "provider": "META" }));

@@ -65,12 +65,15 @@ macro_rules! impl_meta_store {
             }
 
             async fn meta_account(&self, tenant: &TenantId, number: &NumberId) -> StoreResult<$crate::server::store::MetaAccount> {
-                let row: $crate::server::store::MetaRow =
-                    sqlx::query_as(concat!("SELECT ", meta_cols!(), " FROM meta_numbers m WHERE m.tenant_id = $1 AND m.number_id = $2"))
-                        .bind(tenant.as_str())
-                        .bind(number.as_str())
-                        .fetch_one(&self.pool)
-                        .await?;
+                let row: $crate::server::store::MetaRow = sqlx::query_as(concat!(
+                    "SELECT ",
+                    meta_cols!(),
+                    " FROM meta_numbers m WHERE m.tenant_id = $1 AND m.number_id = $2"
+                ))
+                .bind(tenant.as_str())
+                .bind(number.as_str())
+                .fetch_one(&self.pool)
+                .await?;
                 Ok(row.into())
             }
 

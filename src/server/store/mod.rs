@@ -24,12 +24,12 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 pub use self::links::{Link, LinkEnd, LinkStore, NewLink, SettingsStore, Template, TenantSettings};
+pub use self::meta::{MetaAccount, MetaRow, MetaStore, NewMetaNumber};
 pub use self::postgres::PgStore;
 pub use self::records::*;
 pub use self::sqlite::SqliteStore;
 pub use self::webhook_records::*;
 pub use self::webhooks::WebhookStore;
-pub use self::meta::{MetaAccount, MetaRow, MetaStore, NewMetaNumber};
 use super::config::{DatabaseKind, DatabaseUrl};
 use super::domain::{ApiKeyId, KeyHash, NumberId, NumberState, PhoneE164, TenantId};
 

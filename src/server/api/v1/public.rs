@@ -108,7 +108,9 @@ pub async fn link_meta_embedded(
     Path(token): Path<String>,
     JsonBody(input): JsonBody<MetaEmbeddedIn>,
 ) -> ApiResult<Json<MetaLinkOut>> {
-    Ok(Json(crate::server::services::meta_link::meta_embedded(&state, &token, &input).await?))
+    Ok(Json(
+        crate::server::services::meta_link::meta_embedded(&state, &token, &input).await?,
+    ))
 }
 
 /// Existing WABA credentials
@@ -123,5 +125,7 @@ pub async fn link_meta_credentials(
     Path(token): Path<String>,
     JsonBody(input): JsonBody<MetaCredentialsIn>,
 ) -> ApiResult<Json<MetaLinkOut>> {
-    Ok(Json(crate::server::services::meta_link::meta_credentials(&state, &token, &input).await?))
+    Ok(Json(
+        crate::server::services::meta_link::meta_credentials(&state, &token, &input).await?,
+    ))
 }
