@@ -16,6 +16,12 @@ pub struct TokenCipher {
     cipher: Aes256Gcm,
 }
 
+impl std::fmt::Debug for TokenCipher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenCipher(***)")
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("a stored Meta secret could not be decrypted (wrong meta_token_key?)")]
 pub struct DecryptError;
