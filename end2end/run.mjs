@@ -6,6 +6,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { GRAPH, startGraph } from "./graph-standin.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const targetDir = process.env.CARGO_TARGET_DIR || join(root, "target");
@@ -25,6 +26,7 @@ const port = await new Promise((ok) => {
     probe.close(() => ok(port));
   });
 });
+const graph = await startGraph();
 const dataDir = mkdtempSync(join(tmpdir(), "pairlink-e2e-"));
 const env = {
   ...process.env,
@@ -37,9 +39,14 @@ const env = {
   // WhatsApp's real 60 s + 5 × 20 s window would make rotation and expiry tests slow.
   PAIRLINK_SANDBOX_FIRST_QR_SECONDS: "4",
   PAIRLINK_SANDBOX_NEXT_QR_SECONDS: "2",
-  // Embedded Signup needs an app; the tests stand in for Facebook's SDK.
-  PAIRLINK_META_APP_ID: "e2e-app",
+  // Embedded Signup needs an app; the tests stand in for Facebook's SDK, and a local server
+  // (graph-standin.mjs) for Meta's Graph API.
+  PAIRLINK_META_APP_ID: GRAPH.appId,
   PAIRLINK_META_CONFIG_ID: "e2e-config",
+  PAIRLINK_META_APP_SECRET: GRAPH.appSecret,
+  PAIRLINK_META_TOKEN_KEY: Buffer.alloc(32, 7).toString("base64"),
+  PAIRLINK_META_GRAPH_URL: graph.url,
+  E2E_GRAPH_URL: graph.url,
 };
 const server = spawn(binary, ["serve"], { cwd: root, env, stdio: ["ignore", "inherit", "inherit"] });
 const baseURL = `http://127.0.0.1:${port}`;
@@ -68,6 +75,7 @@ try {
   console.error(`end2end: ${err.message}`);
 } finally {
   server.kill("SIGTERM");
+  graph.close();
   rmSync(dataDir, { recursive: true, force: true });
 }
 process.exit(code);

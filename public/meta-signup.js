@@ -1,7 +1,7 @@
 /* Meta Embedded Signup for the Pairlink connect page. The Facebook SDK is JavaScript, so this
  * small shim runs it: load the SDK, FB.login with the configuration id, wait for BOTH the login
  * code and the WA_EMBEDDED_SIGNUP message (only from facebook.com origins), then post them to
- * the link's endpoint. Resolves {ok} or {ok: false, code, message}. */
+ * the link's endpoint. Resolves {ok: true, body} (the connected number) or {ok: false, code, message}. */
 window.pairlinkMetaSignup = function (o) {
   "use strict";
   return new Promise(function (resolve) {
@@ -25,7 +25,7 @@ window.pairlinkMetaSignup = function (o) {
           return res.text().then(function (text) {
             var body = {};
             try { body = JSON.parse(text); } catch (e) { /* not JSON */ }
-            finish(res.ok ? { ok: true } : { ok: false, code: body.code, message: body.error });
+            finish(res.ok ? { ok: true, body: body } : { ok: false, code: body.code, message: body.error });
           });
         })
         .catch(function () { finish({ ok: false, code: "NETWORK" }); });

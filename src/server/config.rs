@@ -63,6 +63,16 @@ pub struct Config {
     pub log_format: String,
     /// Serves Prometheus metrics at `/metrics`.
     pub metrics: bool,
+    /// Meta Graph API host; the version (`meta_graph_version`) is appended. Tests point it at
+    /// a stand-in.
+    pub meta_graph_url: String,
+    /// The Meta app's secret: exchanges Embedded Signup codes and checks `X-Hub-Signature-256`.
+    pub meta_app_secret: SecretSetting,
+    /// 32 bytes, base64: the AES-256-GCM key Meta access tokens are stored under. Without it
+    /// the Meta features are off, and Meta settings refuse to load.
+    pub meta_token_key: SecretSetting,
+    /// What Meta must send to verify our webhook URL; empty = derived from `meta_token_key`.
+    pub meta_verify_token: SecretSetting,
 }
 
 impl Default for Config {
@@ -91,6 +101,10 @@ impl Default for Config {
             webhook_poll_millis: 1000,
             log_format: "text".into(),
             metrics: true,
+            meta_graph_url: "https://graph.facebook.com".into(),
+            meta_app_secret: SecretSetting::default(),
+            meta_token_key: SecretSetting::default(),
+            meta_verify_token: SecretSetting::default(),
         }
     }
 }
@@ -170,6 +184,26 @@ impl Config {
         if !matches!(self.log_format.as_str(), "text" | "json") {
             return invalid("log_format", "must be text or json");
         }
+        self.validate_meta()
+    }
+
+    fn validate_meta(&self) -> Result<(), ConfigError> {
+        let url = &self.meta_graph_url;
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return invalid("meta_graph_url", "must start with http:// or https://");
+        }
+        if self.meta_token_key.is_empty() {
+            let configured = [
+                self.meta_app_id.as_str(),
+                self.meta_app_secret.expose(),
+                self.meta_verify_token.expose(),
+            ];
+            if configured.iter().any(|v| !v.is_empty()) {
+                return invalid("meta_token_key", "is required when Meta is configured (32 random bytes, base64)");
+            }
+        } else if let Err(message) = super::meta::crypto::TokenCipher::from_base64(self.meta_token_key.expose()) {
+            return invalid("meta_token_key", &message);
+        }
         Ok(())
     }
 
@@ -192,6 +226,31 @@ fn invalid<T>(field: &'static str, message: &str) -> Result<T, ConfigError> {
         field,
         message: message.into(),
     })
+}
+
+/// A secret setting (an app secret, a key). Its `Debug` shows only whether it is set.
+#[derive(Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(transparent)]
+pub struct SecretSetting(String);
+
+impl SecretSetting {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Debug for SecretSetting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() { "\"\"" } else { "***" })
+    }
 }
 
 /// A database URL. Its `Debug` hides the password, since configs get logged.
@@ -281,6 +340,12 @@ mod tests {
         assert!(err.to_string().contains("webhook_timeout_seconds"), "{err}");
         let err = from(serde_json::json!({"webhook_poll_millis": 1})).unwrap_err();
         assert!(err.to_string().contains("webhook_poll_millis"), "{err}");
+        let err = from(serde_json::json!({"meta_app_secret": "s"})).unwrap_err();
+        assert!(err.to_string().contains("meta_token_key"), "{err}");
+        let err = from(serde_json::json!({"meta_token_key": "c2hvcnQ="})).unwrap_err();
+        assert!(err.to_string().contains("meta_token_key"), "{err}");
+        let err = from(serde_json::json!({"meta_graph_url": "graph.facebook.com"})).unwrap_err();
+        assert!(err.to_string().contains("meta_graph_url"), "{err}");
     }
 
     #[test]

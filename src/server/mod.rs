@@ -9,6 +9,7 @@ pub mod engines;
 pub mod error;
 pub mod live;
 pub mod metrics;
+pub mod meta;
 pub mod qr;
 pub mod ratelimit;
 pub mod services;
@@ -74,6 +75,7 @@ pub async fn build(settings: Settings, listening: SocketAddr) -> anyhow::Result<
     let store = store::connect(&config.database_url, config.db_max_connections).await?;
     let live = Live::new(store.clone());
     let sink = Arc::new(StoreSink::new(store.clone(), live.clone()));
+    let meta = meta::MetaEngine::from_config(&config, store.clone(), clock.clone()).context("starting the Meta engine")?;
     let webhooks = Webhooks::start(&config, store.clone(), clock.clone(), live.subscribe()).context("starting webhooks")?;
     let mut engines = Engines::default();
     if config.sandbox {
@@ -83,6 +85,9 @@ pub async fn build(settings: Settings, listening: SocketAddr) -> anyhow::Result<
             ..Timings::default()
         };
         engines = engines.with_sandbox(Arc::new(SandboxEngine::new(sink, clock.clone(), timings)));
+    }
+    if let Some(meta) = meta {
+        engines = engines.with_meta(Arc::new(meta));
     }
     let limits = Arc::new(ratelimit::RateLimits::new(&config));
     let state = AppState {

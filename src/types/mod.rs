@@ -19,4 +19,5 @@ where
 {
     Option::<T>::deserialize(de).map(Some)
 }
+pub mod meta;
 pub mod webhooks;

@@ -57,6 +57,8 @@ pub struct Options {
     pub webhook_allowlist: String,
     /// Any other setting a test needs.
     pub configure: fn(&mut Config),
+    /// Where the Meta Graph API is: a stand-in server the test started.
+    pub meta_graph_url: Option<String>,
 }
 
 impl Default for Options {
@@ -68,6 +70,7 @@ impl Default for Options {
             sweep_interval_seconds: 3600,
             webhook_allowlist: "127.0.0.1".into(),
             configure: |_| {},
+            meta_graph_url: None,
         }
     }
 }
@@ -108,6 +111,9 @@ pub async fn spawn_with(options: Options) -> TestApp {
         ..Config::default()
     };
     (options.configure)(&mut config);
+    if let Some(url) = options.meta_graph_url {
+        config.meta_graph_url = url;
+    }
     let leptos = leptos::config::LeptosOptions::builder()
         .output_name("pairlink")
         .site_root("target/site")

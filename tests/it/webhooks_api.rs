@@ -124,7 +124,7 @@ async fn bad_input_is_a_400_naming_the_field() {
     let w = create_webhook(
         &app,
         &t.key,
-        json!({"url": URL, "events": ["number.health_blocked", "number.created"]}),
+        json!({"url": URL, "events": ["number.health_shadowban", "number.created"]}),
     )
     .await;
     assert_eq!(

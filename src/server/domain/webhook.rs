@@ -16,17 +16,14 @@ pub const EMITTED_EVENTS: &[&str] = &[
     "link.opened",
     "link.expired",
     "link.failed",
+    "number.health_degraded",
+    "number.health_blocked",
+    "number.recovered",
 ];
 
-/// Documented events this server cannot emit (no health monitoring, no leads). The reference
+/// Documented events this server cannot emit (no shadowban detection, no leads). The reference
 /// says such subscriptions are "silently dropped", so they are accepted and left out.
-const DROPPED_EVENTS: &[&str] = &[
-    "number.recovered",
-    "number.health_blocked",
-    "number.health_degraded",
-    "number.health_shadowban",
-    "lead.received",
-];
+const DROPPED_EVENTS: &[&str] = &["number.health_shadowban", "lead.received"];
 
 pub const ALL_EVENTS: &str = "*";
 
@@ -203,7 +200,7 @@ mod tests {
 
     #[test]
     fn event_lists_keep_known_names_once_and_drop_the_unemittable() {
-        let f = events(&["number.created", " link.opened", "number.created", "number.health_blocked"]).unwrap();
+        let f = events(&["number.created", " link.opened", "number.created", "number.health_shadowban"]).unwrap();
         assert_eq!(f.names(), ["number.created", "link.opened"]);
         assert_eq!(f.to_stored(), ",number.created,link.opened,");
         assert_eq!(EventFilter::from_stored(&f.to_stored()), f);

@@ -15,18 +15,22 @@ use super::domain::{NumberId, NumberState, PhoneE164, TenantId};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum EngineKind {
     Sandbox,
+    /// Meta's WhatsApp Cloud API (official numbers).
+    Meta,
 }
 
 impl EngineKind {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Sandbox => "sandbox",
+            Self::Meta => "meta",
         }
     }
 
     pub fn from_stored(value: &str) -> Option<Self> {
         match value {
             "sandbox" => Some(Self::Sandbox),
+            "meta" => Some(Self::Meta),
             _ => None,
         }
     }

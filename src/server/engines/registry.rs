@@ -8,6 +8,8 @@ pub struct Engines {
     by_kind: HashMap<EngineKind, Arc<dyn Engine>>,
     /// Kept typed as well: its simulation endpoints are not part of the engine trait.
     sandbox: Option<Arc<SandboxEngine>>,
+    /// Kept typed as well: onboarding and webhooks need more than the engine trait.
+    meta: Option<Arc<crate::server::meta::MetaEngine>>,
 }
 
 impl Engines {
@@ -39,5 +41,16 @@ impl Engines {
 
     pub fn sandbox(&self) -> Option<&Arc<SandboxEngine>> {
         self.sandbox.as_ref()
+    }
+
+    pub fn with_meta(mut self, meta: Arc<crate::server::meta::MetaEngine>) -> Self {
+        self.by_kind.insert(EngineKind::Meta, meta.clone());
+        self.meta = Some(meta);
+        self
+    }
+
+    /// The Meta Cloud API engine, when `meta_token_key` is configured.
+    pub fn meta(&self) -> Option<&Arc<crate::server::meta::MetaEngine>> {
+        self.meta.as_ref()
     }
 }

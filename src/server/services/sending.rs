@@ -3,7 +3,7 @@
 //! the link was made either way.
 use super::numbers;
 use crate::server::{
-    domain::{NumberState, TenantId},
+    domain::{NumberState, Provider, TenantId},
     state::AppState,
     store::{Number, StoreError},
 };
@@ -35,6 +35,12 @@ async fn try_send(state: &AppState, tenant: &TenantId, to: &Number, url: &str) -
     };
     if sender.state != NumberState::Open {
         return Ok(Err("SENDER_NOT_CONNECTED".into()));
+    }
+    if sender.provider == Provider::Meta {
+        // Meta allows only templates here; the link's token is their code. Links are
+        // `{base}/connect/{token}`, so the token is the URL's last segment.
+        let token = url.rsplit('/').next().unwrap_or_default();
+        return Ok(super::meta_numbers::send_link(state, &sender, to, &template, token).await);
     }
     let Some(engine) = state.engines.get(&sender.engine) else {
         return Ok(Err("SENDER_NOT_CONNECTED".into()));

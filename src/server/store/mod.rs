@@ -9,6 +9,9 @@ mod sql;
 mod links_sql;
 #[macro_use]
 mod webhook_sql;
+#[macro_use]
+mod meta_sql;
+mod meta;
 mod postgres;
 mod sqlite;
 mod webhook_records;
@@ -21,6 +24,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 pub use self::links::{Link, LinkEnd, LinkStore, NewLink, SettingsStore, Template, TenantSettings};
+pub use self::meta::{MetaAccount, MetaRow, MetaStore, NewMetaNumber};
 pub use self::postgres::PgStore;
 pub use self::records::*;
 pub use self::sqlite::SqliteStore;
@@ -81,7 +85,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Everything persisted. `WebhookStore` is a supertrait so `Arc<dyn Store>` reaches it too.
 #[async_trait]
-pub trait Store: LinkStore + SettingsStore + WebhookStore + Send + Sync + 'static {
+pub trait Store: LinkStore + SettingsStore + WebhookStore + MetaStore + Send + Sync + 'static {
     /// Tells other processes sharing the database that a number changed (PostgreSQL
     /// `NOTIFY`); nothing to do on SQLite.
     async fn publish_live(&self, number: &NumberId) -> StoreResult<()>;

@@ -3,6 +3,7 @@ mod api_keys;
 mod branding;
 mod lifecycle;
 mod links;
+mod meta;
 mod numbers;
 mod public;
 mod sandbox;
@@ -53,6 +54,8 @@ pub fn router(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) 
         .routes(routes!(webhooks::get_webhook, webhooks::update_webhook, webhooks::delete_webhook))
         .routes(routes!(webhook_logs::webhook_logs))
         .routes(routes!(webhook_logs::retry_delivery))
+        .routes(routes!(meta::create_meta_number))
+        .routes(routes!(meta::meta_webhook_verify, meta::meta_webhook_receive))
         .split_for_parts();
     let router = router
         .fallback(not_found)

@@ -1,7 +1,7 @@
 //! Create, list, read, check and connect numbers.
 use axum::{
     Json,
-    extract::{Path, State},
+    extract::{Path, Query, State},
     http::StatusCode,
 };
 
@@ -10,7 +10,7 @@ use crate::server::{
     auth::ApiClient,
     domain::NumberId,
     error::{ApiError, ApiResult},
-    services::numbers,
+    services::{meta_numbers, numbers},
     state::AppState,
     views,
 };
@@ -61,12 +61,28 @@ pub async fn list_numbers(State(state): State<AppState>, client: ApiClient) -> A
 }
 
 /// Get a number
-#[utoipa::path(get, path = "/numbers/{id}", tag = "numbers", security(("api_key" = [])), params(("id" = String, Path)),
-    responses((status = 200, body = NumberOut), (status = 401, body = ErrorOut), (status = 404, body = ErrorOut, description = "NUMBER_NOT_FOUND")))]
-pub async fn get_number(State(state): State<AppState>, client: ApiClient, Path(id): Path<String>) -> ApiResult<Json<NumberOut>> {
+///
+/// `refresh=1` reads a Meta number's phone fields (quality rating, messaging limit tier,
+/// status) live from Meta into `health` and `meta`; otherwise they are the last known.
+#[utoipa::path(get, path = "/numbers/{id}", tag = "numbers", security(("api_key" = [])),
+    params(("id" = String, Path), ("refresh" = Option<String>, Query, description = "1: fetch a Meta number's fields live")),
+    responses((status = 200, body = NumberOut), (status = 401, body = ErrorOut), (status = 404, body = ErrorOut, description = "NUMBER_NOT_FOUND"),
+        (status = 502, body = ErrorOut, description = "META_* when Meta refused the refresh"), (status = 503, body = ErrorOut, description = "UPSTREAM_ERROR")))]
+pub async fn get_number(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path(id): Path<String>,
+    Query(q): Query<Vec<(String, String)>>,
+) -> ApiResult<Json<NumberOut>> {
     let id = NumberId::from_trusted(id);
-    let number = numbers::get(&state, &client, &id).await?;
+    let refresh = q.iter().any(|(k, v)| k == "refresh" && matches!(v.as_str(), "1" | "true"));
     let keys = numbers::keys_of(&state, &client, &id).await?;
+    if let Some((number, account)) = meta_numbers::account(&state, &client, &id, refresh).await? {
+        let mut out = views::number(&number, &keys);
+        crate::server::meta::view::overlay(&mut out, &account);
+        return Ok(Json(out));
+    }
+    let number = numbers::get(&state, &client, &id).await?;
     Ok(Json(views::number(&number, &keys)))
 }
 

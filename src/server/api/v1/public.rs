@@ -22,6 +22,7 @@ use crate::server::{
 use crate::types::{
     branding::BrandingOut,
     links::{MetaCredentialsIn, MetaEmbeddedIn, TokenConnectOut, TokenInfoOut, TokenStatusOut},
+    meta::MetaLinkOut,
 };
 
 type Params = Query<Vec<(String, String)>>;
@@ -93,34 +94,38 @@ pub async fn link_branding(State(state): State<AppState>, Path(token): Path<Stri
     }))
 }
 
-/// Meta Embedded Signup result (not yet available)
+/// Meta Embedded Signup result
 ///
 /// Where the page posts `{code, wabaId, phoneNumberId, businessId?}` after Embedded Signup.
-/// Checks the fields (400 naming one), then answers 501 `META_NOT_AVAILABLE` until this
-/// server runs the Meta Cloud API engine; 404 for a link that cannot be used.
+/// Exchanges the code for a business token, subscribes our app to the WABA, registers the
+/// number with a PIN we generate, reads its display number and verified name, creates the
+/// number `OPEN` in the link's tenant and uses the link up. 400 naming the field (or
+/// `META_CODE_INVALID`), 404 for a link that cannot be used, 503 `META_NOT_CONFIGURED`.
 #[utoipa::path(post, path = "/remote-pairing/{token}/meta/embedded", tag = "link (public)", request_body = MetaEmbeddedIn, params(("token" = String, Path)),
-    responses((status = 400, body = ErrorOut), (status = 404, body = ErrorOut), (status = 501, body = ErrorOut, description = "META_NOT_AVAILABLE")))]
+    responses((status = 200, body = MetaLinkOut), (status = 400, body = ErrorOut), (status = 404, body = ErrorOut), (status = 503, body = ErrorOut, description = "META_NOT_CONFIGURED")))]
 pub async fn link_meta_embedded(
     State(state): State<AppState>,
     Path(token): Path<String>,
     JsonBody(input): JsonBody<MetaEmbeddedIn>,
-) -> ApiResult<Json<()>> {
-    crate::server::services::meta_link::meta_embedded(&state, &token, &input).await?;
-    Ok(Json(()))
+) -> ApiResult<Json<MetaLinkOut>> {
+    Ok(Json(
+        crate::server::services::meta_link::meta_embedded(&state, &token, &input).await?,
+    ))
 }
 
-/// Existing WABA credentials (not yet available)
+/// Existing WABA credentials
 ///
-/// Where the page posts `{wabaId, phoneNumberId, accessToken, pin?}`. Checks the fields (400
-/// naming one), then answers 501 `META_NOT_AVAILABLE` until this server runs the Meta Cloud
-/// API engine.
+/// Where the page posts `{wabaId, phoneNumberId, accessToken, pin?}`: validated live with Meta
+/// like `POST /v1/numbers/meta`, then the number is created `OPEN` in the link's tenant and the
+/// link is used up. 400 names the field at fault (`field: why` in `error`).
 #[utoipa::path(post, path = "/remote-pairing/{token}/meta/credentials", tag = "link (public)", request_body = MetaCredentialsIn, params(("token" = String, Path)),
-    responses((status = 400, body = ErrorOut), (status = 404, body = ErrorOut), (status = 501, body = ErrorOut, description = "META_NOT_AVAILABLE")))]
+    responses((status = 200, body = MetaLinkOut), (status = 400, body = ErrorOut), (status = 404, body = ErrorOut), (status = 503, body = ErrorOut, description = "META_NOT_CONFIGURED")))]
 pub async fn link_meta_credentials(
     State(state): State<AppState>,
     Path(token): Path<String>,
     JsonBody(input): JsonBody<MetaCredentialsIn>,
-) -> ApiResult<Json<()>> {
-    crate::server::services::meta_link::meta_credentials(&state, &token, &input).await?;
-    Ok(Json(()))
+) -> ApiResult<Json<MetaLinkOut>> {
+    Ok(Json(
+        crate::server::services::meta_link::meta_credentials(&state, &token, &input).await?,
+    ))
 }

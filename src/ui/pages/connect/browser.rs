@@ -255,8 +255,9 @@ pub fn page_height() -> i32 {
 }
 
 /// Runs Meta's Embedded Signup through `/meta-signup.js` (the Facebook SDK is JavaScript);
-/// `Err` carries a code such as `CANCELLED` or the server's answer.
-pub async fn meta_signup(options: &serde_json::Value) -> Result<(), Failure> {
+/// `Ok` carries the server's answer (the connected number); `Err` a code such as `CANCELLED`
+/// or the server's refusal.
+pub async fn meta_signup(options: &serde_json::Value) -> Result<serde_json::Value, Failure> {
     let window = web_sys::window().ok_or_else(Failure::offline)?;
     let run = js_sys::Reflect::get(&window, &"pairlinkMetaSignup".into()).map_err(|_| Failure::offline())?;
     let run: js_sys::Function = run.dyn_into().map_err(|_| Failure::offline())?;
@@ -273,7 +274,7 @@ pub async fn meta_signup(options: &serde_json::Value) -> Result<(), Failure> {
         .unwrap_or_default();
     let value: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
     if value["ok"].as_bool() == Some(true) {
-        Ok(())
+        Ok(value["body"].clone())
     } else {
         Err(Failure {
             code: value["code"].as_str().map(str::to_owned),

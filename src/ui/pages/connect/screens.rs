@@ -239,9 +239,37 @@ fn meta_failure(c: &Ctx, code: Option<&str>, message: Option<String>) -> String 
     match code {
         Some("META_NOT_CONFIGURED") => fill(c.text.meta_not_configured, &[("company", &c.company())]),
         Some("CANCELLED") => c.text.meta_cancelled.to_owned(),
-        Some(code) if code.starts_with("LINK_") || code == "META_NOT_AVAILABLE" => message.unwrap_or_else(|| c.text.error.to_owned()),
+        // The server's sentences for these are meant for the person (and never hold a secret).
+        Some(code) if code.starts_with("LINK_") || code.starts_with("META_") || code == "NUMBER_ALREADY_EXISTS" => {
+            message.unwrap_or_else(|| c.text.error.to_owned())
+        }
         _ => c.text.error.to_owned(),
     }
+}
+
+/// The credentials form's fields, as the server names them in its errors.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+const FIELDS: [&str; 4] = ["wabaId", "phoneNumberId", "accessToken", "pin"];
+
+/// The number is connected: remember what the server said (for the embedding page and the
+/// redirect) and show success.
+#[cfg(feature = "hydrate")]
+fn meta_connected(c: &Ctx, done: &serde_json::Value) {
+    let text = |k: &str| done[k].as_str().map(str::to_owned);
+    c.page.update_value(|p| {
+        if let Some(info) = &mut p.info {
+            info.number_id = text("numberId");
+            info.masked_number = text("maskedNumber");
+            info.redirect_url = text("redirectUrl").or(info.redirect_url.take());
+        }
+    });
+    c.status.update(|s| {
+        if let Some(s) = s {
+            s.state = "OPEN".into();
+            s.is_fully_connected = true;
+            s.link_state = "connected".into();
+        }
+    });
 }
 
 #[component]
@@ -264,8 +292,9 @@ fn MetaEmbedded() -> impl IntoView {
                 })
             });
             leptos::task::spawn_local(async move {
-                if let Err(f) = super::browser::meta_signup(&options).await {
-                    problem.set(Some(meta_failure(&c, f.code.as_deref(), f.message)));
+                match super::browser::meta_signup(&options).await {
+                    Ok(done) => meta_connected(&c, &done),
+                    Err(f) => problem.set(Some(meta_failure(&c, f.code.as_deref(), f.message))),
                 }
                 c.busy.set(false);
             });
@@ -308,11 +337,15 @@ fn MetaCredentials() -> impl IntoView {
             let url = c.page.with_value(|p| format!("/v1/remote-pairing/{}/meta/credentials", p.token));
             c.busy.set(true);
             leptos::task::spawn_local(async move {
-                if let Err(f) = super::browser::post_json(&url, &body).await {
-                    let message = f.message.clone().unwrap_or_default();
-                    match (f.code.as_deref(), message.split_once(": ")) {
-                        (Some("VALIDATION_ERROR"), Some((field, why))) => field_error.set(Some((field.to_owned(), why.to_owned()))),
-                        (code, _) => problem.set(Some(meta_failure(&c, code, f.message))),
+                match super::browser::post_json(&url, &body).await {
+                    Ok(text) => meta_connected(&c, &serde_json::from_str(&text).unwrap_or_default()),
+                    Err(f) => {
+                        let message = f.message.clone().unwrap_or_default();
+                        // `field: why` names one of the form's fields, whichever check failed.
+                        match message.split_once(": ").filter(|(field, _)| FIELDS.contains(field)) {
+                            Some((field, why)) => field_error.set(Some((field.to_owned(), why.to_owned()))),
+                            None => problem.set(Some(meta_failure(&c, f.code.as_deref(), f.message))),
+                        }
                     }
                 }
                 c.busy.set(false);
