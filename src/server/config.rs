@@ -59,6 +59,10 @@ pub struct Config {
     pub webhook_timeout_seconds: u64,
     /// How often the worker looks for due deliveries, in milliseconds.
     pub webhook_poll_millis: u64,
+    /// How long a dashboard sign-in lasts, in hours.
+    pub session_hours: u32,
+    /// Sign-in attempts per minute allowed per client address and per email.
+    pub login_attempts_per_minute: u32,
 }
 
 impl Default for Config {
@@ -85,6 +89,8 @@ impl Default for Config {
             webhook_allowlist: String::new(),
             webhook_timeout_seconds: 10,
             webhook_poll_millis: 1000,
+            session_hours: 168,
+            login_attempts_per_minute: 10,
         }
     }
 }
@@ -133,6 +139,9 @@ impl Config {
         }
         if self.sandbox_first_qr_seconds == 0 || self.sandbox_next_qr_seconds == 0 {
             return invalid("sandbox_first_qr_seconds", "sandbox QR lifetimes must be at least 1 second");
+        }
+        if self.session_hours == 0 || self.login_attempts_per_minute == 0 {
+            return invalid("session_hours", "session_hours and login_attempts_per_minute must be at least 1");
         }
         if self.rate_limit_api_per_minute == 0 || self.rate_limit_public_per_minute == 0 {
             return invalid("rate_limit_api_per_minute", "rate limits must be at least 1 per minute");

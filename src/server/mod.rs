@@ -1,4 +1,5 @@
 //! The server half. Nothing below compiles to WASM.
+pub mod admin_live;
 pub mod api;
 pub mod auth;
 pub mod cli;
@@ -11,6 +12,7 @@ pub mod live;
 pub mod qr;
 pub mod ratelimit;
 pub mod services;
+pub mod session;
 pub mod state;
 pub mod store;
 pub mod telemetry;
@@ -134,6 +136,7 @@ fn routes(state: &AppState) -> Router {
     let context_state = state.clone();
     Router::new()
         .merge(api)
+        .merge(admin_live::router())
         .leptos_routes_with_context(
             state,
             leptos_routes,

@@ -259,11 +259,12 @@ pub(super) async fn open_window(engine: &dyn Engine, number: &Number) -> ApiResu
 }
 
 pub(super) async fn link_key(state: &AppState, client: &ApiClient, number: &NumberId, wanted: bool) -> ApiResult<Option<ApiKeyId>> {
-    if client.number.is_none() || !wanted {
+    // A dashboard user has no key to bind.
+    let Some(key) = client.key().filter(|_| client.number.is_none() && wanted) else {
         return Ok(None);
-    }
-    state.store.bind_api_key(&client.tenant, &client.key, number).await?;
-    Ok(Some(client.key.clone()))
+    };
+    state.store.bind_api_key(&client.tenant, key, number).await?;
+    Ok(Some(key.clone()))
 }
 
 pub(super) fn engine_of(state: &AppState, number: &Number) -> ApiResult<Arc<dyn Engine>> {

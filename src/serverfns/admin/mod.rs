@@ -1,0 +1,13 @@
+//! The dashboard's server functions. Each starts with [`guard`] (who, and the CSRF check for
+//! changes), then calls the same service as the REST API.
+mod auth;
+#[cfg(feature = "ssr")]
+mod convert;
+#[cfg(feature = "ssr")]
+mod guard;
+mod links;
+mod numbers;
+
+pub use auth::*;
+pub use links::*;
+pub use numbers::*;

@@ -1,0 +1,11 @@
+//! The tenant dashboard at `/admin`: one page per section.
+mod account_page;
+mod links_page;
+mod login_page;
+mod numbers_page;
+mod preview;
+
+pub use account_page::AccountPage;
+pub use links_page::LinksPage;
+pub use login_page::LoginPage;
+pub use numbers_page::NumbersPage;
