@@ -131,3 +131,66 @@ pub struct IssuedLinkOut {
     pub message_sent: bool,
     pub message_error: Option<String>,
 }
+
+/// An API key as listed: never the key itself.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KeyItem {
+    pub id: String,
+    pub name: String,
+    pub last4: String,
+    /// Set for a key bound to one number.
+    pub number_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A key just created: the only time its secret is shown.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NewKeyOut {
+    pub key: KeyItem,
+    pub secret: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TemplateItem {
+    pub id: String,
+    pub name: String,
+    pub category: String,
+    pub language: String,
+    pub body: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TemplateFormIn {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub category: String,
+    #[serde(default)]
+    pub language: String,
+    #[serde(default)]
+    pub body: String,
+}
+
+/// The default sender and the numbers that could be it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SenderOut {
+    pub default_sender: Option<String>,
+    /// `(id, "name · +phone · STATE")` of each live number.
+    pub choices: Vec<(String, String)>,
+}
+
+/// One line of the audit log.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditItem {
+    pub id: String,
+    /// `user` or `key`.
+    pub actor: String,
+    pub actor_id: String,
+    /// An email, or `API key …1234`.
+    pub actor_label: String,
+    pub action: String,
+    pub target: Option<String>,
+    pub detail: String,
+    pub created_at: DateTime<Utc>,
+}

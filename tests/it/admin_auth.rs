@@ -103,7 +103,7 @@ async fn dashboard_pages_send_strangers_to_sign_in() {
     user(&app, &acme, "ana@example.com").await;
     let http = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
     for path in ["/admin/numbers", "/admin/account"] {
-        let res = http.get(format!("{}{path}", app.base)).send().await.unwrap();
+        let res = http.get(format!("{}{path}", app.base)).header("accept", "text/html").send().await.unwrap();
         assert_eq!(res.status(), StatusCode::FOUND, "{path}");
         assert_eq!(res.headers()["location"], "/admin/login");
     }

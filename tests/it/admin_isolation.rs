@@ -38,6 +38,28 @@ async fn another_tenants_session_sees_and_changes_nothing_of_ours() {
     let ana_session = ana_sessions[0]["id"].as_str().unwrap();
     assert_code(eve.change("sessions/revoke", &[("id", ana_session)]).await, StatusCode::NOT_FOUND, "SESSION_NOT_FOUND");
 
+    // Links, keys, templates, the sender: Eve sees none of Ana's and changes none.
+    ana.ok("links/create", &[("input[name]", "L"), ("input[phone]", "+5511999990003")]).await;
+    let key = ana.ok("keys/create", &[("name", "Ana's")]).await;
+    let key_id = key["key"]["id"].as_str().unwrap();
+    let tpl = ana
+        .ok("templates/save", &[("input[name]", "hello"), ("input[category]", "UTILITY"), ("input[language]", "en"), ("input[body]", "hi")])
+        .await;
+    let tpl_id = tpl["id"].as_str().unwrap();
+    for read in ["links", "keys", "templates"] {
+        let (status, list) = eve.read(read, &[]).await;
+        assert_eq!(status, StatusCode::OK);
+        let ids: Vec<&str> = list.as_array().unwrap().iter().filter_map(|i| i["id"].as_str()).collect();
+        assert!(!ids.contains(&key_id) && !ids.contains(&tpl_id), "{read}: {list}");
+    }
+    let (_, sender) = eve.read("sender", &[]).await;
+    assert!(sender["choices"].as_array().unwrap().is_empty(), "{sender}");
+    assert_code(eve.change("links/revoke", &[("number_id", &id)]).await, StatusCode::NOT_FOUND, "NUMBER_NOT_FOUND");
+    assert_code(eve.change("links/reissue", &[("number_id", &id)]).await, StatusCode::NOT_FOUND, "NUMBER_NOT_FOUND");
+    assert_code(eve.change("keys/revoke", &[("id", key_id)]).await, StatusCode::NOT_FOUND, "KEY_NOT_FOUND");
+    assert_code(eve.change("templates/delete", &[("id", tpl_id)]).await, StatusCode::NOT_FOUND, "TEMPLATE_NOT_FOUND");
+    assert_code(eve.change("sender/set", &[("number_id", &id)]).await, StatusCode::NOT_FOUND, "NUMBER_NOT_FOUND");
+
     // Eve's token with Ana's cookie is no token at all.
     let (status, body, _) = crate::admin_support::call(
         &app.base,

@@ -76,6 +76,7 @@ impl Admin {
         let res = self
             .http
             .get(format!("{}{path}", self.base))
+            .header("accept", "text/html")
             .header("cookie", format!("pairlink_session={}", self.cookie))
             .send()
             .await

@@ -1,6 +1,8 @@
 //! One integration-test binary: the real app on port 0 with a fresh database per test.
 mod admin_auth;
 mod admin_isolation;
+mod admin_keys;
+mod admin_links;
 mod admin_numbers;
 mod admin_support;
 mod api_keys;

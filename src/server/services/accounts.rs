@@ -68,6 +68,8 @@ pub async fn sign_in(state: &AppState, from: Origin<'_>, email: &str, password: 
     state.store.create_session(&user.tenant_id, &new).await?;
     let session = state.store.find_session(&new.token_hash, now).await?.ok_or_else(bad_credentials)?;
     tracing::info!(tenant.id = %user.tenant_id, user.id = %user.id, "signed in to the dashboard");
+    let client = ApiClient::user(user.tenant_id.clone(), user.id.clone(), user.email.as_str().to_owned());
+    super::audit::record(state, &client, "session.signed_in", Some(new.id.as_str()), serde_json::json!({})).await;
     Ok(SignedIn { token, session })
 }
 
@@ -85,7 +87,11 @@ pub async fn sessions(state: &AppState, client: &ApiClient) -> ApiResult<Vec<Ses
 pub async fn revoke_session(state: &AppState, client: &ApiClient, id: &SessionId) -> ApiResult<()> {
     match state.store.revoke_session(&client.tenant, id, state.clock.now()).await {
         Err(StoreError::NotFound) => Err(ApiError::new(StatusCode::NOT_FOUND, "SESSION_NOT_FOUND", "no such session")),
-        other => Ok(other?),
+        other => {
+            other?;
+            super::audit::record(state, client, "session.revoked", Some(id.as_str()), serde_json::json!({})).await;
+            Ok(())
+        }
     }
 }
 

@@ -15,6 +15,7 @@ pub mod public;
 pub mod sending;
 pub mod settings;
 pub mod sweeper;
+pub mod tenant_keys;
 pub mod tenants;
 pub mod watch;
 pub mod webhooks;

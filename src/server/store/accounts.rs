@@ -79,6 +79,9 @@ pub trait DashboardStore: Send + Sync {
     /// (the dashboard offers to restore or purge them).
     async fn list_deleted_numbers(&self, tenant: &TenantId, now: DateTime<Utc>) -> StoreResult<Vec<super::Number>>;
 
+    /// Revokes one live key of the tenant; `NotFound` otherwise.
+    async fn revoke_api_key(&self, tenant: &TenantId, key: &crate::server::domain::ApiKeyId, at: DateTime<Utc>) -> StoreResult<()>;
+
     /// The tenant's links, newest first, with their number and funnel.
     async fn list_link_overviews(&self, tenant: &TenantId, limit: i64) -> StoreResult<Vec<LinkOverview>>;
     /// Adds to the funnel of the number's live link (none: nothing to count).

@@ -114,6 +114,19 @@ macro_rules! impl_account_store {
                 Ok(rows.into_iter().map(Into::into).collect())
             }
 
+            async fn revoke_api_key(&self, tenant: &TenantId, key: &ApiKeyId, at: DateTime<Utc>) -> StoreResult<()> {
+                let done = sqlx::query("UPDATE api_keys SET revoked_at = $3 WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL")
+                    .bind(tenant.as_str())
+                    .bind(key.as_str())
+                    .bind(to_millis(at))
+                    .execute(&self.pool)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                Ok(())
+            }
+
             async fn list_link_overviews(&self, tenant: &TenantId, limit: i64) -> StoreResult<Vec<LinkOverview>> {
                 let rows: Vec<LinkOverviewRow> = sqlx::query_as(concat!(
                     "SELECT l.id, l.tenant_id, l.number_id, l.provider, l.meta_flow, l.branding, l.redirect_url, l.refresh_url, ",

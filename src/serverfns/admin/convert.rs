@@ -60,3 +60,24 @@ pub fn issued(i: &crate::server::services::links::IssuedLink) -> crate::types::a
         },
     }
 }
+
+pub fn key(k: &crate::server::store::ApiKey) -> crate::types::admin::KeyItem {
+    crate::types::admin::KeyItem {
+        id: k.id.to_string(),
+        name: k.name.clone(),
+        last4: k.last4.clone(),
+        number_id: k.number_id.as_ref().map(ToString::to_string),
+        created_at: k.created_at,
+    }
+}
+
+pub fn template(t: &crate::server::store::Template) -> crate::types::admin::TemplateItem {
+    crate::types::admin::TemplateItem {
+        id: t.id.to_string(),
+        name: t.name.clone(),
+        category: t.category.clone(),
+        language: t.language.clone(),
+        body: t.body.clone(),
+        updated_at: t.updated_at,
+    }
+}

@@ -32,7 +32,7 @@ pub async fn admin_create_link(csrf: String, input: LinkFormIn) -> Result<Issued
 
 /// A new link for an existing number (the old one stops working).
 #[server(endpoint = "admin/links/reissue")]
-pub async fn admin_reissue_link(csrf: String, number_id: String, input: LinkFormIn) -> Result<IssuedLinkOut, AppError> {
+pub async fn admin_reissue_link(csrf: String, number_id: String, input: Option<LinkFormIn>) -> Result<IssuedLinkOut, AppError> {
     use super::{
         convert,
         guard::{fail, for_change},
@@ -40,7 +40,8 @@ pub async fn admin_reissue_link(csrf: String, number_id: String, input: LinkForm
     use crate::{server::domain::NumberId, server::services::links, types::links::ReissueLinkIn};
 
     let (state, admin) = for_change(&csrf).await?;
-    let body = convert::link_in(input).map_err(fail)?;
+    // The list's one-click re-issue sends no options: the defaults.
+    let body = convert::link_in(input.unwrap_or_default()).map_err(fail)?;
     let reissue = ReissueLinkIn {
         send_via_whats_app: body.send_via_whats_app,
         branding: body.branding,
