@@ -2,10 +2,13 @@ use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
     ParamSegment, SsrMode, StaticSegment,
-    components::{Route, Router, Routes},
+    components::{ParentRoute, Redirect, Route, Router, Routes},
 };
 
-use crate::ui::pages::{ConnectPage, HomePage};
+use crate::ui::{
+    layouts::AdminLayout,
+    pages::{ConnectPage, HomePage, admin},
+};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -40,6 +43,16 @@ pub fn App() -> impl IntoView {
                 // Rendered whole before sending: its headers (CSP frame-ancestors) depend on the link, and
                 // the page must be complete for browsers without JavaScript.
                 <Route path=(StaticSegment("connect"), ParamSegment("token")) view=ConnectPage ssr=SsrMode::Async />
+                // The dashboard: rendered whole, so a missing session redirects before any byte is sent.
+                <Route path=(StaticSegment("admin"), StaticSegment("login")) view=admin::LoginPage ssr=SsrMode::Async />
+                <ParentRoute path=StaticSegment("admin") view=AdminLayout ssr=SsrMode::Async>
+                    <Route path=StaticSegment("") view=|| view! { <Redirect path="/admin/numbers" /> } ssr=SsrMode::Async />
+                    <Route path=StaticSegment("numbers") view=admin::NumbersPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("links") view=admin::LinksPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("keys") view=admin::KeysPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("audit") view=admin::AuditPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("account") view=admin::AccountPage ssr=SsrMode::Async />
+                </ParentRoute>
             </Routes>
         </Router>
     }

@@ -3,21 +3,45 @@
 use axum::{extract::FromRequestParts, http::request::Parts};
 
 use super::{
-    domain::{ApiKeyId, ApiKeySecret, NumberId, TenantId},
+    domain::{ApiKeyId, ApiKeySecret, NumberId, TenantId, UserId},
     error::ApiError,
     state::AppState,
 };
 
-/// An authenticated caller.
+/// An authenticated caller: an API key, or a person signed in to the dashboard.
 #[derive(Clone, Debug)]
 pub struct ApiClient {
     pub tenant: TenantId,
-    pub key: ApiKeyId,
+    pub actor: Actor,
     /// `Some` for a number-scoped key: the one number it may act on.
     pub number: Option<NumberId>,
 }
 
+/// Who made a call, for the audit log.
+#[derive(Clone, Debug)]
+pub enum Actor {
+    Key { id: ApiKeyId, last4: String },
+    User { id: UserId, email: String },
+}
+
 impl ApiClient {
+    /// A dashboard user acting for their tenant (tenant scope, no key).
+    pub fn user(tenant: TenantId, id: UserId, email: String) -> Self {
+        Self {
+            tenant,
+            actor: Actor::User { id, email },
+            number: None,
+        }
+    }
+
+    /// The API key that made this call, if a key made it.
+    pub fn key(&self) -> Option<&ApiKeyId> {
+        match &self.actor {
+            Actor::Key { id, .. } => Some(id),
+            Actor::User { .. } => None,
+        }
+    }
+
     /// For tenant-only endpoints (branding, keys, webhooks): 403 for number keys.
     pub fn require_tenant_scope(&self) -> Result<(), ApiError> {
         match self.number {
@@ -46,7 +70,10 @@ impl FromRequestParts<AppState> for ApiClient {
         let found = state.store.find_api_key(&key.hash()).await?.ok_or_else(ApiError::unauthorized)?;
         Ok(Self {
             tenant: found.tenant_id,
-            key: found.id,
+            actor: Actor::Key {
+                id: found.id,
+                last4: found.last4,
+            },
             number: found.number_id,
         })
     }
@@ -95,7 +122,10 @@ mod tests {
         let other = NumberId::generate();
         let tenant = ApiClient {
             tenant: TenantId::generate(),
-            key: ApiKeyId::generate(),
+            actor: Actor::Key {
+                id: ApiKeyId::generate(),
+                last4: "abcd".into(),
+            },
             number: None,
         };
         let number = ApiClient {

@@ -40,6 +40,23 @@ enum Command {
         #[command(subcommand)]
         command: KeyCommand,
     },
+    /// Manage dashboard users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a dashboard user; the password is prompted for, or read from stdin when piped.
+    /// Prints {"userId", "tenantId", "email"}.
+    Create {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -101,7 +118,32 @@ pub async fn main() -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             print_json(json!({ "tenantId": tenant, "apiKey": issued.secret.reveal(), "keyId": issued.key.id, "numberId": number }))
         }
+        Command::User {
+            command: UserCommand::Create { tenant, email },
+        } => {
+            let password = read_password()?;
+            let state = offline_state(config, &config_file).await?;
+            let user = services::accounts::create_user(&state, &TenantId::from_trusted(tenant), &email, &password)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            print_json(json!({ "userId": user.id, "tenantId": user.tenant_id, "email": user.email.as_str() }))
+        }
     }
+}
+
+/// From a prompt that does not echo when a person runs the command, else the first line of
+/// stdin (scripts: `echo "$PW" | pairlink user create …`).
+fn read_password() -> anyhow::Result<String> {
+    use std::io::{BufRead, IsTerminal};
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ")?;
+        let again = rpassword::prompt_password("Again: ")?;
+        anyhow::ensure!(first == again, "the two passwords differ");
+        return Ok(first);
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).context("reading the password from stdin")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
 /// The app's state without serving, for commands that use the service layer. Engines stay

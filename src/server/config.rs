@@ -73,6 +73,10 @@ pub struct Config {
     pub meta_token_key: SecretSetting,
     /// What Meta must send to verify our webhook URL; empty = derived from `meta_token_key`.
     pub meta_verify_token: SecretSetting,
+    /// How long a dashboard sign-in lasts, in hours.
+    pub session_hours: u32,
+    /// Sign-in attempts per minute allowed per client address and per email.
+    pub login_attempts_per_minute: u32,
 }
 
 impl Default for Config {
@@ -105,6 +109,8 @@ impl Default for Config {
             meta_app_secret: SecretSetting::default(),
             meta_token_key: SecretSetting::default(),
             meta_verify_token: SecretSetting::default(),
+            session_hours: 168,
+            login_attempts_per_minute: 10,
         }
     }
 }
@@ -153,6 +159,9 @@ impl Config {
         }
         if self.sandbox_first_qr_seconds == 0 || self.sandbox_next_qr_seconds == 0 {
             return invalid("sandbox_first_qr_seconds", "sandbox QR lifetimes must be at least 1 second");
+        }
+        if self.session_hours == 0 || self.login_attempts_per_minute == 0 {
+            return invalid("session_hours", "session_hours and login_attempts_per_minute must be at least 1");
         }
         if self.rate_limit_api_per_minute == 0 || self.rate_limit_public_per_minute == 0 {
             return invalid("rate_limit_api_per_minute", "rate limits must be at least 1 per minute");

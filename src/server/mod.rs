@@ -1,4 +1,5 @@
 //! The server half. Nothing below compiles to WASM.
+pub mod admin_live;
 pub mod api;
 pub mod auth;
 pub mod cli;
@@ -13,6 +14,7 @@ pub mod meta;
 pub mod qr;
 pub mod ratelimit;
 pub mod services;
+pub mod session;
 pub mod state;
 pub mod store;
 pub mod telemetry;
@@ -140,6 +142,7 @@ fn routes(state: &AppState) -> Router {
     let context_state = state.clone();
     Router::new()
         .merge(api)
+        .merge(admin_live::router())
         .leptos_routes_with_context(
             state,
             leptos_routes,

@@ -23,6 +23,9 @@ use super::{config::Config, domain::hex_sha256, error::ApiError, state::AppState
 pub struct RateLimits {
     keys: DefaultKeyedRateLimiter<String>,
     addresses: DefaultKeyedRateLimiter<IpAddr>,
+    /// Dashboard sign-ins, keyed `ip:<addr>` and `email:<address>` so guessing is slowed both
+    /// from one place and against one account.
+    logins: DefaultKeyedRateLimiter<String>,
     proxies: Vec<IpNet>,
 }
 
@@ -32,6 +35,7 @@ impl RateLimits {
         Self {
             keys: RateLimiter::keyed(per_minute(config.rate_limit_api_per_minute)),
             addresses: RateLimiter::keyed(per_minute(config.rate_limit_public_per_minute)),
+            logins: RateLimiter::keyed(per_minute(config.login_attempts_per_minute)),
             proxies: config.trusted_proxies.split(',').filter_map(|p| parse_net(p.trim())).collect(),
         }
     }
@@ -40,6 +44,16 @@ impl RateLimits {
     pub fn forget_idle(&self) {
         self.keys.retain_recent();
         self.addresses.retain_recent();
+        self.logins.retain_recent();
+    }
+
+    /// One sign-in attempt from `peer` for `email`; 429 once either has used its budget.
+    pub fn check_login(&self, peer: Option<IpAddr>, forwarded: Option<&str>, email: &str) -> Result<(), ApiError> {
+        let address = self.client(peer, forwarded).map(|ip| format!("ip:{ip}"));
+        for key in address.into_iter().chain([format!("email:{email}")]) {
+            self.check(Key::Login(key))?;
+        }
+        Ok(())
     }
 
     /// The client address: the peer, or the first untrusted hop of `X-Forwarded-For` when the
@@ -62,6 +76,7 @@ impl RateLimits {
         let verdict = match &key {
             Key::ApiKey(hash) => self.keys.check_key(hash),
             Key::Address(ip) => self.addresses.check_key(ip),
+            Key::Login(key) => self.logins.check_key(key),
         };
         verdict.map_err(|not_until| {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
@@ -73,6 +88,7 @@ impl RateLimits {
 enum Key {
     ApiKey(String),
     Address(IpAddr),
+    Login(String),
 }
 
 pub fn parse_net(value: &str) -> Option<IpNet> {

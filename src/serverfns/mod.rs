@@ -1,4 +1,5 @@
 //! Server functions: thin, each calls the service layer and returns a `types` DTO.
+pub mod admin;
 mod connect_page;
 mod server_info;
 

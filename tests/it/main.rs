@@ -1,4 +1,10 @@
 //! One integration-test binary: the real app on port 0 with a fresh database per test.
+mod admin_auth;
+mod admin_isolation;
+mod admin_keys;
+mod admin_links;
+mod admin_numbers;
+mod admin_support;
 mod api_keys;
 mod api_numbers;
 mod api_numbers_lifecycle;
@@ -24,6 +30,7 @@ mod receiver;
 mod resilience;
 mod restart;
 mod sending;
+mod store_accounts;
 mod store_contract;
 mod store_links;
 mod store_webhooks;

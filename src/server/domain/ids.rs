@@ -49,6 +49,9 @@ prefixed_id!(TemplateId, "tpl_");
 prefixed_id!(WebhookId, "whk_");
 prefixed_id!(DeliveryId, "dlv_");
 prefixed_id!(AttemptId, "att_");
+prefixed_id!(UserId, "usr_");
+prefixed_id!(SessionId, "ses_");
+prefixed_id!(AuditId, "aud_");
 
 #[cfg(test)]
 mod tests {

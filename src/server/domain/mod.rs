@@ -1,4 +1,5 @@
 //! Input parsed into types at the edge: once a value has one of these types it is valid.
+mod account;
 mod api_key;
 mod branding;
 mod ids;
@@ -13,9 +14,10 @@ mod webhook;
 #[cfg(test)]
 mod proptests;
 
+pub use account::{Email, Password, PasswordHash, SessionToken};
 pub use api_key::{ApiKeySecret, KEY_PREFIX, KeyHash, hex_sha256};
 pub use branding::{apply_patch, cosmetic_from_query, resolve_branding, validate_branding};
-pub use ids::{ApiKeyId, AttemptId, DeliveryId, EventId, LinkId, NumberId, TemplateId, TenantId, WebhookId};
+pub use ids::{ApiKeyId, AttemptId, AuditId, DeliveryId, EventId, LinkId, NumberId, SessionId, TemplateId, TenantId, UserId, WebhookId};
 pub use number::{NumberState, Provider};
 pub use phone::PhoneE164;
 pub use time::{from_millis, to_millis};

@@ -37,8 +37,9 @@ pub async fn rotate_number_key(state: &AppState, client: &ApiClient, number: Opt
 
 /// Replaces the key that made this call, keeping its scope.
 pub async fn regenerate(state: &AppState, client: &ApiClient) -> ApiResult<IssuedKey> {
+    let key = client.key().ok_or_else(ApiError::unauthorized)?;
     let (new, secret) = new_key(state, client.number.clone());
-    match state.store.rotate_api_key(&client.tenant, &client.key, &new).await {
+    match state.store.rotate_api_key(&client.tenant, key, &new).await {
         Ok(key) => Ok(IssuedKey { key, secret }),
         Err(StoreError::NotFound) => Err(ApiError::unauthorized()),
         Err(e) => Err(e.into()),

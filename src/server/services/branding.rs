@@ -13,5 +13,7 @@ pub async fn update(state: &AppState, client: &ApiClient, patch: BrandingPatch) 
     let current = state.store.settings(&client.tenant).await?.branding;
     let next = apply_patch(&current, &patch)?;
     state.store.save_branding(&client.tenant, &next, state.clock.now()).await?;
+    let detail = serde_json::to_value(&patch).unwrap_or_default();
+    super::audit::record(state, client, "branding.changed", None, detail).await;
     Ok(next)
 }

@@ -143,6 +143,7 @@ impl EventSink for StoreSink {
         if let Err(err) = changed {
             tracing::error!(tenant.id = %n.tenant, number.id = %n.number, error = %err, "could not record an engine state change");
         }
+        super::funnel::note(self.store.as_ref(), &ev).await;
         self.live.notify(&n.number).await;
     }
 }

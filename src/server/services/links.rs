@@ -100,6 +100,7 @@ pub async fn revoke(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiR
         return Err(no_link());
     }
     state.live.notify(id).await;
+    super::audit::record(state, client, "link.revoked", Some(link.id.as_str()), serde_json::json!({ "numberId": id })).await;
     Ok(())
 }
 
@@ -127,6 +128,8 @@ async fn finish(
     send: bool,
 ) -> ApiResult<IssuedLink> {
     let url = url(state, &token);
+    let detail = serde_json::json!({ "numberId": number.as_ref().map(|n| n.id.to_string()), "expiresAt": link.expires_at });
+    super::audit::record(state, client, "link.issued", Some(link.id.as_str()), detail).await;
     let message = match (&number, send) {
         (Some(number), true) => Some(sending::send_link(state, &client.tenant, number, &url).await),
         _ => None,

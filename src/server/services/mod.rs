@@ -1,18 +1,24 @@
 //! Business operations. REST handlers and server functions both call these, so the rules
 //! live in one place; each takes the caller (and so its tenant) first.
+pub mod accounts;
 pub mod api_keys;
+pub mod audit;
 pub mod branding;
 pub mod events;
+pub mod funnel;
+pub mod link_view;
 pub mod links;
 pub mod meta;
 pub mod meta_link;
 pub mod meta_numbers;
 pub mod meta_webhooks;
+pub mod number_view;
 pub mod numbers;
 pub mod public;
 pub mod sending;
 pub mod settings;
 pub mod sweeper;
+pub mod tenant_keys;
 pub mod tenants;
 pub mod watch;
 pub mod webhooks;

@@ -39,6 +39,7 @@ pub async fn create(state: &AppState, client: &ApiClient, input: CreateNumberIn)
     let linked_key = link_key(state, client, &number.id, input.link_to_api_key.unwrap_or(true)).await?;
     let pairing = open_window(engine.as_ref(), &number).await?;
     let number = state.store.get_number(&client.tenant, &number.id).await?;
+    super::audit::record(state, client, "number.created", Some(number.id.as_str()), json!({ "name": number.name })).await;
     Ok(Created {
         number,
         pairing,
@@ -163,6 +164,7 @@ pub async fn delete(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiR
         state.store.end_link(&client.tenant, &link.id, LinkEnd::Revoked, now).await?;
     }
     state.live.notify(id).await;
+    super::audit::record(state, client, "number.deleted", Some(id.as_str()), json!({ "name": deleted.name })).await;
     Ok(deleted)
 }
 
@@ -182,7 +184,11 @@ pub async fn restore(state: &AppState, client: &ApiClient, id: &NumberId) -> Api
             "NUMBER_ALREADY_ACTIVE",
             "another live number has this phone now",
         )),
-        other => Ok(other?),
+        other => {
+            let restored = other?;
+            super::audit::record(state, client, "number.restored", Some(id.as_str()), json!({ "name": restored.name })).await;
+            Ok(restored)
+        }
     }
 }
 
@@ -196,6 +202,7 @@ pub async fn purge(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiRe
     }
     state.store.purge_number(&client.tenant, id).await?;
     state.live.notify(id).await;
+    super::audit::record(state, client, "number.purged", Some(id.as_str()), json!({ "name": number.name })).await;
     Ok(())
 }
 
@@ -259,11 +266,12 @@ pub(super) async fn open_window(engine: &dyn Engine, number: &Number) -> ApiResu
 }
 
 pub(super) async fn link_key(state: &AppState, client: &ApiClient, number: &NumberId, wanted: bool) -> ApiResult<Option<ApiKeyId>> {
-    if client.number.is_none() || !wanted {
+    // A dashboard user has no key to bind.
+    let Some(key) = client.key().filter(|_| client.number.is_none() && wanted) else {
         return Ok(None);
-    }
-    state.store.bind_api_key(&client.tenant, &client.key, number).await?;
-    Ok(Some(client.key.clone()))
+    };
+    state.store.bind_api_key(&client.tenant, key, number).await?;
+    Ok(Some(key.clone()))
 }
 
 pub(super) fn engine_of(state: &AppState, number: &Number) -> ApiResult<Arc<dyn Engine>> {

@@ -21,6 +21,7 @@ pub async fn get(state: &AppState, client: &ApiClient) -> ApiResult<TenantSettin
 
 pub async fn update(state: &AppState, client: &ApiClient, patch: SettingsPatch) -> ApiResult<TenantSettings> {
     client.require_tenant_scope()?;
+    let detail = serde_json::to_value(&patch).unwrap_or_default();
     if let Some(sender) = patch.default_sender_number_id {
         let sender = match sender {
             Some(id) => Some(numbers::get(state, client, &NumberId::from_trusted(id)).await?.id),
@@ -45,6 +46,7 @@ pub async fn update(state: &AppState, client: &ApiClient, patch: SettingsPatch) 
         }
         state.store.save_embed_origins(&client.tenant, &parsed, state.clock.now()).await?;
     }
+    super::audit::record(state, client, "settings.changed", None, detail).await;
     Ok(state.store.settings(&client.tenant).await?)
 }
 
@@ -80,6 +82,7 @@ pub async fn create_template(state: &AppState, client: &ApiClient, input: Templa
         .insert_template(&client.tenant, &template)
         .await
         .map_err(template_error)?;
+    audit_template(state, client, "template.created", &template).await;
     Ok(template)
 }
 
@@ -107,12 +110,20 @@ pub async fn update_template(state: &AppState, client: &ApiClient, id: &Template
         .update_template(&client.tenant, &template)
         .await
         .map_err(template_error)?;
+    audit_template(state, client, "template.updated", &template).await;
     Ok(template)
 }
 
 pub async fn delete_template(state: &AppState, client: &ApiClient, id: &TemplateId) -> ApiResult<()> {
     client.require_tenant_scope()?;
-    state.store.delete_template(&client.tenant, id).await.map_err(template_error)
+    state.store.delete_template(&client.tenant, id).await.map_err(template_error)?;
+    super::audit::record(state, client, "template.deleted", Some(id.as_str()), serde_json::json!({})).await;
+    Ok(())
+}
+
+async fn audit_template(state: &AppState, client: &ApiClient, action: &str, t: &Template) {
+    let detail = serde_json::json!({ "name": t.name, "language": t.language });
+    super::audit::record(state, client, action, Some(t.id.as_str()), detail).await;
 }
 
 fn template_name(input: Option<&str>) -> Result<String, Invalid> {

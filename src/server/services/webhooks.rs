@@ -49,6 +49,8 @@ pub async fn create(
     };
     let webhook = state.store.insert_webhook(&client.tenant, &new).await?;
     tracing::info!(webhook.id = %webhook.id, "webhook created");
+    let detail = serde_json::json!({ "name": webhook.name, "url": webhook.url });
+    super::audit::record(state, client, "webhook.created", Some(webhook.id.as_str()), detail).await;
     Ok(CreatedWebhook { webhook, secret })
 }
 
@@ -94,10 +96,13 @@ pub async fn update(state: &AppState, client: &ApiClient, id: &WebhookId, input:
         events: input.events.as_deref().map(|e| EventFilter::parse("events", e)).transpose()?,
         active: input.active,
     };
-    Ok(state
+    let updated = state
         .store
         .update_webhook(&client.tenant, &current.id, &patch, state.clock.now())
-        .await?)
+        .await?;
+    let detail = serde_json::json!({ "name": updated.name, "url": updated.url, "active": updated.active });
+    super::audit::record(state, client, "webhook.updated", Some(updated.id.as_str()), detail).await;
+    Ok(updated)
 }
 
 #[tracing::instrument(skip_all, fields(tenant.id = %client.tenant, webhook.id = %id))]
@@ -105,7 +110,12 @@ pub async fn delete(state: &AppState, client: &ApiClient, id: &WebhookId) -> Api
     let webhook = get(state, client, id).await?;
     match state.store.delete_webhook(&client.tenant, &webhook.id).await {
         Err(StoreError::NotFound) => Err(webhook_not_found()),
-        other => Ok(other?),
+        other => {
+            other?;
+            let detail = serde_json::json!({ "name": webhook.name });
+            super::audit::record(state, client, "webhook.deleted", Some(webhook.id.as_str()), detail).await;
+            Ok(())
+        }
     }
 }
 

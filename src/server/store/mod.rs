@@ -1,5 +1,8 @@
 //! Persistence behind one trait, with a SQLite and a PostgreSQL backend that share their SQL.
 //! Every tenant-owned method takes the tenant first and filters by it.
+mod accounts;
+#[macro_use]
+mod accounts_sql;
 mod links;
 mod records;
 mod rows;
@@ -23,6 +26,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+pub use self::accounts::{AuditEntry, AuditFilter, DashboardStore, Funnel, FunnelStep, LinkOverview, NewSession, Session, User};
 pub use self::links::{Link, LinkEnd, LinkStore, NewLink, SettingsStore, Template, TenantSettings};
 pub use self::meta::{MetaAccount, MetaRow, MetaStore, NewMetaNumber};
 pub use self::postgres::PgStore;
@@ -85,7 +89,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Everything persisted. `WebhookStore` is a supertrait so `Arc<dyn Store>` reaches it too.
 #[async_trait]
-pub trait Store: LinkStore + SettingsStore + WebhookStore + MetaStore + Send + Sync + 'static {
+pub trait Store: LinkStore + SettingsStore + WebhookStore + MetaStore + DashboardStore + Send + Sync + 'static {
     /// Tells other processes sharing the database that a number changed (PostgreSQL
     /// `NOTIFY`); nothing to do on SQLite.
     async fn publish_live(&self, number: &NumberId) -> StoreResult<()>;

@@ -3,15 +3,18 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
+use super::accounts::{AuditRow, LinkOverviewRow, SessionRow, UserRow};
 use super::rows::{ApiKeyRow, EventRow, LinkRow, NumberRow, SettingsRow, TemplateRow, TenantRow};
 use super::sqlite::Backend;
 use super::webhook_rows::{AttemptRow, ClaimRow, DeliveryRow, WebhookRow};
 use super::webhook_sql::with_attempts;
 use super::{
+    AuditEntry, AuditFilter, FunnelStep, LinkOverview, NewSession, Session, User,
     ApiKey, ClaimedDelivery, DeliveryLog, DeliveryStatus, Event, Link, LinkEnd, NewApiKey, NewAttempt, NewEvent, NewLink, NewNumber,
     NewWebhook, NextStep, Number, StoreError, StoreResult, Template, Tenant, TenantSettings, Webhook, WebhookPatch,
 };
 use crate::server::domain::{
+    Email, SessionId,
     ApiKeyId, DeliveryId, KeyHash, LinkId, NumberId, NumberState, PhoneE164, TemplateId, TenantId, WebhookId, to_millis,
 };
 use crate::types::branding::Branding;
@@ -41,3 +44,4 @@ impl_link_store!(PgStore);
 impl_sql_store!(PgStore, "postgres", "SELECT pg_notify('pairlink_live', $1)");
 impl_webhook_store!(PgStore);
 impl_meta_store!(PgStore);
+impl_account_store!(PgStore);

@@ -3,14 +3,17 @@ use std::{path::Path, str::FromStr, time::Duration};
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
+use super::accounts::{AuditRow, LinkOverviewRow, SessionRow, UserRow};
 use super::rows::{ApiKeyRow, EventRow, LinkRow, NumberRow, SettingsRow, TemplateRow, TenantRow};
 use super::webhook_rows::{AttemptRow, ClaimRow, DeliveryRow, WebhookRow};
 use super::webhook_sql::with_attempts;
 use super::{
+    AuditEntry, AuditFilter, FunnelStep, LinkOverview, NewSession, Session, User,
     ApiKey, ClaimedDelivery, DeliveryLog, DeliveryStatus, Event, Link, LinkEnd, NewApiKey, NewAttempt, NewEvent, NewLink, NewNumber,
     NewWebhook, NextStep, Number, StoreError, StoreResult, Template, Tenant, TenantSettings, Webhook, WebhookPatch,
 };
 use crate::server::domain::{
+    Email, SessionId,
     ApiKeyId, DeliveryId, KeyHash, LinkId, NumberId, NumberState, PhoneE164, TemplateId, TenantId, WebhookId, to_millis,
 };
 use crate::types::branding::Branding;
@@ -54,3 +57,4 @@ impl_link_store!(SqliteStore);
 impl_sql_store!(SqliteStore, "sqlite", "");
 impl_webhook_store!(SqliteStore);
 impl_meta_store!(SqliteStore);
+impl_account_store!(SqliteStore);

@@ -1,3 +1,4 @@
+pub mod admin;
 mod connect;
 mod home;
 

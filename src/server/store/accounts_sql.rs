@@ -1,0 +1,211 @@
+//! The SQL of [`DashboardStore`](super::DashboardStore), shared by both backends like `sql.rs`.
+
+macro_rules! user_cols {
+    () => {
+        "id, tenant_id, email, password_hash, created_at"
+    };
+}
+
+macro_rules! session_select {
+    () => {
+        concat!(
+            "SELECT s.id, s.tenant_id, s.user_id, u.email, s.csrf, s.created_at, s.expires_at ",
+            "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.revoked_at IS NULL AND s.expires_at > $1 "
+        )
+    };
+}
+
+macro_rules! impl_account_store {
+    ($store:ty) => {
+        #[async_trait::async_trait]
+        impl $crate::server::store::DashboardStore for $store {
+            async fn create_user(&self, tenant: &TenantId, user: &User) -> StoreResult<User> {
+                let row: UserRow = sqlx::query_as(concat!(
+                    "INSERT INTO users (id, tenant_id, email, password_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING ",
+                    user_cols!()
+                ))
+                .bind(user.id.as_str())
+                .bind(tenant.as_str())
+                .bind(user.email.as_str())
+                .bind(user.password_hash.as_str())
+                .bind(to_millis(user.created_at))
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(row.into())
+            }
+
+            async fn find_user_by_email(&self, email: &Email) -> StoreResult<Option<User>> {
+                let row: Option<UserRow> = sqlx::query_as(concat!("SELECT ", user_cols!(), " FROM users WHERE email = $1"))
+                    .bind(email.as_str())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(row.map(Into::into))
+            }
+
+            async fn list_users(&self, tenant: &TenantId) -> StoreResult<Vec<User>> {
+                let rows: Vec<UserRow> = sqlx::query_as(concat!("SELECT ", user_cols!(), " FROM users WHERE tenant_id = $1 ORDER BY created_at"))
+                    .bind(tenant.as_str())
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn create_session(&self, tenant: &TenantId, s: &NewSession) -> StoreResult<()> {
+                let done = sqlx::query(concat!(
+                    "INSERT INTO sessions (id, token_hash, tenant_id, user_id, csrf, created_at, expires_at) ",
+                    "SELECT $1, $2, $3, $4, $5, $6, $7 FROM users WHERE id = $4 AND tenant_id = $3"
+                ))
+                .bind(s.id.as_str())
+                .bind(&s.token_hash)
+                .bind(tenant.as_str())
+                .bind(s.user_id.as_str())
+                .bind(&s.csrf)
+                .bind(to_millis(s.at))
+                .bind(to_millis(s.expires_at))
+                .execute(&self.pool)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                Ok(())
+            }
+
+            async fn find_session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<Session>> {
+                let row: Option<SessionRow> = sqlx::query_as(concat!(session_select!(), "AND s.token_hash = $2"))
+                    .bind(to_millis(now))
+                    .bind(token_hash)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(row.map(Into::into))
+            }
+
+            async fn list_sessions(&self, tenant: &TenantId, now: DateTime<Utc>) -> StoreResult<Vec<Session>> {
+                let rows: Vec<SessionRow> = sqlx::query_as(concat!(session_select!(), "AND s.tenant_id = $2 ORDER BY s.created_at DESC"))
+                    .bind(to_millis(now))
+                    .bind(tenant.as_str())
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn revoke_session(&self, tenant: &TenantId, id: &SessionId, at: DateTime<Utc>) -> StoreResult<()> {
+                let done = sqlx::query("UPDATE sessions SET revoked_at = $3 WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL")
+                    .bind(tenant.as_str())
+                    .bind(id.as_str())
+                    .bind(to_millis(at))
+                    .execute(&self.pool)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                Ok(())
+            }
+
+            async fn list_deleted_numbers(&self, tenant: &TenantId, now: DateTime<Utc>) -> StoreResult<Vec<Number>> {
+                let rows: Vec<NumberRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    number_cols!(),
+                    " FROM numbers WHERE tenant_id = $1 AND deleted_at IS NOT NULL AND restorable_until > $2 ORDER BY deleted_at DESC"
+                ))
+                .bind(tenant.as_str())
+                .bind(to_millis(now))
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn revoke_api_key(&self, tenant: &TenantId, key: &ApiKeyId, at: DateTime<Utc>) -> StoreResult<()> {
+                let done = sqlx::query("UPDATE api_keys SET revoked_at = $3 WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL")
+                    .bind(tenant.as_str())
+                    .bind(key.as_str())
+                    .bind(to_millis(at))
+                    .execute(&self.pool)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                Ok(())
+            }
+
+            async fn list_link_overviews(&self, tenant: &TenantId, limit: i64) -> StoreResult<Vec<LinkOverview>> {
+                let rows: Vec<LinkOverviewRow> = sqlx::query_as(concat!(
+                    "SELECT l.id, l.tenant_id, l.number_id, l.provider, l.meta_flow, l.branding, l.redirect_url, l.refresh_url, ",
+                    "l.external_ref, l.locale, l.created_at, l.expires_at, l.opened_at, l.ended_at, l.end_reason, ",
+                    "n.name AS number_name, n.phone AS number_phone, n.state AS number_state, n.connected_at AS number_connected_at, ",
+                    "CAST(l.windows_opened AS BIGINT) AS windows_opened, CAST(l.codes_shown AS BIGINT) AS codes_shown, ",
+                    "CAST(l.qr_rotations AS BIGINT) AS qr_rotations, l.last_failure ",
+                    "FROM links l LEFT JOIN numbers n ON n.id = l.number_id AND n.tenant_id = l.tenant_id ",
+                    "WHERE l.tenant_id = $1 ORDER BY l.created_at DESC, l.id DESC LIMIT $2"
+                ))
+                .bind(tenant.as_str())
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn note_link_step(&self, tenant: &TenantId, number: &NumberId, step: FunnelStep) -> StoreResult<()> {
+                sqlx::query(concat!(
+                    "UPDATE links SET windows_opened = windows_opened + $3, codes_shown = codes_shown + $4, ",
+                    "qr_rotations = qr_rotations + $5 WHERE tenant_id = $1 AND number_id = $2 AND ended_at IS NULL"
+                ))
+                .bind(tenant.as_str())
+                .bind(number.as_str())
+                .bind(i32::from(step.window_opened))
+                .bind(i32::from(step.code_shown))
+                .bind(i32::from(step.qr_rotated))
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn note_link_failure(&self, tenant: &TenantId, number: &NumberId, reason: &str) -> StoreResult<()> {
+                sqlx::query("UPDATE links SET last_failure = $3 WHERE tenant_id = $1 AND number_id = $2 AND ended_at IS NULL")
+                    .bind(tenant.as_str())
+                    .bind(number.as_str())
+                    .bind(reason)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn insert_audit(&self, tenant: &TenantId, e: &AuditEntry) -> StoreResult<()> {
+                sqlx::query(concat!(
+                    "INSERT INTO audit_log (id, tenant_id, actor, actor_id, actor_label, action, target, detail, created_at) ",
+                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+                ))
+                .bind(e.id.as_str())
+                .bind(tenant.as_str())
+                .bind(&e.actor)
+                .bind(&e.actor_id)
+                .bind(&e.actor_label)
+                .bind(&e.action)
+                .bind(&e.target)
+                .bind(e.detail.to_string())
+                .bind(to_millis(e.created_at))
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn list_audit(&self, tenant: &TenantId, f: &AuditFilter) -> StoreResult<Vec<AuditEntry>> {
+                // CAST gives PostgreSQL the parameter types it cannot infer from `IS NULL`.
+                let rows: Vec<AuditRow> = sqlx::query_as(concat!(
+                    "SELECT id, actor, actor_id, actor_label, action, target, detail, created_at FROM audit_log WHERE tenant_id = $1 ",
+                    "AND (CAST($2 AS TEXT) IS NULL OR substr(action, 1, length(CAST($2 AS TEXT))) = CAST($2 AS TEXT)) ",
+                    "AND (CAST($3 AS TEXT) IS NULL OR actor_id = CAST($3 AS TEXT)) ",
+                    "AND (CAST($4 AS BIGINT) IS NULL OR created_at < CAST($4 AS BIGINT)) ",
+                    "ORDER BY created_at DESC, id DESC LIMIT $5"
+                ))
+                .bind(tenant.as_str())
+                .bind(&f.action_prefix)
+                .bind(&f.actor_id)
+                .bind(f.before.map(to_millis))
+                .bind(f.limit)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+        }
+    };
+}

@@ -1,0 +1,83 @@
+//! Records into the dashboard's DTOs (server side only).
+use crate::{server::store::Number, types::admin::NumberItem};
+
+pub fn number(n: &Number) -> NumberItem {
+    NumberItem {
+        id: n.id.to_string(),
+        name: n.name.clone(),
+        phone: n.phone.e164(),
+        state: n.state.as_str().into(),
+        engine: n.engine.clone(),
+        created_at: n.created_at,
+        connected_at: n.connected_at,
+        deleted_at: n.deleted_at,
+        restorable_until: n.restorable_until,
+    }
+}
+
+/// The form's text fields into the API's request: empty means "not set".
+pub fn link_in(f: crate::types::admin::LinkFormIn) -> Result<crate::types::links::RemotePairingIn, crate::server::error::ApiError> {
+    use crate::{server::domain::Invalid, types::branding::Branding};
+    let some = |s: String| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    let ttl_seconds = match some(f.ttl_seconds) {
+        None => None,
+        Some(t) => Some(t.parse::<i64>().map_err(|_| Invalid::new("ttlSeconds", "must be a whole number of seconds"))?),
+    };
+    let branding = Branding {
+        logo_url: some(f.logo_url),
+        primary_color: some(f.primary_color),
+        background_color: some(f.background_color),
+        company_name: some(f.company_name),
+        subtitle: some(f.subtitle),
+        support_url: some(f.support_url),
+        default_redirect_url: None,
+        hide_pilot_status_branding: None,
+    };
+    Ok(crate::types::links::RemotePairingIn {
+        name: some(f.name),
+        number: some(f.phone),
+        link_to_api_key: Some(false),
+        send_via_whats_app: Some(f.send_via_whatsapp.is_some()),
+        branding: (branding != Branding::default()).then_some(branding),
+        redirect_url: some(f.redirect_url),
+        external_ref: some(f.external_ref),
+        ttl_seconds,
+        refresh_url: some(f.refresh_url),
+        locale: some(f.locale),
+        ..Default::default()
+    })
+}
+
+pub fn issued(i: &crate::server::services::links::IssuedLink) -> crate::types::admin::IssuedLinkOut {
+    crate::types::admin::IssuedLinkOut {
+        url: i.url.clone(),
+        number_id: i.number.as_ref().map(|n| n.id.to_string()),
+        expires_at: i.link.expires_at,
+        message_sent: matches!(i.message, Some(Ok(()))),
+        message_error: match &i.message {
+            Some(Err(code)) => Some(code.clone()),
+            _ => None,
+        },
+    }
+}
+
+pub fn key(k: &crate::server::store::ApiKey) -> crate::types::admin::KeyItem {
+    crate::types::admin::KeyItem {
+        id: k.id.to_string(),
+        name: k.name.clone(),
+        last4: k.last4.clone(),
+        number_id: k.number_id.as_ref().map(ToString::to_string),
+        created_at: k.created_at,
+    }
+}
+
+pub fn template(t: &crate::server::store::Template) -> crate::types::admin::TemplateItem {
+    crate::types::admin::TemplateItem {
+        id: t.id.to_string(),
+        name: t.name.clone(),
+        category: t.category.clone(),
+        language: t.language.clone(),
+        body: t.body.clone(),
+        updated_at: t.updated_at,
+    }
+}

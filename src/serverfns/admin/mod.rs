@@ -1,0 +1,17 @@
+//! The dashboard's server functions. Each starts with [`guard`] (who, and the CSRF check for
+//! changes), then calls the same service as the REST API.
+mod audit;
+mod auth;
+#[cfg(feature = "ssr")]
+mod convert;
+#[cfg(feature = "ssr")]
+mod guard;
+mod keys;
+mod links;
+mod numbers;
+
+pub use audit::*;
+pub use auth::*;
+pub use keys::*;
+pub use links::*;
+pub use numbers::*;

@@ -1,0 +1,283 @@
+//! `/admin/keys`: API keys (each shown once, then only its last four), the default sender,
+//! and the message templates links are sent with.
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::{
+    serverfns::admin::{
+        AdminCreateKey, AdminDeleteTemplate, AdminRevokeKey, AdminSaveTemplate, AdminSetSender, admin_keys, admin_sender, admin_templates,
+    },
+    types::admin::{KeyItem, SenderOut, TemplateItem},
+    ui::{
+        components::{CopyButton, EmptyState, ErrorNotice, PageHeader, Spinner, class, fmt_time},
+        layouts::use_admin,
+    },
+};
+
+#[component]
+pub fn KeysPage() -> impl IntoView {
+    view! {
+        <Title text="API keys · Pairlink" />
+        <PageHeader title="API keys and templates" intro="Keys for the REST API, the number links are sent from, and the message they are sent with." />
+        <div class="space-y-8">
+            <Keys />
+            <Sender />
+            <Templates />
+        </div>
+    }
+}
+
+#[component]
+fn Keys() -> impl IntoView {
+    let csrf = use_admin().csrf();
+    let create = ServerAction::<AdminCreateKey>::new();
+    let revoke = ServerAction::<AdminRevokeKey>::new();
+    let keys = Resource::new(move || (create.version().get(), revoke.version().get()), |_| admin_keys());
+    let form_csrf = csrf.clone();
+    view! {
+        <section aria-labelledby="keys-title" class="space-y-4">
+            <h2 id="keys-title" class="text-lg font-semibold">"API keys"</h2>
+            {move || create.value().get().and_then(Result::ok).map(|made| view! {
+                <div class="rounded-lg bg-amber-50 p-4 ring-1 ring-amber-200" data-testid="new-key">
+                    <p class="font-medium text-amber-950">"Copy your new key now: it will not be shown again."</p>
+                    <div class="mt-2 flex flex-col gap-2 sm:flex-row sm:items-center">
+                        <input readonly aria-label="New API key" value=made.secret.clone() class=format!("{} font-mono text-xs", class::INPUT) />
+                        <CopyButton text=made.secret label="Copy key" />
+                    </div>
+                </div>
+            })}
+            {move || {
+                [create.value().get().and_then(Result::err), revoke.value().get().and_then(Result::err)]
+                    .into_iter()
+                    .flatten()
+                    .next()
+                    .map(|error| view! { <ErrorNotice error /> })
+            }}
+            <ActionForm action=create attr:class="flex flex-col gap-2 sm:flex-row sm:items-end">
+                <input type="hidden" name="csrf" value=form_csrf />
+                <div class="grow">
+                    <label for="key-name" class=class::LABEL>"New key name"</label>
+                    <input id="key-name" name="name" required maxlength="60" class=class::INPUT placeholder="Production backend" />
+                </div>
+                <button type="submit" class=class::PRIMARY>"Create key"</button>
+            </ActionForm>
+            <Transition fallback=|| view! { <Spinner /> }>
+                {move || {
+                    let csrf = csrf.clone();
+                    Suspend::new(async move {
+                        match keys.await {
+                            Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                            Ok(list) if list.is_empty() => view! { <EmptyState title="No API keys" hint="Create one to call the REST API." /> }.into_any(),
+                            Ok(list) => view! { <KeyTable list csrf revoke /> }.into_any(),
+                        }
+                    })
+                }}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn KeyTable(list: Vec<KeyItem>, csrf: String, revoke: ServerAction<AdminRevokeKey>) -> impl IntoView {
+    view! {
+        <ul class="divide-y divide-slate-200 rounded-lg bg-white shadow-sm ring-1 ring-slate-200" aria-label="API keys">
+            {list
+                .into_iter()
+                .map(|k| {
+                    let csrf = csrf.clone();
+                    let (id, label) = (k.id.clone(), format!("Revoke key {}", k.name));
+                    view! {
+                        <li class="flex flex-col gap-2 p-4 sm:flex-row sm:items-center sm:justify-between" data-key=k.id.clone()>
+                            <div>
+                                <p class="font-medium">{k.name.clone()}</p>
+                                <p class="text-sm text-slate-600">
+                                    <span class="font-mono">{format!("pl_…{}", k.last4)}</span>
+                                    " · created " {fmt_time(k.created_at)}
+                                    {k.number_id.clone().map(|n| format!(" · number {n}"))}
+                                </p>
+                            </div>
+                            <ActionForm action=revoke>
+                                <input type="hidden" name="csrf" value=csrf />
+                                <input type="hidden" name="id" value=id />
+                                <button type="submit" class=class::DANGER aria-label=label>"Revoke"</button>
+                            </ActionForm>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+    }
+}
+
+#[component]
+fn Sender() -> impl IntoView {
+    let csrf = use_admin().csrf();
+    let set = ServerAction::<AdminSetSender>::new();
+    let sender = Resource::new(move || set.version().get(), |_| admin_sender());
+    view! {
+        <section aria-labelledby="sender-title" class=class::CARD>
+            <h2 id="sender-title" class="text-lg font-semibold">"Default sender"</h2>
+            <p class=class::HINT>"The connected number that sends links over WhatsApp when a link asks for it."</p>
+            {move || set.value().get().and_then(Result::err).map(|error| view! { <div class="mt-2"><ErrorNotice error /></div> })}
+            {move || set.value().get().and_then(Result::ok).map(|_| view! { <p role="status" class="mt-2 text-sm text-emerald-800">"Saved."</p> })}
+            <Transition fallback=|| view! { <Spinner /> }>
+                {move || {
+                    let csrf = csrf.clone();
+                    Suspend::new(async move {
+                        match sender.await {
+                            Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                            Ok(out) => view! { <SenderForm out csrf set /> }.into_any(),
+                        }
+                    })
+                }}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn SenderForm(out: SenderOut, csrf: String, set: ServerAction<AdminSetSender>) -> impl IntoView {
+    let current = out.default_sender.clone().unwrap_or_default();
+    view! {
+        <ActionForm action=set attr:class="mt-3 flex flex-col gap-2 sm:flex-row sm:items-end">
+            <input type="hidden" name="csrf" value=csrf />
+            <div class="grow">
+                <label for="sender" class=class::LABEL>"Number"</label>
+                <select id="sender" name="number_id" class=class::INPUT>
+                    <option value="" selected=current.is_empty()>"None"</option>
+                    {out
+                        .choices
+                        .into_iter()
+                        .map(|(id, label)| {
+                            let selected = id == current;
+                            view! { <option value=id selected=selected>{label}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </div>
+            <button type="submit" class=class::PRIMARY>"Save sender"</button>
+        </ActionForm>
+    }
+}
+
+#[component]
+fn Templates() -> impl IntoView {
+    let csrf = use_admin().csrf();
+    let save = ServerAction::<AdminSaveTemplate>::new();
+    let delete = ServerAction::<AdminDeleteTemplate>::new();
+    let templates = Resource::new(move || (save.version().get(), delete.version().get()), |_| admin_templates());
+    let editing = RwSignal::new(None::<TemplateItem>);
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = save.value().get() {
+            editing.set(None);
+        }
+    });
+    view! {
+        <section aria-labelledby="templates-title" class="space-y-4">
+            <h2 id="templates-title" class="text-lg font-semibold">"Message templates"</h2>
+            <p class=class::HINT>
+                "Links are sent with the template named " <code>"pilot_status_remote_pairing"</code> "; use " <code>"{{name}}"</code> " and "
+                <code>"{{link}}"</code> "."
+            </p>
+            {move || {
+                [save.value().get().and_then(Result::err), delete.value().get().and_then(Result::err)]
+                    .into_iter()
+                    .flatten()
+                    .next()
+                    .map(|error| view! { <ErrorNotice error /> })
+            }}
+            <Transition fallback=|| view! { <Spinner /> }>
+                {move || Suspend::new(async move {
+                    match templates.await {
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                        Ok(list) if list.is_empty() => view! { <EmptyState title="No templates" hint="Add one below." /> }.into_any(),
+                        Ok(list) => view! { <TemplateList list editing delete /> }.into_any(),
+                    }
+                })}
+            </Transition>
+            {move || {
+                let current = editing.get();
+                view! { <TemplateForm current csrf=csrf.clone() save /> }
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn TemplateList(list: Vec<TemplateItem>, editing: RwSignal<Option<TemplateItem>>, delete: ServerAction<AdminDeleteTemplate>) -> impl IntoView {
+    let csrf = use_admin().csrf();
+    view! {
+        <ul class="divide-y divide-slate-200 rounded-lg bg-white shadow-sm ring-1 ring-slate-200" aria-label="Templates">
+            {list
+                .into_iter()
+                .map(|t| {
+                    let csrf = csrf.clone();
+                    let edit = t.clone();
+                    let (id, label) = (t.id.clone(), format!("Delete template {}", t.name));
+                    view! {
+                        <li class="flex flex-col gap-2 p-4 sm:flex-row sm:items-start sm:justify-between" data-template=t.name.clone()>
+                            <div class="min-w-0">
+                                <p class="font-medium">{t.name.clone()} <span class="text-sm font-normal text-slate-600">{format!(" · {} · {}", t.category, t.language)}</span></p>
+                                <p class="mt-1 whitespace-pre-wrap break-words text-sm text-slate-700">{t.body.clone()}</p>
+                            </div>
+                            <div class="flex gap-2">
+                                <button type="button" class=class::SECONDARY on:click=move |_| editing.set(Some(edit.clone()))>"Edit"</button>
+                                <ActionForm action=delete>
+                                    <input type="hidden" name="csrf" value=csrf />
+                                    <input type="hidden" name="id" value=id />
+                                    <button type="submit" class=class::DANGER aria-label=label>"Delete"</button>
+                                </ActionForm>
+                            </div>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+    }
+}
+
+#[component]
+fn TemplateForm(current: Option<TemplateItem>, csrf: String, save: ServerAction<AdminSaveTemplate>) -> impl IntoView {
+    let t = current.clone().unwrap_or(TemplateItem {
+        id: String::new(),
+        name: "pilot_status_remote_pairing".into(),
+        category: "OTP".into(),
+        language: "en".into(),
+        body: "Hi {{name}}, link your WhatsApp here: {{link}}".into(),
+        updated_at: Default::default(),
+    });
+    let editing = current.is_some();
+    view! {
+        <div class=class::CARD>
+            <h3 class="font-semibold">{if editing { "Edit template" } else { "New template" }}</h3>
+            <ActionForm action=save attr:class="mt-3 grid gap-3 sm:grid-cols-3">
+                <input type="hidden" name="csrf" value=csrf />
+                <input type="hidden" name="id" value=t.id.clone() />
+                <div>
+                    <label for="tpl-name" class=class::LABEL>"Name"</label>
+                    <input id="tpl-name" name="input[name]" value=t.name.clone() required class=class::INPUT />
+                </div>
+                <div>
+                    <label for="tpl-category" class=class::LABEL>"Category"</label>
+                    <select id="tpl-category" name="input[category]" class=class::INPUT disabled=editing>
+                        {["UTILITY", "OTP", "MARKETING"]
+                            .into_iter()
+                            .map(|c| view! { <option value=c selected=c == t.category>{c}</option> })
+                            .collect_view()}
+                    </select>
+                </div>
+                <div>
+                    <label for="tpl-language" class=class::LABEL>"Language"</label>
+                    <input id="tpl-language" name="input[language]" value=t.language.clone() required class=class::INPUT />
+                </div>
+                <div class="sm:col-span-3">
+                    <label for="tpl-body" class=class::LABEL>"Body"</label>
+                    <textarea id="tpl-body" name="input[body]" rows="3" required class=class::INPUT>{t.body.clone()}</textarea>
+                </div>
+                <div class="sm:col-span-3">
+                    <button type="submit" class=class::PRIMARY>{if editing { "Save template" } else { "Add template" }}</button>
+                </div>
+            </ActionForm>
+        </div>
+    }
+}

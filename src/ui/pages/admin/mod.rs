@@ -1,0 +1,15 @@
+//! The tenant dashboard at `/admin`: one page per section.
+mod account_page;
+mod audit_page;
+mod keys_page;
+mod links_page;
+mod login_page;
+mod numbers_page;
+mod preview;
+
+pub use account_page::AccountPage;
+pub use audit_page::AuditPage;
+pub use keys_page::KeysPage;
+pub use links_page::LinksPage;
+pub use login_page::LoginPage;
+pub use numbers_page::NumbersPage;
