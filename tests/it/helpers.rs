@@ -57,7 +57,13 @@ pub struct Options {
     pub webhook_allowlist: String,
     /// Any other setting a test needs.
     pub configure: fn(&mut Config),
+    /// An Evolution API stand-in's base URL: turns the Evolution engine on (key
+    /// [`EVOLUTION_KEY`], webhook secret [`EVOLUTION_SECRET`]).
+    pub evolution: Option<String>,
 }
+
+pub const EVOLUTION_KEY: &str = "evo-test-global-key";
+pub const EVOLUTION_SECRET: &str = "evo_hook_secret_0123456789abcdef";
 
 impl Default for Options {
     fn default() -> Self {
@@ -68,6 +74,7 @@ impl Default for Options {
             sweep_interval_seconds: 3600,
             webhook_allowlist: "127.0.0.1".into(),
             configure: |_| {},
+            evolution: None,
         }
     }
 }
@@ -107,6 +114,11 @@ pub async fn spawn_with(options: Options) -> TestApp {
         webhook_poll_millis: 20,
         ..Config::default()
     };
+    if let Some(url) = options.evolution {
+        config.evolution_url = url;
+        config.evolution_api_key = pairlink::server::config::Redacted::new(EVOLUTION_KEY);
+        config.evolution_webhook_secret = pairlink::server::config::Redacted::new(EVOLUTION_SECRET);
+    }
     (options.configure)(&mut config);
     let leptos = leptos::config::LeptosOptions::builder()
         .output_name("pairlink")

@@ -2,6 +2,7 @@
 //! live in one place; each takes the caller (and so its tenant) first.
 pub mod api_keys;
 pub mod branding;
+pub mod engine_hooks;
 pub mod events;
 pub mod links;
 pub mod meta_link;
@@ -13,3 +14,4 @@ pub mod sweeper;
 pub mod tenants;
 pub mod watch;
 pub mod webhooks;
+pub mod windows;

@@ -145,7 +145,7 @@ pub async fn connect(state: &AppState, token: &str) -> ApiResult<TokenConnectOut
         return Err(numbers::already_connected());
     }
     let engine = numbers::engine_of(state, number)?;
-    let pairing = numbers::open_window(engine.as_ref(), number).await?;
+    let pairing = numbers::open_window(state, engine.as_ref(), number).await?;
     let out = views::pairing(&pairing).map_err(ApiError::internal)?;
     Ok(TokenConnectOut {
         qrcode_base64: out.qrcode_base64,
@@ -163,7 +163,11 @@ pub async fn snapshot(state: &AppState, r: &Resolved) -> ApiResult<TokenStatusOu
     // `r` was resolved for this call, so its number is as fresh as a second read would be.
     let Some(number) = &r.number else { return Ok(waiting_for_meta(r)) };
     let live = match state.engines.get(&number.engine) {
-        Some(engine) => engine.status(&numbers::ctx(number)).await.unwrap_or(LinkState::Idle),
+        Some(engine) => state
+            .windows
+            .status(engine.as_ref(), &numbers::ctx(number))
+            .await
+            .unwrap_or(LinkState::Idle),
         None => LinkState::Idle,
     };
     let open = number.state == NumberState::Open;
