@@ -65,7 +65,9 @@ pub async fn hook(app: &TestApp, name: &str, instance: &str, vars: &[(&str, &str
     let mut all = vec![("instance", instance), ("webhook_url", "x")];
     all.extend_from_slice(vars);
     let body = fixture(name, &all).to_string();
-    app.raw(Method::POST, &format!("/hooks/evolution/{EVOLUTION_SECRET}"), None, Some(&body)).await.0
+    app.raw(Method::POST, &format!("/hooks/evolution/{EVOLUTION_SECRET}"), None, Some(&body))
+        .await
+        .0
 }
 
 fn wuid(phone: &str) -> String {
@@ -139,13 +141,22 @@ async fn a_new_number_gets_an_instance_and_a_window_with_its_code_asked_once() {
     let id = created["instance"]["id"].as_str().unwrap();
     let created_with = &calls(&evo, "POST", "/instance/create").await[0];
     assert_eq!(created_with.body_json::<Value>().unwrap()["instanceName"], instance(&t, id));
-    assert_eq!(calls(&evo, "GET", "/instance/connect/").await[0].url.path(), format!("/instance/connect/{}", instance(&t, id)));
+    assert_eq!(
+        calls(&evo, "GET", "/instance/connect/").await[0].url.path(),
+        format!("/instance/connect/{}", instance(&t, id))
+    );
 
     // QR refs rotate by webhook: the page sees each, and the code is not asked for again.
     let first = app.get(&format!("/v1/numbers/{id}"), &t.key).await;
     assert_eq!(first["state"], "CONNECTING");
-    assert_eq!(hook(&app, "hook_qrcode_updated", &instance(&t, id), &[("qr", QR_2)]).await, StatusCode::OK);
-    assert_eq!(hook(&app, "hook_qrcode_updated", &instance(&t, id), &[("qr", QR_3)]).await, StatusCode::OK);
+    assert_eq!(
+        hook(&app, "hook_qrcode_updated", &instance(&t, id), &[("qr", QR_2)]).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        hook(&app, "hook_qrcode_updated", &instance(&t, id), &[("qr", QR_3)]).await,
+        StatusCode::OK
+    );
     assert_eq!(calls(&evo, "GET", "/instance/connect/").await.len(), 1);
 }
 
@@ -163,7 +174,10 @@ async fn rotations_reach_the_page_and_the_expected_phone_connects() {
         .await;
     let t = app.tenant("Acme").await;
     let (token, id, instance) = evolution_link(&app, &t, PHONE).await;
-    assert!(calls(&evo, "GET", "/instance/connect/").await.is_empty(), "a link holds no socket until its page asks");
+    assert!(
+        calls(&evo, "GET", "/instance/connect/").await.is_empty(),
+        "a link holds no socket until its page asks"
+    );
     let (code, connect) = app.public(Method::POST, &format!("/v1/remote-pairing/{token}/connect")).await;
     assert_eq!(code, StatusCode::OK, "{connect}");
     assert_eq!(connect["pairingCode"], "WZYE-H1YY");
@@ -175,13 +189,29 @@ async fn rotations_reach_the_page_and_the_expected_phone_connects() {
     assert_eq!(after["linkState"], "qr");
     assert_ne!(after["qrcodeBase64"], before["qrcodeBase64"], "the rotated QR is shown");
     assert_eq!(after["pairingCode"], "WZYE-H1YY", "the code stays");
-    assert_eq!(hook(&app, "hook_connection_connecting_200", &instance, &[("wuid", "")]).await, StatusCode::OK);
-    assert_eq!(status(&app, &token).await["qrcodeBase64"], after["qrcodeBase64"], "connecting alone changes nothing");
+    assert_eq!(
+        hook(&app, "hook_connection_connecting_200", &instance, &[("wuid", "")]).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        status(&app, &token).await["qrcodeBase64"],
+        after["qrcodeBase64"],
+        "connecting alone changes nothing"
+    );
 
-    assert_eq!(hook(&app, "hook_connection_open_200", &instance, &[("wuid", &wuid(PHONE))]).await, StatusCode::OK);
+    assert_eq!(
+        hook(&app, "hook_connection_open_200", &instance, &[("wuid", &wuid(PHONE))]).await,
+        StatusCode::OK
+    );
     let done = status(&app, &token).await;
-    assert_eq!((done["state"].as_str(), done["linkState"].as_str()), (Some("OPEN"), Some("connected")));
-    assert_eq!(app.event_kinds(&id, &t.key).await, ["number.created", "link.opened", "number.connected"]);
+    assert_eq!(
+        (done["state"].as_str(), done["linkState"].as_str()),
+        (Some("OPEN"), Some("connected"))
+    );
+    assert_eq!(
+        app.event_kinds(&id, &t.key).await,
+        ["number.created", "link.opened", "number.connected"]
+    );
 }
 
 #[tokio::test]
@@ -205,10 +235,16 @@ async fn a_different_phone_is_refused_unlinked_and_reported() {
         .await;
     app.public(Method::POST, &format!("/v1/remote-pairing/{token}/connect")).await;
 
-    assert_eq!(hook(&app, "hook_connection_open_200", &instance, &[("wuid", &wuid(OTHER_PHONE))]).await, StatusCode::OK);
+    assert_eq!(
+        hook(&app, "hook_connection_open_200", &instance, &[("wuid", &wuid(OTHER_PHONE))]).await,
+        StatusCode::OK
+    );
     until_calls(&evo, "DELETE", "/instance/logout/", 1).await;
     // Evolution then reports the logout we asked for; the refusal's reason stays.
-    assert_eq!(hook(&app, "hook_connection_close_401", &instance, &[("wuid", "")]).await, StatusCode::OK);
+    assert_eq!(
+        hook(&app, "hook_connection_close_401", &instance, &[("wuid", "")]).await,
+        StatusCode::OK
+    );
     let refused = status(&app, &token).await;
     assert_eq!(refused["state"], "CLOSE");
     assert_eq!(refused["linkState"], "failed");
@@ -219,7 +255,10 @@ async fn a_different_phone_is_refused_unlinked_and_reported() {
     assert_eq!(events[2]["data"]["reason"], "wrong_number");
     assert!(!events.to_string().contains(OTHER_PHONE), "the stranger's phone is not passed on");
     // The link still pairs the right phone.
-    assert_eq!(app.public(Method::POST, &format!("/v1/remote-pairing/{token}/connect")).await.0, StatusCode::OK);
+    assert_eq!(
+        app.public(Method::POST, &format!("/v1/remote-pairing/{token}/connect")).await.0,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -240,7 +279,11 @@ async fn logouts_bans_and_flaps_after_connecting() {
         let instance = instance(&t, &id);
         hook(&app, "hook_connection_open_200", &instance, &[("wuid", &wuid(phone))]).await;
         // A flap (Evolution reconnects by itself) is no disconnection.
-        for flap in ["hook_connection_close_408", "hook_connection_close_440", "hook_connection_close_515"] {
+        for flap in [
+            "hook_connection_close_408",
+            "hook_connection_close_440",
+            "hook_connection_close_515",
+        ] {
             assert_eq!(hook(&app, flap, &instance, &[("wuid", "")]).await, StatusCode::OK);
         }
         assert_eq!(app.get(&format!("/v1/numbers/{id}"), &t.key).await["state"], "OPEN", "{reason}");
@@ -248,8 +291,14 @@ async fn logouts_bans_and_flaps_after_connecting() {
         assert_eq!(app.get(&format!("/v1/numbers/{id}"), &t.key).await["state"], "CLOSE", "{reason}");
         let events = app.get(&format!("/v1/numbers/{id}/events"), &t.key).await;
         let last = events.as_array().unwrap().last().unwrap().clone();
-        assert_eq!((last["event"].as_str(), last["data"]["reason"].as_str()), (Some("number.disconnected"), Some(reason)));
-        assert_eq!(app.event_kinds(&id, &t.key).await, ["number.created", "number.connected", "number.disconnected"]);
+        assert_eq!(
+            (last["event"].as_str(), last["data"]["reason"].as_str()),
+            (Some("number.disconnected"), Some(reason))
+        );
+        assert_eq!(
+            app.event_kinds(&id, &t.key).await,
+            ["number.created", "number.connected", "number.disconnected"]
+        );
     }
 }
 
@@ -260,16 +309,35 @@ async fn webhooks_need_the_secret_and_ignore_what_is_not_ours() {
     accept_creations(&evo).await;
     let t = app.tenant("Acme").await;
     let (token, id, instance) = evolution_link(&app, &t, PHONE).await;
-    let open = fixture("hook_connection_open_200", &[("instance", &instance), ("wuid", &wuid(PHONE)), ("webhook_url", "x")]).to_string();
+    let open = fixture(
+        "hook_connection_open_200",
+        &[("instance", &instance), ("wuid", &wuid(PHONE)), ("webhook_url", "x")],
+    )
+    .to_string();
 
-    let (code, body) = app.raw(Method::POST, "/hooks/evolution/not-the-secret-at-all-000000", None, Some(&open)).await;
+    let (code, body) = app
+        .raw(Method::POST, "/hooks/evolution/not-the-secret-at-all-000000", None, Some(&open))
+        .await;
     assert_eq!((code, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("UNAUTHORIZED")));
-    let (code, body) = app.raw(Method::POST, &format!("/hooks/evolution/{EVOLUTION_SECRET}"), None, Some("{not json")).await;
+    let (code, body) = app
+        .raw(
+            Method::POST,
+            &format!("/hooks/evolution/{EVOLUTION_SECRET}"),
+            None,
+            Some("{not json"),
+        )
+        .await;
     assert_eq!((code, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("VALIDATION_ERROR")));
     for foreign in ["t42-n7", &format!("{}-num_0123456789abcdef", t.id)] {
-        assert_eq!(hook(&app, "hook_connection_open_200", foreign, &[("wuid", &wuid(PHONE))]).await, StatusCode::OK);
+        assert_eq!(
+            hook(&app, "hook_connection_open_200", foreign, &[("wuid", &wuid(PHONE))]).await,
+            StatusCode::OK
+        );
     }
-    assert_eq!(hook(&app, "hook_messages_upsert", &instance, &[("wuid", &wuid(PHONE))]).await, StatusCode::OK);
+    assert_eq!(
+        hook(&app, "hook_messages_upsert", &instance, &[("wuid", &wuid(PHONE))]).await,
+        StatusCode::OK
+    );
     assert_eq!(status(&app, &token).await["state"], "CLOSE", "nothing above touched the number");
     assert_eq!(app.event_kinds(&id, &t.key).await, ["number.created", "link.opened"]);
 }
@@ -283,7 +351,11 @@ async fn connect_answers_and_errors_map_to_clear_api_errors() {
     let (token, _, instance) = evolution_link(&app, &t, PHONE).await;
     let connect = format!("/v1/remote-pairing/{token}/connect");
     let cases = [
-        (ResponseTemplate::new(200).set_body_json(fixture("connect_error", &[])), StatusCode::SERVICE_UNAVAILABLE, "UPSTREAM_ERROR"),
+        (
+            ResponseTemplate::new(200).set_body_json(fixture("connect_error", &[])),
+            StatusCode::SERVICE_UNAVAILABLE,
+            "UPSTREAM_ERROR",
+        ),
         (
             ResponseTemplate::new(401).set_body_json(fixture("unauthorized_401", &[])),
             StatusCode::SERVICE_UNAVAILABLE,
@@ -294,7 +366,11 @@ async fn connect_answers_and_errors_map_to_clear_api_errors() {
             StatusCode::SERVICE_UNAVAILABLE,
             "UPSTREAM_ERROR",
         ),
-        (ResponseTemplate::new(500).set_body_string("boom"), StatusCode::SERVICE_UNAVAILABLE, "UPSTREAM_ERROR"),
+        (
+            ResponseTemplate::new(500).set_body_string("boom"),
+            StatusCode::SERVICE_UNAVAILABLE,
+            "UPSTREAM_ERROR",
+        ),
         (
             ResponseTemplate::new(200).set_body_json(fixture("connect_open", &[("instance", &instance)])),
             StatusCode::CONFLICT,
@@ -307,7 +383,12 @@ async fn connect_answers_and_errors_map_to_clear_api_errors() {
         ),
     ];
     for (answer, status, code) in cases {
-        let _guard = Mock::given(method("GET")).and(path(format!("/instance/connect/{instance}"))).respond_with(answer).expect(1).mount_as_scoped(&evo).await;
+        let _guard = Mock::given(method("GET"))
+            .and(path(format!("/instance/connect/{instance}")))
+            .respond_with(answer)
+            .expect(1)
+            .mount_as_scoped(&evo)
+            .await;
         let body = app.expect_error(Method::POST, &connect, None, None, status, code).await;
         assert!(!body.to_string().contains(EVOLUTION_KEY));
         if code == "RATE_LIMITED" {
@@ -327,8 +408,14 @@ async fn delete_resume_and_state_use_their_routes() {
         .mount(&evo)
         .await;
     let t = app.tenant("Acme").await;
-    let paired = app.create_number(&t.key, "A", PHONE).await["instance"]["id"].as_str().unwrap().to_owned();
-    let gone = app.create_number(&t.key, "B", OTHER_PHONE).await["instance"]["id"].as_str().unwrap().to_owned();
+    let paired = app.create_number(&t.key, "A", PHONE).await["instance"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let gone = app.create_number(&t.key, "B", OTHER_PHONE).await["instance"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     hook(&app, "hook_connection_open_200", &instance(&t, &paired), &[("wuid", &wuid(PHONE))]).await;
 
     Mock::given(method("DELETE"))
@@ -338,9 +425,11 @@ async fn delete_resume_and_state_use_their_routes() {
         .expect(1)
         .mount(&evo)
         .await;
-    app.expect(Method::DELETE, &format!("/v1/numbers/{gone}"), &t.key, None, StatusCode::OK).await;
+    app.expect(Method::DELETE, &format!("/v1/numbers/{gone}"), &t.key, None, StatusCode::OK)
+        .await;
     // Purging a deleted number does not call Evolution again (the delete mock expects one call).
-    app.expect(Method::DELETE, &format!("/v1/numbers/{gone}/purge"), &t.key, None, StatusCode::OK).await;
+    app.expect(Method::DELETE, &format!("/v1/numbers/{gone}/purge"), &t.key, None, StatusCode::OK)
+        .await;
 
     // A restart asks Evolution where each session stands, and opens no window.
     Mock::given(method("GET"))
@@ -362,7 +451,11 @@ async fn delete_resume_and_state_use_their_routes() {
     let status = app.get(&format!("/v1/numbers/{paired}/status"), &t.key).await;
     assert_eq!(status["state"], "OPEN");
     assert!(status["checkedAt"].is_string(), "{status}");
-    assert_eq!(calls(&evo, "GET", "/instance/connect/").await.len(), connects, "no QR minted on restart");
+    assert_eq!(
+        calls(&evo, "GET", "/instance/connect/").await.len(),
+        connects,
+        "no QR minted on restart"
+    );
     // A restarted process with no cached state asks Evolution.
     let ctx = number_ctx(&app, &t, &paired).await;
     let engine = app.state.engines.get("evolution").unwrap();
@@ -377,7 +470,10 @@ async fn delete_resume_and_state_use_their_routes() {
     )
     .unwrap();
     use pairlink::server::engines::Engine;
-    assert!(matches!(fresh.status(&ctx).await.unwrap(), pairlink::server::engines::LinkState::Connected { .. }));
+    assert!(matches!(
+        fresh.status(&ctx).await.unwrap(),
+        pairlink::server::engines::LinkState::Connected { .. }
+    ));
     assert_eq!(engine.kind().as_str(), "evolution");
 }
 
@@ -403,7 +499,10 @@ async fn links_are_sent_through_evolution() {
         .mount(&evo)
         .await;
     let t = app.tenant("Acme").await;
-    let sender = app.create_number(&t.key, "Sender", PHONE).await["instance"]["id"].as_str().unwrap().to_owned();
+    let sender = app.create_number(&t.key, "Sender", PHONE).await["instance"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     hook(&app, "hook_connection_open_200", &instance(&t, &sender), &[("wuid", &wuid(PHONE))]).await;
     app.expect(
         Method::POST,
@@ -413,8 +512,14 @@ async fn links_are_sent_through_evolution() {
         StatusCode::CREATED,
     )
     .await;
-    app.expect(Method::PUT, "/v1/settings", &t.key, Some(json!({ "defaultSenderNumberId": sender })), StatusCode::OK)
-        .await;
+    app.expect(
+        Method::PUT,
+        "/v1/settings",
+        &t.key,
+        Some(json!({ "defaultSenderNumberId": sender })),
+        StatusCode::OK,
+    )
+    .await;
 
     let _sent = Mock::given(method("POST"))
         .and(path(format!("/message/sendText/{}", instance(&t, &sender))))
@@ -424,11 +529,16 @@ async fn links_are_sent_through_evolution() {
         .expect(1)
         .mount_as_scoped(&evo)
         .await;
-    let link = app.create_link(&t.key, json!({ "name": "Ana", "number": "5511988887777", "sendViaWhatsApp": true })).await;
+    let link = app
+        .create_link(&t.key, json!({ "name": "Ana", "number": "5511988887777", "sendViaWhatsApp": true }))
+        .await;
     assert_eq!(link["messageSent"], true, "{link}");
     let sent = calls(&evo, "POST", "/message/sendText/").await;
     let url = link["remotePairingUrl"].as_str().unwrap();
-    assert_eq!(sent[0].body_json::<Value>().unwrap(), json!({ "number": "5511988887777", "text": format!("Oi Ana: {url}"), "delay": 0 }));
+    assert_eq!(
+        sent[0].body_json::<Value>().unwrap(),
+        json!({ "number": "5511988887777", "text": format!("Oi Ana: {url}"), "delay": 0 })
+    );
     drop(_sent);
 
     Mock::given(method("POST"))
@@ -438,7 +548,12 @@ async fn links_are_sent_through_evolution() {
         .expect(1)
         .mount(&evo)
         .await;
-    let link = app.create_link(&t.key, json!({ "name": "Bia", "number": "5511900000000", "sendViaWhatsApp": true })).await;
+    let link = app
+        .create_link(&t.key, json!({ "name": "Bia", "number": "5511900000000", "sendViaWhatsApp": true }))
+        .await;
     assert_eq!(link["messageSent"], false);
-    assert_eq!(link["messageError"], "SEND_FAILED: engine unavailable: the recipient is not on WhatsApp");
+    assert_eq!(
+        link["messageError"],
+        "SEND_FAILED: engine unavailable: the recipient is not on WhatsApp"
+    );
 }

@@ -76,7 +76,10 @@ async fn a_watched_window_reopens_when_it_ends_and_an_unwatched_one_closes() {
     assert_ne!(qr, first_qr, "a new window shows a new QR");
     assert_eq!(left, 160, "the new window has its full 160 s");
     let code = status(&app, &watched).await["pairingCode"].clone();
-    assert!(code.is_string() && code != first_code, "the new window has its own code (asked once, after its QR)");
+    assert!(
+        code.is_string() && code != first_code,
+        "the new window has its own code (asked once, after its QR)"
+    );
     assert_eq!(status(&app, &watched).await["state"], "CONNECTING");
 
     let closed = status(&app, &alone).await;
@@ -127,12 +130,18 @@ async fn reopening_stops_at_the_cap_per_link_until_the_page_asks_again() {
     app.clock.advance(WINDOW);
     app.state.windows.sweep().await;
     let capped = status(&app, &token).await;
-    assert_eq!(capped["failure"]["reason"], "qr_window_closed", "the third reopen is refused: {capped}");
+    assert_eq!(
+        capped["failure"]["reason"], "qr_window_closed",
+        "the third reopen is refused: {capped}"
+    );
     app.state.windows.sweep().await;
     assert!(live_window(&app, &token).await.is_none(), "and stays refused");
 
     // The customer clicks "new code": an explicit connect opens one and resets the count.
-    assert_eq!(app.public(Method::POST, &format!("/v1/remote-pairing/{token}/connect")).await.0, StatusCode::OK);
+    assert_eq!(
+        app.public(Method::POST, &format!("/v1/remote-pairing/{token}/connect")).await.0,
+        StatusCode::OK
+    );
     app.clock.advance(WINDOW);
     app.state.windows.sweep().await;
     assert!(live_window(&app, &token).await.is_some());
@@ -156,7 +165,11 @@ async fn the_cap_per_tenant_holds_and_other_tenants_are_not_affected() {
     for (token, _) in &tokens {
         live.push(live_window(&app, token).await.is_some());
     }
-    assert_eq!(live.iter().take(2).filter(|l| **l).count(), 1, "one Acme window reopens, not two: {live:?}");
+    assert_eq!(
+        live.iter().take(2).filter(|l| **l).count(),
+        1,
+        "one Acme window reopens, not two: {live:?}"
+    );
     assert!(live[2], "Globex has its own cap");
 }
 
@@ -188,7 +201,10 @@ async fn evolution_windows_back_off_when_throttled_and_ask_for_the_code_once_per
         .await;
     let t = app.tenant("Acme").await;
     let (token, id, instance) = evolution_link(&app, &t, "5511999998888").await;
-    assert_eq!(app.public(Method::POST, &format!("/v1/remote-pairing/{token}/connect")).await.0, StatusCode::OK);
+    assert_eq!(
+        app.public(Method::POST, &format!("/v1/remote-pairing/{token}/connect")).await.0,
+        StatusCode::OK
+    );
     let _events = app.sse(&format!("/v1/remote-pairing/{token}/events")).await;
     until_watchers(&app, &id, 1).await;
     // Evolution reaches its QR limit and refuses: the watched window reopens at once, but
@@ -205,9 +221,19 @@ async fn evolution_windows_back_off_when_throttled_and_ask_for_the_code_once_per
     assert_eq!(all.len(), 3, "retried after the wait");
     assert!(live_window(&app, &token).await.is_some());
     // Each window asked for the code with its first call, never on a rotation.
-    hook(&app, "hook_qrcode_updated", &instance, &[("qr", "2@Rotated,bm9pc2U=,aWRlbnRpdHk=,YWR2,1")]).await;
+    hook(
+        &app,
+        "hook_qrcode_updated",
+        &instance,
+        &[("qr", "2@Rotated,bm9pc2U=,aWRlbnRpdHk=,YWR2,1")],
+    )
+    .await;
     assert_eq!(calls(&evo, "GET", "/instance/connect/").await.len(), 3);
-    assert!(all.iter().all(|r| r.url.query() == Some("number=5511999998888")), "{:?}", all.iter().map(|r| r.url.to_string()).collect::<Vec<_>>());
+    assert!(
+        all.iter().all(|r| r.url.query() == Some("number=5511999998888")),
+        "{:?}",
+        all.iter().map(|r| r.url.to_string()).collect::<Vec<_>>()
+    );
 }
 
 #[tokio::test]
@@ -231,9 +257,15 @@ async fn an_unwatched_evolution_window_is_logged_out_when_it_ends() {
     app.public(Method::POST, &format!("/v1/remote-pairing/{token}/connect")).await;
     app.clock.advance(Duration::seconds(159));
     app.state.windows.sweep().await;
-    assert!(calls(&evo, "DELETE", "/instance/logout/").await.is_empty(), "not before the window ends");
+    assert!(
+        calls(&evo, "DELETE", "/instance/logout/").await.is_empty(),
+        "not before the window ends"
+    );
     app.clock.advance(Duration::seconds(1));
     app.state.windows.sweep().await;
     let closed = status(&app, &token).await;
-    assert_eq!((closed["state"].as_str(), closed["failure"]["reason"].as_str()), (Some("CLOSE"), Some("qr_window_closed")));
+    assert_eq!(
+        (closed["state"].as_str(), closed["failure"]["reason"].as_str()),
+        (Some("CLOSE"), Some("qr_window_closed"))
+    );
 }

@@ -138,9 +138,18 @@ mod tests {
     #[test]
     fn link_states_map_to_api_states() {
         assert_eq!(LinkState::Idle.number_state(), Some(NumberState::Close));
-        assert_eq!(LinkState::Connected { phone_digits: "1".into() }.number_state(), Some(NumberState::Open));
-        assert_eq!(LinkState::Paired { phone_digits: "1".into() }.number_state(), Some(NumberState::Connecting));
-        assert_eq!(LinkState::PasskeyRequired { expires_at: None }.number_state(), Some(NumberState::Connecting));
+        assert_eq!(
+            LinkState::Connected { phone_digits: "1".into() }.number_state(),
+            Some(NumberState::Open)
+        );
+        assert_eq!(
+            LinkState::Paired { phone_digits: "1".into() }.number_state(),
+            Some(NumberState::Connecting)
+        );
+        assert_eq!(
+            LinkState::PasskeyRequired { expires_at: None }.number_state(),
+            Some(NumberState::Connecting)
+        );
         assert_eq!(LinkState::Disconnected { reason: "x".into() }.number_state(), None);
         assert_eq!(LinkState::LoggedOut { reason: "x".into() }.number_state(), Some(NumberState::Close));
         let pairing = Pairing {

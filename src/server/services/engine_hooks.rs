@@ -22,14 +22,23 @@ pub enum Outcome {
 /// `POST /hooks/evolution/{secret}` with Evolution's raw body.
 pub async fn evolution(state: &AppState, secret: &str, body: &[u8]) -> ApiResult<Outcome> {
     let Some(engine) = state.engines.evolution() else {
-        return Err(ApiError::new(StatusCode::NOT_FOUND, "NOT_FOUND", "the Evolution engine is not enabled"));
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "the Evolution engine is not enabled",
+        ));
     };
     if !same_secret(secret, state.config.evolution_webhook_secret.expose()) {
         // Evolution does not retry a 401: a misconfigured URL fails loudly, once.
         return Err(ApiError::unauthorized());
     }
-    let hook: Hook = serde_json::from_slice(body)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", format!("not an Evolution webhook: {e}")))?;
+    let hook: Hook = serde_json::from_slice(body).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "VALIDATION_ERROR",
+            format!("not an Evolution webhook: {e}"),
+        )
+    })?;
     let Some((tenant, number)) = parse_instance(&hook.instance) else {
         tracing::debug!(event = hook.event, "Evolution webhook for an instance that is not ours");
         return Ok(Outcome::Ignored);

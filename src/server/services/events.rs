@@ -133,7 +133,10 @@ impl EventSink for StoreSink {
         // A transient drop changes nothing stored; the page still looks again.
         if let Some(state) = ev.state.number_state() {
             let event = self.event_for(&ev).await;
-            let changed = self.store.transition_number(&n.tenant, &n.number, state, ev.at, event.as_ref()).await;
+            let changed = self
+                .store
+                .transition_number(&n.tenant, &n.number, state, ev.at, event.as_ref())
+                .await;
             if let Err(err) = changed {
                 tracing::error!(tenant.id = %n.tenant, number.id = %n.number, error = %err, "could not record an engine state change");
             }

@@ -232,7 +232,9 @@ impl Windows {
             let Some(t) = numbers.get(number) else {
                 return Err(Skipped::NobodyWatching);
             };
-            let Some(ctx) = t.ctx.clone() else { return Err(Skipped::NobodyWatching) };
+            let Some(ctx) = t.ctx.clone() else {
+                return Err(Skipped::NobodyWatching);
+            };
             if t.watchers == 0 {
                 return Err(Skipped::NobodyWatching);
             }
@@ -270,7 +272,9 @@ impl Windows {
     async fn close(&self, number: &NumberId) {
         let ctx = {
             let mut numbers = self.lock();
-            let Some(t) = numbers.get_mut(number).filter(|t| !t.busy) else { return };
+            let Some(t) = numbers.get_mut(number).filter(|t| !t.busy) else {
+                return;
+            };
             t.busy = true;
             t.ctx.clone()
         };
@@ -330,7 +334,15 @@ impl Windows {
     }
 
     async fn request_code(&self, engine: &dyn Engine, ctx: &NumberCtx, phone: PhoneE164) -> Option<LinkState> {
-        match engine.link(ctx, LinkRequest::Device { pair_code_for: Some(phone) }).await {
+        match engine
+            .link(
+                ctx,
+                LinkRequest::Device {
+                    pair_code_for: Some(phone),
+                },
+            )
+            .await
+        {
             Ok(state) => Some(state),
             Err(err) => {
                 tracing::warn!(number.id = %ctx.number, error = %err, "requesting a pairing code failed");

@@ -27,13 +27,20 @@ pub struct Hook {
 #[derive(Debug, PartialEq)]
 pub enum Signal {
     /// A QR ref (and, when a phone was given to `connect`, the pairing code Evolution fetched).
-    Qr { code: Option<String>, pairing_code: Option<String> },
+    Qr {
+        code: Option<String>,
+        pairing_code: Option<String>,
+    },
     /// Evolution's `QRCODE_LIMIT` was reached; it ends the socket.
     QrLimit,
     /// `state: open`, with the phone's JID (`5511…:12@s.whatsapp.net`).
-    Open { wuid: Option<String> },
+    Open {
+        wuid: Option<String>,
+    },
     Connecting,
-    Close { status_reason: Option<u16> },
+    Close {
+        status_reason: Option<u16>,
+    },
     /// `state: refused`: Evolution gave up on this socket (after the QR limit).
     Refused,
     /// The instance was logged out (`logout.instance`, or `status.instance` closed).
@@ -157,12 +164,20 @@ pub fn pairing_from(
 /// The phone digits of a WhatsApp JID: `5511999999999:12@s.whatsapp.net` → `5511999999999`.
 pub fn jid_digits(jid: &str) -> String {
     let user = jid.split('@').next().unwrap_or_default();
-    user.split(':').next().unwrap_or_default().chars().filter(char::is_ascii_digit).collect()
+    user.split(':')
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect()
 }
 
 /// WhatsApp's codes: eight characters of its alphabet (Evolution sends `null` or junk otherwise).
 fn is_pair_code(code: &str) -> bool {
-    code.len() == 8 && code.bytes().all(|b| crate::server::engines::sandbox::PAIR_CODE_ALPHABET.contains(&b))
+    code.len() == 8
+        && code
+            .bytes()
+            .all(|b| crate::server::engines::sandbox::PAIR_CODE_ALPHABET.contains(&b))
 }
 
 fn text(v: &Value) -> Option<String> {

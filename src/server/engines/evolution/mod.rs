@@ -54,7 +54,10 @@ pub fn instance_name(tenant: &TenantId, number: &NumberId) -> String {
 /// The tenant and number an instance name stands for, if it is one of ours.
 pub fn parse_instance(name: &str) -> Option<(TenantId, NumberId)> {
     let (tenant, number) = name.split_once('-')?;
-    let ok = |id: &str, prefix: &str| id.strip_prefix(prefix).is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric()));
+    let ok = |id: &str, prefix: &str| {
+        id.strip_prefix(prefix)
+            .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric()))
+    };
     (ok(tenant, TenantId::PREFIX) && ok(number, NumberId::PREFIX)).then(|| (TenantId::from_trusted(tenant), NumberId::from_trusted(number)))
 }
 
@@ -89,7 +92,9 @@ impl EvolutionEngine {
     }
 
     async fn connection_state(&self, ctx: &NumberCtx) -> Result<LinkState, EngineError> {
-        let answer = self.call(Method::GET, &format!("/instance/connectionState/{}", name(ctx)), None).await?;
+        let answer = self
+            .call(Method::GET, &format!("/instance/connectionState/{}", name(ctx)), None)
+            .await?;
         let answer = expect_ok(answer, "read the connection state")?;
         Ok(match answer.body["instance"]["state"].as_str() {
             // Evolution says open but not who; the phone that paired was checked when it did.
@@ -149,7 +154,10 @@ impl Engine for EvolutionEngine {
                 "events": EVENTS,
             },
         });
-        let answer = expect_ok(self.call(Method::POST, "/instance/create", Some(&body)).await?, "create an instance")?;
+        let answer = expect_ok(
+            self.call(Method::POST, "/instance/create", Some(&body)).await?,
+            "create an instance",
+        )?;
         // A new instance is closed: no need to ask Evolution until something happens.
         self.last.lock().await.insert(number.clone(), LinkState::Idle);
         // The instance token (`hash`) is not kept: every call uses the global key.
@@ -178,7 +186,10 @@ impl Engine for EvolutionEngine {
         }
         let mut last = self.last.lock().await;
         let now = self.clock.now();
-        let prev = last.get(&ctx.number).and_then(LinkState::pairing).filter(|p| p.window_ends_at > now);
+        let prev = last
+            .get(&ctx.number)
+            .and_then(LinkState::pairing)
+            .filter(|p| p.window_ends_at > now);
         let text = |k: &str| body[k].as_str().filter(|s| !s.is_empty()).map(str::to_owned);
         let count = body["count"].as_u64().and_then(|c| u32::try_from(c).ok());
         // A code only counts when we asked for one on this call.
@@ -252,7 +263,15 @@ mod tests {
     fn instance_names_round_trip_and_foreign_ones_are_refused() {
         let (t, n) = (TenantId::generate(), NumberId::generate());
         assert_eq!(parse_instance(&instance_name(&t, &n)), Some((t, n)));
-        for foreign in ["", "t42-n7", "ten_-num_1", "ten_1-num_", "ten_1-num_1-x", "num_1-ten_1", "ten_1num_1"] {
+        for foreign in [
+            "",
+            "t42-n7",
+            "ten_-num_1",
+            "ten_1-num_",
+            "ten_1-num_1-x",
+            "num_1-ten_1",
+            "ten_1num_1",
+        ] {
             assert_eq!(parse_instance(foreign), None, "{foreign}");
         }
     }

@@ -63,7 +63,11 @@ fn a_rotated_qr_continues_the_window_and_keeps_the_code() {
     let qr = p.qr.as_ref().unwrap();
     assert_eq!((qr.payload.as_str(), qr.seq, qr.expires_at), (QR, 2, now() + NEXT_REF));
     assert_eq!(p.window_ends_at, opened + WINDOW, "a rotation does not extend the window");
-    assert_eq!(p.code.as_ref().unwrap().code, "WZYEH1YY", "a rotation does not drop or replace the code");
+    assert_eq!(
+        p.code.as_ref().unwrap().code,
+        "WZYEH1YY",
+        "a rotation does not drop or replace the code"
+    );
 }
 
 #[test]
