@@ -77,6 +77,20 @@ pub struct Config {
     pub session_hours: u32,
     /// Sign-in attempts per minute allowed per client address and per email.
     pub login_attempts_per_minute: u32,
+    /// Evolution API base URL, e.g. `https://evo.example.com` (empty: the engine is off).
+    pub evolution_url: String,
+    /// Evolution's global `AUTHENTICATION_API_KEY`, sent as the `apikey` header.
+    pub evolution_api_key: Redacted,
+    /// The secret path segment of `/hooks/evolution/<secret>`, where Evolution posts its
+    /// webhooks (at least 24 characters).
+    pub evolution_webhook_secret: Redacted,
+    /// How many times a link's linking window reopens by itself while its page is watched,
+    /// before the page must ask again.
+    pub qr_window_reopens_per_link: u32,
+    /// Linking windows one tenant may have open at once through automatic reopening.
+    pub qr_windows_per_tenant: u32,
+    /// First wait after WhatsApp throttles pairing (doubles on each repeat), in seconds.
+    pub pairing_backoff_seconds: u64,
 }
 
 impl Default for Config {
@@ -111,6 +125,12 @@ impl Default for Config {
             meta_verify_token: SecretSetting::default(),
             session_hours: 168,
             login_attempts_per_minute: 10,
+            evolution_url: String::new(),
+            evolution_api_key: Redacted::default(),
+            evolution_webhook_secret: Redacted::default(),
+            qr_window_reopens_per_link: 5,
+            qr_windows_per_tenant: 20,
+            pairing_backoff_seconds: 30,
         }
     }
 }
@@ -193,7 +213,34 @@ impl Config {
         if !matches!(self.log_format.as_str(), "text" | "json") {
             return invalid("log_format", "must be text or json");
         }
+        self.validate_evolution()?;
+        if self.qr_windows_per_tenant == 0 {
+            return invalid("qr_windows_per_tenant", "must be at least 1");
+        }
+        if !(1..=3600).contains(&self.pairing_backoff_seconds) {
+            return invalid("pairing_backoff_seconds", "must be 1 to 3600");
+        }
         self.validate_meta()
+    }
+
+    fn validate_evolution(&self) -> Result<(), ConfigError> {
+        if self.evolution_url.is_empty() {
+            return Ok(());
+        }
+        if url::Url::parse(&self.evolution_url).map_or(true, |u| !matches!(u.scheme(), "http" | "https")) {
+            return invalid("evolution_url", "must be an http:// or https:// URL");
+        }
+        if self.evolution_api_key.expose().is_empty() {
+            return invalid("evolution_api_key", "is required with evolution_url");
+        }
+        let secret = self.evolution_webhook_secret.expose();
+        if secret.len() < 24 || !secret.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            return invalid(
+                "evolution_webhook_secret",
+                "is required with evolution_url: at least 24 letters, digits, '-' or '_'",
+            );
+        }
+        Ok(())
     }
 
     fn validate_meta(&self) -> Result<(), ConfigError> {
@@ -312,10 +359,52 @@ fn redact_password(url: &str) -> String {
     }
 }
 
+/// A secret setting: its `Debug` never shows the value, since configs get logged.
+#[derive(Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(transparent)]
+pub struct Redacted(String);
+
+impl Redacted {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() { "\"\"" } else { "***" })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use figment::providers::Serialized;
+
+    #[test]
+    fn evolution_settings_are_checked_and_hidden() {
+        let ok = serde_json::json!({
+            "evolution_url": "http://evo:8080",
+            "evolution_api_key": "k-secret",
+            "evolution_webhook_secret": "abcdefghijklmnopqrstuvwxyz",
+        });
+        let config = from(ok.clone()).unwrap();
+        assert!(!format!("{config:?}").contains("k-secret"));
+        assert!(!format!("{config:?}").contains("abcdefghijklmnop"));
+        let mut short = ok.clone();
+        short["evolution_webhook_secret"] = "short".into();
+        assert!(from(short).unwrap_err().to_string().contains("evolution_webhook_secret"));
+        let mut no_key = ok.clone();
+        no_key["evolution_api_key"] = "".into();
+        assert!(from(no_key).unwrap_err().to_string().contains("evolution_api_key"));
+        let mut bad_url = ok;
+        bad_url["evolution_url"] = "evo:8080".into();
+        assert!(from(bad_url).unwrap_err().to_string().contains("evolution_url"));
+    }
 
     fn from(overrides: serde_json::Value) -> Result<Config, ConfigError> {
         Config::from_figment(Figment::from(Serialized::defaults(Config::default())).merge(Serialized::globals(overrides)))

@@ -76,7 +76,15 @@ pub async fn build(settings: Settings, listening: SocketAddr) -> anyhow::Result<
     let Settings { config, leptos, clock } = settings;
     let store = store::connect(&config.database_url, config.db_max_connections).await?;
     let live = Live::new(store.clone());
-    let sink = Arc::new(StoreSink::new(store.clone(), live.clone()));
+    let store_sink = Arc::new(StoreSink::new(store.clone(), live.clone()));
+    let caps = services::windows::Caps {
+        reopens_per_link: config.qr_window_reopens_per_link,
+        windows_per_tenant: config.qr_windows_per_tenant,
+        backoff: chrono::Duration::seconds(config.pairing_backoff_seconds as i64),
+    };
+    let windows = services::windows::Windows::new(store_sink, store.clone(), clock.clone(), caps);
+    // Engines report through the windows, which check and forward to the store.
+    let sink: Arc<dyn engines::EventSink> = Arc::new(windows.clone());
     let meta = meta::MetaEngine::from_config(&config, store.clone(), clock.clone()).context("starting the Meta engine")?;
     let webhooks = Webhooks::start(&config, store.clone(), clock.clone(), live.subscribe()).context("starting webhooks")?;
     let mut engines = Engines::default();
@@ -86,11 +94,25 @@ pub async fn build(settings: Settings, listening: SocketAddr) -> anyhow::Result<
             next_refs: std::time::Duration::from_secs(config.sandbox_next_qr_seconds),
             ..Timings::default()
         };
-        engines = engines.with_sandbox(Arc::new(SandboxEngine::new(sink, clock.clone(), timings)));
+        engines = engines.with_sandbox(Arc::new(SandboxEngine::new(sink.clone(), clock.clone(), timings)));
     }
     if let Some(meta) = meta {
         engines = engines.with_meta(Arc::new(meta));
     }
+    if !config.evolution_url.is_empty() {
+        let settings = engines::evolution::EvolutionSettings {
+            base_url: config.evolution_url.clone(),
+            api_key: config.evolution_api_key.expose().to_owned(),
+            webhook_url: format!(
+                "{}/hooks/evolution/{}",
+                config.public_base(listening),
+                config.evolution_webhook_secret.expose()
+            ),
+        };
+        let evolution = engines::evolution::EvolutionEngine::new(settings, sink, clock.clone()).context("starting the Evolution engine")?;
+        engines = engines.with_evolution(Arc::new(evolution));
+    }
+    windows.set_engines(engines.clone());
     let limits = Arc::new(ratelimit::RateLimits::new(&config));
     let state = AppState {
         leptos_options: leptos,
@@ -103,6 +125,7 @@ pub async fn build(settings: Settings, listening: SocketAddr) -> anyhow::Result<
         limits,
         stop: Arc::new(tokio::sync::watch::channel(false).0),
         webhooks,
+        windows,
     };
     if let Err(err) = services::numbers::resume_all(&state).await {
         // No app comes of this build, so nothing else would stop its worker.

@@ -20,6 +20,8 @@ pub struct AppState {
     /// Flipped to `true` to stop background tasks (sweeper, listeners).
     pub stop: Arc<tokio::sync::watch::Sender<bool>>,
     pub webhooks: Webhooks,
+    /// Linking windows: opened on demand, reopened while watched, checked for the right phone.
+    pub windows: super::services::windows::Windows,
 }
 
 impl AppState {

@@ -59,7 +59,13 @@ pub struct Options {
     pub configure: fn(&mut Config),
     /// Where the Meta Graph API is: a stand-in server the test started.
     pub meta_graph_url: Option<String>,
+    /// An Evolution API stand-in's base URL: turns the Evolution engine on (key
+    /// [`EVOLUTION_KEY`], webhook secret [`EVOLUTION_SECRET`]).
+    pub evolution: Option<String>,
 }
+
+pub const EVOLUTION_KEY: &str = "evo-test-global-key";
+pub const EVOLUTION_SECRET: &str = "evo_hook_secret_0123456789abcdef";
 
 impl Default for Options {
     fn default() -> Self {
@@ -71,6 +77,7 @@ impl Default for Options {
             webhook_allowlist: "127.0.0.1".into(),
             configure: |_| {},
             meta_graph_url: None,
+            evolution: None,
         }
     }
 }
@@ -110,6 +117,11 @@ pub async fn spawn_with(options: Options) -> TestApp {
         webhook_poll_millis: 20,
         ..Config::default()
     };
+    if let Some(url) = options.evolution {
+        config.evolution_url = url;
+        config.evolution_api_key = pairlink::server::config::Redacted::new(EVOLUTION_KEY);
+        config.evolution_webhook_secret = pairlink::server::config::Redacted::new(EVOLUTION_SECRET);
+    }
     (options.configure)(&mut config);
     if let Some(url) = options.meta_graph_url {
         config.meta_graph_url = url;

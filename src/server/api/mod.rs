@@ -2,10 +2,14 @@
 //! the OpenAPI document and its reference page.
 mod docs;
 mod health;
+mod hooks;
 mod json;
 pub mod v1;
 
-use axum::{Router, routing::get};
+use axum::{
+    Router,
+    routing::{get, post},
+};
 use serde::Serialize;
 use utoipa::{
     Modify, OpenApi, ToSchema,
@@ -55,6 +59,7 @@ pub fn router(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) 
         .nest("/api/v1", v1)
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/hooks/evolution/{secret}", post(hooks::evolution))
         .merge(docs::router(doc));
     let router = if state.config.metrics {
         // Touching the recorder installs it, so counters recorded before the first scrape count.

@@ -1,7 +1,7 @@
 //! The engines this process runs, looked up by the name stored on each number.
 use std::{collections::HashMap, sync::Arc};
 
-use super::{Engine, EngineKind, sandbox::SandboxEngine};
+use super::{Engine, EngineKind, evolution::EvolutionEngine, sandbox::SandboxEngine};
 
 #[derive(Clone, Default)]
 pub struct Engines {
@@ -10,6 +10,8 @@ pub struct Engines {
     sandbox: Option<Arc<SandboxEngine>>,
     /// Kept typed as well: onboarding and webhooks need more than the engine trait.
     meta: Option<Arc<crate::server::meta::MetaEngine>>,
+    /// Kept typed as well: its webhook ingress is not part of the engine trait.
+    evolution: Option<Arc<EvolutionEngine>>,
 }
 
 impl Engines {
@@ -17,6 +19,16 @@ impl Engines {
         self.by_kind.insert(EngineKind::Sandbox, sandbox.clone());
         self.sandbox = Some(sandbox);
         self
+    }
+
+    pub fn with_evolution(mut self, evolution: Arc<EvolutionEngine>) -> Self {
+        self.by_kind.insert(EngineKind::Evolution, evolution.clone());
+        self.evolution = Some(evolution);
+        self
+    }
+
+    pub fn evolution(&self) -> Option<&Arc<EvolutionEngine>> {
+        self.evolution.as_ref()
     }
 
     /// The engine of a stored number, if this process runs it.
@@ -27,7 +39,10 @@ impl Engines {
     /// The engine new QR-paired numbers get. Real engines come first once they exist; the
     /// sandbox only when it is the one enabled.
     pub fn for_new_device_numbers(&self) -> Option<Arc<dyn Engine>> {
-        self.by_kind.get(&EngineKind::Sandbox).cloned()
+        // The sandbox, when enabled, is what the operator asked for (demos, tests).
+        [EngineKind::Sandbox, EngineKind::Evolution]
+            .iter()
+            .find_map(|k| self.by_kind.get(k).cloned())
     }
 
     /// Sessions by link state, per engine, for `/metrics`.

@@ -9,7 +9,7 @@ use super::events::{NUMBER_CREATED, NUMBER_REMOVED, NUMBER_RESTORED, Subject, nu
 use crate::server::{
     auth::ApiClient,
     domain::{ApiKeyId, Invalid, NumberId, NumberState, PhoneE164, Provider},
-    engines::{Engine, EngineError, LinkRequest, LinkState, NumberCtx, Pairing},
+    engines::{Engine, EngineError, LinkState, NumberCtx, Pairing},
     error::{ApiError, ApiResult},
     state::AppState,
     store::{ApiKey, Event, LinkEnd, NewEvent, NewNumber, Number, StoreError},
@@ -37,7 +37,7 @@ pub async fn create(state: &AppState, client: &ApiClient, input: CreateNumberIn)
         .await
         .map_err(creation_conflict)?;
     let linked_key = link_key(state, client, &number.id, input.link_to_api_key.unwrap_or(true)).await?;
-    let pairing = open_window(engine.as_ref(), &number).await?;
+    let pairing = open_window(state, engine.as_ref(), &number).await?;
     let number = state.store.get_number(&client.tenant, &number.id).await?;
     super::audit::record(state, client, "number.created", Some(number.id.as_str()), json!({ "name": number.name })).await;
     Ok(Created {
@@ -65,7 +65,7 @@ pub(super) async fn prepare(
     }
     let engine = state.engines.for_new_device_numbers().ok_or_else(no_engine)?;
     let id = NumberId::generate();
-    let engine_ref = engine.create(&id).await?;
+    let engine_ref = engine.create(&client.tenant, &id).await?;
     let now = state.clock.now();
     let new = NewNumber {
         id,
@@ -146,7 +146,7 @@ pub async fn connect(state: &AppState, client: &ApiClient, id: &NumberId) -> Api
         return Err(already_connected());
     }
     let engine = engine_of(state, &number)?;
-    open_window(engine.as_ref(), &number).await
+    open_window(state, engine.as_ref(), &number).await
 }
 
 /// Soft delete: the device is unlinked now; the number can be restored for a while.
@@ -218,7 +218,9 @@ pub async fn resume_all(state: &AppState) -> anyhow::Result<()> {
         let Some(engine) = state.engines.get(&number.engine) else {
             continue;
         };
-        let now_state = engine.resume(&ctx(&number)).await?.number_state();
+        let Some(now_state) = engine.resume(&ctx(&number)).await?.number_state() else {
+            continue;
+        };
         if now_state != number.state {
             state
                 .store
@@ -250,11 +252,10 @@ pub(super) async fn find(state: &AppState, client: &ApiClient, id: &NumberId) ->
     }
 }
 
-pub(super) async fn open_window(engine: &dyn Engine, number: &Number) -> ApiResult<Pairing> {
-    let request = LinkRequest::Device {
-        pair_code_for: Some(number.phone.clone()),
-    };
-    match engine.link(&ctx(number), request).await {
+/// Opens a window through [`Windows`](super::windows::Windows), with a pairing code for
+/// the number's phone once its socket is up.
+pub(super) async fn open_window(state: &AppState, engine: &dyn Engine, number: &Number) -> ApiResult<Pairing> {
+    match state.windows.open(engine, &ctx(number), Some(number.phone.clone())).await {
         Ok(LinkState::Pairing(pairing)) => Ok(pairing),
         Ok(LinkState::Connected { .. }) | Err(EngineError::Conflict(_)) => Err(already_connected()),
         Ok(other) => Err(ApiError::upstream(

@@ -147,7 +147,7 @@ pub async fn connect(state: &AppState, token: &str) -> ApiResult<TokenConnectOut
         return Err(numbers::already_connected());
     }
     let engine = numbers::engine_of(state, number)?;
-    let pairing = numbers::open_window(engine.as_ref(), number).await?;
+    let pairing = numbers::open_window(state, engine.as_ref(), number).await?;
     let out = views::pairing(&pairing).map_err(ApiError::internal)?;
     Ok(TokenConnectOut {
         qrcode_base64: out.qrcode_base64,
@@ -165,7 +165,11 @@ pub async fn snapshot(state: &AppState, r: &Resolved) -> ApiResult<TokenStatusOu
     // `r` was resolved for this call, so its number is as fresh as a second read would be.
     let Some(number) = &r.number else { return Ok(waiting_for_meta(r)) };
     let live = match state.engines.get(&number.engine) {
-        Some(engine) => engine.status(&numbers::ctx(number)).await.unwrap_or(LinkState::Idle),
+        Some(engine) => state
+            .windows
+            .status(engine.as_ref(), &numbers::ctx(number))
+            .await
+            .unwrap_or(LinkState::Idle),
         None => LinkState::Idle,
     };
     let open = number.state == NumberState::Open;
@@ -186,7 +190,10 @@ pub async fn snapshot(state: &AppState, r: &Resolved) -> ApiResult<TokenStatusOu
                 retryable: true,
             }),
         ),
-        (LinkState::Idle, _) => ("idle", None),
+        (LinkState::PasskeyRequired { .. }, _) => ("passkey_required", None),
+        // Paired but not yet online: the page waits for the connection (see `watch`).
+        (LinkState::Paired { .. }, _) => ("connected", None),
+        (LinkState::Idle | LinkState::Disconnected { .. }, _) => ("idle", None),
     };
     let pairing = live.pairing().filter(|_| !open);
     let shown = pairing.map(views::pairing).transpose().map_err(ApiError::internal)?;

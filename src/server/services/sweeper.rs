@@ -48,6 +48,7 @@ pub fn spawn(state: AppState, interval: Duration, mut stop: watch::Receiver<bool
                 _ = tick.tick() => {}
                 _ = stop.changed() => return,
             }
+            state.windows.sweep().await;
             match sweep_expired(&state).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(count = n, "expired links reported"),

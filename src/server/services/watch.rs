@@ -24,8 +24,11 @@ pub enum Update {
 pub async fn watch(state: AppState, token: String) -> Result<mpsc::Receiver<Update>, ApiError> {
     let first = public::resolve(&state, &token, Access::View).await?;
     let number = first.number.as_ref().map(|n| n.id.clone());
+    // While this stream lives, the number's linking window is kept open (see `windows`).
+    let watching = first.number.as_ref().map(|n| state.windows.watch(&super::numbers::ctx(n)));
     let (tx, rx) = mpsc::channel(16);
     tokio::spawn(async move {
+        let _watching = watching;
         let mut changes = state.live.subscribe();
         let mut last: Option<TokenStatusOut> = None;
         loop {

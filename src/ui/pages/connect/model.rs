@@ -58,7 +58,8 @@ pub fn screen(status: Option<&TokenStatusOut>, dead: Option<&str>, started: bool
         "qr" | "code" => Screen::WindowClosed,
         "passkey_required" => Screen::Passkey,
         "failed" => match &s.failure {
-            Some(f) if f.reason == "qr_window_closed" => Screen::WindowClosed,
+            // The window ran out (ours, or the engine's QR limit): a new one is one click away.
+            Some(f) if f.reason == "qr_window_closed" || f.reason == "qr_limit" => Screen::WindowClosed,
             Some(f) => Screen::Failed { retryable: f.retryable },
             None => Screen::Failed { retryable: true },
         },
@@ -125,6 +126,10 @@ mod tests {
                 0,
                 false
             ),
+            Screen::WindowClosed
+        );
+        assert_eq!(
+            screen(Some(&status("CLOSE", "failed", Some(("qr_limit", true)))), None, true, 0, false),
             Screen::WindowClosed
         );
         assert_eq!(

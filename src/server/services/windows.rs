@@ -1,0 +1,484 @@
+//! Linking windows on demand, the same for every engine. A link holds no socket while nobody
+//! is on its page: `connect` opens a window (a QR, then the pairing code once the socket is
+//! up), an SSE watcher keeps it going (a window that closes while watched opens again by
+//! itself, within caps per link and per tenant), and a window nobody watches is closed when
+//! it ends. Every engine event passes through here first: the expected phone is checked
+//! (another phone is refused with `wrong_number` and unlinked) before the store hears of it.
+//!
+//! The bookkeeping is per process, like the engines' sockets it describes.
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, OnceLock},
+};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+
+use crate::server::{
+    clock::Clock,
+    domain::{NumberId, PhoneE164, TenantId},
+    engines::{Engine, EngineError, EngineEvent, Engines, EventSink, LinkRequest, LinkState, NumberCtx, reason},
+    store::Store,
+};
+
+/// Longest wait between attempts after WhatsApp throttles us.
+const MAX_BACKOFF: Duration = Duration::minutes(15);
+
+#[derive(Clone, Copy, Debug)]
+pub struct Caps {
+    /// Automatic reopenings per link since its page last asked (`connect`).
+    pub reopens_per_link: u32,
+    /// Windows one tenant may have open at once when one more would open by itself.
+    pub windows_per_tenant: u32,
+    /// First wait after throttling; doubles each time, up to 15 minutes.
+    pub backoff: Duration,
+}
+
+#[derive(Clone)]
+pub struct Windows {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    next: Arc<dyn EventSink>,
+    store: Arc<dyn Store>,
+    engines: OnceLock<Engines>,
+    clock: Arc<dyn Clock>,
+    caps: Caps,
+    numbers: Mutex<HashMap<NumberId, Tracked>>,
+}
+
+#[derive(Default)]
+struct Tracked {
+    ctx: Option<NumberCtx>,
+    /// The state last published, after our checks: what the page shows.
+    last: Option<LinkState>,
+    watchers: usize,
+    /// When the live window ends; `None` when no window is open.
+    window_ends_at: Option<DateTime<Utc>>,
+    /// The phone a pairing code is wanted for in this window, and whether it was asked for.
+    code_for: Option<PhoneE164>,
+    code_requested: bool,
+    reopens: u32,
+    backoff: Option<Backoff>,
+    /// An open, reopen or close is under way; others wait their turn.
+    busy: bool,
+    /// A wrong phone was refused: its logout echo must not overwrite the reason.
+    refused: bool,
+    /// Held while a pairing code is being requested, so concurrent opens wait for that one
+    /// code instead of answering without it.
+    code_flight: Arc<tokio::sync::Mutex<()>>,
+}
+
+#[derive(Clone, Copy)]
+struct Backoff {
+    until: DateTime<Utc>,
+    next: Duration,
+}
+
+/// Keeps a page counted as watching its number while alive.
+pub struct WatchGuard {
+    windows: Windows,
+    number: NumberId,
+}
+
+impl Drop for WatchGuard {
+    fn drop(&mut self) {
+        let mut numbers = self.windows.lock();
+        if let Some(t) = numbers.get_mut(&self.number) {
+            t.watchers = t.watchers.saturating_sub(1);
+        }
+    }
+}
+
+/// Why an automatic reopening did not happen (for tests and logs).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Skipped {
+    NobodyWatching,
+    Busy,
+    LinkCap,
+    TenantCap,
+    BackingOff,
+    NoEngine,
+    /// The engine would not open one (throttled: see the backoff).
+    Failed,
+}
+
+impl Windows {
+    /// `next` is where checked events go (the store sink).
+    pub fn new(next: Arc<dyn EventSink>, store: Arc<dyn Store>, clock: Arc<dyn Clock>, caps: Caps) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                next,
+                store,
+                engines: OnceLock::new(),
+                clock,
+                caps,
+                numbers: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// The engines are built with this as their sink, so they are handed over afterwards.
+    pub fn set_engines(&self, engines: Engines) {
+        let _ = self.inner.engines.set(engines);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<NumberId, Tracked>> {
+        self.inner.numbers.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The state to show for `ctx`: what we last published (our checks applied), else the
+    /// engine's own view.
+    pub async fn status(&self, engine: &dyn Engine, ctx: &NumberCtx) -> Result<LinkState, EngineError> {
+        if let Some(last) = self.lock().get(&ctx.number).and_then(|t| t.last.clone()) {
+            return Ok(last);
+        }
+        engine.status(ctx).await
+    }
+
+    /// Opens a window because someone asked (`connect`, a new number): resets the link's
+    /// reopen count. With `code_for`, the pairing code is requested once the socket is up.
+    pub async fn open(&self, engine: &dyn Engine, ctx: &NumberCtx, code_for: Option<PhoneE164>) -> Result<LinkState, EngineError> {
+        {
+            let mut numbers = self.lock();
+            let t = numbers.entry(ctx.number.clone()).or_default();
+            t.ctx = Some(ctx.clone());
+            t.reopens = 0;
+            t.refused = false;
+            // A live window keeps its code; a new one asks again.
+            if t.window_ends_at.is_none_or(|end| end <= self.inner.clock.now()) {
+                t.code_requested = false;
+            }
+            t.code_for = code_for;
+            t.busy = true;
+        }
+        let result = self.open_now(engine, ctx).await;
+        self.lock().entry(ctx.number.clone()).or_default().busy = false;
+        result
+    }
+
+    /// How many pages watch `number` in this process.
+    pub fn watchers(&self, number: &NumberId) -> usize {
+        self.lock().get(number).map_or(0, |t| t.watchers)
+    }
+
+    /// Counts a page as watching `ctx` until the guard drops. A window that closed while
+    /// nobody watched opens again for it.
+    pub fn watch(&self, ctx: &NumberCtx) -> WatchGuard {
+        let reopen = {
+            let mut numbers = self.lock();
+            let t = numbers.entry(ctx.number.clone()).or_default();
+            t.ctx.get_or_insert_with(|| ctx.clone());
+            t.watchers += 1;
+            t.last.as_ref().is_some_and(LinkState::is_closed_window)
+        };
+        if reopen {
+            let this = self.clone();
+            let number = ctx.number.clone();
+            tokio::spawn(async move {
+                let _ = this.reopen(&number).await;
+            });
+        }
+        WatchGuard {
+            windows: self.clone(),
+            number: ctx.number.clone(),
+        }
+    }
+
+    /// Ends windows that ran out: reopens them while watched (within caps), closes them when
+    /// not; retries what throttling deferred. Runs with the expiry sweep; tests call it.
+    pub async fn sweep(&self) {
+        let now = self.inner.clock.now();
+        let (ended, deferred): (Vec<_>, Vec<_>) = {
+            let numbers = self.lock();
+            let ended = numbers
+                .iter()
+                .filter(|(_, t)| !t.busy && t.window_ends_at.is_some_and(|end| end <= now))
+                .map(|(id, t)| (id.clone(), t.watchers > 0))
+                .collect();
+            let deferred = numbers
+                .iter()
+                .filter(|(_, t)| t.watchers > 0 && t.window_ends_at.is_none() && t.last.as_ref().is_some_and(LinkState::is_closed_window))
+                .filter(|(_, t)| t.backoff.is_some_and(|b| b.until <= now))
+                .map(|(id, _)| id.clone())
+                .collect();
+            (ended, deferred)
+        };
+        for (number, watched) in ended {
+            let reopened = watched && self.reopen(&number).await.is_ok();
+            if !reopened {
+                // Unwatched, or a cap says no more: the socket goes, the page offers a retry.
+                self.close(&number).await;
+            }
+        }
+        for number in deferred {
+            let _ = self.reopen(&number).await;
+        }
+    }
+
+    /// Opens the next window of a watched link, unless a cap or a backoff says not now.
+    pub async fn reopen(&self, number: &NumberId) -> Result<(), Skipped> {
+        let now = self.inner.clock.now();
+        let ctx = {
+            let mut numbers = self.lock();
+            let open_in_tenant = |tenant: &TenantId, numbers: &HashMap<NumberId, Tracked>| {
+                numbers
+                    .values()
+                    .filter(|t| t.ctx.as_ref().is_some_and(|c| &c.tenant == tenant))
+                    .filter(|t| t.window_ends_at.is_some_and(|end| end > now))
+                    .count()
+            };
+            let Some(t) = numbers.get(number) else {
+                return Err(Skipped::NobodyWatching);
+            };
+            let Some(ctx) = t.ctx.clone() else {
+                return Err(Skipped::NobodyWatching);
+            };
+            if t.watchers == 0 {
+                return Err(Skipped::NobodyWatching);
+            }
+            if t.busy || t.window_ends_at.is_some_and(|end| end > now) {
+                return Err(Skipped::Busy);
+            }
+            if t.backoff.is_some_and(|b| b.until > now) {
+                return Err(Skipped::BackingOff);
+            }
+            if t.reopens >= self.inner.caps.reopens_per_link {
+                return Err(Skipped::LinkCap);
+            }
+            if open_in_tenant(&ctx.tenant, &numbers) >= self.inner.caps.windows_per_tenant as usize {
+                tracing::warn!(tenant.id = %ctx.tenant, "tenant has too many linking windows open; not reopening one");
+                return Err(Skipped::TenantCap);
+            }
+            let t = numbers.get_mut(number).expect("present above");
+            t.reopens += 1;
+            t.busy = true;
+            t.code_requested = false;
+            ctx
+        };
+        let result = match self.engine_for(&ctx).await {
+            Some(engine) => self.open_now(engine.as_ref(), &ctx).await.map(drop).map_err(|err| {
+                tracing::warn!(number.id = %ctx.number, error = %err, "reopening a linking window failed");
+                Skipped::Failed
+            }),
+            None => Err(Skipped::NoEngine),
+        };
+        self.lock().entry(number.clone()).or_default().busy = false;
+        result
+    }
+
+    /// A window that may not go on ran out: free the engine's socket, tell the store and page.
+    async fn close(&self, number: &NumberId) {
+        let ctx = {
+            let mut numbers = self.lock();
+            let Some(t) = numbers.get_mut(number).filter(|t| !t.busy) else {
+                return;
+            };
+            t.busy = true;
+            t.ctx.clone()
+        };
+        if let Some(ctx) = ctx {
+            if let Some(engine) = self.engine_for(&ctx).await
+                && let Err(err) = engine.logout(&ctx).await
+            {
+                tracing::warn!(number.id = %ctx.number, error = %err, "closing an unwatched linking window failed");
+            }
+            let closed = LinkState::Failed {
+                reason: reason::QR_WINDOW_CLOSED.into(),
+                retryable: true,
+            };
+            let at = self.inner.clock.now();
+            self.publish_checked(ctx, closed, at).await;
+        }
+        self.lock().entry(number.clone()).or_default().busy = false;
+    }
+
+    /// `link` for a QR window, then (socket up) the pairing code, once per window. Engines
+    /// that fetch the code themselves when their socket opens get the phone up front.
+    async fn open_now(&self, engine: &dyn Engine, ctx: &NumberCtx) -> Result<LinkState, EngineError> {
+        let up_front = engine.capabilities().code_on_open;
+        let phone = if up_front { self.take_code_phone(&ctx.number) } else { None };
+        let state = match engine.link(ctx, LinkRequest::Device { pair_code_for: phone }).await {
+            Ok(state) => state,
+            Err(err) => {
+                self.note_failure(&ctx.number, &err);
+                return Err(err);
+            }
+        };
+        let socket_up = state.pairing().is_some_and(|p| p.qr.is_some() && p.code.is_none());
+        if up_front || !socket_up {
+            return Ok(state);
+        }
+        let flight = self.lock().get(&ctx.number).map(|t| t.code_flight.clone());
+        let Some(flight) = flight else { return Ok(state) };
+        let _one_at_a_time = flight.lock().await;
+        match self.take_code_phone(&ctx.number) {
+            Some(phone) => Ok(self.request_code(engine, ctx, phone).await.unwrap_or(state)),
+            // Another call asked for this window's code meanwhile: show what it got.
+            None => Ok(engine.status(ctx).await.unwrap_or(state)),
+        }
+    }
+
+    /// The phone to request this window's code for, unless it was asked already (or
+    /// throttling says wait); marks it asked.
+    fn take_code_phone(&self, number: &NumberId) -> Option<PhoneE164> {
+        let mut numbers = self.lock();
+        let t = numbers.get_mut(number)?;
+        if t.code_requested || t.backoff.is_some_and(|b| b.until > self.inner.clock.now()) {
+            return None;
+        }
+        let phone = t.code_for.clone()?;
+        t.code_requested = true;
+        Some(phone)
+    }
+
+    async fn request_code(&self, engine: &dyn Engine, ctx: &NumberCtx, phone: PhoneE164) -> Option<LinkState> {
+        match engine
+            .link(
+                ctx,
+                LinkRequest::Device {
+                    pair_code_for: Some(phone),
+                },
+            )
+            .await
+        {
+            Ok(state) => Some(state),
+            Err(err) => {
+                tracing::warn!(number.id = %ctx.number, error = %err, "requesting a pairing code failed");
+                self.note_failure(&ctx.number, &err);
+                None
+            }
+        }
+    }
+
+    /// Throttling (or any failure to open) backs off, doubling, so no storm starts.
+    fn note_failure(&self, number: &NumberId, err: &EngineError) {
+        let now = self.inner.clock.now();
+        let mut numbers = self.lock();
+        let Some(t) = numbers.get_mut(number) else { return };
+        let base = self.inner.caps.backoff;
+        let wait = t.backoff.map_or(base, |b| b.next);
+        let told = match err {
+            EngineError::RateLimited { retry_after: Some(d) } => Duration::from_std(*d).unwrap_or(MAX_BACKOFF),
+            _ => Duration::zero(),
+        };
+        let wait = wait.max(told).min(MAX_BACKOFF);
+        t.backoff = Some(Backoff {
+            until: now + wait,
+            next: (wait * 2).min(MAX_BACKOFF),
+        });
+    }
+
+    async fn engine_for(&self, ctx: &NumberCtx) -> Option<Arc<dyn Engine>> {
+        let number = self.inner.store.get_number(&ctx.tenant, &ctx.number).await.ok()?;
+        self.inner.engines.get()?.get(&number.engine)
+    }
+
+    /// Applies our checks and bookkeeping to an engine's event, then forwards it.
+    async fn publish_checked(&self, ctx: NumberCtx, state: LinkState, at: DateTime<Utc>) {
+        let state = self.check_phone(&ctx, state);
+        let Some(state) = self.track(&ctx, state) else { return };
+        self.inner.next.publish(EngineEvent { number: ctx, state, at }).await;
+    }
+
+    /// A phone other than the number's own is refused (`wrong_number`) and unlinked.
+    fn check_phone(&self, ctx: &NumberCtx, state: LinkState) -> LinkState {
+        let phone = match &state {
+            LinkState::Paired { phone_digits } | LinkState::Connected { phone_digits } => phone_digits,
+            _ => return state,
+        };
+        // An engine that cannot tell the phone (empty) is trusted.
+        if phone.is_empty() || phone == ctx.phone.digits() {
+            return state;
+        }
+        tracing::warn!(number.id = %ctx.number, "a different phone paired; refusing it");
+        let this = self.clone();
+        let ctx = ctx.clone();
+        tokio::spawn(async move {
+            if let Some(engine) = this.engine_for(&ctx).await
+                && let Err(err) = engine.logout(&ctx).await
+            {
+                tracing::warn!(number.id = %ctx.number, error = %err, "unlinking a wrong phone failed");
+            }
+        });
+        LinkState::Failed {
+            reason: reason::WRONG_NUMBER.into(),
+            retryable: true,
+        }
+    }
+
+    /// Records `state`; returns what to publish (`None` to swallow an echo of a refusal).
+    fn track(&self, ctx: &NumberCtx, state: LinkState) -> Option<LinkState> {
+        let now = self.inner.clock.now();
+        let mut numbers = self.lock();
+        let t = numbers.entry(ctx.number.clone()).or_default();
+        t.ctx = Some(ctx.clone());
+        let refusal = matches!(&state, LinkState::Failed { reason: why, .. } if why == reason::WRONG_NUMBER);
+        if t.refused && !refusal && !matches!(state, LinkState::Pairing(_)) {
+            // The unlinking we asked for, coming back as "logged out": keep the reason.
+            return None;
+        }
+        t.refused = refusal;
+        let mut reopen = false;
+        let mut code = None;
+        match &state {
+            LinkState::Pairing(p) => {
+                t.window_ends_at = Some(p.window_ends_at);
+                // Only a code shows WhatsApp stopped throttling us (a QR comes regardless).
+                if p.code.is_some() {
+                    t.backoff = None;
+                }
+                // An engine whose QR comes later (not in `link`'s answer): ask for the code
+                // now that the socket is up. `open` does it itself while busy.
+                if !t.busy && p.qr.is_some() && p.code.is_none() && !t.code_requested && t.code_for.is_some() {
+                    t.code_requested = true;
+                    code = t.code_for.clone();
+                }
+            }
+            LinkState::PasskeyRequired { .. } | LinkState::Paired { .. } | LinkState::Disconnected { .. } => {}
+            closed if closed.is_closed_window() => {
+                t.window_ends_at = None;
+                if matches!(closed, LinkState::Failed { reason: why, .. } if why == reason::THROTTLED) {
+                    let base = self.inner.caps.backoff;
+                    let wait = t.backoff.map_or(base, |b| b.next).min(MAX_BACKOFF);
+                    t.backoff = Some(Backoff {
+                        until: now + wait,
+                        next: (wait * 2).min(MAX_BACKOFF),
+                    });
+                }
+                reopen = t.watchers > 0 && !t.busy;
+            }
+            _ => {
+                t.window_ends_at = None;
+                t.code_for = None;
+                t.backoff = None;
+            }
+        }
+        t.last = Some(state.clone());
+        drop(numbers);
+        // Engines publish while holding their own locks: act on them from another task.
+        if reopen {
+            let (this, number) = (self.clone(), ctx.number.clone());
+            tokio::spawn(async move {
+                let _ = this.reopen(&number).await;
+            });
+        }
+        if let Some(phone) = code {
+            let (this, ctx) = (self.clone(), ctx.clone());
+            tokio::spawn(async move {
+                if let Some(engine) = this.engine_for(&ctx).await {
+                    this.request_code(engine.as_ref(), &ctx, phone).await;
+                }
+            });
+        }
+        Some(state)
+    }
+}
+
+#[async_trait]
+impl EventSink for Windows {
+    async fn publish(&self, event: EngineEvent) {
+        self.publish_checked(event.number, event.state, event.at).await;
+    }
+}
