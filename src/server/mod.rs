@@ -72,7 +72,11 @@ pub async fn build(settings: Settings, listening: SocketAddr) -> anyhow::Result<
     let Settings { config, leptos, clock } = settings;
     let store = store::connect(&config.database_url, config.db_max_connections).await?;
     let live = Live::new(store.clone());
-    let sink = Arc::new(StoreSink::new(store.clone(), live.clone()));
+    let repair = services::repair::RepairLinks {
+        public_base: config.public_base(listening),
+        ttl: chrono::Duration::seconds(config.link_ttl_seconds),
+    };
+    let sink = Arc::new(StoreSink::new(store.clone(), live.clone()).with_repair_links(repair));
     let webhooks = Webhooks::start(&config, store.clone(), clock.clone()).context("starting webhooks")?;
     let mut engines = Engines::default();
     if config.sandbox {
@@ -81,8 +85,9 @@ pub async fn build(settings: Settings, listening: SocketAddr) -> anyhow::Result<
             next_refs: std::time::Duration::from_secs(config.sandbox_next_qr_seconds),
             ..Timings::default()
         };
-        engines = engines.with_sandbox(Arc::new(SandboxEngine::new(sink, clock.clone(), timings)));
+        engines = engines.with_sandbox(Arc::new(SandboxEngine::new(sink.clone(), clock.clone(), timings)));
     }
+    engines = engines::embedded::register(engines, &config, sink, clock.clone(), store.clone());
     let limits = Arc::new(ratelimit::RateLimits::new(&config));
     let state = AppState {
         leptos_options: leptos,
@@ -109,6 +114,9 @@ pub async fn build(settings: Settings, listening: SocketAddr) -> anyhow::Result<
 fn spawn_background(state: &AppState) {
     let interval = std::time::Duration::from_secs(state.config.sweep_interval_seconds);
     services::sweeper::spawn(state.clone(), interval, state.stop.subscribe());
+    if let Some(embedded) = state.engines.embedded() {
+        embedded.spawn_background(state.stop.subscribe());
+    }
     let (limits, mut stop) = (state.limits.clone(), state.stop.subscribe());
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -164,6 +172,7 @@ pub async fn serve(settings: Settings, listener: TcpListener) -> anyhow::Result<
     let service = router.into_make_service_with_connect_info::<SocketAddr>();
     let served = axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await;
     state.stop_background();
+    state.engines.shutdown().await;
     state.webhooks.shutdown().await;
     Ok(served?)
 }

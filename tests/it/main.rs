@@ -5,6 +5,7 @@ mod api_numbers_lifecycle;
 mod api_surface;
 mod branding;
 mod cli;
+mod embedded;
 mod expiry;
 mod helpers;
 mod link_webhooks;

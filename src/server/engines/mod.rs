@@ -1,5 +1,6 @@
 //! The seam between Pairlink and whatever pairs a number with WhatsApp. Engines push state
 //! changes to an [`EventSink`]; the service persists them and tells the API and the page.
+pub mod embedded;
 mod registry;
 pub mod sandbox;
 mod state;
@@ -15,18 +16,21 @@ use super::domain::{NumberId, NumberState, PhoneE164, TenantId};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum EngineKind {
     Sandbox,
+    Embedded,
 }
 
 impl EngineKind {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Sandbox => "sandbox",
+            Self::Embedded => "embedded",
         }
     }
 
     pub fn from_stored(value: &str) -> Option<Self> {
         match value {
             "sandbox" => Some(Self::Sandbox),
+            "embedded" => Some(Self::Embedded),
             _ => None,
         }
     }

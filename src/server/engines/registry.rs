@@ -1,13 +1,17 @@
 //! The engines this process runs, looked up by the name stored on each number.
 use std::{collections::HashMap, sync::Arc};
 
-use super::{Engine, EngineKind, sandbox::SandboxEngine};
+use super::{Engine, EngineKind, embedded::EmbeddedEngine, sandbox::SandboxEngine};
 
 #[derive(Clone, Default)]
 pub struct Engines {
     by_kind: HashMap<EngineKind, Arc<dyn Engine>>,
     /// Kept typed as well: its simulation endpoints are not part of the engine trait.
     sandbox: Option<Arc<SandboxEngine>>,
+    /// Kept typed for its lease and shutdown work.
+    embedded: Option<Arc<EmbeddedEngine>>,
+    /// The deployment's engine for new numbers; `None` falls back as before.
+    default: Option<EngineKind>,
 }
 
 impl Engines {
@@ -25,7 +29,37 @@ impl Engines {
     /// The engine new QR-paired numbers get. Real engines come first once they exist; the
     /// sandbox only when it is the one enabled.
     pub fn for_new_device_numbers(&self) -> Option<Arc<dyn Engine>> {
-        self.by_kind.get(&EngineKind::Sandbox).cloned()
+        self.default
+            .and_then(|k| self.by_kind.get(&k).cloned())
+            .or_else(|| self.by_kind.get(&EngineKind::Sandbox).cloned())
+    }
+
+    /// The engine a tenant's new numbers get: its own choice when this process runs that
+    /// engine, the deployment's default otherwise.
+    pub fn for_new_numbers_of(&self, tenant_choice: Option<&str>) -> Option<Arc<dyn Engine>> {
+        tenant_choice.and_then(|c| self.get(c)).or_else(|| self.for_new_device_numbers())
+    }
+
+    pub fn with_embedded(mut self, embedded: Arc<EmbeddedEngine>) -> Self {
+        self.by_kind.insert(EngineKind::Embedded, embedded.clone());
+        self.embedded = Some(embedded);
+        self
+    }
+
+    pub fn with_default(mut self, kind: EngineKind) -> Self {
+        self.default = Some(kind);
+        self
+    }
+
+    pub fn embedded(&self) -> Option<&Arc<EmbeddedEngine>> {
+        self.embedded.as_ref()
+    }
+
+    /// Stops live sessions cleanly, for a process that is going away.
+    pub async fn shutdown(&self) {
+        if let Some(embedded) = &self.embedded {
+            embedded.shutdown().await;
+        }
     }
 
     pub fn sandbox(&self) -> Option<&Arc<SandboxEngine>> {

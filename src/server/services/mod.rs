@@ -7,6 +7,7 @@ pub mod links;
 pub mod meta_link;
 pub mod numbers;
 pub mod public;
+pub mod repair;
 pub mod sending;
 pub mod settings;
 pub mod sweeper;

@@ -9,6 +9,9 @@ mod sql;
 mod links_sql;
 #[macro_use]
 mod webhook_sql;
+#[macro_use]
+mod session_sql;
+mod sessions;
 mod postgres;
 mod sqlite;
 mod webhook_records;
@@ -26,6 +29,7 @@ pub use self::records::*;
 pub use self::sqlite::SqliteStore;
 pub use self::webhook_records::*;
 pub use self::webhooks::WebhookStore;
+pub use self::sessions::SessionStore;
 use super::config::{DatabaseKind, DatabaseUrl};
 use super::domain::{ApiKeyId, KeyHash, NumberId, NumberState, PhoneE164, TenantId};
 
@@ -56,7 +60,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Everything persisted. `WebhookStore` is a supertrait so `Arc<dyn Store>` reaches it too.
 #[async_trait]
-pub trait Store: LinkStore + SettingsStore + WebhookStore + Send + Sync + 'static {
+pub trait Store: LinkStore + SettingsStore + WebhookStore + SessionStore + Send + Sync + 'static {
     /// Tells other processes sharing the database that a number changed (PostgreSQL
     /// `NOTIFY`); nothing to do on SQLite.
     async fn publish_live(&self, number: &NumberId) -> StoreResult<()>;

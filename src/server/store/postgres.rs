@@ -40,3 +40,4 @@ impl PgStore {
 impl_link_store!(PgStore);
 impl_sql_store!(PgStore, "postgres", "SELECT pg_notify('pairlink_live', $1)");
 impl_webhook_store!(PgStore);
+impl_session_store!(PgStore);

@@ -53,3 +53,4 @@ impl SqliteStore {
 impl_link_store!(SqliteStore);
 impl_sql_store!(SqliteStore, "sqlite", "");
 impl_webhook_store!(SqliteStore);
+impl_session_store!(SqliteStore);
