@@ -210,7 +210,7 @@ impl EmbeddedEngine {
             sessions.iter().filter(|(_, s)| s.live.is_some()).map(|(n, s)| (n.clone(), s.generation)).collect()
         };
         for (number, generation) in held {
-            let now = self.inner.clock.now();
+            let now = lease_now();
             match store.acquire_lease(&number, &self.inner.holder, now, now + self.inner.settings.lease).await {
                 Ok(true) => self.inner.save_keys_if_changed(&number).await,
                 Ok(false) => {
@@ -226,7 +226,7 @@ impl EmbeddedEngine {
 
     async fn adopt_orphans(&self) {
         let Some(store) = &self.inner.store else { return };
-        let orphans = match store.orphaned_sessions(EngineKind::Embedded.as_str(), self.inner.clock.now()).await {
+        let orphans = match store.orphaned_sessions(EngineKind::Embedded.as_str(), lease_now()).await {
             Ok(o) => o,
             Err(err) => return tracing::warn!(error = %err, "could not look for orphaned sessions"),
         };
@@ -247,7 +247,7 @@ impl Inner {
     /// True when this process may run `number`'s client (it holds, or just took, the lease).
     async fn claim(&self, number: &NumberId) -> Result<bool, EngineError> {
         let Some(store) = &self.store else { return Ok(true) };
-        let now = self.now();
+        let now = lease_now();
         store
             .acquire_lease(number, &self.holder, now, now + self.settings.lease)
             .await
@@ -471,6 +471,11 @@ async fn ask_code(client: Arc<Client>, phone: PhoneE164) {
     if let Err(err) = client.pair_with_code(options).await {
         tracing::info!(error = %err, "pairing code request refused");
     }
+}
+
+/// Leases measure real time between processes, never the app's (movable) clock.
+fn lease_now() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now()
 }
 
 fn unavailable(err: impl std::fmt::Display) -> EngineError {
