@@ -32,7 +32,10 @@ where
 }
 
 async fn state_of(app: &TestApp, key: &str, id: &str) -> String {
-    app.get(&format!("/v1/numbers/{id}"), key).await["state"].as_str().unwrap().to_owned()
+    app.get(&format!("/v1/numbers/{id}"), key).await["state"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 fn id_of(created: &Value) -> String {
@@ -40,7 +43,12 @@ fn id_of(created: &Value) -> String {
 }
 
 async fn store_path(app: &TestApp, id: &str) -> std::path::PathBuf {
-    app.state.engines.embedded().expect("embedded engine").files().path(&NumberId::from_trusted(id))
+    app.state
+        .engines
+        .embedded()
+        .expect("embedded engine")
+        .files()
+        .path(&NumberId::from_trusted(id))
 }
 
 /// Marks the number paired, as if a phone had scanned (WhatsApp itself is out of reach).
@@ -79,7 +87,8 @@ async fn outside_sandbox_mode_numbers_get_the_embedded_engine_and_its_store_foll
         "a window that never paired disconnects nothing: {events}"
     );
 
-    app.expect(Method::DELETE, &format!("/v1/numbers/{id}"), &t.key, None, StatusCode::OK).await;
+    app.expect(Method::DELETE, &format!("/v1/numbers/{id}"), &t.key, None, StatusCode::OK)
+        .await;
     assert!(!path.exists(), "deleting the number removes its store");
 }
 
@@ -91,9 +100,18 @@ async fn tenants_pick_their_engine_among_those_the_server_runs() {
     })
     .await;
     let t = app.tenant("Acme").await;
-    assert_eq!(app.create_number(&t.key, "A", "5511900000001").await["instance"]["engine"], "sandbox");
+    assert_eq!(
+        app.create_number(&t.key, "A", "5511900000001").await["instance"]["engine"],
+        "sandbox"
+    );
     let saved = app
-        .expect(Method::PUT, "/v1/settings", &t.key, Some(json!({ "engine": "embedded" })), StatusCode::OK)
+        .expect(
+            Method::PUT,
+            "/v1/settings",
+            &t.key,
+            Some(json!({ "engine": "embedded" })),
+            StatusCode::OK,
+        )
         .await;
     assert_eq!(saved["engine"], "embedded");
     let b = app.create_number(&t.key, "B", "5511900000002").await;
@@ -111,7 +129,10 @@ async fn tenants_pick_their_engine_among_those_the_server_runs() {
         .expect(Method::PUT, "/v1/settings", &t.key, Some(json!({ "engine": null })), StatusCode::OK)
         .await;
     assert_eq!(cleared["engine"], json!(null));
-    assert_eq!(app.create_number(&t.key, "C", "5511900000003").await["instance"]["engine"], "sandbox");
+    assert_eq!(
+        app.create_number(&t.key, "C", "5511900000003").await["instance"]["engine"],
+        "sandbox"
+    );
 }
 
 #[tokio::test]
@@ -148,7 +169,12 @@ async fn after_a_restart_an_unreachable_session_is_reported_with_a_repair_link_o
     eventually("resumed from its keys", || async { engine.is_running(&number).await }).await;
     eventually("the watchdog reports it", || async { state_of(&app, &t.key, &id).await == "CLOSE" }).await;
     let events = app.get(&format!("/v1/numbers/{id}/events"), &t.key).await;
-    let disconnected: Vec<&Value> = events.as_array().unwrap().iter().filter(|e| e["event"] == "number.disconnected").collect();
+    let disconnected: Vec<&Value> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"] == "number.disconnected")
+        .collect();
     assert_eq!(disconnected.len(), 1, "{events}");
     let data = &disconnected[0]["data"];
     assert_eq!(data["reason"], "connection_lost", "{data}");
@@ -182,7 +208,10 @@ async fn one_owner_per_session_and_takeover_from_the_shared_keys() {
         ..Options::default()
     })
     .await;
-    let (ea, eb) = (a.state.engines.embedded().unwrap().clone(), b.state.engines.embedded().unwrap().clone());
+    let (ea, eb) = (
+        a.state.engines.embedded().unwrap().clone(),
+        b.state.engines.embedded().unwrap().clone(),
+    );
     assert_ne!(ea.holder(), eb.holder());
     let t = a.tenant("Acme").await;
     let id = id_of(&a.create_number(&t.key, "Shop", "5511999998888").await);
@@ -204,16 +233,25 @@ async fn one_owner_per_session_and_takeover_from_the_shared_keys() {
 
     eventually("the window closes", || async { state_of(&a, &t.key, &id).await == "CLOSE" }).await;
     let store = a.state.store.clone();
-    eventually("keys copied to the database", || async { store.load_device_keys(&number).await.unwrap().is_some() }).await;
+    eventually("keys copied to the database", || async {
+        store.load_device_keys(&number).await.unwrap().is_some()
+    })
+    .await;
     // A process that ran the paired session crashed: its lease stands until it lapses.
     eventually("the closed window's lease is released", || async {
         let now = chrono::Utc::now();
-        store.acquire_lease(&number, "crashed", now, now + chrono::Duration::seconds(2)).await.unwrap()
+        store
+            .acquire_lease(&number, "crashed", now, now + chrono::Duration::seconds(2))
+            .await
+            .unwrap()
     })
     .await;
     mark_paired(&a, &t.id, &id).await;
     let now = chrono::Utc::now();
-    assert!(!store.acquire_lease(&number, ea.holder(), now, now).await.unwrap(), "a lease in force is not taken");
+    assert!(
+        !store.acquire_lease(&number, ea.holder(), now, now).await.unwrap(),
+        "a lease in force is not taken"
+    );
 
     // Once it lapses, exactly one process adopts the session, and never both at once.
     let mut seen_owner = None;
@@ -227,7 +265,10 @@ async fn one_owner_per_session_and_takeover_from_the_shared_keys() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let owner = seen_owner.expect("someone takes the session over");
-    eventually("the lease names the owner", || async { holder().await.as_deref() == Some(owner.as_str()) }).await;
+    eventually("the lease names the owner", || async {
+        holder().await.as_deref() == Some(owner.as_str())
+    })
+    .await;
 
     // The owner stops cleanly: the lease is released and the other takes over at once.
     let (gone, heir) = if owner == ea.holder() { (&a, &eb) } else { (&b, &ea) };

@@ -143,7 +143,10 @@ async fn settings_accept_only_the_tenants_live_numbers() {
             StatusCode::OK,
         )
         .await;
-    assert_eq!(cleared, json!({ "defaultSenderNumberId": null, "embedOrigins": [], "engine": null, "repairLinkOnDisconnect": false }));
+    assert_eq!(
+        cleared,
+        json!({ "defaultSenderNumberId": null, "embedOrigins": [], "engine": null, "repairLinkOnDisconnect": false })
+    );
 }
 
 #[tokio::test]

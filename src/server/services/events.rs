@@ -120,7 +120,8 @@ impl StoreSink {
     async fn disconnected(&self, ev: &EngineEvent, reason: &str) -> NewEvent {
         let mut extra = json!({ "reason": reason });
         if let Some(repair) = &self.repair
-            && let (Some(Value::Object(link)), Value::Object(fields)) = (repair.for_disconnect(self.store.as_ref(), &ev.number, ev.at).await, &mut extra)
+            && let (Some(Value::Object(link)), Value::Object(fields)) =
+                (repair.for_disconnect(self.store.as_ref(), &ev.number, ev.at).await, &mut extra)
         {
             fields.extend(link);
         }

@@ -11,8 +11,8 @@ mod links_sql;
 mod webhook_sql;
 #[macro_use]
 mod session_sql;
-mod sessions;
 mod postgres;
+mod sessions;
 mod sqlite;
 mod webhook_records;
 mod webhook_rows;
@@ -26,10 +26,10 @@ use chrono::{DateTime, Utc};
 pub use self::links::{Link, LinkEnd, LinkStore, NewLink, SettingsStore, Template, TenantSettings};
 pub use self::postgres::PgStore;
 pub use self::records::*;
+pub use self::sessions::SessionStore;
 pub use self::sqlite::SqliteStore;
 pub use self::webhook_records::*;
 pub use self::webhooks::WebhookStore;
-pub use self::sessions::SessionStore;
 use super::config::{DatabaseKind, DatabaseUrl};
 use super::domain::{ApiKeyId, KeyHash, NumberId, NumberState, PhoneE164, TenantId};
 

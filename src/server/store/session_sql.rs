@@ -30,11 +30,13 @@ macro_rules! impl_session_store {
             }
 
             async fn lease_holder(&self, number: &NumberId, now: DateTime<Utc>) -> StoreResult<Option<String>> {
-                Ok(sqlx::query_scalar("SELECT holder FROM session_leases WHERE number_id = $1 AND expires_at > $2")
-                    .bind(number.as_str())
-                    .bind(to_millis(now))
-                    .fetch_optional(&self.pool)
-                    .await?)
+                Ok(
+                    sqlx::query_scalar("SELECT holder FROM session_leases WHERE number_id = $1 AND expires_at > $2")
+                        .bind(number.as_str())
+                        .bind(to_millis(now))
+                        .fetch_optional(&self.pool)
+                        .await?,
+                )
             }
 
             async fn orphaned_sessions(&self, engine: &str, now: DateTime<Utc>) -> StoreResult<Vec<Number>> {

@@ -75,7 +75,10 @@ impl DeviceFiles {
         let snapshot = path.with_extension(format!("snapshot-{}", uuid::Uuid::new_v4().simple()));
         let result = async {
             let mut conn = sqlx::SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(&path)).await?;
-            sqlx::query("VACUUM INTO ?").bind(snapshot.to_string_lossy().as_ref()).execute(&mut conn).await?;
+            sqlx::query("VACUUM INTO ?")
+                .bind(snapshot.to_string_lossy().as_ref())
+                .execute(&mut conn)
+                .await?;
             conn.close().await?;
             let bytes = tokio::fs::read(&snapshot).await?;
             store.save_device_keys(number, &bytes, at).await?;

@@ -11,26 +11,48 @@ use crate::server::engines::{LinkState, PairCode, Pairing, QrRef};
 /// What an event means to us.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Signal {
-    Qr { code: String, ttl: Duration },
-    Code { code: String, ttl: Duration },
+    Qr {
+        code: String,
+        ttl: Duration,
+    },
+    Code {
+        code: String,
+        ttl: Duration,
+    },
     /// The pairing code is void; a new one may be requested.
     CodeRefresh,
     /// No pairing code is coming; `throttled` means ask again only after a pause.
-    CodeFailed { throttled: bool, reason: String },
+    CodeFailed {
+        throttled: bool,
+        reason: String,
+    },
     /// The window's QR refs are used up.
     QrExhausted,
     /// The phone scanned or typed the code; `phone_digits` is the number it belongs to.
-    Paired { phone_digits: String },
-    PairFailed { reason: String },
+    Paired {
+        phone_digits: String,
+    },
+    PairFailed {
+        reason: String,
+    },
     Connected,
-    LoggedOut { reason: String },
+    LoggedOut {
+        reason: String,
+    },
     /// Another client took this device's session.
     Replaced,
-    Banned { reason: String },
-    ConnectFailure { reason: String, retryable: bool },
+    Banned {
+        reason: String,
+    },
+    ConnectFailure {
+        reason: String,
+        retryable: bool,
+    },
     Outdated,
     /// An unexpected drop; the client reconnects by itself.
-    Dropped { reason: String },
+    Dropped {
+        reason: String,
+    },
     /// WhatsApp's 2026 passkey gate; we hold no passkey for the phone's account.
     PasskeyRequired,
 }
@@ -58,7 +80,10 @@ pub struct Step {
 
 impl Step {
     fn publish(state: LinkState, action: Action) -> Self {
-        Self { state: Some(state), action }
+        Self {
+            state: Some(state),
+            action,
+        }
     }
 
     fn quiet() -> Self {
@@ -182,12 +207,7 @@ pub fn step(signal: Signal, prior: &LinkState, expected_digits: &str, now: DateT
             Action::SaveKeys,
         ),
         Signal::LoggedOut { reason } => Step::publish(LinkState::LoggedOut { reason }, Action::Wipe),
-        Signal::Replaced => Step::publish(
-            LinkState::LoggedOut {
-                reason: "replaced".into(),
-            },
-            Action::Stop,
-        ),
+        Signal::Replaced => Step::publish(LinkState::LoggedOut { reason: "replaced".into() }, Action::Stop),
         Signal::Banned { reason } => Step::publish(LinkState::LoggedOut { reason }, Action::Stop),
         Signal::ConnectFailure { retryable: true, .. } | Signal::Dropped { .. } => Step::quiet(),
         Signal::ConnectFailure { reason, retryable: false } => match prior {

@@ -32,8 +32,8 @@ use whatsapp_rust::{
 };
 
 pub use self::device::DeviceFiles;
-pub use self::settings::{EmbeddedSettings, validate_config};
 use self::mapping::{Action, Signal};
+pub use self::settings::{EmbeddedSettings, validate_config};
 use super::{Capabilities, Engine, EngineError, EngineEvent, EngineKind, EventSink, LinkRequest, LinkState, NumberCtx, Pairing};
 use crate::server::{
     clock::Clock,
@@ -207,11 +207,18 @@ impl EmbeddedEngine {
         let Some(store) = &self.inner.store else { return };
         let held: Vec<(NumberId, u64)> = {
             let sessions = self.inner.sessions.lock().await;
-            sessions.iter().filter(|(_, s)| s.live.is_some()).map(|(n, s)| (n.clone(), s.generation)).collect()
+            sessions
+                .iter()
+                .filter(|(_, s)| s.live.is_some())
+                .map(|(n, s)| (n.clone(), s.generation))
+                .collect()
         };
         for (number, generation) in held {
             let now = lease_now();
-            match store.acquire_lease(&number, &self.inner.holder, now, now + self.inner.settings.lease).await {
+            match store
+                .acquire_lease(&number, &self.inner.holder, now, now + self.inner.settings.lease)
+                .await
+            {
                 Ok(true) => self.inner.save_keys_if_changed(&number).await,
                 Ok(false) => {
                     // Someone else runs it now: never two clients on one device. (The
@@ -540,7 +547,9 @@ impl Engine for EmbeddedEngine {
             _ => {}
         }
         if !inner.claim(&ctx.number).await? {
-            return Err(EngineError::Unavailable("another server runs this number's session; try again shortly".into()));
+            return Err(EngineError::Unavailable(
+                "another server runs this number's session; try again shortly".into(),
+            ));
         }
         session.code_for = pair_code_for;
         inner.start(session, Mode::Linking).await?;
@@ -589,10 +598,19 @@ impl Engine for EmbeddedEngine {
         }
         if !inner.files.has_keys(&ctx.number).await.map_err(unavailable)? {
             session.ctx = ctx.clone();
-            inner.publish(session, LinkState::LoggedOut { reason: "keys_missing".into() }).await;
+            inner
+                .publish(
+                    session,
+                    LinkState::LoggedOut {
+                        reason: "keys_missing".into(),
+                    },
+                )
+                .await;
             drop(sessions);
             inner.release(&ctx.number).await;
-            return Ok(LinkState::LoggedOut { reason: "keys_missing".into() });
+            return Ok(LinkState::LoggedOut {
+                reason: "keys_missing".into(),
+            });
         }
         session.ctx = ctx.clone();
         session.state = connected.clone();
@@ -601,7 +619,10 @@ impl Engine for EmbeddedEngine {
         session.starting = true;
         // Staggered, so a restart does not reconnect every number in the same second.
         let slot = inner.resumes.fetch_add(1, Ordering::Relaxed);
-        let delay = inner.settings.resume_stagger.saturating_mul(u32::try_from(slot).unwrap_or(u32::MAX));
+        let delay = inner
+            .settings
+            .resume_stagger
+            .saturating_mul(u32::try_from(slot).unwrap_or(u32::MAX));
         let (inner, number) = (inner.clone(), ctx.number.clone());
         tokio::spawn(async move {
             tokio::time::sleep(delay).await;

@@ -90,7 +90,10 @@ pub fn validate_config(config: &Config) -> Result<(), ConfigError> {
     // OS it knows; whatsapp-rust rewrites unknown ones, so a rewrite means a bad value.
     let settings = EmbeddedSettings::from_config(config);
     if settings.device_name() != format!("Chrome ({})", config.embedded_device_os) {
-        return invalid("embedded_device_os", "must be an OS WhatsApp accepts, e.g. Windows, Mac OS or Linux");
+        return invalid(
+            "embedded_device_os",
+            "must be an OS WhatsApp accepts, e.g. Windows, Mac OS or Linux",
+        );
     }
     if config.embedded_connect_timeout_seconds == 0 || config.embedded_disconnect_confirm_seconds == 0 {
         return invalid("embedded_connect_timeout_seconds", "embedded timeouts must be at least 1 second");
@@ -121,7 +124,11 @@ mod tests {
             embedded_device_os: "Mac OS".into(),
             ..Config::default()
         };
-        assert!(validate_config(&mac).is_ok(), "{}", EmbeddedSettings::from_config(&mac).device_name());
+        assert!(
+            validate_config(&mac).is_ok(),
+            "{}",
+            EmbeddedSettings::from_config(&mac).device_name()
+        );
         let bad = Config {
             embedded_device_os: "Pairlink".into(),
             ..Config::default()

@@ -52,7 +52,10 @@ fn engine(dir: &std::path::Path) -> (EmbeddedEngine, Arc<Recorder>) {
         resume_stagger: Duration::from_millis(10),
         lease: Duration::from_secs(3),
     };
-    (EmbeddedEngine::new(sink.clone(), Arc::new(SystemClock), settings, None, false), sink)
+    (
+        EmbeddedEngine::new(sink.clone(), Arc::new(SystemClock), settings, None, false),
+        sink,
+    )
 }
 
 fn ctx(state: NumberState) -> NumberCtx {
@@ -107,7 +110,10 @@ async fn a_window_that_cannot_reach_whatsapp_fails_retryably_and_frees_its_socke
 
     engine.delete(&n).await.unwrap();
     assert!(!engine.is_running(&n.number).await);
-    assert!(!engine.files().path(&n.number).exists(), "deleting the number removes its device store");
+    assert!(
+        !engine.files().path(&n.number).exists(),
+        "deleting the number removes its device store"
+    );
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no side files left");
 }
 
@@ -138,7 +144,10 @@ async fn a_resumed_session_that_stays_unreachable_is_reported_once_and_shuts_dow
     tokio::time::sleep(Duration::from_secs(2)).await;
     let reports = sink.states().iter().filter(|s| matches!(s, LinkState::LoggedOut { .. })).count();
     assert_eq!(reports, 1, "reported once, not at every check");
-    assert!(sink.states().iter().all(|s| s.pairing().is_none()), "a paired number never opens a window");
+    assert!(
+        sink.states().iter().all(|s| s.pairing().is_none()),
+        "a paired number never opens a window"
+    );
 
     engine.shutdown().await;
     assert!(!engine.is_running(&n.number).await);

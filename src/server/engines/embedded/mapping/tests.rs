@@ -24,7 +24,12 @@ fn run(event: Event, prior: &LinkState) -> Step {
 }
 
 fn qr(code: &str, secs: u64) -> Event {
-    Event::PairingQrCode(PairingQrCode::builder().code(code.into()).timeout(Duration::from_secs(secs)).build())
+    Event::PairingQrCode(
+        PairingQrCode::builder()
+            .code(code.into())
+            .timeout(Duration::from_secs(secs))
+            .build(),
+    )
 }
 
 fn pairing_with_code() -> LinkState {
@@ -72,7 +77,12 @@ fn the_first_qr_opens_a_window_and_rotations_number_the_refs() {
 
 #[test]
 fn pairing_codes_lose_their_dash_and_join_the_window() {
-    let event = Event::PairingCode(PairingCode::builder().code("WZYE-H1YY".into()).timeout(Duration::from_secs(180)).build());
+    let event = Event::PairingCode(
+        PairingCode::builder()
+            .code("WZYE-H1YY".into())
+            .timeout(Duration::from_secs(180))
+            .build(),
+    );
     let s = run(event, &LinkState::Idle);
     let code = s.state.unwrap().pairing().unwrap().code.clone().unwrap();
     assert_eq!(code.code, "WZYEH1YY");
@@ -81,7 +91,10 @@ fn pairing_codes_lose_their_dash_and_join_the_window() {
 
 #[test]
 fn a_refreshed_or_refused_code_is_withdrawn_but_the_qr_stays() {
-    let refresh = run(Event::PairingCodeRefresh(PairingCodeRefresh::builder().force_manual(true).build()), &pairing_with_code());
+    let refresh = run(
+        Event::PairingCodeRefresh(PairingCodeRefresh::builder().force_manual(true).build()),
+        &pairing_with_code(),
+    );
     assert_eq!(refresh.state.unwrap().pairing().unwrap().code, None);
 
     let refused = Event::PairingCodeError(
@@ -130,15 +143,7 @@ fn pairing_with_the_expected_phone_saves_keys_and_waits_for_connected() {
         }
     );
     let c = run(Event::Connected(Connected::builder().build()), &pairing_with_code());
-    assert_eq!(
-        c,
-        Step::publish(
-            LinkState::Connected {
-                phone_digits: ME.into()
-            },
-            Action::SaveKeys
-        )
-    );
+    assert_eq!(c, Step::publish(LinkState::Connected { phone_digits: ME.into() }, Action::SaveKeys));
 }
 
 #[test]
@@ -199,12 +204,7 @@ fn replaced_and_banned_sessions_stop_but_keep_their_keys() {
     let connected = LinkState::Connected { phone_digits: ME.into() };
     assert_eq!(
         run(Event::StreamReplaced(StreamReplaced::builder().build()), &connected),
-        Step::publish(
-            LinkState::LoggedOut {
-                reason: "replaced".into()
-            },
-            Action::Stop
-        )
+        Step::publish(LinkState::LoggedOut { reason: "replaced".into() }, Action::Stop)
     );
     let ban = Event::TemporaryBan(
         TemporaryBan::builder()
@@ -265,6 +265,10 @@ fn the_passkey_gate_stops_linking_with_its_own_reason() {
 
 #[test]
 fn other_events_are_not_link_events() {
-    let event = Event::OfflineSyncCompleted(whatsapp_rust::wacore::types::events::OfflineSyncCompleted::builder().count(3).build());
+    let event = Event::OfflineSyncCompleted(
+        whatsapp_rust::wacore::types::events::OfflineSyncCompleted::builder()
+            .count(3)
+            .build(),
+    );
     assert_eq!(signal_of(&event), None);
 }
