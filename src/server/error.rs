@@ -106,11 +106,17 @@ impl From<EngineError> for ApiError {
                 "FEATURE_NOT_SUPPORTED",
                 "this number's engine cannot do that",
             ),
-            EngineError::RateLimited => Self::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "RATE_LIMITED",
-                "the pairing engine asked us to slow down",
-            ),
+            EngineError::RateLimited { retry_after } => {
+                let err = Self::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "RATE_LIMITED",
+                    "the pairing engine asked us to slow down",
+                );
+                match retry_after {
+                    Some(wait) => err.with_field("retryAfterSeconds", wait.as_secs().max(1)),
+                    None => err,
+                }
+            }
             other => Self::upstream("UPSTREAM_ERROR", other),
         }
     }

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 pub use registry::Engines;
-pub use state::{LinkState, PairCode, Pairing, QrRef};
+pub use state::{LinkState, PairCode, Pairing, QrRef, reason};
 
 use super::domain::{NumberId, NumberState, PhoneE164, TenantId};
 
@@ -41,6 +41,10 @@ impl EngineKind {
 pub struct Capabilities {
     pub qr: bool,
     pub pair_code: bool,
+    /// The engine can only get a pairing code when its socket opens (Evolution): it is
+    /// given the phone with the first `link` of a window and fetches the code itself once
+    /// the socket is up. Others get a QR-only `link`, then one for the code.
+    pub code_on_open: bool,
 }
 
 /// Everything an engine needs to know about the number it acts on.
@@ -66,8 +70,9 @@ pub enum EngineError {
     Unsupported,
     #[error("{0}")]
     Conflict(String),
+    /// WhatsApp or the engine asked us to slow down; `retry_after` when it said for how long.
     #[error("rate limited by the engine")]
-    RateLimited,
+    RateLimited { retry_after: Option<std::time::Duration> },
     #[error("engine unavailable: {0}")]
     Unavailable(String),
     #[error("the number is not connected")]
@@ -94,7 +99,7 @@ pub trait Engine: Send + Sync + 'static {
     fn kind(&self) -> EngineKind;
     fn capabilities(&self) -> Capabilities;
     /// Provisions what the engine needs for a new number; returns what to store for it.
-    async fn create(&self, number: &NumberId) -> Result<serde_json::Value, EngineError>;
+    async fn create(&self, tenant: &TenantId, number: &NumberId) -> Result<serde_json::Value, EngineError>;
     /// Starts linking, or returns the linking already under way: one live window per number.
     async fn link(&self, number: &NumberCtx, request: LinkRequest) -> Result<LinkState, EngineError>;
     /// The engine's current view of the number.
@@ -103,6 +108,12 @@ pub trait Engine: Send + Sync + 'static {
     async fn resume(&self, number: &NumberCtx) -> Result<LinkState, EngineError>;
     /// Unlinks the device and frees what `create` provisioned.
     async fn delete(&self, number: &NumberCtx) -> Result<(), EngineError>;
+    /// Unlinks the device (or closes a linking window) but keeps what `create` provisioned, so
+    /// the number can pair again. Used to refuse a wrong phone and to close unwatched windows.
+    /// Engines with nothing to keep may leave the default.
+    async fn logout(&self, number: &NumberCtx) -> Result<(), EngineError> {
+        self.delete(number).await
+    }
     /// Sends a text message from this (connected) number; returns the engine's message id.
     async fn send_text(&self, number: &NumberCtx, to: &PhoneE164, body: &str) -> Result<String, EngineError>;
 }

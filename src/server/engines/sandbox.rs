@@ -14,7 +14,7 @@ use super::{
 };
 use crate::server::{
     clock::Clock,
-    domain::{NumberId, NumberState, PhoneE164},
+    domain::{NumberId, NumberState, PhoneE164, TenantId},
 };
 
 /// WhatsApp's pairing-code alphabet: no 0, I, O or U.
@@ -270,10 +270,14 @@ impl Engine for SandboxEngine {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities { qr: true, pair_code: true }
+        Capabilities {
+            qr: true,
+            pair_code: true,
+            code_on_open: false,
+        }
     }
 
-    async fn create(&self, _number: &NumberId) -> Result<serde_json::Value, EngineError> {
+    async fn create(&self, _tenant: &TenantId, _number: &NumberId) -> Result<serde_json::Value, EngineError> {
         Ok(serde_json::json!({ "sandbox": true }))
     }
 

@@ -9,10 +9,26 @@ pub enum LinkState {
     Idle,
     /// A linking window is open.
     Pairing(Pairing),
+    /// The phone scanned or typed the code and WhatsApp now wants its passkey (WebAuthn)
+    /// confirmed on the phone before the device is linked.
+    PasskeyRequired {
+        expires_at: Option<DateTime<Utc>>,
+    },
+    /// The phone accepted the device; the session is being set up. Carries the phone that
+    /// paired so the service can refuse one that is not the expected number.
+    Paired {
+        phone_digits: String,
+    },
     Connected {
         phone_digits: String,
     },
-    /// The phone removed the device, or the session ended for good.
+    /// The connection dropped and the engine reconnects by itself: not a state change of the
+    /// number (a flap must not read as a disconnection; a watchdog confirms real ones).
+    Disconnected {
+        reason: String,
+    },
+    /// The phone removed the device, or the session ended for good ([`reason`] says why:
+    /// `logged_out`, `replaced`, `banned`, …).
     LoggedOut {
         reason: String,
     },
@@ -55,13 +71,47 @@ impl PairCode {
     }
 }
 
+/// The reasons engines and the service put in `LoggedOut` and `Failed`, as the API shows them.
+pub mod reason {
+    /// The linking window ran out of QR refs (routine: the page opens another).
+    pub const QR_WINDOW_CLOSED: &str = "qr_window_closed";
+    /// The engine's own cap on QR codes was reached (Evolution's `QRCODE_LIMIT`).
+    pub const QR_LIMIT: &str = "qr_limit";
+    /// WhatsApp asked us to slow down (pairing codes, reconnects).
+    pub const THROTTLED: &str = "throttled";
+    /// A phone other than the number's paired; the service refused it.
+    pub const WRONG_NUMBER: &str = "wrong_number";
+    /// The phone removed the device, or WhatsApp logged the session out.
+    pub const LOGGED_OUT: &str = "logged_out";
+    /// Another client took over the session.
+    pub const REPLACED: &str = "replaced";
+    /// WhatsApp banned or locked the account (temporarily or not).
+    pub const BANNED: &str = "banned";
+    /// WhatsApp no longer accepts this client version.
+    pub const CLIENT_OUTDATED: &str = "client_outdated";
+    /// The engine could not reach WhatsApp in time.
+    pub const CONNECT_TIMEOUT: &str = "connect_timeout";
+    /// WhatsApp wanted a passkey we could not provide.
+    pub const PASSKEY_UNSUPPORTED: &str = "passkey_unsupported";
+    /// The transport dropped; the engine is reconnecting.
+    pub const CONNECTION_LOST: &str = "connection_lost";
+}
+
 impl LinkState {
-    pub fn number_state(&self) -> NumberState {
+    /// The number's API state this link state settles, or `None` when it changes nothing
+    /// (a transient drop: the number keeps the state it had).
+    pub fn number_state(&self) -> Option<NumberState> {
         match self {
-            Self::Pairing(_) => NumberState::Connecting,
-            Self::Connected { .. } => NumberState::Open,
-            Self::Idle | Self::LoggedOut { .. } | Self::Failed { .. } => NumberState::Close,
+            Self::Pairing(_) | Self::PasskeyRequired { .. } | Self::Paired { .. } => Some(NumberState::Connecting),
+            Self::Connected { .. } => Some(NumberState::Open),
+            Self::Idle | Self::LoggedOut { .. } | Self::Failed { .. } => Some(NumberState::Close),
+            Self::Disconnected { .. } => None,
         }
+    }
+
+    /// A linking window that ended by itself and may simply be opened again.
+    pub fn is_closed_window(&self) -> bool {
+        matches!(self, Self::Failed { reason: why, retryable: true } if why != reason::WRONG_NUMBER)
     }
 
     pub fn pairing(&self) -> Option<&Pairing> {
@@ -87,21 +137,34 @@ mod tests {
 
     #[test]
     fn link_states_map_to_api_states() {
-        assert_eq!(LinkState::Idle.number_state(), NumberState::Close);
-        assert_eq!(LinkState::Connected { phone_digits: "1".into() }.number_state(), NumberState::Open);
+        assert_eq!(LinkState::Idle.number_state(), Some(NumberState::Close));
+        assert_eq!(
+            LinkState::Connected { phone_digits: "1".into() }.number_state(),
+            Some(NumberState::Open)
+        );
+        assert_eq!(
+            LinkState::Paired { phone_digits: "1".into() }.number_state(),
+            Some(NumberState::Connecting)
+        );
+        assert_eq!(
+            LinkState::PasskeyRequired { expires_at: None }.number_state(),
+            Some(NumberState::Connecting)
+        );
+        assert_eq!(LinkState::Disconnected { reason: "x".into() }.number_state(), None);
+        assert_eq!(LinkState::LoggedOut { reason: "x".into() }.number_state(), Some(NumberState::Close));
         let pairing = Pairing {
             qr: None,
             code: None,
             window_ends_at: Utc::now(),
         };
-        assert_eq!(LinkState::Pairing(pairing).number_state(), NumberState::Connecting);
+        assert_eq!(LinkState::Pairing(pairing).number_state(), Some(NumberState::Connecting));
         assert_eq!(
             LinkState::Failed {
                 reason: "x".into(),
                 retryable: true
             }
             .number_state(),
-            NumberState::Close
+            Some(NumberState::Close)
         );
     }
 }

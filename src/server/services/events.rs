@@ -133,9 +133,9 @@ impl StoreSink {
         match &ev.state {
             LinkState::Connected { .. } => Some(number_event(NUMBER_CONNECTED, n.into(), ev.at, json!({}))),
             LinkState::LoggedOut { reason } => Some(self.disconnected(ev, reason).await),
-            // A window closing is routine (the page opens another); only a final refusal
-            // fails the link.
-            LinkState::Failed { reason, retryable: false } => {
+            // A window closing is routine (the page opens another); a final refusal, or a
+            // phone that is not the expected one, fails the link.
+            LinkState::Failed { reason, retryable } if !retryable || reason == crate::server::engines::reason::WRONG_NUMBER => {
                 let link = self.store.current_link(&n.tenant, &n.number).await.ok().flatten()?;
                 Some(link_event(LINK_FAILED, &link, Some(n.into()), ev.at, json!({ "reason": reason })))
             }
@@ -147,14 +147,17 @@ impl StoreSink {
 #[async_trait]
 impl EventSink for StoreSink {
     async fn publish(&self, ev: EngineEvent) {
-        let event = self.event_for(&ev).await;
         let n = &ev.number;
-        let changed = self
-            .store
-            .transition_number(&n.tenant, &n.number, ev.state.number_state(), ev.at, event.as_ref())
-            .await;
-        if let Err(err) = changed {
-            tracing::error!(tenant.id = %n.tenant, number.id = %n.number, error = %err, "could not record an engine state change");
+        // A transient drop changes nothing stored; the page still looks again.
+        if let Some(state) = ev.state.number_state() {
+            let event = self.event_for(&ev).await;
+            let changed = self
+                .store
+                .transition_number(&n.tenant, &n.number, state, ev.at, event.as_ref())
+                .await;
+            if let Err(err) = changed {
+                tracing::error!(tenant.id = %n.tenant, number.id = %n.number, error = %err, "could not record an engine state change");
+            }
         }
         self.live.notify(&n.number).await;
     }

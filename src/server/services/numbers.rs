@@ -65,7 +65,7 @@ pub(super) async fn prepare(
     let chosen = state.store.settings(&client.tenant).await?.engine;
     let engine = state.engines.for_new_numbers_of(chosen.as_deref()).ok_or_else(no_engine)?;
     let id = NumberId::generate();
-    let engine_ref = engine.create(&id).await?;
+    let engine_ref = engine.create(&client.tenant, &id).await?;
     let now = state.clock.now();
     let new = NewNumber {
         id,
@@ -212,7 +212,9 @@ pub async fn resume_all(state: &AppState) -> anyhow::Result<()> {
         let Some(engine) = state.engines.get(&number.engine) else {
             continue;
         };
-        let now_state = engine.resume(&ctx(&number)).await?.number_state();
+        let Some(now_state) = engine.resume(&ctx(&number)).await?.number_state() else {
+            continue;
+        };
         if now_state != number.state {
             state
                 .store

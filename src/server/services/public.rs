@@ -184,7 +184,10 @@ pub async fn snapshot(state: &AppState, r: &Resolved) -> ApiResult<TokenStatusOu
                 retryable: true,
             }),
         ),
-        (LinkState::Idle, _) => ("idle", None),
+        (LinkState::PasskeyRequired { .. }, _) => ("passkey_required", None),
+        // Paired but not yet online: the page waits for the connection (see `watch`).
+        (LinkState::Paired { .. }, _) => ("connected", None),
+        (LinkState::Idle | LinkState::Disconnected { .. }, _) => ("idle", None),
     };
     let pairing = live.pairing().filter(|_| !open);
     let shown = pairing.map(views::pairing).transpose().map_err(ApiError::internal)?;

@@ -4,7 +4,7 @@ use chrono::Duration;
 use serde_json::{Value, json};
 
 use crate::server::{
-    domain::{LinkId, LinkToken, Provider},
+    domain::{LinkId, LinkToken, NumberState, Provider},
     engines::NumberCtx,
     store::{NewLink, Store},
 };
@@ -29,6 +29,12 @@ impl RepairLinks {
             }
         };
         if !wanted {
+            return None;
+        }
+        // Only for a number that is disconnecting now: a repeated report must not replace
+        // the link the platform already forwarded.
+        let live = store.get_number(&n.tenant, &n.number).await.ok()?;
+        if live.state == NumberState::Close || live.deleted_at.is_some() {
             return None;
         }
         let token = LinkToken::generate();

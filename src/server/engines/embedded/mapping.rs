@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use whatsapp_rust::prelude::Event;
 
-use crate::server::engines::{LinkState, PairCode, Pairing, QrRef};
+use crate::server::engines::{LinkState, PairCode, Pairing, QrRef, reason};
 
 /// What an event means to us.
 #[derive(Clone, Debug, PartialEq)]
@@ -125,11 +125,11 @@ pub fn signal_of(event: &Event) -> Option<Signal> {
         },
         Event::Connected(_) => Signal::Connected,
         Event::LoggedOut(out) => Signal::LoggedOut {
-            reason: logout_reason(out.reason.code(), out.raw.as_ref().map(|n| n.tag.to_string()).as_deref()),
+            reason: logout_reason(out.reason.code()),
         },
         Event::StreamReplaced(_) => Signal::Replaced,
-        Event::TemporaryBan(ban) => Signal::Banned {
-            reason: format!("temporary_ban_{}", ban.code.code()),
+        Event::TemporaryBan(_) => Signal::Banned {
+            reason: reason::BANNED.into(),
         },
         Event::ConnectFailure(f) => Signal::ConnectFailure {
             reason: format!("connect_failure_{}", f.reason.code()),
@@ -140,21 +140,19 @@ pub fn signal_of(event: &Event) -> Option<Signal> {
             reason: d.reason.to_string(),
         },
         Event::PairPasskeyRequest(_) => Signal::PasskeyRequired,
-        Event::PairPasskeyError(err) => Signal::PairFailed {
-            reason: format!("passkey_error: {}", err.error),
+        Event::PairPasskeyError(_) => Signal::PairFailed {
+            reason: reason::PASSKEY_UNSUPPORTED.into(),
         },
         _ => return None,
     })
 }
 
-/// WhatsApp's logout codes in the words our webhooks use.
-fn logout_reason(code: i32, stanza: Option<&str>) -> String {
+/// WhatsApp's logout codes in the words our webhooks use: 403 is a locked account, every
+/// other code (401 device removed, 406 unknown, …) a plain logout.
+fn logout_reason(code: i32) -> String {
     match code {
-        401 if stanza == Some("stream:error") => "device_removed".into(),
-        401 => "logged_out".into(),
-        403 => "account_locked".into(),
-        406 => "unknown_logout".into(),
-        other => format!("logged_out_{other}"),
+        403 => reason::BANNED.into(),
+        _ => reason::LOGGED_OUT.into(),
     }
 }
 
@@ -189,16 +187,15 @@ pub fn step(signal: Signal, prior: &LinkState, expected_digits: &str, now: DateT
             }
             _ => Step::quiet(),
         },
-        Signal::QrExhausted => Step::publish(failed("qr_window_closed", true), Action::Stop),
+        Signal::QrExhausted => Step::publish(failed(reason::QR_WINDOW_CLOSED, true), Action::Stop),
+        // Refused here too, not only by the service: the device must not stay linked to a
+        // phone the platform did not mean, whoever notices first.
         Signal::Paired { phone_digits } if phone_digits != expected_digits => {
-            Step::publish(failed("wrong_number", false), Action::LogoutAndWipe)
+            Step::publish(failed(reason::WRONG_NUMBER, true), Action::LogoutAndWipe)
         }
         // WhatsApp closes the socket right after pairing (515) and the client logs in again;
-        // `Connected` follows and is what we publish.
-        Signal::Paired { .. } => Step {
-            state: None,
-            action: Action::SaveKeys,
-        },
+        // `Connected` follows.
+        Signal::Paired { phone_digits } => Step::publish(LinkState::Paired { phone_digits }, Action::SaveKeys),
         Signal::PairFailed { reason } => Step::publish(failed(&reason, false), Action::Wipe),
         Signal::Connected => Step::publish(
             LinkState::Connected {
@@ -207,15 +204,36 @@ pub fn step(signal: Signal, prior: &LinkState, expected_digits: &str, now: DateT
             Action::SaveKeys,
         ),
         Signal::LoggedOut { reason } => Step::publish(LinkState::LoggedOut { reason }, Action::Wipe),
-        Signal::Replaced => Step::publish(LinkState::LoggedOut { reason: "replaced".into() }, Action::Stop),
+        Signal::Replaced => Step::publish(
+            LinkState::LoggedOut {
+                reason: reason::REPLACED.into(),
+            },
+            Action::Stop,
+        ),
         Signal::Banned { reason } => Step::publish(LinkState::LoggedOut { reason }, Action::Stop),
-        Signal::ConnectFailure { retryable: true, .. } | Signal::Dropped { .. } => Step::quiet(),
+        Signal::ConnectFailure { retryable: true, .. } => Step::quiet(),
+        // The client reconnects by itself; the watchdog decides whether it is news.
+        Signal::Dropped { .. } => match prior {
+            LinkState::Connected { .. } => Step::publish(
+                LinkState::Disconnected {
+                    reason: reason::CONNECTION_LOST.into(),
+                },
+                Action::None,
+            ),
+            _ => Step::quiet(),
+        },
         Signal::ConnectFailure { reason, retryable: false } => match prior {
             LinkState::Connected { .. } => Step::publish(LinkState::LoggedOut { reason }, Action::Stop),
             _ => Step::publish(failed(&reason, true), Action::Stop),
         },
-        Signal::Outdated => Step::publish(failed("client_outdated", false), Action::Stop),
-        Signal::PasskeyRequired => Step::publish(failed("passkey_required", false), Action::Stop),
+        Signal::Outdated => Step::publish(failed(reason::CLIENT_OUTDATED, false), Action::Stop),
+        // WhatsApp asks the phone to confirm with its passkey (~10 minutes); the page says so.
+        Signal::PasskeyRequired => Step::publish(
+            LinkState::PasskeyRequired {
+                expires_at: Some(now + PASSKEY_WAIT),
+            },
+            Action::None,
+        ),
     }
 }
 
@@ -225,6 +243,9 @@ fn failed(reason: &str, retryable: bool) -> LinkState {
         retryable,
     }
 }
+
+/// How long WhatsApp waits for a passkey confirmation.
+pub const PASSKEY_WAIT: Duration = Duration::from_secs(600);
 
 /// WhatsApp's window: six refs, 60 s then 20 s each. The QR events carry the exact times.
 pub const WINDOW: Duration = Duration::from_secs(160);

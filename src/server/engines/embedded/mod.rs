@@ -37,7 +37,7 @@ pub use self::settings::{EmbeddedSettings, validate_config};
 use super::{Capabilities, Engine, EngineError, EngineEvent, EngineKind, EventSink, LinkRequest, LinkState, NumberCtx, Pairing};
 use crate::server::{
     clock::Clock,
-    domain::{NumberId, NumberState, PhoneE164},
+    domain::{NumberId, NumberState, PhoneE164, TenantId},
     store::Store,
 };
 
@@ -512,10 +512,15 @@ impl Engine for EmbeddedEngine {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities { qr: true, pair_code: true }
+        // The code can be asked for on a window already open.
+        Capabilities {
+            qr: true,
+            pair_code: true,
+            code_on_open: false,
+        }
     }
 
-    async fn create(&self, number: &NumberId) -> Result<serde_json::Value, EngineError> {
+    async fn create(&self, _tenant: &TenantId, number: &NumberId) -> Result<serde_json::Value, EngineError> {
         Ok(serde_json::json!({ "store": format!("{number}.db") }))
     }
 
@@ -527,7 +532,9 @@ impl Engine for EmbeddedEngine {
         session.ctx = ctx.clone();
         let now = inner.now();
         match &session.state {
-            LinkState::Connected { .. } => return Err(EngineError::Conflict("the number is already connected".into())),
+            LinkState::Connected { .. } | LinkState::Disconnected { .. } | LinkState::Paired { .. } => {
+                return Err(EngineError::Conflict("the number is already connected".into()));
+            }
             // One linking socket per number: a live window is reused. A code asked for
             // later joins it once the socket is ready.
             LinkState::Pairing(p) if p.window_ends_at > now && session.live.is_some() => {
@@ -629,6 +636,32 @@ impl Engine for EmbeddedEngine {
             inner.start_resumed(number).await;
         });
         Ok(connected)
+    }
+
+    /// A window closes (its unpaired keys stay for the next one); a linked device is
+    /// unlinked from the phone and its keys deleted.
+    async fn logout(&self, ctx: &NumberCtx) -> Result<(), EngineError> {
+        let (running, linked) = {
+            let sessions = self.inner.sessions.lock().await;
+            match sessions.get(&ctx.number) {
+                Some(s) => (
+                    s.live.is_some(),
+                    matches!(
+                        s.state,
+                        LinkState::Connected { .. } | LinkState::Disconnected { .. } | LinkState::Paired { .. }
+                    ),
+                ),
+                None => (false, false),
+            }
+        };
+        match (running, linked) {
+            (true, true) => self.inner.clone().stop(&ctx.number, None, Action::LogoutAndWipe).await,
+            (true, false) => self.inner.clone().stop(&ctx.number, None, Action::Stop).await,
+            // Nothing runs here; a paired number's keys go (it cannot be unlinked offline).
+            (false, _) if ctx.state == NumberState::Open => self.inner.files.remove(&ctx.number).await.map_err(unavailable)?,
+            (false, _) => {}
+        }
+        Ok(())
     }
 
     async fn delete(&self, ctx: &NumberCtx) -> Result<(), EngineError> {

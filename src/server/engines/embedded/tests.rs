@@ -97,7 +97,7 @@ async fn a_window_that_cannot_reach_whatsapp_fails_retryably_and_frees_its_socke
     assert_eq!(
         failed,
         LinkState::Failed {
-            reason: "connect_timeout".into(),
+            reason: crate::server::engines::reason::CONNECT_TIMEOUT.into(),
             retryable: true
         }
     );

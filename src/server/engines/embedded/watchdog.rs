@@ -8,7 +8,10 @@ use tokio::time::Instant;
 use whatsapp_rust::prelude::Client;
 
 use super::{Inner, Mode, mapping::Action};
-use crate::server::{domain::NumberId, engines::LinkState};
+use crate::server::{
+    domain::NumberId,
+    engines::{LinkState, reason},
+};
 
 pub(super) async fn run(inner: Arc<Inner>, number: NumberId, generation: u64, client: Arc<Client>) {
     let settings = inner.settings.clone();
@@ -20,7 +23,7 @@ pub(super) async fn run(inner: Arc<Inner>, number: NumberId, generation: u64, cl
         };
         if matches!(&session.state, LinkState::Pairing(p) if p.qr.is_none() && p.code.is_none()) {
             let failed = LinkState::Failed {
-                reason: "connect_timeout".into(),
+                reason: reason::CONNECT_TIMEOUT.into(),
                 retryable: true,
             };
             inner.publish(session, failed).await;
@@ -40,7 +43,7 @@ pub(super) async fn run(inner: Arc<Inner>, number: NumberId, generation: u64, cl
         let Some(session) = sessions.get_mut(&number).filter(|s| s.generation == generation) else {
             return;
         };
-        let watched = matches!(session.state, LinkState::Connected { .. }) || reported;
+        let watched = matches!(session.state, LinkState::Connected { .. } | LinkState::Disconnected { .. }) || reported;
         if healthy || !watched {
             down_since = None;
             reported = false;
@@ -52,7 +55,7 @@ pub(super) async fn run(inner: Arc<Inner>, number: NumberId, generation: u64, cl
             tracing::warn!(number.id = %number, "session unreachable past the confirmation time");
             // The client keeps retrying; a later `Connected` makes the number OPEN again.
             let lost = LinkState::LoggedOut {
-                reason: "connection_lost".into(),
+                reason: reason::CONNECTION_LOST.into(),
             };
             inner.publish(session, lost).await;
         }

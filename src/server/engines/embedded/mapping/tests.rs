@@ -135,13 +135,7 @@ fn used_up_refs_close_the_window_retryably_and_free_the_socket() {
 #[test]
 fn pairing_with_the_expected_phone_saves_keys_and_waits_for_connected() {
     let s = run(paired(ME), &pairing_with_code());
-    assert_eq!(
-        s,
-        Step {
-            state: None,
-            action: Action::SaveKeys
-        }
-    );
+    assert_eq!(s, Step::publish(LinkState::Paired { phone_digits: ME.into() }, Action::SaveKeys));
     let c = run(Event::Connected(Connected::builder().build()), &pairing_with_code());
     assert_eq!(c, Step::publish(LinkState::Connected { phone_digits: ME.into() }, Action::SaveKeys));
 }
@@ -149,7 +143,7 @@ fn pairing_with_the_expected_phone_saves_keys_and_waits_for_connected() {
 #[test]
 fn a_different_phone_is_unlinked_and_the_link_fails() {
     let s = run(paired("14155550100"), &pairing_with_code());
-    assert_eq!(s, Step::publish(failed("wrong_number", false), Action::LogoutAndWipe));
+    assert_eq!(s, Step::publish(failed(reason::WRONG_NUMBER, true), Action::LogoutAndWipe));
 }
 
 #[test]
@@ -180,7 +174,7 @@ fn logouts_wipe_the_device_with_whatsapps_reason() {
         run(out(ConnectFailureReason::LoggedOut), &connected),
         Step::publish(
             LinkState::LoggedOut {
-                reason: "logged_out".into()
+                reason: reason::LOGGED_OUT.into()
             },
             Action::Wipe
         )
@@ -188,13 +182,13 @@ fn logouts_wipe_the_device_with_whatsapps_reason() {
     assert_eq!(
         run(out(ConnectFailureReason::AccountLocked), &connected).state,
         Some(LinkState::LoggedOut {
-            reason: "account_locked".into()
+            reason: reason::BANNED.into()
         })
     );
     assert_eq!(
         run(out(ConnectFailureReason::UnknownLogout), &connected).state,
         Some(LinkState::LoggedOut {
-            reason: "unknown_logout".into()
+            reason: reason::LOGGED_OUT.into()
         })
     );
 }
@@ -204,7 +198,12 @@ fn replaced_and_banned_sessions_stop_but_keep_their_keys() {
     let connected = LinkState::Connected { phone_digits: ME.into() };
     assert_eq!(
         run(Event::StreamReplaced(StreamReplaced::builder().build()), &connected),
-        Step::publish(LinkState::LoggedOut { reason: "replaced".into() }, Action::Stop)
+        Step::publish(
+            LinkState::LoggedOut {
+                reason: reason::REPLACED.into()
+            },
+            Action::Stop
+        )
     );
     let ban = Event::TemporaryBan(
         TemporaryBan::builder()
@@ -216,7 +215,7 @@ fn replaced_and_banned_sessions_stop_but_keep_their_keys() {
         run(ban, &connected),
         Step::publish(
             LinkState::LoggedOut {
-                reason: "temporary_ban_102".into()
+                reason: reason::BANNED.into()
             },
             Action::Stop
         )
@@ -243,23 +242,55 @@ fn connect_failures_retry_quietly_or_end_the_session() {
     );
     assert_eq!(
         run(Event::ClientOutdated(ClientOutdated::builder().build()), &connected).state,
-        Some(failed("client_outdated", false))
+        Some(failed(reason::CLIENT_OUTDATED, false))
     );
 }
 
 #[test]
-fn a_transient_drop_publishes_nothing_the_watchdog_decides() {
-    let drop = Event::Disconnected(Disconnected::builder().reason(DisconnectReason::StreamEnded).build());
-    assert!(matches!(signal_of(&drop), Some(Signal::Dropped { .. })));
-    assert_eq!(run(drop, &LinkState::Connected { phone_digits: ME.into() }), Step::quiet());
+fn a_transient_drop_changes_no_number_state_the_watchdog_decides() {
+    let drop = || Event::Disconnected(Disconnected::builder().reason(DisconnectReason::StreamEnded).build());
+    assert!(matches!(signal_of(&drop()), Some(Signal::Dropped { .. })));
+    let s = run(drop(), &LinkState::Connected { phone_digits: ME.into() });
+    let state = s.state.clone().unwrap();
+    assert_eq!(
+        s,
+        Step::publish(
+            LinkState::Disconnected {
+                reason: reason::CONNECTION_LOST.into()
+            },
+            Action::None
+        )
+    );
+    assert_eq!(state.number_state(), None, "a flap is not a disconnection");
+    // A dropped linking socket says nothing new: the window's own events do.
+    assert_eq!(run(drop(), &pairing_with_code()), Step::quiet());
 }
 
 #[test]
-fn the_passkey_gate_stops_linking_with_its_own_reason() {
+fn passkey_errors_end_the_window() {
+    let err = Event::PairPasskeyError(
+        whatsapp_rust::wacore::types::events::PairPasskeyError::builder()
+            .error("timeout".into())
+            .continuation(true)
+            .build(),
+    );
+    assert_eq!(
+        run(err, &LinkState::PasskeyRequired { expires_at: None }),
+        Step::publish(failed(reason::PASSKEY_UNSUPPORTED, false), Action::Wipe)
+    );
+}
+
+#[test]
+fn the_passkey_gate_is_a_state_the_page_can_explain() {
     let ask = Event::PairPasskeyRequest(PairPasskeyRequest::builder().request_options_json("{}".into()).build());
     assert_eq!(
         run(ask, &pairing_with_code()),
-        Step::publish(failed("passkey_required", false), Action::Stop)
+        Step::publish(
+            LinkState::PasskeyRequired {
+                expires_at: Some(now() + chrono::Duration::minutes(10))
+            },
+            Action::None
+        )
     );
 }
 
