@@ -278,3 +278,41 @@ async fn one_owner_per_session_and_takeover_from_the_shared_keys() {
     assert_eq!(holder().await.as_deref(), Some(heir.holder()));
     assert!(heir.files().path(&number).exists(), "the heir runs from the keys in its own folder");
 }
+
+/// A process that finds its lease taken (it stalled past the lease, another took over) stops
+/// its client at the next renewal: never two clients on one device.
+#[tokio::test]
+async fn a_process_that_lost_its_lease_stops_its_client() {
+    let app = spawn_with(Options {
+        sandbox: false,
+        configure: |c| {
+            quick(c);
+            // The window must outlive a renewal for this test.
+            c.embedded_connect_timeout_seconds = 120;
+        },
+        ..Options::default()
+    })
+    .await;
+    let engine = app.state.engines.embedded().unwrap().clone();
+    let t = app.tenant("Acme").await;
+    let id = id_of(&app.create_number(&t.key, "Shop", "5511999998888").await);
+    let number = NumberId::from_trusted(&id);
+    assert!(engine.is_running(&number).await);
+
+    let store = app.state.store.clone();
+    store.release_lease(&number, engine.holder()).await.unwrap();
+    let now = chrono::Utc::now();
+    assert!(
+        store
+            .acquire_lease(&number, "other-process", now, now + chrono::Duration::seconds(60))
+            .await
+            .unwrap()
+    );
+
+    eventually("the client stops", || async { !engine.is_running(&number).await }).await;
+    assert_eq!(
+        store.lease_holder(&number, chrono::Utc::now()).await.unwrap().as_deref(),
+        Some("other-process"),
+        "stopping leaves the other process's lease alone"
+    );
+}
