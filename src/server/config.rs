@@ -91,6 +91,28 @@ pub struct Config {
     pub qr_windows_per_tenant: u32,
     /// First wait after WhatsApp throttles pairing (doubles on each repeat), in seconds.
     pub pairing_backoff_seconds: u64,
+    /// Engine new numbers get unless their tenant picks one: `sandbox`, `embedded`; empty
+    /// means `sandbox` in sandbox mode and `embedded` otherwise.
+    pub default_engine: String,
+    /// Runs the built-in WhatsApp Web engine (whatsapp-rust) in this process.
+    pub embedded_engine: bool,
+    /// Embedded engine: the folder of the per-number device key stores.
+    pub embedded_data_dir: String,
+    /// Embedded engine: WhatsApp's websocket URL; empty for WhatsApp's own.
+    pub embedded_ws_url: String,
+    /// Embedded engine: a pinned WhatsApp Web version (`2.3000.1026131876`); empty to ask WhatsApp.
+    pub embedded_wa_version: String,
+    /// Embedded engine: the OS of the name "Linked devices" shows, `Chrome (<os>)`.
+    pub embedded_device_os: String,
+    /// Embedded engine: a window without a QR after this long fails (connect errors are silent).
+    pub embedded_connect_timeout_seconds: u64,
+    /// Embedded engine: how long a connected session may stay unreachable before it is
+    /// reported disconnected; a shorter drop is a flap, not news.
+    pub embedded_disconnect_confirm_seconds: u64,
+    /// Embedded engine: pause between the sessions reconnected at start-up.
+    pub embedded_resume_stagger_millis: u64,
+    /// Embedded engine: lifetime of a process's claim on a session; renewed every third of it.
+    pub embedded_lease_seconds: u64,
 }
 
 impl Default for Config {
@@ -131,6 +153,16 @@ impl Default for Config {
             qr_window_reopens_per_link: 5,
             qr_windows_per_tenant: 20,
             pairing_backoff_seconds: 30,
+            default_engine: String::new(),
+            embedded_engine: true,
+            embedded_data_dir: "data/wa".into(),
+            embedded_ws_url: String::new(),
+            embedded_wa_version: String::new(),
+            embedded_device_os: "Windows".into(),
+            embedded_connect_timeout_seconds: 20,
+            embedded_disconnect_confirm_seconds: 90,
+            embedded_resume_stagger_millis: 750,
+            embedded_lease_seconds: 30,
         }
     }
 }
@@ -220,6 +252,7 @@ impl Config {
         if !(1..=3600).contains(&self.pairing_backoff_seconds) {
             return invalid("pairing_backoff_seconds", "must be 1 to 3600");
         }
+        super::engines::embedded::validate_config(self)?;
         self.validate_meta()
     }
 

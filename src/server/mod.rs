@@ -76,7 +76,11 @@ pub async fn build(settings: Settings, listening: SocketAddr) -> anyhow::Result<
     let Settings { config, leptos, clock } = settings;
     let store = store::connect(&config.database_url, config.db_max_connections).await?;
     let live = Live::new(store.clone());
-    let store_sink = Arc::new(StoreSink::new(store.clone(), live.clone()));
+    let repair = services::repair::RepairLinks {
+        public_base: config.public_base(listening),
+        ttl: chrono::Duration::seconds(config.link_ttl_seconds),
+    };
+    let store_sink = Arc::new(StoreSink::new(store.clone(), live.clone()).with_repair_links(repair));
     let caps = services::windows::Caps {
         reopens_per_link: config.qr_window_reopens_per_link,
         windows_per_tenant: config.qr_windows_per_tenant,
@@ -109,9 +113,11 @@ pub async fn build(settings: Settings, listening: SocketAddr) -> anyhow::Result<
                 config.evolution_webhook_secret.expose()
             ),
         };
-        let evolution = engines::evolution::EvolutionEngine::new(settings, sink, clock.clone()).context("starting the Evolution engine")?;
+        let evolution =
+            engines::evolution::EvolutionEngine::new(settings, sink.clone(), clock.clone()).context("starting the Evolution engine")?;
         engines = engines.with_evolution(Arc::new(evolution));
     }
+    engines = engines::embedded::register(engines, &config, sink, clock.clone(), store.clone());
     windows.set_engines(engines.clone());
     let limits = Arc::new(ratelimit::RateLimits::new(&config));
     let state = AppState {
@@ -140,6 +146,9 @@ pub async fn build(settings: Settings, listening: SocketAddr) -> anyhow::Result<
 fn spawn_background(state: &AppState) {
     let interval = std::time::Duration::from_secs(state.config.sweep_interval_seconds);
     services::sweeper::spawn(state.clone(), interval, state.stop.subscribe());
+    if let Some(embedded) = state.engines.embedded() {
+        embedded.spawn_background(state.stop.subscribe());
+    }
     let (limits, mut stop) = (state.limits.clone(), state.stop.subscribe());
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -206,6 +215,7 @@ pub async fn serve(settings: Settings, listener: TcpListener) -> anyhow::Result<
     let service = router.into_make_service_with_connect_info::<SocketAddr>();
     let served = axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await;
     state.stop_background();
+    state.engines.shutdown().await;
     state.webhooks.shutdown().await;
     Ok(served?)
 }

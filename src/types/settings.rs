@@ -13,6 +13,11 @@ pub struct SettingsOut {
     pub default_sender_number_id: Option<String>,
     /// Origins (`https://app.example.com`) allowed to embed the connect page in an iframe.
     pub embed_origins: Vec<String>,
+    /// The engine this tenant's new numbers get (`embedded`, `sandbox`, …); `null` for the
+    /// server's default.
+    pub engine: Option<String>,
+    /// Whether `number.disconnected` webhooks carry a fresh re-pair link (`repairLink`).
+    pub repair_link_on_disconnect: bool,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -25,6 +30,11 @@ pub struct SettingsPatch {
     pub default_sender_number_id: Option<Option<String>>,
     /// Replaces the list; `[]` allows no framing.
     pub embed_origins: Option<Vec<String>>,
+    /// An engine this server runs, or `null` for the server's default.
+    #[serde(default, deserialize_with = "super::present")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    pub engine: Option<Option<String>>,
+    pub repair_link_on_disconnect: Option<bool>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]

@@ -342,6 +342,7 @@ async fn number_keys_see_their_own_number_and_follow_link_to_api_key() {
 async fn without_an_engine_numbers_are_refused_and_the_sandbox_is_invisible() {
     let app = spawn_with(Options {
         sandbox: false,
+        configure: |c| c.embedded_engine = false,
         ..Options::default()
     })
     .await;

@@ -99,6 +99,11 @@ pub async fn pg_database() -> (DatabaseUrl, Arc<TempDir>) {
     )
 }
 
+/// A local port nothing listens on (bound, then let go).
+pub fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_with(Options::default()).await
 }
@@ -115,6 +120,11 @@ pub async fn spawn_with(options: Options) -> TestApp {
         webhook_allowlist: options.webhook_allowlist,
         // Tests move the clock and expect deliveries soon after.
         webhook_poll_millis: 20,
+        // The embedded engine never reaches WhatsApp from a test: its device stores live in
+        // the test's folder and its socket points at a closed local port.
+        embedded_data_dir: dir.path().join("wa").display().to_string(),
+        embedded_ws_url: format!("ws://127.0.0.1:{}/ws/chat", closed_port()),
+        embedded_wa_version: "2.3000.1026131876".into(),
         ..Config::default()
     };
     if let Some(url) = options.evolution {

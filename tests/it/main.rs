@@ -12,6 +12,7 @@ mod api_surface;
 mod branding;
 mod cli;
 mod evolution;
+mod embedded;
 mod expiry;
 mod faults;
 mod helpers;

@@ -120,7 +120,7 @@ async fn settings_accept_only_the_tenants_live_numbers() {
     .await;
     assert_eq!(
         app.get("/v1/settings", &t.key).await,
-        json!({ "defaultSenderNumberId": null, "embedOrigins": [] })
+        json!({ "defaultSenderNumberId": null, "embedOrigins": [], "engine": null, "repairLinkOnDisconnect": false })
     );
     let mine = app.create_number(&t.key, "A", "5511900000001").await["instance"]["id"]
         .as_str()
@@ -143,7 +143,10 @@ async fn settings_accept_only_the_tenants_live_numbers() {
             StatusCode::OK,
         )
         .await;
-    assert_eq!(cleared, json!({ "defaultSenderNumberId": null, "embedOrigins": [] }));
+    assert_eq!(
+        cleared,
+        json!({ "defaultSenderNumberId": null, "embedOrigins": [], "engine": null, "repairLinkOnDisconnect": false })
+    );
 }
 
 #[tokio::test]

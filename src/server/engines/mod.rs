@@ -1,6 +1,7 @@
 //! The seam between Pairlink and whatever pairs a number with WhatsApp. Engines push state
 //! changes to an [`EventSink`]; the service persists them and tells the API and the page.
 pub mod evolution;
+pub mod embedded;
 mod registry;
 pub mod sandbox;
 mod state;
@@ -19,6 +20,7 @@ pub enum EngineKind {
     /// Meta's WhatsApp Cloud API (official numbers).
     Meta,
     Evolution,
+    Embedded,
 }
 
 impl EngineKind {
@@ -27,6 +29,7 @@ impl EngineKind {
             Self::Sandbox => "sandbox",
             Self::Meta => "meta",
             Self::Evolution => "evolution",
+            Self::Embedded => "embedded",
         }
     }
 
@@ -35,6 +38,7 @@ impl EngineKind {
             "sandbox" => Some(Self::Sandbox),
             "meta" => Some(Self::Meta),
             "evolution" => Some(Self::Evolution),
+            "embedded" => Some(Self::Embedded),
             _ => None,
         }
     }

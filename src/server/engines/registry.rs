@@ -1,7 +1,7 @@
 //! The engines this process runs, looked up by the name stored on each number.
 use std::{collections::HashMap, sync::Arc};
 
-use super::{Engine, EngineKind, evolution::EvolutionEngine, sandbox::SandboxEngine};
+use super::{Engine, EngineKind, embedded::EmbeddedEngine, evolution::EvolutionEngine, sandbox::SandboxEngine};
 
 #[derive(Clone, Default)]
 pub struct Engines {
@@ -12,6 +12,10 @@ pub struct Engines {
     meta: Option<Arc<crate::server::meta::MetaEngine>>,
     /// Kept typed as well: its webhook ingress is not part of the engine trait.
     evolution: Option<Arc<EvolutionEngine>>,
+    /// Kept typed for its lease and shutdown work.
+    embedded: Option<Arc<EmbeddedEngine>>,
+    /// The deployment's engine for new numbers; `None` falls back as before.
+    default: Option<EngineKind>,
 }
 
 impl Engines {
@@ -39,10 +43,13 @@ impl Engines {
     /// The engine new QR-paired numbers get. Real engines come first once they exist; the
     /// sandbox only when it is the one enabled.
     pub fn for_new_device_numbers(&self) -> Option<Arc<dyn Engine>> {
-        // The sandbox, when enabled, is what the operator asked for (demos, tests).
-        [EngineKind::Sandbox, EngineKind::Evolution]
-            .iter()
-            .find_map(|k| self.by_kind.get(k).cloned())
+        // The configured default when this process runs it; else the sandbox, when enabled,
+        // is what the operator asked for (demos, tests).
+        self.default.and_then(|k| self.by_kind.get(&k).cloned()).or_else(|| {
+            [EngineKind::Sandbox, EngineKind::Evolution]
+                .iter()
+                .find_map(|k| self.by_kind.get(k).cloned())
+        })
     }
 
     /// Sessions by link state, per engine, for `/metrics`.
@@ -52,6 +59,34 @@ impl Engines {
             all.push((kind.as_str(), engine.session_counts().await));
         }
         all
+    }
+
+    /// The engine a tenant's new numbers get: its own choice when this process runs that
+    /// engine, the deployment's default otherwise.
+    pub fn for_new_numbers_of(&self, tenant_choice: Option<&str>) -> Option<Arc<dyn Engine>> {
+        tenant_choice.and_then(|c| self.get(c)).or_else(|| self.for_new_device_numbers())
+    }
+
+    pub fn with_embedded(mut self, embedded: Arc<EmbeddedEngine>) -> Self {
+        self.by_kind.insert(EngineKind::Embedded, embedded.clone());
+        self.embedded = Some(embedded);
+        self
+    }
+
+    pub fn with_default(mut self, kind: EngineKind) -> Self {
+        self.default = Some(kind);
+        self
+    }
+
+    pub fn embedded(&self) -> Option<&Arc<EmbeddedEngine>> {
+        self.embedded.as_ref()
+    }
+
+    /// Stops live sessions cleanly, for a process that is going away.
+    pub async fn shutdown(&self) {
+        if let Some(embedded) = &self.embedded {
+            embedded.shutdown().await;
+        }
     }
 
     pub fn sandbox(&self) -> Option<&Arc<SandboxEngine>> {

@@ -103,18 +103,36 @@ pub fn link_event(kind: &str, link: &Link, number: Option<Subject<'_>>, at: Date
 pub struct StoreSink {
     store: Arc<dyn Store>,
     live: Live,
+    repair: Option<super::repair::RepairLinks>,
 }
 
 impl StoreSink {
     pub fn new(store: Arc<dyn Store>, live: Live) -> Self {
-        Self { store, live }
+        Self { store, live, repair: None }
+    }
+
+    /// Lets `number.disconnected` carry a re-pair link for tenants that ask for one.
+    pub fn with_repair_links(mut self, repair: super::repair::RepairLinks) -> Self {
+        self.repair = Some(repair);
+        self
+    }
+
+    async fn disconnected(&self, ev: &EngineEvent, reason: &str) -> NewEvent {
+        let mut extra = json!({ "reason": reason });
+        if let Some(repair) = &self.repair
+            && let (Some(Value::Object(link)), Value::Object(fields)) =
+                (repair.for_disconnect(self.store.as_ref(), &ev.number, ev.at).await, &mut extra)
+        {
+            fields.extend(link);
+        }
+        number_event(NUMBER_DISCONNECTED, (&ev.number).into(), ev.at, extra)
     }
 
     async fn event_for(&self, ev: &EngineEvent) -> Option<NewEvent> {
         let n = &ev.number;
         match &ev.state {
             LinkState::Connected { .. } => Some(number_event(NUMBER_CONNECTED, n.into(), ev.at, json!({}))),
-            LinkState::LoggedOut { reason } => Some(number_event(NUMBER_DISCONNECTED, n.into(), ev.at, json!({ "reason": reason }))),
+            LinkState::LoggedOut { reason } => Some(self.disconnected(ev, reason).await),
             // A window closing is routine (the page opens another); a final refusal, or a
             // phone that is not the expected one, fails the link.
             LinkState::Failed { reason, retryable } if !retryable || reason == crate::server::engines::reason::WRONG_NUMBER => {

@@ -16,6 +16,7 @@ pub mod meta_webhooks;
 pub mod number_view;
 pub mod numbers;
 pub mod public;
+pub mod repair;
 pub mod sending;
 pub mod settings;
 pub mod sweeper;

@@ -63,7 +63,8 @@ pub(super) async fn prepare(
             format!("this phone belongs to deleted number {}; restore it or purge it first", deleted.id),
         ));
     }
-    let engine = state.engines.for_new_device_numbers().ok_or_else(no_engine)?;
+    let chosen = state.store.settings(&client.tenant).await?.engine;
+    let engine = state.engines.for_new_numbers_of(chosen.as_deref()).ok_or_else(no_engine)?;
     let id = NumberId::generate();
     let engine_ref = engine.create(&client.tenant, &id).await?;
     let now = state.clock.now();

@@ -46,6 +46,24 @@ pub async fn update(state: &AppState, client: &ApiClient, patch: SettingsPatch) 
         }
         state.store.save_embed_origins(&client.tenant, &parsed, state.clock.now()).await?;
     }
+    if patch.engine.is_some() || patch.repair_link_on_disconnect.is_some() {
+        let current = state.store.settings(&client.tenant).await?;
+        let engine = match patch.engine {
+            Some(Some(name)) => {
+                if state.engines.get(&name).is_none() {
+                    return Err(Invalid::new("engine", "must be an engine this server runs").into());
+                }
+                Some(name)
+            }
+            Some(None) => None,
+            None => current.engine,
+        };
+        let repair = patch.repair_link_on_disconnect.unwrap_or(current.repair_link_on_disconnect);
+        state
+            .store
+            .save_engine_settings(&client.tenant, engine.as_deref(), repair, state.clock.now())
+            .await?;
+    }
     super::audit::record(state, client, "settings.changed", None, detail).await;
     Ok(state.store.settings(&client.tenant).await?)
 }

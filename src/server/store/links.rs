@@ -75,6 +75,10 @@ pub struct TenantSettings {
     pub default_sender: Option<NumberId>,
     /// Origins that may show the tenant's connect pages in an iframe.
     pub embed_origins: Vec<String>,
+    /// The engine the tenant's new numbers get; `None` for the deployment's default.
+    pub engine: Option<String>,
+    /// `number.disconnected` webhooks carry a fresh re-pair link.
+    pub repair_link_on_disconnect: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -114,6 +118,8 @@ pub trait SettingsStore {
     async fn settings(&self, tenant: &TenantId) -> StoreResult<TenantSettings>;
     async fn save_branding(&self, tenant: &TenantId, branding: &Branding, at: DateTime<Utc>) -> StoreResult<()>;
     async fn save_embed_origins(&self, tenant: &TenantId, origins: &[String], at: DateTime<Utc>) -> StoreResult<()>;
+    /// Saves the tenant's engine choice and re-pair preference together.
+    async fn save_engine_settings(&self, tenant: &TenantId, engine: Option<&str>, repair_link: bool, at: DateTime<Utc>) -> StoreResult<()>;
     async fn save_default_sender(&self, tenant: &TenantId, number: Option<&NumberId>, at: DateTime<Utc>) -> StoreResult<()>;
 
     async fn insert_template(&self, tenant: &TenantId, template: &Template) -> StoreResult<()>;

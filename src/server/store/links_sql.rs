@@ -138,7 +138,7 @@ macro_rules! impl_link_store {
         #[async_trait::async_trait]
         impl $crate::server::store::SettingsStore for $store {
             async fn settings(&self, tenant: &TenantId) -> StoreResult<TenantSettings> {
-                let row: Option<SettingsRow> = sqlx::query_as("SELECT branding, default_sender_number_id, embed_origins FROM tenant_settings WHERE tenant_id = $1")
+                let row: Option<SettingsRow> = sqlx::query_as("SELECT branding, default_sender_number_id, embed_origins, engine, repair_link_on_disconnect FROM tenant_settings WHERE tenant_id = $1")
                     .bind(tenant.as_str())
                     .fetch_optional(&self.pool)
                     .await?;
@@ -165,6 +165,21 @@ macro_rules! impl_link_store {
                 ))
                 .bind(tenant.as_str())
                 .bind(origins.join(" "))
+                .bind(to_millis(at))
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn save_engine_settings(&self, tenant: &TenantId, engine: Option<&str>, repair_link: bool, at: DateTime<Utc>) -> StoreResult<()> {
+                sqlx::query(concat!(
+                    "INSERT INTO tenant_settings (tenant_id, engine, repair_link_on_disconnect, updated_at) VALUES ($1, $2, $3, $4) ",
+                    "ON CONFLICT (tenant_id) DO UPDATE SET engine = excluded.engine, ",
+                    "repair_link_on_disconnect = excluded.repair_link_on_disconnect, updated_at = excluded.updated_at"
+                ))
+                .bind(tenant.as_str())
+                .bind(engine)
+                .bind(repair_link)
                 .bind(to_millis(at))
                 .execute(&self.pool)
                 .await?;

@@ -15,7 +15,9 @@ mod webhook_sql;
 #[macro_use]
 mod meta_sql;
 mod meta;
+mod session_sql;
 mod postgres;
+mod sessions;
 mod sqlite;
 mod webhook_records;
 mod webhook_rows;
@@ -31,6 +33,7 @@ pub use self::links::{Link, LinkEnd, LinkStore, NewLink, SettingsStore, Template
 pub use self::meta::{MetaAccount, MetaRow, MetaStore, NewMetaNumber};
 pub use self::postgres::PgStore;
 pub use self::records::*;
+pub use self::sessions::SessionStore;
 pub use self::sqlite::SqliteStore;
 pub use self::webhook_records::*;
 pub use self::webhooks::WebhookStore;
@@ -89,7 +92,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Everything persisted. `WebhookStore` is a supertrait so `Arc<dyn Store>` reaches it too.
 #[async_trait]
-pub trait Store: LinkStore + SettingsStore + WebhookStore + MetaStore + DashboardStore + Send + Sync + 'static {
+pub trait Store: LinkStore + SettingsStore + WebhookStore + MetaStore + DashboardStore + SessionStore + Send + Sync + 'static {
     /// Tells other processes sharing the database that a number changed (PostgreSQL
     /// `NOTIFY`); nothing to do on SQLite.
     async fn publish_live(&self, number: &NumberId) -> StoreResult<()>;

@@ -45,3 +45,4 @@ impl_sql_store!(PgStore, "postgres", "SELECT pg_notify('pairlink_live', $1)");
 impl_webhook_store!(PgStore);
 impl_meta_store!(PgStore);
 impl_account_store!(PgStore);
+impl_session_store!(PgStore);

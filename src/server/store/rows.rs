@@ -149,6 +149,8 @@ pub struct SettingsRow {
     branding: String,
     default_sender_number_id: Option<String>,
     embed_origins: String,
+    engine: Option<String>,
+    repair_link_on_disconnect: bool,
 }
 
 impl From<SettingsRow> for TenantSettings {
@@ -157,6 +159,8 @@ impl From<SettingsRow> for TenantSettings {
             branding: serde_json::from_str(&r.branding).unwrap_or_default(),
             default_sender: r.default_sender_number_id.map(NumberId::from_trusted),
             embed_origins: r.embed_origins.split_whitespace().map(str::to_owned).collect(),
+            engine: r.engine,
+            repair_link_on_disconnect: r.repair_link_on_disconnect,
         }
     }
 }

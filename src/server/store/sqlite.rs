@@ -58,3 +58,4 @@ impl_sql_store!(SqliteStore, "sqlite", "");
 impl_webhook_store!(SqliteStore);
 impl_meta_store!(SqliteStore);
 impl_account_store!(SqliteStore);
+impl_session_store!(SqliteStore);

@@ -102,6 +102,8 @@ fn out_settings(s: crate::server::store::TenantSettings) -> SettingsOut {
     SettingsOut {
         default_sender_number_id: s.default_sender.map(|n| n.to_string()),
         embed_origins: s.embed_origins,
+        engine: s.engine,
+        repair_link_on_disconnect: s.repair_link_on_disconnect,
     }
 }
 

@@ -1,0 +1,85 @@
+//! The lease and device-key SQL both backends run (see `sql.rs`). A lease is taken with one
+//! conditional upsert, so the database settles races between processes.
+
+macro_rules! impl_session_store {
+    ($store:ty) => {
+        #[async_trait::async_trait]
+        impl $crate::server::store::SessionStore for $store {
+            async fn acquire_lease(&self, number: &NumberId, holder: &str, now: DateTime<Utc>, until: DateTime<Utc>) -> StoreResult<bool> {
+                let done = sqlx::query(concat!(
+                    "INSERT INTO session_leases (number_id, holder, expires_at) VALUES ($1, $2, $4) ",
+                    "ON CONFLICT (number_id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at ",
+                    "WHERE session_leases.holder = $2 OR session_leases.expires_at <= $3"
+                ))
+                .bind(number.as_str())
+                .bind(holder)
+                .bind(to_millis(now))
+                .bind(to_millis(until))
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn release_lease(&self, number: &NumberId, holder: &str) -> StoreResult<()> {
+                sqlx::query("DELETE FROM session_leases WHERE number_id = $1 AND holder = $2")
+                    .bind(number.as_str())
+                    .bind(holder)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn lease_holder(&self, number: &NumberId, now: DateTime<Utc>) -> StoreResult<Option<String>> {
+                Ok(
+                    sqlx::query_scalar("SELECT holder FROM session_leases WHERE number_id = $1 AND expires_at > $2")
+                        .bind(number.as_str())
+                        .bind(to_millis(now))
+                        .fetch_optional(&self.pool)
+                        .await?,
+                )
+            }
+
+            async fn orphaned_sessions(&self, engine: &str, now: DateTime<Utc>) -> StoreResult<Vec<Number>> {
+                let rows: Vec<NumberRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    number_cols!(),
+                    " FROM numbers WHERE deleted_at IS NULL AND state = 'OPEN' AND engine = $1 ",
+                    "AND id NOT IN (SELECT number_id FROM session_leases WHERE expires_at > $2) ORDER BY created_at, id"
+                ))
+                .bind(engine)
+                .bind(to_millis(now))
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn save_device_keys(&self, number: &NumberId, keys: &[u8], at: DateTime<Utc>) -> StoreResult<()> {
+                sqlx::query(concat!(
+                    "INSERT INTO device_keys (number_id, store, updated_at) VALUES ($1, $2, $3) ",
+                    "ON CONFLICT (number_id) DO UPDATE SET store = excluded.store, updated_at = excluded.updated_at"
+                ))
+                .bind(number.as_str())
+                .bind(keys)
+                .bind(to_millis(at))
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn load_device_keys(&self, number: &NumberId) -> StoreResult<Option<Vec<u8>>> {
+                Ok(sqlx::query_scalar("SELECT store FROM device_keys WHERE number_id = $1")
+                    .bind(number.as_str())
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn delete_device_keys(&self, number: &NumberId) -> StoreResult<()> {
+                sqlx::query("DELETE FROM device_keys WHERE number_id = $1")
+                    .bind(number.as_str())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+        }
+    };
+}
