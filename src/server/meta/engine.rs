@@ -14,7 +14,7 @@ use super::{
 use crate::server::{
     clock::Clock,
     config::Config,
-    domain::{NumberId, NumberState, PhoneE164},
+    domain::{NumberId, NumberState, PhoneE164, TenantId},
     engines::{Capabilities, Engine, EngineError, EngineKind, LinkRequest, LinkState, NumberCtx},
     store::{MetaAccount, Store, StoreError},
 };
@@ -126,7 +126,7 @@ impl Engine for MetaEngine {
         Capabilities::default()
     }
 
-    async fn create(&self, _number: &NumberId) -> Result<serde_json::Value, EngineError> {
+    async fn create(&self, _tenant: &TenantId, _number: &NumberId) -> Result<serde_json::Value, EngineError> {
         Err(EngineError::Unsupported)
     }
 
@@ -184,7 +184,7 @@ mod tests {
                 phone_digits: "155".into()
             }
         );
-        assert_eq!(state_of(&phone("FLAGGED"), "155").number_state(), NumberState::Open);
+        assert_eq!(state_of(&phone("FLAGGED"), "155").number_state(), Some(NumberState::Open));
         assert_eq!(
             state_of(&phone("BANNED"), "155"),
             LinkState::LoggedOut {

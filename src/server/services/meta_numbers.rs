@@ -78,14 +78,18 @@ pub async fn account(state: &AppState, client: &ApiClient, id: &NumberId, refres
     })?;
     let now = state.clock.now();
     let live = state_of(&phone, number.phone.digits());
-    if live.number_state() != number.state {
+    // A Cloud API number's state is always settled (never a transient drop).
+    let Some(settled) = live.number_state() else {
+        return Ok(Some((number.clone(), state.store.meta_account(&client.tenant, id).await?)));
+    };
+    if settled != number.state {
         let event = match &live {
             LinkState::LoggedOut { reason } => number_event(NUMBER_DISCONNECTED, (&number).into(), now, json!({ "reason": reason })),
             _ => number_event(NUMBER_CONNECTED, (&number).into(), now, json!({ "provider": "META" })),
         };
         state
             .store
-            .transition_number(&client.tenant, id, live.number_state(), now, Some(&event))
+            .transition_number(&client.tenant, id, settled, now, Some(&event))
             .await?;
         state.live.notify(id).await;
     }

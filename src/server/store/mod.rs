@@ -15,6 +15,7 @@ mod webhook_sql;
 #[macro_use]
 mod meta_sql;
 mod meta;
+#[macro_use]
 mod session_sql;
 mod postgres;
 mod sessions;

@@ -120,6 +120,8 @@ pub async fn admin_set_sender(csrf: String, number_id: String) -> Result<(), App
     let patch = SettingsPatch {
         default_sender_number_id: Some(Some(number_id).filter(|n| !n.is_empty())),
         embed_origins: None,
+        engine: None,
+        repair_link_on_disconnect: None,
     };
     settings::update(&state, &admin.client, patch).await.map_err(fail)?;
     Ok(())
