@@ -1,6 +1,6 @@
 // Starts a real Pairlink server (release build, fresh SQLite database, sandbox on) on a free
 // port, waits until it is ready, runs the Playwright suite against it, and stops it.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, existsSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -65,12 +65,13 @@ async function ready() {
 let code = 1;
 try {
   await ready();
-  const result = spawnSync(join(root, "end2end", "node_modules", ".bin", "playwright"), ["test", ...process.argv.slice(2)], {
+  // Not spawnSync: the Graph stand-in runs in this process and must keep answering.
+  const runner = spawn(join(root, "end2end", "node_modules", ".bin", "playwright"), ["test", ...process.argv.slice(2)], {
     cwd: join(root, "end2end"),
     env: { ...env, BASE_URL: baseURL, E2E_PAIRLINK_BIN: binary },
     stdio: "inherit",
   });
-  code = result.status ?? 1;
+  code = await new Promise((done) => runner.on("exit", (status) => done(status ?? 1)));
 } catch (err) {
   console.error(`end2end: ${err.message}`);
 } finally {
