@@ -130,17 +130,37 @@ impl StoreSink {
 
     async fn event_for(&self, ev: &EngineEvent) -> Option<NewEvent> {
         let n = &ev.number;
-        match &ev.state {
-            LinkState::Connected { .. } => Some(number_event(NUMBER_CONNECTED, n.into(), ev.at, json!({}))),
-            LinkState::LoggedOut { reason } => Some(self.disconnected(ev, reason).await),
-            // A window closing is routine (the page opens another); a final refusal, or a
-            // phone that is not the expected one, fails the link.
-            LinkState::Failed { reason, retryable } if !retryable || reason == crate::server::engines::reason::WRONG_NUMBER => {
-                let link = self.store.current_link(&n.tenant, &n.number).await.ok().flatten()?;
-                Some(link_event(LINK_FAILED, &link, Some(n.into()), ev.at, json!({ "reason": reason })))
-            }
-            _ => None,
+        let (kind, reason) = webhook_for(&ev.state)?;
+        if kind == NUMBER_DISCONNECTED {
+            // Carries a re-pair link for tenants that ask for one.
+            return Some(self.disconnected(ev, reason.unwrap_or_default()).await);
         }
+        let extra = reason.map_or_else(|| json!({}), |r| json!({ "reason": r }));
+        if kind == LINK_FAILED {
+            let link = self.store.current_link(&n.tenant, &n.number).await.ok().flatten()?;
+            return Some(link_event(kind, &link, Some(n.into()), ev.at, extra));
+        }
+        Some(number_event(kind, n.into(), ev.at, extra))
+    }
+}
+
+/// The webhook an engine state causes (written only if the number's state changes with it),
+/// and its `reason`.
+pub fn webhook_for(state: &LinkState) -> Option<(&'static str, Option<&str>)> {
+    match state {
+        LinkState::Connected { .. } => Some((NUMBER_CONNECTED, None)),
+        LinkState::LoggedOut { reason } => Some((NUMBER_DISCONNECTED, Some(reason))),
+        // A window closing is routine (the page opens another); a final refusal, or a
+        // phone that is not the expected one, fails the link.
+        LinkState::Failed { reason, retryable } if !retryable || reason == crate::server::engines::reason::WRONG_NUMBER => {
+            Some((LINK_FAILED, Some(reason)))
+        }
+        LinkState::Failed { .. }
+        | LinkState::Idle
+        | LinkState::Pairing(_)
+        | LinkState::PasskeyRequired { .. }
+        | LinkState::Paired { .. }
+        | LinkState::Disconnected { .. } => None,
     }
 }
 
@@ -172,6 +192,51 @@ impl EventSink for StoreSink {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every engine state, as webhooks report it.
+    #[test]
+    fn every_link_state_has_its_webhook_or_none() {
+        use crate::server::engines::{Pairing, reason};
+        let failed = |r: &str, retryable| LinkState::Failed {
+            reason: r.into(),
+            retryable,
+        };
+        let pairing = LinkState::Pairing(Pairing {
+            qr: None,
+            code: None,
+            window_ends_at: Utc::now(),
+        });
+        assert_eq!(
+            webhook_for(&LinkState::Connected { phone_digits: "1".into() }),
+            Some((NUMBER_CONNECTED, None))
+        );
+        for why in [reason::LOGGED_OUT, reason::BANNED, reason::REPLACED] {
+            let state = LinkState::LoggedOut { reason: why.into() };
+            assert_eq!(webhook_for(&state), Some((NUMBER_DISCONNECTED, Some(why))));
+        }
+        assert_eq!(
+            webhook_for(&failed(reason::WRONG_NUMBER, true)),
+            Some((LINK_FAILED, Some(reason::WRONG_NUMBER)))
+        );
+        assert_eq!(
+            webhook_for(&failed(reason::CLIENT_OUTDATED, false)),
+            Some((LINK_FAILED, Some(reason::CLIENT_OUTDATED)))
+        );
+        for routine in [
+            failed(reason::QR_WINDOW_CLOSED, true),
+            failed(reason::QR_LIMIT, true),
+            failed(reason::THROTTLED, true),
+            LinkState::Idle,
+            pairing,
+            LinkState::PasskeyRequired { expires_at: None },
+            LinkState::Paired { phone_digits: "1".into() },
+            LinkState::Disconnected {
+                reason: reason::CONNECTION_LOST.into(),
+            },
+        ] {
+            assert_eq!(webhook_for(&routine), None, "{routine:?}");
+        }
+    }
 
     #[test]
     fn number_events_have_the_documented_shape() {

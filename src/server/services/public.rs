@@ -173,28 +173,7 @@ pub async fn snapshot(state: &AppState, r: &Resolved) -> ApiResult<TokenStatusOu
         None => LinkState::Idle,
     };
     let open = number.state == NumberState::Open;
-    let (link_state, failure) = match (&live, open) {
-        (_, true) | (LinkState::Connected { .. }, _) => ("connected", None),
-        (LinkState::Pairing(p), _) => (if p.qr.is_some() { "qr" } else { "code" }, None),
-        (LinkState::Failed { reason, retryable }, _) => (
-            "failed",
-            Some(FailureOut {
-                reason: reason.clone(),
-                retryable: *retryable,
-            }),
-        ),
-        (LinkState::LoggedOut { reason }, _) => (
-            "failed",
-            Some(FailureOut {
-                reason: reason.clone(),
-                retryable: true,
-            }),
-        ),
-        (LinkState::PasskeyRequired { .. }, _) => ("passkey_required", None),
-        // Paired but not yet online: the page waits for the connection (see `watch`).
-        (LinkState::Paired { .. }, _) => ("connected", None),
-        (LinkState::Idle | LinkState::Disconnected { .. }, _) => ("idle", None),
-    };
+    let (link_state, failure) = link_state_view(&live, open);
     let pairing = live.pairing().filter(|_| !open);
     let shown = pairing.map(views::pairing).transpose().map_err(ApiError::internal)?;
     let link = crate::types::numbers::LinkOut {
@@ -214,6 +193,27 @@ pub async fn snapshot(state: &AppState, r: &Resolved) -> ApiResult<TokenStatusOu
         seconds_left: pairing.map_or(0, |p| seconds_left(state, p)),
         expires_at: r.link.expires_at,
     })
+}
+
+/// The page's `linkState` (and failure) for an engine state; `open` when the number is paired.
+pub fn link_state_view(live: &LinkState, open: bool) -> (&'static str, Option<FailureOut>) {
+    let failure = |reason: &str, retryable: bool| {
+        Some(FailureOut {
+            reason: reason.to_owned(),
+            retryable,
+        })
+    };
+    match (live, open) {
+        (_, true) | (LinkState::Connected { .. }, _) => ("connected", None),
+        (LinkState::Pairing(p), _) => (if p.qr.is_some() { "qr" } else { "code" }, None),
+        (LinkState::Failed { reason, retryable }, _) => ("failed", failure(reason, *retryable)),
+        // Pairing again is the way back from a logout, a ban lifting, a replaced session.
+        (LinkState::LoggedOut { reason }, _) => ("failed", failure(reason, true)),
+        (LinkState::PasskeyRequired { .. }, _) => ("passkey_required", None),
+        // Paired but not yet online: the page waits for the connection (see `watch`).
+        (LinkState::Paired { .. }, _) => ("connected", None),
+        (LinkState::Idle | LinkState::Disconnected { .. }, _) => ("idle", None),
+    }
 }
 
 /// A Meta link before its signup: nothing is paired yet.
@@ -341,6 +341,57 @@ pub fn origin_of(value: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::server::engines::{PairCode, QrRef};
+
+    /// Every engine state, as the page is told it.
+    #[test]
+    fn every_link_state_has_a_page_state() {
+        let now = chrono::Utc::now();
+        let qr = QrRef {
+            payload: "2@x".into(),
+            seq: 1,
+            expires_at: now,
+        };
+        let code = PairCode {
+            code: "ABCD1234".into(),
+            expires_at: now,
+        };
+        let pairing = |qr: Option<QrRef>, code: Option<PairCode>| {
+            LinkState::Pairing(Pairing {
+                qr,
+                code,
+                window_ends_at: now,
+            })
+        };
+        let failed = |reason: &str, retryable| LinkState::Failed {
+            reason: reason.into(),
+            retryable,
+        };
+        let view = |s: &LinkState| {
+            let (state, failure) = link_state_view(s, false);
+            (state, failure.map(|f| (f.reason, f.retryable)))
+        };
+        let f = |r: &str, retryable| Some((r.to_owned(), retryable));
+        assert_eq!(view(&LinkState::Idle), ("idle", None));
+        assert_eq!(view(&pairing(Some(qr.clone()), Some(code.clone()))), ("qr", None));
+        assert_eq!(view(&pairing(None, Some(code))), ("code", None));
+        assert_eq!(view(&LinkState::PasskeyRequired { expires_at: None }), ("passkey_required", None));
+        assert_eq!(view(&LinkState::Paired { phone_digits: "1".into() }), ("connected", None));
+        assert_eq!(view(&LinkState::Connected { phone_digits: "1".into() }), ("connected", None));
+        assert_eq!(view(&LinkState::Disconnected { reason: "replaced".into() }), ("idle", None));
+        assert_eq!(
+            view(&LinkState::LoggedOut { reason: "banned".into() }),
+            ("failed", f("banned", true))
+        );
+        assert_eq!(view(&failed("wrong_number", true)), ("failed", f("wrong_number", true)));
+        assert_eq!(view(&failed("client_outdated", false)), ("failed", f("client_outdated", false)));
+        // A paired number reads connected whatever the engine says (a flap, say).
+        assert_eq!(
+            link_state_view(&LinkState::Disconnected { reason: "x".into() }, true).0,
+            "connected"
+        );
+        assert_eq!(link_state_view(&pairing(Some(qr), None), true).0, "connected");
+    }
 
     #[test]
     fn parent_origins_must_be_bare_https_origins() {

@@ -456,6 +456,14 @@ impl Windows {
             }
         }
         t.last = Some(state.clone());
+        // Settled and unwatched: nothing left to orchestrate, and the engine answers for it.
+        let settled = matches!(
+            state,
+            LinkState::Connected { .. } | LinkState::LoggedOut { .. } | LinkState::Disconnected { .. } | LinkState::Idle
+        );
+        if settled && t.watchers == 0 && !t.busy {
+            numbers.remove(&ctx.number);
+        }
         drop(numbers);
         // Engines publish while holding their own locks: act on them from another task.
         if reopen {
