@@ -190,6 +190,7 @@ async fn after_a_restart_an_unreachable_session_is_reported_with_a_repair_link_o
 #[tokio::test]
 async fn one_owner_per_session_and_takeover_from_the_shared_keys() {
     let database = pg_database().await;
+    let database_dir = database.1.clone();
     let a = spawn_with(Options {
         sandbox: false,
         database: Some(database.clone()),
@@ -277,6 +278,26 @@ async fn one_owner_per_session_and_takeover_from_the_shared_keys() {
     eventually("the other process takes over", || async { heir.is_running(&number).await }).await;
     assert_eq!(holder().await.as_deref(), Some(heir.holder()));
     assert!(heir.files().path(&number).exists(), "the heir runs from the keys in its own folder");
+
+    // A third machine, with an empty data folder, can only start from the database's copy.
+    let c = spawn_with(Options {
+        sandbox: false,
+        database: Some((a.database_url.clone(), database_dir)),
+        configure: |c| {
+            quick(c);
+            c.embedded_data_dir.push_str("-c");
+        },
+        ..Options::default()
+    })
+    .await;
+    let ec = c.state.engines.embedded().unwrap().clone();
+    assert!(!ec.files().path(&number).exists());
+    let heir_app = if heir.holder() == ea.holder() { &a } else { &b };
+    heir_app.state.stop_background();
+    heir_app.state.engines.shutdown().await;
+    eventually("the third process takes over", || async { ec.is_running(&number).await }).await;
+    assert!(ec.files().path(&number).exists(), "restored from the shared database");
+    assert_eq!(holder().await.as_deref(), Some(ec.holder()));
 }
 
 /// A process that finds its lease taken (it stalled past the lease, another took over) stops

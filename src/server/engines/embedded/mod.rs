@@ -293,6 +293,10 @@ impl Inner {
     /// Builds and spawns the client of `session`.
     async fn start(self: &Arc<Self>, session: &mut Session, mode: Mode) -> Result<(), EngineError> {
         let number = session.ctx.number.clone();
+        // Never two clients on one device store, not even for a moment.
+        if let Some(old) = session.live.take() {
+            shut(old).await;
+        }
         let path = self.files.open(&number).await.map_err(unavailable)?;
         let backend = SqliteStore::new(&path.to_string_lossy()).await.map_err(unavailable)?;
         let mut transport = TokioWebSocketTransportFactory::new();
@@ -320,9 +324,6 @@ impl Inner {
         let handle = bot.spawn();
         let pump = tokio::spawn(self.clone().pump(number.clone(), generation, events));
         let watchdog = tokio::spawn(watchdog::run(self.clone(), number, generation, client.clone()));
-        if let Some(old) = session.live.take() {
-            tokio::spawn(shut(old));
-        }
         session.generation = generation;
         session.mode = mode;
         session.code_asked = false;
@@ -417,6 +418,8 @@ impl Inner {
                     // Events of the client being stopped (our own logout's `LoggedOut`,
                     // the close's `Disconnected`) are not news any more.
                     s.generation = self.generations.fetch_add(1, Ordering::Relaxed) + 1;
+                    // A staggered resume still waiting must not start after this.
+                    s.starting = false;
                     s.live.take()
                 }
                 _ => return,
@@ -667,14 +670,15 @@ impl Engine for EmbeddedEngine {
 
     async fn delete(&self, ctx: &NumberCtx) -> Result<(), EngineError> {
         let inner = self.inner.clone();
-        let running = self.is_running(&ctx.number).await;
-        let action = if running { Action::LogoutAndWipe } else { Action::Wipe };
-        if running {
-            inner.clone().stop(&ctx.number, None, action).await;
+        if self.is_running(&ctx.number).await {
+            inner.clone().stop(&ctx.number, None, Action::LogoutAndWipe).await;
+            inner.sessions.lock().await.remove(&ctx.number);
         } else {
+            // Forgotten first, so a resume still waiting for its turn finds nothing to start.
+            inner.sessions.lock().await.remove(&ctx.number);
             inner.files.remove(&ctx.number).await.map_err(unavailable)?;
+            inner.release(&ctx.number).await;
         }
-        inner.sessions.lock().await.remove(&ctx.number);
         Ok(())
     }
 
