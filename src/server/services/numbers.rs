@@ -39,7 +39,14 @@ pub async fn create(state: &AppState, client: &ApiClient, input: CreateNumberIn)
     let linked_key = link_key(state, client, &number.id, input.link_to_api_key.unwrap_or(true)).await?;
     let pairing = open_window(engine.as_ref(), &number).await?;
     let number = state.store.get_number(&client.tenant, &number.id).await?;
-    super::audit::record(state, client, "number.created", Some(number.id.as_str()), json!({ "name": number.name })).await;
+    super::audit::record(
+        state,
+        client,
+        "number.created",
+        Some(number.id.as_str()),
+        json!({ "name": number.name }),
+    )
+    .await;
     Ok(Created {
         number,
         pairing,
@@ -186,7 +193,14 @@ pub async fn restore(state: &AppState, client: &ApiClient, id: &NumberId) -> Api
         )),
         other => {
             let restored = other?;
-            super::audit::record(state, client, "number.restored", Some(id.as_str()), json!({ "name": restored.name })).await;
+            super::audit::record(
+                state,
+                client,
+                "number.restored",
+                Some(id.as_str()),
+                json!({ "name": restored.name }),
+            )
+            .await;
             Ok(restored)
         }
     }
