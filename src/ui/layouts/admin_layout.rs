@@ -42,7 +42,6 @@ const SECTIONS: &[(&str, &str)] = &[
 
 #[component]
 pub fn AdminLayout() -> impl IntoView {
-    crate::ui::security::page_headers(&[], false);
     let session = Resource::new_blocking(|| (), |_| admin_session());
     view! {
         <Title text="Pairlink dashboard" />

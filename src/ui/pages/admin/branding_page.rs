@@ -34,7 +34,7 @@ pub fn BrandingPage() -> impl IntoView {
 #[component]
 fn BrandingForm(b: Branding, save: ServerAction<AdminSaveBranding>) -> impl IntoView {
     let admin = use_admin();
-    let preview = Preview::from(&b);
+    let preview = Preview::of(&b);
     view! {
         <ActionForm action=save attr:class=format!("{} space-y-4", class::CARD)>
             <input type="hidden" name="csrf" value=admin.csrf() />
