@@ -280,8 +280,8 @@ pub(super) async fn open_window(engine: &dyn Engine, number: &Number) -> ApiResu
 }
 
 pub(super) async fn link_key(state: &AppState, client: &ApiClient, number: &NumberId, wanted: bool) -> ApiResult<Option<ApiKeyId>> {
-    // A dashboard user has no key to bind.
-    let Some(key) = client.key().filter(|_| client.number.is_none() && wanted) else {
+    // Only a number-scoped key follows its new number; a dashboard user has no key at all.
+    let Some(key) = client.key().filter(|_| client.number.is_some() && wanted) else {
         return Ok(None);
     };
     state.store.bind_api_key(&client.tenant, key, number).await?;
