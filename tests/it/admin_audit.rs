@@ -15,7 +15,7 @@ async fn dashboard_and_api_actions_are_recorded_with_their_actor() {
     let ana = login(&app, "ana@acme.example").await;
     ana.ok("keys/create", &[("name", "Backend")]).await;
     app.expect(
-        Method::PATCH,
+        Method::PUT,
         "/v1/branding",
         &acme.key,
         Some(json!({ "companyName": "Acme" })),
