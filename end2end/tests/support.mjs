@@ -45,9 +45,46 @@ export async function shot(page, name) {
 export const PHONE = { viewport: { width: 390, height: 844 }, userAgent: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148", isMobile: true, hasTouch: true };
 export const DESKTOP = { viewport: { width: 1280, height: 800 } };
 
-/** Waits until the WASM has taken over the page. */
-export async function hydrated(page) {
-  await page.locator('#connect[data-hydrated="true"]').waitFor({ timeout: 15000 });
+/** Waits until the WASM has taken over the page (`#connect` by default, `#admin`, `#login`). */
+export async function hydrated(page, id = "connect") {
+  await page.locator(`#${id}[data-hydrated="true"]`).waitFor({ timeout: 15000 });
+}
+
+export const ADMIN_PASSWORD = "correct horse battery";
+
+/** A new tenant with a dashboard user, made with the CLI as an operator would.
+ * Returns `{ email, apiKey, tenantId }`. */
+export function adminUser(name = "Acme") {
+  const made = spawnSync(process.env.E2E_PAIRLINK_BIN, ["tenant", "create", "--name", name], { env: process.env, encoding: "utf8" });
+  if (made.status !== 0) throw new Error(`tenant create failed: ${made.stderr}`);
+  const { tenantId, apiKey } = JSON.parse(made.stdout);
+  const email = `${tenantId}@e2e.example`;
+  const user = spawnSync(process.env.E2E_PAIRLINK_BIN, ["user", "create", "--tenant", tenantId, "--email", email], {
+    env: process.env,
+    encoding: "utf8",
+    input: `${ADMIN_PASSWORD}\n`,
+  });
+  if (user.status !== 0) throw new Error(`user create failed: ${user.stderr}`);
+  return { email, apiKey, tenantId };
+}
+
+/** Signs in through the form and waits for the dashboard. */
+export async function signIn(page, email) {
+  await page.goto("/admin/login");
+  await hydrated(page, "login");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(ADMIN_PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL("**/admin/numbers");
+  await hydrated(page, "admin");
+}
+
+/** Runs axe on the page; returns the serious and critical violations. */
+export async function axeViolations(page) {
+  const axe = await import("axe-core");
+  await page.addScriptTag({ content: axe.default.source });
+  const result = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ["violations"] }));
+  return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.help}`);
 }
 
 /** A real page of a "platform" on another local origin, to embed the connect page in.

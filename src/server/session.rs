@@ -26,7 +26,11 @@ impl TenantAdmin {
     pub async fn from_headers(state: &AppState, headers: &HeaderMap) -> ApiResult<Self> {
         let token = cookie(headers).ok_or_else(accounts::unauthenticated)?;
         let session = accounts::session(state, token).await?.ok_or_else(accounts::unauthenticated)?;
-        let client = ApiClient::user(session.tenant_id.clone(), session.user_id.clone(), session.email.as_str().to_owned());
+        let client = ApiClient::user(
+            session.tenant_id.clone(),
+            session.user_id.clone(),
+            session.email.as_str().to_owned(),
+        );
         Ok(Self { client, session })
     }
 
@@ -113,7 +117,10 @@ mod tests {
     fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
         let mut h = HeaderMap::new();
         for (k, v) in pairs {
-            h.append(axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(), HeaderValue::from_str(v).unwrap());
+            h.append(
+                axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                HeaderValue::from_str(v).unwrap(),
+            );
         }
         h
     }
@@ -129,7 +136,10 @@ mod tests {
     #[test]
     fn cookies_are_http_only_lax_and_secure_behind_tls() {
         let c = set_cookie("tok", 60, true);
-        assert_eq!(c.to_str().unwrap(), "pairlink_session=tok; Path=/; HttpOnly; SameSite=Lax; Max-Age=60; Secure");
+        assert_eq!(
+            c.to_str().unwrap(),
+            "pairlink_session=tok; Path=/; HttpOnly; SameSite=Lax; Max-Age=60; Secure"
+        );
         assert!(!set_cookie("tok", 60, false).to_str().unwrap().contains("Secure"));
         assert!(clear_cookie(false).to_str().unwrap().contains("Max-Age=0"));
     }

@@ -194,3 +194,25 @@ pub struct AuditItem {
     pub detail: String,
     pub created_at: DateTime<Utc>,
 }
+
+/// The branding form: the eight fields as text (empty clears a field).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct BrandingFormIn {
+    #[serde(default)]
+    pub company_name: String,
+    #[serde(default)]
+    pub subtitle: String,
+    #[serde(default)]
+    pub primary_color: String,
+    #[serde(default)]
+    pub background_color: String,
+    #[serde(default)]
+    pub logo_url: String,
+    #[serde(default)]
+    pub support_url: String,
+    #[serde(default)]
+    pub default_redirect_url: String,
+    /// A checkbox: present when ticked.
+    #[serde(default)]
+    pub hide_pilot_status_branding: Option<String>,
+}

@@ -13,17 +13,28 @@ async fn another_tenants_session_sees_and_changes_nothing_of_ours() {
     user(&app, &other, "eve@other.example").await;
     let (ana, eve) = (login(&app, "ana@acme.example").await, login(&app, "eve@other.example").await);
 
-    let made = ana.ok("numbers/create", &[("input[name]", "Support"), ("input[phone]", "+5511999990001")]).await;
+    let made = ana
+        .ok("numbers/create", &[("input[name]", "Support"), ("input[phone]", "+5511999990001")])
+        .await;
     let id = made["id"].as_str().unwrap().to_owned();
-    let deleted = ana.ok("numbers/create", &[("input[name]", "Old"), ("input[phone]", "+5511999990002")]).await;
+    let deleted = ana
+        .ok("numbers/create", &[("input[name]", "Old"), ("input[phone]", "+5511999990002")])
+        .await;
     let deleted_id = deleted["id"].as_str().unwrap().to_owned();
     ana.ok("numbers/delete", &[("id", &deleted_id)]).await;
 
     // Reads: lists are empty, direct ids are "not found".
     let (status, list) = eve.read("numbers", &[]).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(list["live"].as_array().unwrap().is_empty() && list["deleted"].as_array().unwrap().is_empty(), "{list}");
-    assert_code(eve.read("numbers/pairing", &[("id", &id)]).await, StatusCode::NOT_FOUND, "NUMBER_NOT_FOUND");
+    assert!(
+        list["live"].as_array().unwrap().is_empty() && list["deleted"].as_array().unwrap().is_empty(),
+        "{list}"
+    );
+    assert_code(
+        eve.read("numbers/pairing", &[("id", &id)]).await,
+        StatusCode::NOT_FOUND,
+        "NUMBER_NOT_FOUND",
+    );
     let (_, sessions) = eve.read("sessions", &[]).await;
     assert_eq!(sessions.as_array().unwrap().len(), 1, "only Eve's own session: {sessions}");
 
@@ -32,18 +43,35 @@ async fn another_tenants_session_sees_and_changes_nothing_of_ours() {
         assert_code(eve.change(path, &[("id", &id)]).await, StatusCode::NOT_FOUND, "NUMBER_NOT_FOUND");
     }
     for path in ["numbers/restore", "numbers/purge"] {
-        assert_code(eve.change(path, &[("id", &deleted_id)]).await, StatusCode::NOT_FOUND, "NUMBER_NOT_FOUND");
+        assert_code(
+            eve.change(path, &[("id", &deleted_id)]).await,
+            StatusCode::NOT_FOUND,
+            "NUMBER_NOT_FOUND",
+        );
     }
     let (_, ana_sessions) = ana.read("sessions", &[]).await;
     let ana_session = ana_sessions[0]["id"].as_str().unwrap();
-    assert_code(eve.change("sessions/revoke", &[("id", ana_session)]).await, StatusCode::NOT_FOUND, "SESSION_NOT_FOUND");
+    assert_code(
+        eve.change("sessions/revoke", &[("id", ana_session)]).await,
+        StatusCode::NOT_FOUND,
+        "SESSION_NOT_FOUND",
+    );
 
     // Links, keys, templates, the sender: Eve sees none of Ana's and changes none.
-    ana.ok("links/create", &[("input[name]", "L"), ("input[phone]", "+5511999990003")]).await;
+    ana.ok("links/create", &[("input[name]", "L"), ("input[phone]", "+5511999990003")])
+        .await;
     let key = ana.ok("keys/create", &[("name", "Ana's")]).await;
     let key_id = key["key"]["id"].as_str().unwrap();
     let tpl = ana
-        .ok("templates/save", &[("input[name]", "hello"), ("input[category]", "UTILITY"), ("input[language]", "en"), ("input[body]", "hi")])
+        .ok(
+            "templates/save",
+            &[
+                ("input[name]", "hello"),
+                ("input[category]", "UTILITY"),
+                ("input[language]", "en"),
+                ("input[body]", "hi"),
+            ],
+        )
         .await;
     let tpl_id = tpl["id"].as_str().unwrap();
     for read in ["links", "keys", "templates"] {
@@ -54,11 +82,40 @@ async fn another_tenants_session_sees_and_changes_nothing_of_ours() {
     }
     let (_, sender) = eve.read("sender", &[]).await;
     assert!(sender["choices"].as_array().unwrap().is_empty(), "{sender}");
-    assert_code(eve.change("links/revoke", &[("number_id", &id)]).await, StatusCode::NOT_FOUND, "NUMBER_NOT_FOUND");
-    assert_code(eve.change("links/reissue", &[("number_id", &id)]).await, StatusCode::NOT_FOUND, "NUMBER_NOT_FOUND");
-    assert_code(eve.change("keys/revoke", &[("id", key_id)]).await, StatusCode::NOT_FOUND, "KEY_NOT_FOUND");
-    assert_code(eve.change("templates/delete", &[("id", tpl_id)]).await, StatusCode::NOT_FOUND, "TEMPLATE_NOT_FOUND");
-    assert_code(eve.change("sender/set", &[("number_id", &id)]).await, StatusCode::NOT_FOUND, "NUMBER_NOT_FOUND");
+    assert_code(
+        eve.change("links/revoke", &[("number_id", &id)]).await,
+        StatusCode::NOT_FOUND,
+        "NUMBER_NOT_FOUND",
+    );
+    assert_code(
+        eve.change("links/reissue", &[("number_id", &id)]).await,
+        StatusCode::NOT_FOUND,
+        "NUMBER_NOT_FOUND",
+    );
+    assert_code(
+        eve.change("keys/revoke", &[("id", key_id)]).await,
+        StatusCode::NOT_FOUND,
+        "KEY_NOT_FOUND",
+    );
+    assert_code(
+        eve.change("templates/delete", &[("id", tpl_id)]).await,
+        StatusCode::NOT_FOUND,
+        "TEMPLATE_NOT_FOUND",
+    );
+    assert_code(
+        eve.change("sender/set", &[("number_id", &id)]).await,
+        StatusCode::NOT_FOUND,
+        "NUMBER_NOT_FOUND",
+    );
+
+    ana.ok("branding/save", &[("input[company_name]", "Acme Secret Brand")]).await;
+    let (_, theirs) = eve.read("branding", &[]).await;
+    assert!(theirs["companyName"].is_null(), "{theirs}");
+    let (_, log) = eve.read("audit", &[("action", ""), ("actor", ""), ("before", "")]).await;
+    assert!(
+        log.as_array().unwrap().iter().all(|e| e["actor_label"] == "eve@other.example"),
+        "{log}"
+    );
 
     // Eve's token with Ana's cookie is no token at all.
     let (status, body, _) = crate::admin_support::call(

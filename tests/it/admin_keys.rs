@@ -24,8 +24,16 @@ async fn a_key_is_shown_once_works_and_stops_when_revoked() {
     ana.ok("keys/revoke", &[("id", id)]).await;
     let (status, _) = app.raw(Method::GET, "/v1/numbers", Some(&secret), None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_code(ana.change("keys/revoke", &[("id", id)]).await, StatusCode::NOT_FOUND, "KEY_NOT_FOUND");
-    assert_code(ana.change("keys/create", &[("name", " ")]).await, StatusCode::BAD_REQUEST, "VALIDATION_ERROR");
+    assert_code(
+        ana.change("keys/revoke", &[("id", id)]).await,
+        StatusCode::NOT_FOUND,
+        "KEY_NOT_FOUND",
+    );
+    assert_code(
+        ana.change("keys/create", &[("name", " ")]).await,
+        StatusCode::BAD_REQUEST,
+        "VALIDATION_ERROR",
+    );
 }
 
 #[tokio::test]
@@ -38,23 +46,43 @@ async fn templates_and_the_default_sender_are_managed_through_the_settings_rules
     let t = ana
         .ok(
             "templates/save",
-            &[("input[name]", "pilot_status_remote_pairing"), ("input[category]", "OTP"), ("input[language]", "pt_BR"), ("input[body]", body)],
+            &[
+                ("input[name]", "pilot_status_remote_pairing"),
+                ("input[category]", "OTP"),
+                ("input[language]", "pt_BR"),
+                ("input[body]", body),
+            ],
         )
         .await;
     let id = t["id"].as_str().unwrap().to_owned();
     let edited = ana
-        .ok("templates/save", &[("id", &id), ("input[name]", "pilot_status_remote_pairing"), ("input[language]", "pt_BR"), ("input[body]", "{{name}} {{link}} !")])
+        .ok(
+            "templates/save",
+            &[
+                ("id", &id),
+                ("input[name]", "pilot_status_remote_pairing"),
+                ("input[language]", "pt_BR"),
+                ("input[body]", "{{name}} {{link}} !"),
+            ],
+        )
         .await;
     assert_eq!(edited["body"], "{{name}} {{link}} !");
     let rest = app.get("/v1/templates", &acme.key).await;
     assert_eq!(rest.to_string().matches("pilot_status_remote_pairing").count(), 1, "{rest}");
-    let (status, _) = ana.change("templates/save", &[("input[name]", "x"), ("input[category]", "NOPE"), ("input[body]", "b")]).await;
+    let (status, _) = ana
+        .change(
+            "templates/save",
+            &[("input[name]", "x"), ("input[category]", "NOPE"), ("input[body]", "b")],
+        )
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     ana.ok("templates/delete", &[("id", &id)]).await;
     let (_, list) = ana.read("templates", &[]).await;
     assert!(list.as_array().unwrap().is_empty());
 
-    let number = ana.ok("numbers/create", &[("input[name]", "Sender"), ("input[phone]", "+5511966665555")]).await;
+    let number = ana
+        .ok("numbers/create", &[("input[name]", "Sender"), ("input[phone]", "+5511966665555")])
+        .await;
     let nid = number["id"].as_str().unwrap();
     ana.ok("sender/set", &[("number_id", nid)]).await;
     let (_, sender) = ana.read("sender", &[]).await;
@@ -63,5 +91,9 @@ async fn templates_and_the_default_sender_are_managed_through_the_settings_rules
     ana.ok("sender/set", &[("number_id", "")]).await;
     let (_, sender) = ana.read("sender", &[]).await;
     assert!(sender["default_sender"].is_null());
-    assert_code(ana.change("sender/set", &[("number_id", "num_nope")]).await, StatusCode::NOT_FOUND, "NUMBER_NOT_FOUND");
+    assert_code(
+        ana.change("sender/set", &[("number_id", "num_nope")]).await,
+        StatusCode::NOT_FOUND,
+        "NUMBER_NOT_FOUND",
+    );
 }

@@ -40,7 +40,8 @@ async fn links_carry_every_option_and_their_funnel_follows_the_pairing() {
     assert_eq!(info["branding"]["companyName"], "Loja Azul", "{info}");
 
     // The person opens the link and asks for a code: the funnel counts it.
-    app.public(reqwest::Method::POST, &format!("/v1/remote-pairing/{token}/connect")).await;
+    app.public(reqwest::Method::POST, &format!("/v1/remote-pairing/{token}/connect"))
+        .await;
     let (_, list) = ana.read("links", &[]).await;
     assert_eq!(list[0]["status"], "opened", "{list}");
     assert_eq!(list[0]["windows_opened"], 1, "{list}");
@@ -51,9 +52,20 @@ async fn links_carry_every_option_and_their_funnel_follows_the_pairing() {
     assert!(list[0]["connected_at"].is_string());
 
     // A connected number gets no new link; bad input names its field.
-    assert_code(ana.change("links/reissue", &[("number_id", &number)]).await, StatusCode::CONFLICT, "NUMBER_ALREADY_CONNECTED");
+    assert_code(
+        ana.change("links/reissue", &[("number_id", &number)]).await,
+        StatusCode::CONFLICT,
+        "NUMBER_ALREADY_CONNECTED",
+    );
     let (status, body) = ana
-        .change("links/create", &[("input[name]", "X"), ("input[phone]", "+5511977776666"), ("input[ttl_seconds]", "5")])
+        .change(
+            "links/create",
+            &[
+                ("input[name]", "X"),
+                ("input[phone]", "+5511977776666"),
+                ("input[ttl_seconds]", "5"),
+            ],
+        )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(body["message"].as_str().unwrap().starts_with("ttlSeconds"), "{body}");
@@ -65,10 +77,13 @@ async fn reissue_replaces_and_revoke_ends_a_link() {
     let acme = app.tenant("Acme").await;
     user(&app, &acme, "ana@acme.example").await;
     let ana = login(&app, "ana@acme.example").await;
-    ana.ok("links/create", &[("input[name]", "Loja"), ("input[phone]", "+5511988880000")]).await;
+    ana.ok("links/create", &[("input[name]", "Loja"), ("input[phone]", "+5511988880000")])
+        .await;
     let (_, list) = ana.read("links", &[]).await;
     let number = list[0]["number_id"].as_str().unwrap().to_owned();
-    let again = ana.ok("links/reissue", &[("number_id", &number), ("input[ttl_seconds]", "600")]).await;
+    let again = ana
+        .ok("links/reissue", &[("number_id", &number), ("input[ttl_seconds]", "600")])
+        .await;
     let (_, list) = ana.read("links", &[]).await;
     let statuses: Vec<&str> = list.as_array().unwrap().iter().map(|l| l["status"].as_str().unwrap()).collect();
     assert_eq!(statuses, ["active", "replaced"]);
@@ -78,5 +93,9 @@ async fn reissue_replaces_and_revoke_ends_a_link() {
     let token = again["url"].as_str().unwrap().rsplit('/').next().unwrap().to_owned();
     let (status, _) = app.public(reqwest::Method::GET, &format!("/v1/remote-pairing/{token}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_code(ana.change("links/revoke", &[("number_id", &number)]).await, StatusCode::NOT_FOUND, "LINK_NOT_FOUND");
+    assert_code(
+        ana.change("links/revoke", &[("number_id", &number)]).await,
+        StatusCode::NOT_FOUND,
+        "LINK_NOT_FOUND",
+    );
 }

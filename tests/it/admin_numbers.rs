@@ -12,8 +12,16 @@ async fn a_new_number_shows_its_qr_until_the_phone_links_and_the_stream_says_so(
     user(&app, &acme, "ana@acme.example").await;
     let ana = login(&app, "ana@acme.example").await;
 
-    let made = ana.ok("numbers/create", &[("input[name]", "Support"), ("input[phone]", "+55 11 99999-0001")]).await;
-    assert_eq!((made["phone"].as_str(), made["engine"].as_str()), (Some("+5511999990001"), Some("sandbox")));
+    let made = ana
+        .ok(
+            "numbers/create",
+            &[("input[name]", "Support"), ("input[phone]", "+55 11 99999-0001")],
+        )
+        .await;
+    assert_eq!(
+        (made["phone"].as_str(), made["engine"].as_str()),
+        (Some("+5511999990001"), Some("sandbox"))
+    );
     let id = made["id"].as_str().unwrap().to_owned();
     let (_, pairing) = ana.read("numbers/pairing", &[("id", &id)]).await;
     assert!(pairing["qr"].as_str().unwrap().starts_with("data:image/png;base64,"), "{pairing}");
@@ -42,7 +50,8 @@ async fn a_new_number_shows_its_qr_until_the_phone_links_and_the_stream_says_so(
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(body["message"].as_str().unwrap().starts_with("number:"), "{body}");
     assert_code(
-        ana.change("numbers/create", &[("input[name]", "Again"), ("input[phone]", "+5511999990001")]).await,
+        ana.change("numbers/create", &[("input[name]", "Again"), ("input[phone]", "+5511999990001")])
+            .await,
         StatusCode::CONFLICT,
         "NUMBER_ALREADY_EXISTS",
     );
@@ -52,7 +61,11 @@ async fn a_new_number_shows_its_qr_until_the_phone_links_and_the_stream_says_so(
     assert!(list["live"].as_array().unwrap().is_empty());
     assert_eq!(list["deleted"][0]["id"], id.as_str());
     ana.ok("numbers/restore", &[("id", &id)]).await;
-    assert_code(ana.change("numbers/restore", &[("id", &id)]).await, StatusCode::CONFLICT, "NUMBER_NOT_DELETED");
+    assert_code(
+        ana.change("numbers/restore", &[("id", &id)]).await,
+        StatusCode::CONFLICT,
+        "NUMBER_NOT_DELETED",
+    );
     ana.ok("numbers/purge", &[("id", &id)]).await;
     let (_, list) = ana.read("numbers", &[]).await;
     assert!(list["live"].as_array().unwrap().is_empty() && list["deleted"].as_array().unwrap().is_empty());

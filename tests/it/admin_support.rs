@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::{TestApp, Tenant};
+use crate::helpers::{Tenant, TestApp};
 
 pub const PASSWORD: &str = "correct horse battery";
 
@@ -18,7 +18,9 @@ pub struct Admin {
 /// Creates a user in `tenant` through the service layer (as the CLI does).
 pub async fn user(app: &TestApp, tenant: &Tenant, email: &str) {
     let id = pairlink::server::domain::TenantId::from_trusted(tenant.id.clone());
-    pairlink::server::services::accounts::create_user(&app.state, &id, email, PASSWORD).await.unwrap();
+    pairlink::server::services::accounts::create_user(&app.state, &id, email, PASSWORD)
+        .await
+        .unwrap();
 }
 
 /// POSTs a form to a server function; returns the status, the body as JSON, and the response.

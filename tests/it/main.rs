@@ -1,5 +1,7 @@
 //! One integration-test binary: the real app on port 0 with a fresh database per test.
+mod admin_audit;
 mod admin_auth;
+mod admin_branding;
 mod admin_isolation;
 mod admin_keys;
 mod admin_links;

@@ -30,10 +30,23 @@ async fn emails_are_unique_across_tenants(store: Arc<dyn Store>) {
     let (a, b) = (tenant(&store).await, tenant(&store).await);
     let ana = store.create_user(&a, &user(&a, "ana@example.com")).await.unwrap();
     assert_eq!(ana.tenant_id, a);
-    assert!(matches!(store.create_user(&b, &user(&b, "ana@example.com")).await, Err(StoreError::Conflict)));
-    let found = store.find_user_by_email(&Email::parse("ana@example.com").unwrap()).await.unwrap().unwrap();
+    assert!(matches!(
+        store.create_user(&b, &user(&b, "ana@example.com")).await,
+        Err(StoreError::Conflict)
+    ));
+    let found = store
+        .find_user_by_email(&Email::parse("ana@example.com").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((found.id, found.password_hash.as_str()), (ana.id, ana.password_hash.as_str()));
-    assert!(store.find_user_by_email(&Email::parse("bo@example.com").unwrap()).await.unwrap().is_none());
+    assert!(
+        store
+            .find_user_by_email(&Email::parse("bo@example.com").unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert_eq!(store.list_users(&a).await.unwrap().len(), 1);
     assert!(store.list_users(&b).await.unwrap().is_empty());
 }
@@ -55,13 +68,22 @@ async fn sessions_expire_and_revoke_within_their_tenant(store: Arc<dyn Store>) {
     // A user of another tenant cannot be given a session in this one.
     assert!(matches!(store.create_session(&b, &session("h2")).await, Err(StoreError::NotFound)));
     let found = store.find_session("h1", now).await.unwrap().unwrap();
-    assert_eq!((found.tenant_id.clone(), found.email.as_str(), found.csrf.as_str()), (a.clone(), "ana@example.com", "csrf"));
-    assert!(store.find_session("h1", now + Duration::hours(2)).await.unwrap().is_none(), "expired");
+    assert_eq!(
+        (found.tenant_id.clone(), found.email.as_str(), found.csrf.as_str()),
+        (a.clone(), "ana@example.com", "csrf")
+    );
+    assert!(
+        store.find_session("h1", now + Duration::hours(2)).await.unwrap().is_none(),
+        "expired"
+    );
     assert!(store.find_session("nope", now).await.unwrap().is_none());
     assert_eq!(store.list_sessions(&a, now).await.unwrap().len(), 1);
     assert!(store.list_sessions(&b, now).await.unwrap().is_empty());
     assert!(matches!(store.revoke_session(&b, &first.id, now).await, Err(StoreError::NotFound)));
-    assert!(store.find_session("h1", now).await.unwrap().is_some(), "another tenant cannot revoke it");
+    assert!(
+        store.find_session("h1", now).await.unwrap().is_some(),
+        "another tenant cannot revoke it"
+    );
     store.revoke_session(&a, &first.id, now).await.unwrap();
     assert!(store.find_session("h1", now).await.unwrap().is_none());
     assert!(matches!(store.revoke_session(&a, &first.id, now).await, Err(StoreError::NotFound)));
@@ -83,8 +105,20 @@ async fn audit_log_filters_and_pages(store: Arc<dyn Store>) {
         };
         store.insert_audit(&a, &entry).await.unwrap();
     }
-    let all = store.list_audit(&a, &AuditFilter { limit: 10, ..Default::default() }).await.unwrap();
-    assert_eq!(all.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["webhook.deleted", "key.created", "webhook.created"]);
+    let all = store
+        .list_audit(
+            &a,
+            &AuditFilter {
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        all.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+        ["webhook.deleted", "key.created", "webhook.created"]
+    );
     assert_eq!(all[0].detail, json!({ "i": 2 }));
     let hooks = AuditFilter {
         action_prefix: Some("webhook.".into()),
@@ -104,5 +138,17 @@ async fn audit_log_filters_and_pages(store: Arc<dyn Store>) {
         ..Default::default()
     };
     assert_eq!(store.list_audit(&a, &older).await.unwrap()[0].action, "key.created");
-    assert!(store.list_audit(&b, &AuditFilter { limit: 10, ..Default::default() }).await.unwrap().is_empty());
+    assert!(
+        store
+            .list_audit(
+                &b,
+                &AuditFilter {
+                    limit: 10,
+                    ..Default::default()
+                }
+            )
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

@@ -51,9 +51,13 @@ pub async fn sign_in(state: &AppState, from: Origin<'_>, email: &str, password: 
         Ok(email) => state.store.find_user_by_email(&email).await?,
         Err(_) => None,
     };
-    let hash = user.as_ref().map_or_else(|| PasswordHash::decoy().clone(), |u| u.password_hash.clone());
+    let hash = user
+        .as_ref()
+        .map_or_else(|| PasswordHash::decoy().clone(), |u| u.password_hash.clone());
     let typed = Password::typed(password);
-    let matches = tokio::task::spawn_blocking(move || hash.verify(&typed)).await.map_err(ApiError::internal)?;
+    let matches = tokio::task::spawn_blocking(move || hash.verify(&typed))
+        .await
+        .map_err(ApiError::internal)?;
     let user = user.filter(|_| matches).ok_or_else(bad_credentials)?;
     let token = SessionToken::generate();
     let now = state.clock.now();

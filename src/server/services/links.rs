@@ -100,7 +100,14 @@ pub async fn revoke(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiR
         return Err(no_link());
     }
     state.live.notify(id).await;
-    super::audit::record(state, client, "link.revoked", Some(link.id.as_str()), serde_json::json!({ "numberId": id })).await;
+    super::audit::record(
+        state,
+        client,
+        "link.revoked",
+        Some(link.id.as_str()),
+        serde_json::json!({ "numberId": id }),
+    )
+    .await;
     Ok(())
 }
 

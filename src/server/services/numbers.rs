@@ -39,7 +39,14 @@ pub async fn create(state: &AppState, client: &ApiClient, input: CreateNumberIn)
     let linked_key = link_key(state, client, &number.id, input.link_to_api_key.unwrap_or(true)).await?;
     let pairing = open_window(state, engine.as_ref(), &number).await?;
     let number = state.store.get_number(&client.tenant, &number.id).await?;
-    super::audit::record(state, client, "number.created", Some(number.id.as_str()), json!({ "name": number.name })).await;
+    super::audit::record(
+        state,
+        client,
+        "number.created",
+        Some(number.id.as_str()),
+        json!({ "name": number.name }),
+    )
+    .await;
     Ok(Created {
         number,
         pairing,
@@ -187,7 +194,14 @@ pub async fn restore(state: &AppState, client: &ApiClient, id: &NumberId) -> Api
         )),
         other => {
             let restored = other?;
-            super::audit::record(state, client, "number.restored", Some(id.as_str()), json!({ "name": restored.name })).await;
+            super::audit::record(
+                state,
+                client,
+                "number.restored",
+                Some(id.as_str()),
+                json!({ "name": restored.name }),
+            )
+            .await;
             Ok(restored)
         }
     }
@@ -268,8 +282,8 @@ pub(super) async fn open_window(state: &AppState, engine: &dyn Engine, number: &
 }
 
 pub(super) async fn link_key(state: &AppState, client: &ApiClient, number: &NumberId, wanted: bool) -> ApiResult<Option<ApiKeyId>> {
-    // A dashboard user has no key to bind.
-    let Some(key) = client.key().filter(|_| client.number.is_none() && wanted) else {
+    // Only a number-scoped key follows its new number; a dashboard user has no key at all.
+    let Some(key) = client.key().filter(|_| client.number.is_some() && wanted) else {
         return Ok(None);
     };
     state.store.bind_api_key(&client.tenant, key, number).await?;

@@ -34,7 +34,14 @@ pub async fn create(state: &AppState, client: &ApiClient, name: &str) -> ApiResu
         at: state.clock.now(),
     };
     let key = state.store.insert_api_key(&client.tenant, &new).await?;
-    audit::record(state, client, "key.created", Some(key.id.as_str()), json!({ "name": key.name, "last4": key.last4 })).await;
+    audit::record(
+        state,
+        client,
+        "key.created",
+        Some(key.id.as_str()),
+        json!({ "name": key.name, "last4": key.last4 }),
+    )
+    .await;
     Ok(IssuedKey { key, secret })
 }
 
@@ -43,7 +50,10 @@ pub async fn create(state: &AppState, client: &ApiClient, name: &str) -> ApiResu
 pub async fn revoke(state: &AppState, client: &ApiClient, id: &ApiKeyId) -> ApiResult<()> {
     client.require_tenant_scope()?;
     if client.key() == Some(id) {
-        return Err(ApiError::conflict("KEY_IN_USE", "a key cannot revoke itself; use another key or the dashboard"));
+        return Err(ApiError::conflict(
+            "KEY_IN_USE",
+            "a key cannot revoke itself; use another key or the dashboard",
+        ));
     }
     match state.store.revoke_api_key(&client.tenant, id, state.clock.now()).await {
         Err(StoreError::NotFound) => Err(ApiError::new(StatusCode::NOT_FOUND, "KEY_NOT_FOUND", "no such API key")),

@@ -43,10 +43,14 @@ macro_rules! impl_account_store {
             }
 
             async fn list_users(&self, tenant: &TenantId) -> StoreResult<Vec<User>> {
-                let rows: Vec<UserRow> = sqlx::query_as(concat!("SELECT ", user_cols!(), " FROM users WHERE tenant_id = $1 ORDER BY created_at"))
-                    .bind(tenant.as_str())
-                    .fetch_all(&self.pool)
-                    .await?;
+                let rows: Vec<UserRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    user_cols!(),
+                    " FROM users WHERE tenant_id = $1 ORDER BY created_at"
+                ))
+                .bind(tenant.as_str())
+                .fetch_all(&self.pool)
+                .await?;
                 Ok(rows.into_iter().map(Into::into).collect())
             }
 

@@ -8,13 +8,12 @@ use super::rows::{ApiKeyRow, EventRow, LinkRow, NumberRow, SettingsRow, Template
 use super::webhook_rows::{AttemptRow, ClaimRow, DeliveryRow, WebhookRow};
 use super::webhook_sql::with_attempts;
 use super::{
-    AuditEntry, AuditFilter, FunnelStep, LinkOverview, NewSession, Session, User,
-    ApiKey, ClaimedDelivery, DeliveryLog, DeliveryStatus, Event, Link, LinkEnd, NewApiKey, NewAttempt, NewEvent, NewLink, NewNumber,
-    NewWebhook, NextStep, Number, StoreError, StoreResult, Template, Tenant, TenantSettings, Webhook, WebhookPatch,
+    ApiKey, AuditEntry, AuditFilter, ClaimedDelivery, DeliveryLog, DeliveryStatus, Event, FunnelStep, Link, LinkEnd, LinkOverview,
+    NewApiKey, NewAttempt, NewEvent, NewLink, NewNumber, NewSession, NewWebhook, NextStep, Number, Session, StoreError, StoreResult,
+    Template, Tenant, TenantSettings, User, Webhook, WebhookPatch,
 };
 use crate::server::domain::{
-    Email, SessionId,
-    ApiKeyId, DeliveryId, KeyHash, LinkId, NumberId, NumberState, PhoneE164, TemplateId, TenantId, WebhookId, to_millis,
+    ApiKeyId, DeliveryId, Email, KeyHash, LinkId, NumberId, NumberState, PhoneE164, SessionId, TemplateId, TenantId, WebhookId, to_millis,
 };
 use crate::types::branding::Branding;
 

@@ -41,7 +41,9 @@ pub async fn admin_logout(csrf: String) -> Result<(), AppError> {
     use crate::server::{services::accounts, session};
 
     let (state, admin) = for_change(&csrf).await?;
-    accounts::revoke_session(&state, &admin.client, &admin.session.id).await.map_err(fail)?;
+    accounts::revoke_session(&state, &admin.client, &admin.session.id)
+        .await
+        .map_err(fail)?;
     let cookie = session::clear_cookie(session::is_secure(&state, &headers()));
     expect_context::<leptos_axum::ResponseOptions>().append_header(header::SET_COOKIE, cookie);
     leptos_axum::redirect("/admin/login");
@@ -91,5 +93,7 @@ pub async fn admin_revoke_session(csrf: String, id: String) -> Result<(), AppErr
     use crate::server::{domain::SessionId, services::accounts};
 
     let (state, admin) = for_change(&csrf).await?;
-    accounts::revoke_session(&state, &admin.client, &SessionId::from_trusted(id)).await.map_err(fail)
+    accounts::revoke_session(&state, &admin.client, &SessionId::from_trusted(id))
+        .await
+        .map_err(fail)
 }

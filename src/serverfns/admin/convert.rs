@@ -21,7 +21,10 @@ pub fn link_in(f: crate::types::admin::LinkFormIn) -> Result<crate::types::links
     let some = |s: String| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
     let ttl_seconds = match some(f.ttl_seconds) {
         None => None,
-        Some(t) => Some(t.parse::<i64>().map_err(|_| Invalid::new("ttlSeconds", "must be a whole number of seconds"))?),
+        Some(t) => Some(
+            t.parse::<i64>()
+                .map_err(|_| Invalid::new("ttlSeconds", "must be a whole number of seconds"))?,
+        ),
     };
     let branding = Branding {
         logo_url: some(f.logo_url),

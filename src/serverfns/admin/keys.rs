@@ -41,7 +41,9 @@ pub async fn admin_revoke_key(csrf: String, id: String) -> Result<(), AppError> 
     use crate::server::{domain::ApiKeyId, services::tenant_keys};
 
     let (state, admin) = for_change(&csrf).await?;
-    tenant_keys::revoke(&state, &admin.client, &ApiKeyId::from_trusted(id)).await.map_err(fail)
+    tenant_keys::revoke(&state, &admin.client, &ApiKeyId::from_trusted(id))
+        .await
+        .map_err(fail)
 }
 
 #[server(endpoint = "admin/templates")]
@@ -90,7 +92,9 @@ pub async fn admin_delete_template(csrf: String, id: String) -> Result<(), AppEr
     use crate::server::{domain::TemplateId, services::settings};
 
     let (state, admin) = for_change(&csrf).await?;
-    settings::delete_template(&state, &admin.client, &TemplateId::from_trusted(id)).await.map_err(fail)
+    settings::delete_template(&state, &admin.client, &TemplateId::from_trusted(id))
+        .await
+        .map_err(fail)
 }
 
 #[server(endpoint = "admin/sender")]

@@ -64,5 +64,7 @@ pub async fn admin_revoke_link(csrf: String, number_id: String) -> Result<(), Ap
     use crate::server::{domain::NumberId, services::links};
 
     let (state, admin) = for_change(&csrf).await?;
-    links::revoke(&state, &admin.client, &NumberId::from_trusted(number_id)).await.map_err(fail)
+    links::revoke(&state, &admin.client, &NumberId::from_trusted(number_id))
+        .await
+        .map_err(fail)
 }

@@ -2,6 +2,7 @@
 //! changes), then calls the same service as the REST API.
 mod audit;
 mod auth;
+mod branding;
 #[cfg(feature = "ssr")]
 mod convert;
 #[cfg(feature = "ssr")]
@@ -12,6 +13,7 @@ mod numbers;
 
 pub use audit::*;
 pub use auth::*;
+pub use branding::*;
 pub use keys::*;
 pub use links::*;
 pub use numbers::*;

@@ -50,7 +50,9 @@ pub async fn admin_number_pairing(id: String) -> Result<PairingView, AppError> {
     use crate::server::{domain::NumberId, services::number_view};
 
     let (state, admin) = signed_in().await?;
-    number_view::pairing(&state, &admin.client, &NumberId::from_trusted(id)).await.map_err(fail)
+    number_view::pairing(&state, &admin.client, &NumberId::from_trusted(id))
+        .await
+        .map_err(fail)
 }
 
 /// Opens a linking window (or joins the open one).
@@ -60,7 +62,9 @@ pub async fn admin_connect_number(csrf: String, id: String) -> Result<(), AppErr
     use crate::server::{domain::NumberId, services::numbers};
 
     let (state, admin) = for_change(&csrf).await?;
-    numbers::connect(&state, &admin.client, &NumberId::from_trusted(id)).await.map_err(fail)?;
+    numbers::connect(&state, &admin.client, &NumberId::from_trusted(id))
+        .await
+        .map_err(fail)?;
     Ok(())
 }
 
@@ -70,7 +74,9 @@ pub async fn admin_delete_number(csrf: String, id: String) -> Result<(), AppErro
     use crate::server::{domain::NumberId, services::numbers};
 
     let (state, admin) = for_change(&csrf).await?;
-    numbers::delete(&state, &admin.client, &NumberId::from_trusted(id)).await.map_err(fail)?;
+    numbers::delete(&state, &admin.client, &NumberId::from_trusted(id))
+        .await
+        .map_err(fail)?;
     Ok(())
 }
 
@@ -80,7 +86,9 @@ pub async fn admin_restore_number(csrf: String, id: String) -> Result<(), AppErr
     use crate::server::{domain::NumberId, services::numbers};
 
     let (state, admin) = for_change(&csrf).await?;
-    numbers::restore(&state, &admin.client, &NumberId::from_trusted(id)).await.map_err(fail)?;
+    numbers::restore(&state, &admin.client, &NumberId::from_trusted(id))
+        .await
+        .map_err(fail)?;
     Ok(())
 }
 
@@ -90,5 +98,7 @@ pub async fn admin_purge_number(csrf: String, id: String) -> Result<(), AppError
     use crate::server::{domain::NumberId, services::numbers};
 
     let (state, admin) = for_change(&csrf).await?;
-    numbers::purge(&state, &admin.client, &NumberId::from_trusted(id)).await.map_err(fail)
+    numbers::purge(&state, &admin.client, &NumberId::from_trusted(id))
+        .await
+        .map_err(fail)
 }

@@ -5,7 +5,11 @@ use crate::error::AppError;
 
 /// A page's title, with its main actions beside it (below it on a phone).
 #[component]
-pub fn PageHeader(title: &'static str, #[prop(optional)] intro: &'static str, #[prop(optional)] children: Option<Children>) -> impl IntoView {
+pub fn PageHeader(
+    title: &'static str,
+    #[prop(optional)] intro: &'static str,
+    #[prop(optional)] children: Option<Children>,
+) -> impl IntoView {
     view! {
         <div class="mb-6 flex flex-col gap-3 sm:flex-row sm:items-end sm:justify-between">
             <div>

@@ -35,7 +35,6 @@ const SECTIONS: &[(&str, &str)] = &[
     ("/admin/numbers", "Numbers"),
     ("/admin/links", "Links"),
     ("/admin/keys", "API keys"),
-    ("/admin/webhooks", "Webhooks"),
     ("/admin/branding", "Branding"),
     ("/admin/audit", "Audit log"),
     ("/admin/account", "Account"),
@@ -43,7 +42,6 @@ const SECTIONS: &[(&str, &str)] = &[
 
 #[component]
 pub fn AdminLayout() -> impl IntoView {
-    crate::ui::security::page_headers(&[], false);
     let session = Resource::new_blocking(|| (), |_| admin_session());
     view! {
         <Title text="Pairlink dashboard" />

@@ -27,7 +27,10 @@ const KINDS: &[(&str, &str)] = &[
 pub fn AuditPage() -> impl IntoView {
     let query = use_query_map();
     let param = move |k: &str| query.read().get(k).unwrap_or_default();
-    let entries = Resource::new(move || (param("action"), param("actor")), |(a, who)| admin_audit(a, who, String::new()));
+    let entries = Resource::new(
+        move || (param("action"), param("actor")),
+        |(a, who)| admin_audit(a, who, String::new()),
+    );
     view! {
         <Title text="Audit log · Pairlink" />
         <PageHeader title="Audit log" intro="Who did what and when, from this dashboard or with an API key." />

@@ -204,7 +204,11 @@ fn Templates() -> impl IntoView {
 }
 
 #[component]
-fn TemplateList(list: Vec<TemplateItem>, editing: RwSignal<Option<TemplateItem>>, delete: ServerAction<AdminDeleteTemplate>) -> impl IntoView {
+fn TemplateList(
+    list: Vec<TemplateItem>,
+    editing: RwSignal<Option<TemplateItem>>,
+    delete: ServerAction<AdminDeleteTemplate>,
+) -> impl IntoView {
     let csrf = use_admin().csrf();
     view! {
         <ul class="divide-y divide-slate-200 rounded-lg bg-white shadow-sm ring-1 ring-slate-200" aria-label="Templates">

@@ -103,7 +103,7 @@ fn Issued(link: IssuedLinkOut) -> impl IntoView {
 #[component]
 fn CreateForm(create: ServerAction<AdminCreateLink>) -> impl IntoView {
     let admin = use_admin();
-    let preview = Preview::new();
+    let preview = Preview::of(&Default::default());
     let field = |id: &'static str, name: &'static str, label: &'static str, kind: &'static str, hint: &'static str| {
         view! {
             <div>

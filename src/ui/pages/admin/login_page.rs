@@ -12,7 +12,6 @@ use crate::{
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    crate::ui::security::page_headers(&[], false);
     let login = ServerAction::<AdminLogin>::new();
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));

@@ -1,6 +1,7 @@
 //! The tenant dashboard at `/admin`: one page per section.
 mod account_page;
 mod audit_page;
+mod branding_page;
 mod keys_page;
 mod links_page;
 mod login_page;
@@ -9,6 +10,7 @@ mod preview;
 
 pub use account_page::AccountPage;
 pub use audit_page::AuditPage;
+pub use branding_page::BrandingPage;
 pub use keys_page::KeysPage;
 pub use links_page::LinksPage;
 pub use login_page::LoginPage;

@@ -318,7 +318,11 @@ fn PairingBody(p: PairingView, id: String, csrf: String, now: RwSignal<f64>, fet
     }
     let seconds = p.seconds_left;
     let left = move || {
-        let elapsed = if fetched.get() > 0.0 { ((now.get() - fetched.get()) / 1000.0).floor() as i64 } else { 0 };
+        let elapsed = if fetched.get() > 0.0 {
+            ((now.get() - fetched.get()) / 1000.0).floor() as i64
+        } else {
+            0
+        };
         (seconds - elapsed).max(0)
     };
     let window = p.qr.is_some() || p.code.is_some();

@@ -15,11 +15,8 @@ pub struct Preview {
 }
 
 impl Preview {
-    pub fn new() -> Self {
-        Self::from(&Branding::default())
-    }
-
-    pub fn from(b: &Branding) -> Self {
+    /// Starts from saved branding (the default for a link's override: nothing set).
+    pub fn of(b: &Branding) -> Self {
         let s = |v: &Option<String>| RwSignal::new(v.clone().unwrap_or_default());
         Self {
             company_name: s(&b.company_name),
@@ -52,7 +49,7 @@ pub fn BrandPreview(preview: Preview, prefix: &'static str, #[prop(optional)] bo
                     name=format!("{prefix}[{field}]")
                     type=kind
                     class=class::INPUT
-                    prop:value=move || signal.get()
+                    value=move || signal.get()
                     on:input=move |ev| signal.set(event_target_value(&ev))
                 />
             </div>

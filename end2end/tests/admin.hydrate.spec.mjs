@@ -1,0 +1,176 @@
+// The tenant dashboard, walked as a new tenant would: each section's main path and its main
+// error path, an accessibility audit of every page, and screenshots at desktop and phone size.
+import { expect, test } from "@playwright/test";
+import { PHONE, adminUser, axeViolations, hydrated, scan, shot, signIn } from "./support.mjs";
+
+// axe is injected as an inline script, which the pages' CSP rightly refuses.
+test.use({ bypassCSP: true });
+
+test("sign-in refuses a wrong password, then lets the user in and out", async ({ page }) => {
+  const { email } = adminUser("Login Co");
+  await page.goto("/admin/numbers");
+  await page.waitForURL("**/admin/login");
+  await hydrated(page, "login");
+  expect(await axeViolations(page)).toEqual([]);
+  await shot(page, "admin-login");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("not the password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert")).toHaveText(/wrong email or password/);
+  await shot(page, "admin-login-error");
+  await signIn(page, email);
+  await expect(page.getByTestId("tenant-name")).toHaveText("Login Co");
+  await page.getByRole("link", { name: "Account" }).click();
+  await expect(page.getByRole("heading", { name: "Account" })).toBeVisible();
+  await expect(page.getByText("(this session)")).toBeVisible();
+  expect(await axeViolations(page)).toEqual([]);
+  await shot(page, "admin-account");
+  await page.getByRole("button", { name: "Sign out" }).first().click();
+  await page.waitForURL("**/admin/login");
+  await page.goto("/admin/numbers");
+  await page.waitForURL("**/admin/login");
+});
+
+test("numbers: add one, see its QR, watch it connect live; a bad phone is refused", async ({ page }) => {
+  const { email, apiKey } = adminUser("Numbers Co");
+  await signIn(page, email);
+  await expect(page.getByText("No numbers yet")).toBeVisible();
+  expect(await axeViolations(page)).toEqual([]);
+  await shot(page, "admin-numbers-empty");
+
+  await page.getByLabel("Display name").fill("Support");
+  await page.getByLabel("Phone (E.164)").fill("12");
+  await page.getByRole("button", { name: "Add number" }).click();
+  await expect(page.getByRole("alert")).toContainText("number:");
+
+  await page.getByLabel("Phone (E.164)").fill("+5511955550001");
+  await page.getByRole("button", { name: "Add number" }).click();
+  const row = page.locator("tr[data-number]");
+  await expect(row).toHaveCount(1);
+  await expect(page.getByTestId("qr")).toBeVisible();
+  expect(await axeViolations(page)).toEqual([]);
+  await shot(page, "admin-numbers-qr");
+
+  const id = await row.getAttribute("data-number");
+  await scan(apiKey, id);
+  // No reload: the live stream updates the row and the panel.
+  await expect(row).toHaveAttribute("data-state", "OPEN");
+  await expect(page.getByTestId("connected")).toBeVisible();
+  await shot(page, "admin-numbers-connected");
+
+  await page.getByRole("button", { name: "Delete Support" }).click();
+  await expect(page.getByRole("heading", { name: "Recently deleted" })).toBeVisible();
+  await page.getByRole("button", { name: "Restore" }).click();
+  await expect(page.locator("tr[data-number]")).toHaveCount(1);
+});
+
+test("links: create one with options and branding preview, copy, revoke; a bad lifetime is refused", async ({ page }) => {
+  const { email } = adminUser("Links Co");
+  await signIn(page, email);
+  await page.getByRole("link", { name: "Links" }).click();
+  await expect(page.getByText("No links yet")).toBeVisible();
+  await page.getByLabel("Customer or number name").fill("Loja");
+  await page.getByLabel("Phone (E.164)").fill("+5511955550002");
+  await page.getByText("Link options").click();
+  await page.getByLabel("Lifetime (seconds)").fill("5");
+  await page.getByRole("button", { name: "Create link" }).click();
+  await expect(page.getByRole("alert")).toContainText("ttlSeconds");
+
+  await page.getByLabel("Lifetime (seconds)").fill("3600");
+  await page.getByLabel("Your reference").fill("cust-42");
+  await page.getByText("Branding for this link").click();
+  await page.getByLabel("Company name").fill("Loja Azul");
+  await page.getByLabel("Primary colour (#RRGGBB)").fill("#1d4ed8");
+  await expect(page.getByTestId("preview-phone").getByTestId("preview-company")).toHaveText("Loja Azul");
+  await expect(page.getByTestId("preview-button").first()).toHaveCSS("background-color", "rgb(29, 78, 216)");
+  await page.getByRole("button", { name: "Create link" }).click();
+  await expect(page.getByTestId("link-url")).toHaveValue(/\/connect\/rp_/);
+  await expect(page.locator("li[data-link]")).toHaveCount(1);
+  await expect(page.getByTestId("link-status")).toHaveText("active");
+  expect(await axeViolations(page)).toEqual([]);
+  await shot(page, "admin-links");
+
+  await page.getByRole("button", { name: "Revoke" }).click();
+  await expect(page.getByTestId("link-status")).toHaveText("revoked");
+});
+
+test("API keys: a new key is shown once; templates and the default sender", async ({ page }) => {
+  const { email } = adminUser("Keys Co");
+  await signIn(page, email);
+  await page.getByRole("link", { name: "API keys" }).click();
+  await expect(page.getByRole("heading", { name: "API keys and templates" })).toBeVisible();
+  await page.getByLabel("New key name").fill(" ");
+  await page.getByRole("button", { name: "Create key" }).click();
+  await expect(page.getByRole("alert").first()).toContainText("name");
+  await page.getByLabel("New key name").fill("Backend");
+  await page.getByRole("button", { name: "Create key" }).click();
+  const secret = await page.getByLabel("New API key").inputValue();
+  expect(secret).toMatch(/^pl_/);
+  await expect(page.locator("li[data-key]")).toHaveCount(2);
+  await expect(page.getByText(`pl_…${secret.slice(-4)}`)).toBeVisible();
+  await page.getByRole("button", { name: "Add template" }).click();
+  await expect(page.locator("li[data-template]")).toHaveCount(1);
+  expect(await axeViolations(page)).toEqual([]);
+  await shot(page, "admin-keys");
+  await page.getByRole("button", { name: "Revoke key Backend" }).click();
+  await expect(page.locator("li[data-key]")).toHaveCount(1);
+});
+
+test("branding: the preview follows the form at both sizes; a bad colour is refused", async ({ page }) => {
+  const { email } = adminUser("Brand Co");
+  await signIn(page, email);
+  await page.getByRole("link", { name: "Branding" }).click();
+  await page.getByLabel("Company name").fill("Brand Co");
+  await expect(page.getByTestId("preview-desktop").getByTestId("preview-company")).toHaveText("Brand Co");
+  await page.getByLabel("Primary colour (#RRGGBB)").fill("blue");
+  await page.getByRole("button", { name: "Save branding" }).click();
+  await expect(page.getByRole("alert")).toContainText("primaryColor");
+  await page.getByLabel("Primary colour (#RRGGBB)").fill("#b91c1c");
+  await page.getByRole("button", { name: "Save branding" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Saved" })).toBeVisible();
+  expect(await axeViolations(page)).toEqual([]);
+  await shot(page, "admin-branding");
+});
+
+test("audit log lists what was done and filters by kind", async ({ page }) => {
+  const { email } = adminUser("Audit Co");
+  await signIn(page, email);
+  await page.getByRole("link", { name: "API keys" }).click();
+  await page.getByLabel("New key name").fill("Audited");
+  await page.getByRole("button", { name: "Create key" }).click();
+  await expect(page.getByLabel("New API key")).toBeVisible();
+  await page.goto("/admin/audit");
+  await hydrated(page, "admin");
+  await expect(page.locator("tr[data-action='key.created']")).toHaveCount(1);
+  await expect(page.locator("tr[data-action='session.signed_in']")).toHaveCount(1);
+  await page.getByLabel("Show").selectOption("key.");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(page.locator("tr[data-action]")).toHaveCount(1);
+  expect(await axeViolations(page)).toEqual([]);
+  await shot(page, "admin-audit");
+});
+
+test.describe("on a phone", () => {
+  test.use({ ...PHONE, bypassCSP: true });
+
+  test("every section is usable at phone size", async ({ page }) => {
+    const { email } = adminUser("Phone Co");
+    await signIn(page, email);
+    for (const [section, heading] of [
+      ["numbers", "Numbers"],
+      ["links", "Links"],
+      ["keys", "API keys and templates"],
+      ["branding", "Branding"],
+      ["audit", "Audit log"],
+      ["account", "Account"],
+    ]) {
+      await page.goto(`/admin/${section}`);
+      await hydrated(page, "admin");
+      await expect(page.getByRole("heading", { name: heading, exact: true })).toBeVisible();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, section).toBeLessThanOrEqual(0);
+      expect(await axeViolations(page), section).toEqual([]);
+      await shot(page, `admin-${section}-phone`);
+    }
+  });
+});
