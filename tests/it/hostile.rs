@@ -158,8 +158,12 @@ fn attacker_body(method: &Method, path: &str, v: &Victim) -> Option<String> {
 
 #[tokio::test]
 async fn no_endpoint_leaks_across_tenants_or_numbers() {
+    // Meta on (pointing nowhere), so its endpoints are probed rather than answering 503.
     let app = spawn_with(Options {
-        configure: |c| c.rate_limit_api_per_minute = 100_000,
+        configure: |c| {
+            c.rate_limit_api_per_minute = 100_000;
+            meta_on(c);
+        },
         ..Options::default()
     })
     .await;
@@ -320,6 +324,7 @@ async fn broken_bodies_are_4xx_with_a_code() {
         configure: |c| {
             c.rate_limit_api_per_minute = 100_000;
             c.rate_limit_public_per_minute = 100_000;
+            meta_on(c);
         },
         ..Options::default()
     })
@@ -374,6 +379,12 @@ async fn broken_bodies_are_4xx_with_a_code() {
             .iter()
             .map(|(ct, body, code)| (ct.to_string(), body.clone(), Some(*code)))
             .collect();
+        // Meta's webhook checks the signature over the raw body before reading anything.
+        if template == "/v1/meta/webhook" {
+            for case in &mut cases {
+                case.2 = Some("INVALID_SIGNATURE");
+            }
+        }
         // Deep nesting in an unknown field is ignored like any unknown field; it must not crash.
         cases.push(("application/json".into(), nested.clone(), None));
         // Random byte soup, and valid JSON with every value of a random type.
@@ -548,4 +559,14 @@ async fn branding_cannot_inject_markup_or_css() {
         b["companyName"], "</title><script>alert(5)</script>",
         "text from the URL is only ever text: {branding}"
     );
+}
+
+/// Meta's features on with test credentials; its Graph host is a closed port, so nothing
+/// here can reach Meta.
+fn meta_on(c: &mut pairlink::server::config::Config) {
+    c.meta_token_key = pairlink::server::config::SecretSetting::new(crate::meta_graph::key());
+    c.meta_app_id = crate::meta_graph::APP_ID.into();
+    c.meta_app_secret = pairlink::server::config::SecretSetting::new(crate::meta_graph::APP_SECRET);
+    c.meta_verify_token = pairlink::server::config::SecretSetting::new(crate::meta_graph::VERIFY_TOKEN);
+    c.meta_graph_url = "http://127.0.0.1:9".into();
 }

@@ -1,7 +1,7 @@
 //! The seam between Pairlink and whatever pairs a number with WhatsApp. Engines push state
 //! changes to an [`EventSink`]; the service persists them and tells the API and the page.
-pub mod evolution;
 pub mod embedded;
+pub mod evolution;
 mod registry;
 pub mod sandbox;
 mod state;

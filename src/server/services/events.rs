@@ -104,11 +104,17 @@ pub struct StoreSink {
     store: Arc<dyn Store>,
     live: Live,
     repair: Option<super::repair::RepairLinks>,
+    funnel: super::funnel::Funnel,
 }
 
 impl StoreSink {
     pub fn new(store: Arc<dyn Store>, live: Live) -> Self {
-        Self { store, live, repair: None }
+        Self {
+            store,
+            live,
+            repair: None,
+            funnel: Default::default(),
+        }
     }
 
     /// Lets `number.disconnected` carry a re-pair link for tenants that ask for one.
@@ -184,7 +190,7 @@ impl EventSink for StoreSink {
                 tracing::error!(tenant.id = %n.tenant, number.id = %n.number, error = %err, "could not record an engine state change");
             }
         }
-        super::funnel::note(self.store.as_ref(), &ev).await;
+        self.funnel.note(self.store.as_ref(), &ev).await;
         self.live.notify(&n.number).await;
     }
 }

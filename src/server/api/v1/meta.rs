@@ -76,7 +76,21 @@ pub async fn meta_webhook_verify(State(state): State<AppState>, Query(q): Query<
 /// `phone_number_quality_update` changes to the numbers of the WABA.
 #[utoipa::path(post, path = "/meta/webhook", tag = "meta", request_body(content = String, content_type = "application/json", description = "Meta's whatsapp_business_account payload, signed"),
     responses((status = 200, description = "`{ok, changed}`"), (status = 401, body = ErrorOut, description = "INVALID_SIGNATURE")))]
-pub async fn meta_webhook_receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult<Json<Value>> {
+pub async fn meta_webhook_receive(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<Json<Value>> {
+    // Our envelope, not axum's plain text, when the body is too large or unreadable.
+    let body = body.map_err(|rejection| {
+        let status = rejection.status();
+        let code = if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            "PAYLOAD_TOO_LARGE"
+        } else {
+            "VALIDATION_ERROR"
+        };
+        crate::server::error::ApiError::new(status, code, "the request body could not be read")
+    })?;
     let signature = headers.get("x-hub-signature-256").and_then(|v| v.to_str().ok());
     let changed = meta_webhooks::receive(&state, signature, &body).await?;
     Ok(Json(json!({ "ok": true, "changed": changed })))

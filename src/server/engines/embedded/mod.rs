@@ -55,6 +55,8 @@ pub fn register(
         "embedded" => EngineKind::Embedded,
         "evolution" => EngineKind::Evolution,
         _ if config.sandbox => EngineKind::Sandbox,
+        // An operator who configured Evolution meant new numbers to use it.
+        _ if !config.evolution_url.is_empty() => EngineKind::Evolution,
         _ => EngineKind::Embedded,
     };
     let engines = engines.with_default(default);
