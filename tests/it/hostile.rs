@@ -381,7 +381,7 @@ async fn broken_bodies_are_4xx_with_a_code() {
             .collect();
         // Meta's webhook checks the signature over the raw body before reading anything.
         if template == "/v1/meta/webhook" {
-            for case in &mut cases {
+            for case in cases.iter_mut().filter(|c| c.2 != Some("PAYLOAD_TOO_LARGE")) {
                 case.2 = Some("INVALID_SIGNATURE");
             }
         }
