@@ -74,7 +74,7 @@ impl RateLimits {
 
     fn check(&self, key: Key) -> Result<(), ApiError> {
         let verdict = match &key {
-            Key::ApiKey(hash) => self.keys.check_key(hash),
+            Key::Api(hash) => self.keys.check_key(hash),
             Key::Address(ip) => self.addresses.check_key(ip),
             Key::Login(key) => self.logins.check_key(key),
         };
@@ -86,7 +86,7 @@ impl RateLimits {
 }
 
 enum Key {
-    ApiKey(String),
+    Api(String),
     Address(IpAddr),
     Login(String),
 }
@@ -118,7 +118,7 @@ pub async fn limit(State(state): State<AppState>, req: Request, next: Next) -> R
         .and_then(|v| v.to_str().ok())
         .map(|v| hex_sha256(v.trim().as_bytes()));
     let key = match api_key {
-        Some(hash) if !public => Some(Key::ApiKey(hash)),
+        Some(hash) if !public => Some(Key::Api(hash)),
         _ => {
             let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
             let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
