@@ -39,6 +39,9 @@ const env = {
   // WhatsApp's real 60 s + 5 × 20 s window would make rotation and expiry tests slow.
   PAIRLINK_SANDBOX_FIRST_QR_SECONDS: "4",
   PAIRLINK_SANDBOX_NEXT_QR_SECONDS: "2",
+  // Windows do not reopen by themselves here, so the "window closed" screens stay testable;
+  // reopening while watched is covered by tests/it/windows.rs.
+  PAIRLINK_QR_WINDOW_REOPENS_PER_LINK: "0",
   // Embedded Signup needs an app; the tests stand in for Facebook's SDK, and a local server
   // (graph-standin.mjs) for Meta's Graph API.
   PAIRLINK_META_APP_ID: GRAPH.appId,
