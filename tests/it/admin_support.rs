@@ -25,7 +25,7 @@ pub async fn user(app: &TestApp, tenant: &Tenant, email: &str) {
 
 /// POSTs a form to a server function; returns the status, the body as JSON, and the response.
 pub async fn call(base: &str, path: &str, cookie: Option<&str>, form: &[(&str, &str)]) -> (StatusCode, Value, reqwest::header::HeaderMap) {
-    let mut req = reqwest::Client::new().post(format!("{base}/api/admin/{path}")).form(form);
+    let mut req = crate::helpers::http_client().post(format!("{base}/api/admin/{path}")).form(form);
     if let Some(cookie) = cookie {
         req = req.header("cookie", format!("pairlink_session={cookie}"));
     }
@@ -47,7 +47,7 @@ pub async fn login(app: &TestApp, email: &str) -> Admin {
         base: app.base.clone(),
         cookie,
         csrf: session["csrf"].as_str().unwrap().to_owned(),
-        http: reqwest::Client::new(),
+        http: crate::helpers::http_client(),
     }
 }
 

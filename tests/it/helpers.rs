@@ -100,6 +100,17 @@ pub async fn pg_database() -> (DatabaseUrl, Arc<TempDir>) {
 }
 
 /// A local port nothing listens on (bound, then let go).
+/// The tests' HTTP client. A server that stops answering fails the test after a minute with
+/// a timeout error, rather than hanging the whole run until CI gives up. (A read timeout, not
+/// a total one: event streams stay open as long as their heartbeats arrive.)
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .read_timeout(std::time::Duration::from_secs(60))
+        .build()
+        .expect("http client")
+}
+
 pub fn closed_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
@@ -159,7 +170,7 @@ pub async fn spawn_with(options: Options) -> TestApp {
         state,
         clock,
         database_url,
-        http: reqwest::Client::new(),
+        http: http_client(),
         server,
         _dir: dir,
     }
