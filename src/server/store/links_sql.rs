@@ -18,7 +18,7 @@ macro_rules! impl_link_store {
         #[async_trait::async_trait]
         impl $crate::server::store::LinkStore for $store {
             async fn issue_link(&self, tenant: &TenantId, link: &NewLink, new_number: Option<(&NewNumber, &NewEvent)>) -> StoreResult<Link> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 if let Some((number, event)) = new_number {
                     insert_number(&mut *tx, tenant, number).await?;
                     insert_event(&mut *tx, tenant, event).await?;
@@ -124,7 +124,7 @@ macro_rules! impl_link_store {
                     "opened_at" => "UPDATE links SET opened_at = $3 WHERE tenant_id = $1 AND id = $2 AND opened_at IS NULL",
                     _ => "UPDATE links SET expiry_noticed_at = $3 WHERE tenant_id = $1 AND id = $2 AND expiry_noticed_at IS NULL",
                 };
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let done = sqlx::query(sql).bind(tenant.as_str()).bind(link.as_str()).bind(to_millis(event.at)).execute(&mut *tx).await?;
                 if done.rows_affected() == 0 {
                     return Ok(false);

@@ -23,6 +23,7 @@ mod sqlite;
 mod webhook_records;
 mod webhook_rows;
 mod webhooks;
+mod write_tx;
 
 use std::sync::Arc;
 

@@ -37,6 +37,10 @@ impl PgStore {
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         Ok(Self { pool })
     }
+
+    async fn begin_write(&self) -> Result<super::write_tx::WriteTx<'_, sqlx::Postgres>, sqlx::Error> {
+        super::write_tx::WriteTx::begin(&self.pool, None).await
+    }
 }
 
 impl_link_store!(PgStore);

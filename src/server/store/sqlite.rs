@@ -20,6 +20,8 @@ use crate::types::branding::Branding;
 /// The default backend: one file, nothing to set up.
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// One writer at a time, queued here rather than in SQLite's busy handler (write_tx.rs).
+    write_turn: tokio::sync::Mutex<()>,
 }
 
 /// Names the sqlx database type a store runs on, so shared helpers can be typed by it.
@@ -48,7 +50,14 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            write_turn: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    async fn begin_write(&self) -> Result<super::write_tx::WriteTx<'_, sqlx::Sqlite>, sqlx::Error> {
+        super::write_tx::WriteTx::begin(&self.pool, Some(&self.write_turn)).await
     }
 }
 

@@ -234,7 +234,7 @@ macro_rules! impl_webhook_store {
                     NextStep::RetryAt { at, step } => (DeliveryStatus::Pending, step, Some(to_millis(at))),
                     NextStep::Dead => (DeliveryStatus::Dead, claim.step + 1, None),
                 };
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let moved = sqlx::query(concat!(
                     "UPDATE webhook_deliveries SET status = $3, attempts = attempts + 1, step = $4, next_attempt_at = $5, ",
                     "last_status_code = $6, last_error = $7, last_attempt_at = $8, updated_at = $8, locked_until = NULL, lease_owner = NULL ",
