@@ -50,6 +50,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("numbers") view=admin::NumbersPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("links") view=admin::LinksPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("keys") view=admin::KeysPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("webhooks") view=admin::WebhooksPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("branding") view=admin::BrandingPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("audit") view=admin::AuditPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("account") view=admin::AccountPage ssr=SsrMode::Async />

@@ -65,6 +65,20 @@ pub struct BrandingPatch {
     pub hide_pilot_status_branding: Option<Option<bool>>,
 }
 
+/// `POST /api/branding/logo`: the stored logo; put `url` (or `path`) in `logoUrl`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogoOut {
+    /// On the public base URL.
+    pub url: String,
+    /// The same, relative to this server (what the dashboard saves).
+    pub path: String,
+    pub key: String,
+    pub mime_type: String,
+    pub file_name: String,
+    pub size_bytes: i64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -117,6 +117,52 @@ async fn another_tenants_session_sees_and_changes_nothing_of_ours() {
         "{log}"
     );
 
+    // Webhooks: Eve lists none of Ana's endpoints or deliveries and reaches none by id.
+    let hook = ana
+        .ok(
+            "webhooks/create",
+            &[("input[url]", "https://hooks.example.com/in"), ("input[events][]", "*")],
+        )
+        .await;
+    let hook_id = hook["webhook"]["id"].as_str().unwrap().to_owned();
+    let test = ana.ok("webhooks/test", &[("id", &hook_id)]).await;
+    let delivery_id = test["id"].as_str().unwrap().to_owned();
+    let (_, theirs) = eve.read("webhooks", &[]).await;
+    assert!(theirs["endpoints"].as_array().unwrap().is_empty(), "{theirs}");
+    let (_, log) = eve.read("webhooks/deliveries", &[("webhook_id", ""), ("status", "")]).await;
+    assert!(log.as_array().unwrap().is_empty(), "{log}");
+    let not_found = |got| assert_code(got, StatusCode::NOT_FOUND, "WEBHOOK_NOT_FOUND");
+    not_found(eve.read("webhooks/deliveries", &[("webhook_id", &hook_id), ("status", "")]).await);
+    not_found(
+        eve.read("webhooks/delivery", &[("webhook_id", &hook_id), ("id", &delivery_id)])
+            .await,
+    );
+    let url = ("input[url]", "https://evil.example/in");
+    not_found(eve.change("webhooks/update", &[("id", &hook_id), url]).await);
+    not_found(eve.change("webhooks/active", &[("id", &hook_id), ("active", "false")]).await);
+    for path in ["webhooks/rotate", "webhooks/test", "webhooks/delete"] {
+        not_found(eve.change(path, &[("id", &hook_id)]).await);
+    }
+    not_found(
+        eve.change("webhooks/replay", &[("webhook_id", &hook_id), ("id", &delivery_id)])
+            .await,
+    );
+    // Ana's own endpoint with another tenant's delivery id is no delivery either.
+    assert_code(
+        ana.read("webhooks/delivery", &[("webhook_id", &hook_id), ("id", "dlv_nope")]).await,
+        StatusCode::NOT_FOUND,
+        "DELIVERY_NOT_FOUND",
+    );
+
+    // Logos: Eve cannot make Ana's upload her logo.
+    let logo = crate::admin_logo::upload_png(&ana).await;
+    let logo_path = logo["path"].as_str().unwrap();
+    assert_code(
+        eve.change("branding/save", &[("input[logo_url]", logo_path)]).await,
+        StatusCode::BAD_REQUEST,
+        "VALIDATION_ERROR",
+    );
+
     // Eve's token with Ana's cookie is no token at all.
     let (status, body, _) = crate::admin_support::call(
         &app.base,
@@ -132,4 +178,6 @@ async fn another_tenants_session_sees_and_changes_nothing_of_ours() {
     assert_eq!(mine["live"][0]["id"], id.as_str());
     assert_eq!(mine["deleted"][0]["id"], deleted_id.as_str());
     assert_eq!(ana.read("session", &[]).await.0, StatusCode::OK);
+    let (_, hooks) = ana.read("webhooks", &[]).await;
+    assert_eq!(hooks["endpoints"][0]["url"], "https://hooks.example.com/in", "{hooks}");
 }

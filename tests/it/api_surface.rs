@@ -72,6 +72,8 @@ async fn openapi_describes_every_endpoint() {
         "DELETE /v1/webhooks/{id}",
         "GET /v1/webhooks/{id}/logs",
         "POST /v1/webhooks/{id}/logs/{deliveryId}/retry",
+        "POST /v1/webhooks/{id}/rotate-secret",
+        "POST /v1/webhooks/{id}/test",
         "POST /v1/numbers/meta",
         "GET /v1/meta/webhook",
         "POST /v1/meta/webhook",

@@ -4,6 +4,7 @@ mod docs;
 mod health;
 mod hooks;
 mod json;
+mod logos;
 pub mod v1;
 
 use axum::{
@@ -60,6 +61,7 @@ pub fn router(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) 
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/hooks/evolution/{secret}", post(hooks::evolution))
+        .merge(logos::router())
         .merge(docs::router(doc));
     let router = if state.config.metrics {
         // Touching the recorder installs it, so counters recorded before the first scrape count.

@@ -1,17 +1,38 @@
 //! Branding rules: what a valid value is, how a patch applies, and how the page's branding is
 //! resolved (URL query > link override > tenant > defaults).
-use super::{HexColor, HttpsUrl, Invalid, short_text};
+use super::{HexColor, HttpsUrl, Invalid, LogoId, short_text};
 use crate::types::branding::{Branding, BrandingPatch};
 
 const COMPANY_MAX: usize = 60;
 const SUBTITLE_MAX: usize = 120;
 
+/// Where uploaded logos are served; `{LOGO_PATH}{id}` is a logo URL of our own.
+pub const LOGO_PATH: &str = "/assets/logos/";
+
+/// The logo id in one of our own logo paths (`/assets/logos/logo_…`), if `url` is one.
+pub fn own_logo_id(url: &str) -> Option<LogoId> {
+    let id = url.trim().strip_prefix(LOGO_PATH)?;
+    let hex = id.strip_prefix(LogoId::PREFIX)?;
+    let ok = hex.len() == 32 && hex.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c));
+    ok.then(|| LogoId::from_trusted(id))
+}
+
 /// Checks every set field of stored-shape branding (used for per-link overrides).
 pub fn validate_branding(b: &Branding) -> Result<Branding, Invalid> {
+    validate(b, false)
+}
+
+/// `own_logo`: whether `logoUrl` may be one of our own logo paths, which only the tenant's
+/// branding allows, because only its service checks that the tenant uploaded the logo.
+fn validate(b: &Branding, own_logo: bool) -> Result<Branding, Invalid> {
     let url = |field, v: &Option<String>| {
         v.as_deref()
             .map(|s| HttpsUrl::parse(field, s).map(|u| u.as_str().to_owned()))
             .transpose()
+    };
+    let logo = match b.logo_url.as_deref() {
+        Some(s) if own_logo && own_logo_id(s).is_some() => Some(s.trim().to_owned()),
+        _ => url("logoUrl", &b.logo_url)?,
     };
     let color = |field, v: &Option<String>| {
         v.as_deref()
@@ -20,7 +41,7 @@ pub fn validate_branding(b: &Branding) -> Result<Branding, Invalid> {
     };
     let text = |field, v: &Option<String>, max| v.as_deref().map(|s| short_text(field, s, max)).transpose();
     Ok(Branding {
-        logo_url: url("logoUrl", &b.logo_url)?,
+        logo_url: logo,
         primary_color: color("primaryColor", &b.primary_color)?,
         background_color: color("backgroundColor", &b.background_color)?,
         company_name: text("companyName", &b.company_name, COMPANY_MAX)?.filter(|s| !s.is_empty()),
@@ -31,7 +52,8 @@ pub fn validate_branding(b: &Branding) -> Result<Branding, Invalid> {
     })
 }
 
-/// Applies a patch to `current`: omitted fields stay, `null` clears, values are validated.
+/// Applies a patch to the tenant's branding: omitted fields stay, `null` clears, values are
+/// validated; the logo may be one uploaded here (whose owner the caller checks).
 pub fn apply_patch(current: &Branding, patch: &BrandingPatch) -> Result<Branding, Invalid> {
     fn pick<T: Clone>(current: &Option<T>, patch: &Option<Option<T>>) -> Option<T> {
         match patch {
@@ -49,7 +71,7 @@ pub fn apply_patch(current: &Branding, patch: &BrandingPatch) -> Result<Branding
         default_redirect_url: pick(&current.default_redirect_url, &patch.default_redirect_url),
         hide_pilot_status_branding: pick(&current.hide_pilot_status_branding, &patch.hide_pilot_status_branding),
     };
-    validate_branding(&merged)
+    validate(&merged, true)
 }
 
 /// The branding a page shows. `query` holds only the cosmetic fields a URL may set, already
@@ -144,6 +166,30 @@ mod tests {
             let patch: BrandingPatch = serde_json::from_str(json).unwrap();
             assert_eq!(apply_patch(&Branding::default(), &patch).unwrap_err().field, field);
         }
+    }
+
+    #[test]
+    fn own_logo_paths_are_for_the_tenant_branding_only() {
+        let path = "/assets/logos/logo_0123456789abcdef0123456789abcdef";
+        assert_eq!(own_logo_id(path).unwrap().as_str(), "logo_0123456789abcdef0123456789abcdef");
+        for bad in [
+            "/assets/logos/logo_x",
+            "/assets/logos/../etc",
+            "/other/logo_0123456789abcdef0123456789abcdef",
+            "",
+        ] {
+            assert!(own_logo_id(bad).is_none(), "{bad}");
+        }
+        let patch = BrandingPatch {
+            logo_url: Some(Some(path.into())),
+            ..BrandingPatch::default()
+        };
+        assert_eq!(apply_patch(&Branding::default(), &patch).unwrap().logo_url.as_deref(), Some(path));
+        let link = Branding {
+            logo_url: Some(path.into()),
+            ..Branding::default()
+        };
+        assert_eq!(validate_branding(&link).unwrap_err().field, "logoUrl");
     }
 
     #[test]

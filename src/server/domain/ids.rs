@@ -52,6 +52,7 @@ prefixed_id!(AttemptId, "att_");
 prefixed_id!(UserId, "usr_");
 prefixed_id!(SessionId, "ses_");
 prefixed_id!(AuditId, "aud_");
+prefixed_id!(LogoId, "logo_");
 
 #[cfg(test)]
 mod tests {

@@ -16,14 +16,16 @@ mod proptests;
 
 pub use account::{Email, Password, PasswordHash, SessionToken};
 pub use api_key::{ApiKeySecret, KEY_PREFIX, KeyHash, hex_sha256};
-pub use branding::{apply_patch, cosmetic_from_query, resolve_branding, validate_branding};
-pub use ids::{ApiKeyId, AttemptId, AuditId, DeliveryId, EventId, LinkId, NumberId, SessionId, TemplateId, TenantId, UserId, WebhookId};
+pub use branding::{LOGO_PATH, apply_patch, cosmetic_from_query, own_logo_id, resolve_branding, validate_branding};
+pub use ids::{
+    ApiKeyId, AttemptId, AuditId, DeliveryId, EventId, LinkId, LogoId, NumberId, SessionId, TemplateId, TenantId, UserId, WebhookId,
+};
 pub use number::{NumberState, Provider};
 pub use phone::PhoneE164;
 pub use time::{from_millis, to_millis};
 pub use token::LinkToken;
 pub use web::{HexColor, HttpsUrl, short_text};
-pub use webhook::{EMITTED_EVENTS, EventFilter, SECRET_PREFIX, WebhookName, WebhookSecret, WebhookUrl};
+pub use webhook::{EMITTED_EVENTS, EventFilter, SECRET_PREFIX, TEST_EVENT, WebhookName, WebhookSecret, WebhookUrl};
 
 /// Why an input was refused: the field it came from and a sentence for the caller.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -1,4 +1,4 @@
-//! The tenant's connect-page branding.
+//! The tenant's connect-page branding. Its logo may be one the tenant uploaded (`logos`).
 use crate::server::{auth::ApiClient, domain::apply_patch, error::ApiResult, state::AppState};
 use crate::types::branding::{Branding, BrandingPatch};
 
@@ -11,7 +11,10 @@ pub async fn get(state: &AppState, client: &ApiClient) -> ApiResult<Branding> {
 pub async fn update(state: &AppState, client: &ApiClient, patch: BrandingPatch) -> ApiResult<Branding> {
     client.require_tenant_scope()?;
     let current = state.store.settings(&client.tenant).await?.branding;
-    let next = apply_patch(&current, &patch)?;
+    let mut next = apply_patch(&current, &patch)?;
+    if let (Some(Some(_)), Some(url)) = (&patch.logo_url, &next.logo_url) {
+        next.logo_url = Some(super::logos::own_logo_url(state, &client.tenant, url).await?);
+    }
     state.store.save_branding(&client.tenant, &next, state.clock.now()).await?;
     let detail = serde_json::to_value(&patch).unwrap_or_default();
     super::audit::record(state, client, "branding.changed", None, detail).await;

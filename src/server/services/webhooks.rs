@@ -144,10 +144,7 @@ pub async fn logs(
 pub async fn retry(state: &AppState, client: &ApiClient, id: &WebhookId, delivery: &DeliveryId) -> ApiResult<DeliveryLog> {
     let webhook = get(state, client, id).await?;
     if !webhook.active {
-        return Err(ApiError::conflict(
-            "WEBHOOK_INACTIVE",
-            "this webhook is paused; resume it with {\"active\": true} first",
-        ));
+        return Err(inactive());
     }
     let not_found = || ApiError::new(StatusCode::NOT_FOUND, "DELIVERY_NOT_FOUND", "this webhook has no such delivery");
     match state
@@ -158,7 +155,10 @@ pub async fn retry(state: &AppState, client: &ApiClient, id: &WebhookId, deliver
         Err(StoreError::NotFound) => return Err(not_found()),
         other => other?,
     }
-    Ok(state.store.get_delivery_log(&client.tenant, &webhook.id, delivery).await?)
+    let log = state.store.get_delivery_log(&client.tenant, &webhook.id, delivery).await?;
+    let detail = serde_json::json!({ "name": webhook.name, "event": log.delivery.event_kind, "delivery": delivery.as_str() });
+    super::audit::record(state, client, "webhook.delivery_replayed", Some(webhook.id.as_str()), detail).await;
+    Ok(log)
 }
 
 /// The number a new webhook is bound to. A number key's own (a different one in the body is
@@ -202,7 +202,14 @@ fn parse_limit(raw: Option<&str>) -> Result<i64, Invalid> {
     }
 }
 
-fn webhook_not_found() -> ApiError {
+pub(super) fn inactive() -> ApiError {
+    ApiError::conflict(
+        "WEBHOOK_INACTIVE",
+        "this webhook is paused; resume it with {\"active\": true} first",
+    )
+}
+
+pub(super) fn webhook_not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "WEBHOOK_NOT_FOUND", "no such webhook")
 }
 

@@ -4,6 +4,9 @@ mod accounts;
 #[macro_use]
 mod accounts_sql;
 mod links;
+mod logos;
+#[macro_use]
+mod logo_sql;
 mod records;
 mod rows;
 #[macro_use]
@@ -32,6 +35,7 @@ use chrono::{DateTime, Utc};
 
 pub use self::accounts::{AuditEntry, AuditFilter, DashboardStore, Funnel, FunnelStep, LinkOverview, NewSession, Session, User};
 pub use self::links::{Link, LinkEnd, LinkStore, NewLink, SettingsStore, Template, TenantSettings};
+pub use self::logos::{Logo, LogoRow, LogoStore, NewLogo};
 pub use self::meta::{MetaAccount, MetaRow, MetaStore, NewMetaNumber};
 pub use self::postgres::PgStore;
 pub use self::records::*;
@@ -94,7 +98,9 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Everything persisted. `WebhookStore` is a supertrait so `Arc<dyn Store>` reaches it too.
 #[async_trait]
-pub trait Store: LinkStore + SettingsStore + WebhookStore + MetaStore + DashboardStore + SessionStore + Send + Sync + 'static {
+pub trait Store:
+    LinkStore + SettingsStore + WebhookStore + MetaStore + DashboardStore + SessionStore + LogoStore + Send + Sync + 'static
+{
     /// Tells other processes sharing the database that a number changed (PostgreSQL
     /// `NOTIFY`); nothing to do on SQLite.
     async fn publish_live(&self, number: &NumberId) -> StoreResult<()>;

@@ -63,6 +63,26 @@ impl DeliveryStatus {
             _ => Self::Pending,
         }
     }
+
+    /// A status a person asked to filter by: exactly one of the three names.
+    pub fn parse(field: &'static str, input: &str) -> Result<Self, crate::server::domain::Invalid> {
+        match input.trim() {
+            "pending" => Ok(Self::Pending),
+            "delivered" => Ok(Self::Delivered),
+            "dead" => Ok(Self::Dead),
+            _ => Err(crate::server::domain::Invalid::new(field, "must be pending, delivered or dead")),
+        }
+    }
+}
+
+/// Which of a tenant's deliveries a log shows; `None` does not filter.
+#[derive(Clone, Debug, Default)]
+pub struct DeliveryFilter {
+    pub webhook: Option<WebhookId>,
+    pub status: Option<DeliveryStatus>,
+    /// Only deliveries to the endpoints bound to this number (number-scoped callers).
+    pub number: Option<NumberId>,
+    pub limit: i64,
 }
 
 /// One event on its way to one endpoint.

@@ -117,6 +117,84 @@ macro_rules! impl_webhook_store {
                 Ok(())
             }
 
+            async fn rotate_webhook_secret(
+                &self,
+                tenant: &TenantId,
+                id: &WebhookId,
+                secret: &$crate::server::domain::WebhookSecret,
+                at: DateTime<Utc>,
+            ) -> StoreResult<Webhook> {
+                let row: WebhookRow = sqlx::query_as(concat!(
+                    "UPDATE webhook_endpoints SET secret = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2 RETURNING ",
+                    webhook_cols!()
+                ))
+                .bind(tenant.as_str())
+                .bind(id.as_str())
+                .bind(secret.reveal())
+                .bind(to_millis(at))
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(row.into())
+            }
+
+            async fn insert_test_delivery(&self, tenant: &TenantId, webhook: &WebhookId, event: &NewEvent) -> StoreResult<DeliveryId> {
+                let id = DeliveryId::generate();
+                let mut tx = self.pool.begin().await?;
+                // The event row first: a SQLite transaction then holds the write lock.
+                sqlx::query("INSERT INTO events (id, tenant_id, number_id, kind, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(event.id.as_str())
+                    .bind(tenant.as_str())
+                    .bind(event.number_id.as_ref().map(|n| n.as_str()))
+                    .bind(&event.kind)
+                    .bind(event.payload.to_string())
+                    .bind(to_millis(event.at))
+                    .execute(&mut *tx)
+                    .await?;
+                let done = sqlx::query(concat!(
+                    "INSERT INTO webhook_deliveries (id, tenant_id, endpoint_id, event_id, event_kind, status, next_attempt_at, created_at, updated_at) ",
+                    "SELECT $1, e.tenant_id, e.id, $4, $5, 'pending', $6, $6, $6 FROM webhook_endpoints e WHERE e.tenant_id = $2 AND e.id = $3"
+                ))
+                .bind(id.as_str())
+                .bind(tenant.as_str())
+                .bind(webhook.as_str())
+                .bind(event.id.as_str())
+                .bind(&event.kind)
+                .bind(to_millis(event.at))
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() == 0 {
+                    // Dropping the transaction rolls the event back too.
+                    return Err(StoreError::NotFound);
+                }
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn list_deliveries(
+                &self,
+                tenant: &TenantId,
+                filter: &$crate::server::store::DeliveryFilter,
+            ) -> StoreResult<Vec<$crate::server::store::Delivery>> {
+                let rows: Vec<DeliveryRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    delivery_cols!(),
+                    " FROM webhook_deliveries d JOIN events ev ON ev.id = d.event_id ",
+                    "WHERE d.tenant_id = $1 AND (CAST($2 AS TEXT) IS NULL OR d.endpoint_id = $2) ",
+                    "AND (CAST($3 AS TEXT) IS NULL OR d.status = $3) ",
+                    "AND (CAST($4 AS TEXT) IS NULL OR d.endpoint_id IN ",
+                    "(SELECT e.id FROM webhook_endpoints e WHERE e.tenant_id = $1 AND e.number_id = $4)) ",
+                    "ORDER BY d.created_at DESC, d.id DESC LIMIT $5"
+                ))
+                .bind(tenant.as_str())
+                .bind(filter.webhook.as_ref().map(|w| w.as_str()))
+                .bind(filter.status.map(|s| s.as_str()))
+                .bind(filter.number.as_ref().map(|n| n.as_str()))
+                .bind(filter.limit)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
             async fn list_delivery_logs(
                 &self,
                 tenant: &TenantId,

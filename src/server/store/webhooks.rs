@@ -5,9 +5,12 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use super::NewEvent;
 use super::StoreResult;
-use super::webhook_records::{ClaimedDelivery, DeliveryLog, NewAttempt, NewWebhook, NextStep, Webhook, WebhookPatch};
-use crate::server::domain::{DeliveryId, NumberId, TenantId, WebhookId};
+use super::webhook_records::{
+    ClaimedDelivery, Delivery, DeliveryFilter, DeliveryLog, NewAttempt, NewWebhook, NextStep, Webhook, WebhookPatch,
+};
+use crate::server::domain::{DeliveryId, NumberId, TenantId, WebhookId, WebhookSecret};
 
 #[async_trait]
 pub trait WebhookStore: Send + Sync {
@@ -18,6 +21,20 @@ pub trait WebhookStore: Send + Sync {
     async fn update_webhook(&self, tenant: &TenantId, id: &WebhookId, patch: &WebhookPatch, at: DateTime<Utc>) -> StoreResult<Webhook>;
     /// For good, with its deliveries and their attempts.
     async fn delete_webhook(&self, tenant: &TenantId, id: &WebhookId) -> StoreResult<()>;
+    /// Replaces the signing secret; deliveries from now on are signed with the new one.
+    async fn rotate_webhook_secret(
+        &self,
+        tenant: &TenantId,
+        id: &WebhookId,
+        secret: &WebhookSecret,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Webhook>;
+    /// Writes `event` and one pending delivery of it to this endpoint only, whatever the
+    /// endpoint subscribes to (a test event), in one transaction. `NotFound` when the tenant
+    /// has no such endpoint.
+    async fn insert_test_delivery(&self, tenant: &TenantId, webhook: &WebhookId, event: &NewEvent) -> StoreResult<DeliveryId>;
+    /// The tenant's latest deliveries to any of its endpoints, newest first, without attempts.
+    async fn list_deliveries(&self, tenant: &TenantId, filter: &DeliveryFilter) -> StoreResult<Vec<Delivery>>;
 
     /// The endpoint's latest deliveries (of one event kind, if given), newest first, each
     /// with its attempts oldest first.

@@ -231,6 +231,23 @@ fn headers(d: &ClaimedDelivery, at: DateTime<Utc>) -> HeaderMap {
     headers
 }
 
+/// An attempt's request headers as the dashboard shows them: the same names as [`headers`]
+/// sends; the signatures are derived from the secret, so they are named, not shown.
+pub fn shown_headers(event_id: &str, at: DateTime<Utc>) -> Vec<(String, String)> {
+    let hidden = "(signature, not shown)".to_owned();
+    [
+        ("content-type", "application/json".to_owned()),
+        ("user-agent", concat!("Pairlink-Webhooks/", env!("CARGO_PKG_VERSION")).to_owned()),
+        ("webhook-id", event_id.to_owned()),
+        ("webhook-timestamp", at.timestamp().to_string()),
+        ("webhook-signature", hidden.clone()),
+        ("x-pilot-status-signature", hidden),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
 fn next_step(d: &ClaimedDelivery, outcome: &Outcome, at: DateTime<Utc>) -> NextStep {
     if outcome.succeeded() {
         return NextStep::Delivered;

@@ -84,3 +84,63 @@ pub fn template(t: &crate::server::store::Template) -> crate::types::admin::Temp
         updated_at: t.updated_at,
     }
 }
+
+pub fn webhook(w: &crate::server::store::Webhook) -> crate::types::webhooks::WebhookOut {
+    crate::types::webhooks::WebhookOut {
+        id: w.id.to_string(),
+        name: w.name.clone(),
+        url: w.url.clone(),
+        events: w.events.names().to_vec(),
+        whatsapp_number_id: w.number_id.as_ref().map(ToString::to_string),
+        active: w.active,
+        created_at: w.created_at,
+        updated_at: w.updated_at,
+    }
+}
+
+/// `names` maps endpoint ids to their names (a delivery row carries only the id).
+pub fn delivery(d: &crate::server::store::Delivery, name: &str) -> crate::types::admin_webhooks::DeliveryItem {
+    crate::types::admin_webhooks::DeliveryItem {
+        id: d.id.to_string(),
+        webhook_id: d.webhook_id.to_string(),
+        webhook_name: name.to_owned(),
+        event: d.event_kind.clone(),
+        status: d.status.as_str().into(),
+        attempts: d.attempts,
+        status_code: d.last_status_code,
+        error: d.last_error.clone(),
+        created_at: d.created_at,
+        last_attempt_at: d.last_attempt_at,
+    }
+}
+
+pub fn delivery_detail(
+    w: &crate::server::store::Webhook,
+    log: &crate::server::store::DeliveryLog,
+) -> crate::types::admin_webhooks::DeliveryDetail {
+    use crate::{server::webhooks::worker::shown_headers, types::admin_webhooks::AttemptDetail};
+    let d = &log.delivery;
+    let body = serde_json::from_str::<serde_json::Value>(&d.payload)
+        .and_then(|v| serde_json::to_string_pretty(&v))
+        .unwrap_or_else(|_| d.payload.clone());
+    crate::types::admin_webhooks::DeliveryDetail {
+        item: delivery(d, &w.name),
+        url: w.url.clone(),
+        event_id: d.event_id.to_string(),
+        next_attempt_at: d.next_attempt_at,
+        body,
+        attempts: log
+            .attempts
+            .iter()
+            .map(|a| AttemptDetail {
+                attempt: a.attempt,
+                at: a.created_at,
+                request_headers: shown_headers(d.event_id.as_str(), a.created_at),
+                status_code: a.status_code,
+                error: a.error.clone(),
+                response_body: a.response_body.clone(),
+                duration_ms: a.latency_ms,
+            })
+            .collect(),
+    }
+}

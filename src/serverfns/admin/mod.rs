@@ -10,6 +10,8 @@ mod guard;
 mod keys;
 mod links;
 mod numbers;
+mod webhook_logs;
+mod webhooks;
 
 pub use audit::*;
 pub use auth::*;
@@ -17,3 +19,5 @@ pub use branding::*;
 pub use keys::*;
 pub use links::*;
 pub use numbers::*;
+pub use webhook_logs::*;
+pub use webhooks::*;

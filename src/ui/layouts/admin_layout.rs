@@ -35,6 +35,7 @@ const SECTIONS: &[(&str, &str)] = &[
     ("/admin/numbers", "Numbers"),
     ("/admin/links", "Links"),
     ("/admin/keys", "API keys"),
+    ("/admin/webhooks", "Webhooks"),
     ("/admin/branding", "Branding"),
     ("/admin/audit", "Audit log"),
     ("/admin/account", "Account"),

@@ -8,6 +8,7 @@ mod numbers;
 mod public;
 mod sandbox;
 mod settings;
+mod webhook_actions;
 mod webhook_logs;
 mod webhooks;
 
@@ -54,6 +55,8 @@ pub fn router(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) 
         .routes(routes!(webhooks::get_webhook, webhooks::update_webhook, webhooks::delete_webhook))
         .routes(routes!(webhook_logs::webhook_logs))
         .routes(routes!(webhook_logs::retry_delivery))
+        .routes(routes!(webhook_actions::rotate_webhook_secret))
+        .routes(routes!(webhook_actions::send_test_event))
         .routes(routes!(meta::create_meta_number))
         .routes(routes!(meta::meta_webhook_verify, meta::meta_webhook_receive))
         .split_for_parts();

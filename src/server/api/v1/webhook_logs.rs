@@ -64,7 +64,7 @@ pub async fn retry_delivery(
     Ok((StatusCode::ACCEPTED, Json(log_out(&log))))
 }
 
-fn log_out(log: &DeliveryLog) -> DeliveryLogOut {
+pub(super) fn log_out(log: &DeliveryLog) -> DeliveryLogOut {
     let d = &log.delivery;
     let last = log.attempts.last();
     DeliveryLogOut {

@@ -95,7 +95,7 @@ pub async fn delete_webhook(State(state): State<AppState>, client: ApiClient, Pa
     Ok(Json(OkOut { ok: true }))
 }
 
-fn out(w: &Webhook) -> WebhookOut {
+pub(super) fn out(w: &Webhook) -> WebhookOut {
     WebhookOut {
         id: w.id.to_string(),
         name: w.name.clone(),

@@ -1,9 +1,12 @@
 //! `/admin/branding`: the eight branding fields with a live preview of the connect page at
-//! phone and desktop size.
+//! phone and desktop size, and a logo upload that fills the logo field.
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::preview::{BrandPreview, Preview};
+use super::{
+    logo_upload::LogoUpload,
+    preview::{BrandPreview, Preview},
+};
 use crate::{
     serverfns::admin::{AdminSaveBranding, admin_branding},
     types::branding::Branding,
@@ -36,6 +39,9 @@ fn BrandingForm(b: Branding, save: ServerAction<AdminSaveBranding>) -> impl Into
     let admin = use_admin();
     let preview = Preview::of(&b);
     view! {
+        <div class="mb-6">
+            <LogoUpload logo_url=preview.logo_url />
+        </div>
         <ActionForm action=save attr:class=format!("{} space-y-4", class::CARD)>
             <input type="hidden" name="csrf" value=admin.csrf() />
             <BrandPreview preview prefix="input" both_sizes=true />

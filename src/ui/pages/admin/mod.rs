@@ -5,8 +5,11 @@ mod branding_page;
 mod keys_page;
 mod links_page;
 mod login_page;
+mod logo_upload;
 mod numbers_page;
 mod preview;
+mod webhook_log;
+mod webhooks_page;
 
 pub use account_page::AccountPage;
 pub use audit_page::AuditPage;
@@ -15,3 +18,4 @@ pub use keys_page::KeysPage;
 pub use links_page::LinksPage;
 pub use login_page::LoginPage;
 pub use numbers_page::NumbersPage;
+pub use webhooks_page::WebhooksPage;

@@ -62,7 +62,8 @@ pub fn BrandPreview(preview: Preview, prefix: &'static str, #[prop(optional)] bo
                 {text("subtitle", "Subtitle", preview.subtitle, "text")}
                 {text("primary_color", "Primary colour (#RRGGBB)", preview.primary_color, "text")}
                 {text("background_color", "Background colour (#RRGGBB)", preview.background_color, "text")}
-                {text("logo_url", "Logo URL (https)", preview.logo_url, "url")}
+                // Text, not url: an uploaded logo is a path on this server (`/assets/logos/…`).
+                {text("logo_url", "Logo URL (https)", preview.logo_url, "text")}
                 {text("support_url", "Support URL (https)", preview.support_url, "url")}
             </div>
             <div class="space-y-3">

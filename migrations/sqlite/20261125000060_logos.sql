@@ -1,0 +1,13 @@
+-- Logos tenants upload for their connect pages, served at /assets/logos/{id}. The bytes
+-- live here so every process serves them and backups hold them; at most 2 MB each.
+-- Same schema as the PostgreSQL migration.
+CREATE TABLE logos (
+    id         TEXT PRIMARY KEY,
+    tenant_id  TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    mime_type  TEXT NOT NULL,
+    file_name  TEXT NOT NULL,
+    size_bytes INTEGER NOT NULL,
+    content    BLOB NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX logos_tenant ON logos (tenant_id, created_at);

@@ -1,0 +1,70 @@
+//! The delivery log across the tenant's endpoints, one delivery in full, and replay.
+use leptos::prelude::*;
+
+use crate::{
+    error::AppError,
+    types::admin_webhooks::{DeliveryDetail, DeliveryItem},
+};
+
+/// Newest first; an empty `webhook_id` or `status` does not filter.
+#[server(endpoint = "admin/webhooks/deliveries")]
+pub async fn admin_deliveries(webhook_id: String, status: String) -> Result<Vec<DeliveryItem>, AppError> {
+    use super::{
+        convert,
+        guard::{fail, signed_in},
+    };
+    use crate::server::services::{webhook_ops, webhooks};
+
+    let (state, admin) = signed_in().await?;
+    let list = webhook_ops::deliveries(&state, &admin.client, Some(&webhook_id), Some(&status))
+        .await
+        .map_err(fail)?;
+    let endpoints = webhooks::list(&state, &admin.client).await.map_err(fail)?;
+    let name = |id: &crate::server::domain::WebhookId| endpoints.iter().find(|e| &e.id == id).map_or_else(String::new, |e| e.name.clone());
+    Ok(list.iter().map(|d| convert::delivery(d, &name(&d.webhook_id))).collect())
+}
+
+#[server(endpoint = "admin/webhooks/delivery")]
+pub async fn admin_delivery(webhook_id: String, id: String) -> Result<DeliveryDetail, AppError> {
+    use super::{
+        convert,
+        guard::{fail, signed_in},
+    };
+    use crate::server::{
+        domain::{DeliveryId, WebhookId},
+        services::webhook_ops,
+    };
+
+    let (state, admin) = signed_in().await?;
+    let (webhook, log) = webhook_ops::delivery(
+        &state,
+        &admin.client,
+        &WebhookId::from_trusted(webhook_id),
+        &DeliveryId::from_trusted(id),
+    )
+    .await
+    .map_err(fail)?;
+    Ok(convert::delivery_detail(&webhook, &log))
+}
+
+/// Sends the delivery again now, with the same event id.
+#[server(endpoint = "admin/webhooks/replay")]
+pub async fn admin_replay_delivery(csrf: String, webhook_id: String, id: String) -> Result<DeliveryItem, AppError> {
+    use super::{
+        convert,
+        guard::{fail, for_change},
+    };
+    use crate::server::{
+        domain::{DeliveryId, WebhookId},
+        services::webhooks,
+    };
+
+    let (state, admin) = for_change(&csrf).await?;
+    let webhook = webhooks::get(&state, &admin.client, &WebhookId::from_trusted(webhook_id))
+        .await
+        .map_err(fail)?;
+    let log = webhooks::retry(&state, &admin.client, &webhook.id, &DeliveryId::from_trusted(id))
+        .await
+        .map_err(fail)?;
+    Ok(convert::delivery(&log.delivery, &webhook.name))
+}
