@@ -45,6 +45,9 @@ const env = {
   // Windows do not reopen by themselves here, so the "window closed" screens stay testable;
   // reopening while watched is covered by tests/it/windows.rs.
   PAIRLINK_QR_WINDOW_REOPENS_PER_LINK: "0",
+  // The dashboard tests' webhook receivers listen on this machine, which the SSRF guard
+  // refuses unless listed.
+  PAIRLINK_WEBHOOK_ALLOWLIST: "127.0.0.1",
   // Embedded Signup needs an app; the tests stand in for Facebook's SDK, and a local server
   // (graph-standin.mjs) for Meta's Graph API.
   PAIRLINK_META_APP_ID: GRAPH.appId,

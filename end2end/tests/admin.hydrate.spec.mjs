@@ -1,7 +1,10 @@
 // The tenant dashboard, walked as a new tenant would: each section's main path and its main
 // error path, an accessibility audit of every page, and screenshots at desktop and phone size.
 import { expect, test } from "@playwright/test";
-import { PHONE, adminUser, axeViolations, hydrated, scan, shot, signIn } from "./support.mjs";
+import { PHONE, adminUser, axeViolations, hydrated, scan, shot, signIn, webhookReceiver } from "./support.mjs";
+
+// A 16×16 PNG, for the logo upload.
+const PNG_16 = "iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAIAAACQkWg2AAAAFklEQVR4nGNgqQgnCTGMahjVMHw1AADa7tMBx27X7QAAAABJRU5ErkJggg==";
 
 // axe is injected as an inline script, which the pages' CSP rightly refuses.
 test.use({ bypassCSP: true });
@@ -132,6 +135,90 @@ test("branding: the preview follows the form at both sizes; a bad colour is refu
   await shot(page, "admin-branding");
 });
 
+test("webhooks: an endpoint's secret is shown once, a test event is logged, detailed and replayed; a bad URL is refused", async ({ page }) => {
+  const hook = await webhookReceiver();
+  try {
+    const { email } = adminUser("Hooks Co");
+    await signIn(page, email);
+    await page.getByRole("link", { name: "Webhooks" }).click();
+    await expect(page.getByText("No webhook endpoints")).toBeVisible();
+    await expect(page.getByText("No deliveries")).toBeVisible();
+    expect(await axeViolations(page)).toEqual([]);
+    await shot(page, "admin-webhooks-empty");
+
+    const url = page.getByLabel("Endpoint URL (https)");
+    await url.fill("not a url");
+    await page.getByRole("button", { name: "Add endpoint" }).click();
+    await expect(page.locator("#wh-url-error")).toContainText("not a valid URL");
+    await expect(url).toHaveAttribute("aria-invalid", "true");
+
+    await url.fill(hook.url);
+    await page.getByLabel("Description").fill("CRM");
+    await page.getByLabel("All events, including future ones").uncheck();
+    await page.getByLabel("number.created").check();
+    await page.getByLabel("link.opened").check();
+    await page.getByRole("button", { name: "Add endpoint" }).click();
+    const secretBox = page.getByRole("textbox", { name: "Signing secret" });
+    const secret = await secretBox.inputValue();
+    expect(secret).toMatch(/^whsec_/);
+    await expect(page.locator("li[data-webhook]")).toHaveCount(1);
+    await expect(page.locator("li[data-webhook]")).toContainText("number.created, link.opened");
+    await shot(page, "admin-webhooks-secret");
+    await page.getByRole("button", { name: "Done" }).click();
+    await expect(page.getByTestId("webhook-secret")).toHaveCount(0);
+    await page.reload();
+    await hydrated(page, "admin");
+    expect(await page.content()).not.toContain(secret);
+
+    await page.getByRole("button", { name: "Send a test event to CRM" }).click();
+    const delivery = page.locator("li[data-delivery]");
+    await expect(delivery).toHaveCount(1);
+    await expect(delivery).toHaveAttribute("data-status", "delivered", { timeout: 15000 });
+    expect(hook.requests[0].body.event).toBe("webhook.test");
+
+    await page.getByRole("button", { name: "Details of webhook.test to CRM" }).click();
+    const detail = page.getByTestId("delivery-detail");
+    await expect(detail.locator("li[data-attempt]")).toHaveCount(1);
+    await expect(detail).toContainText("HTTP 200");
+    await expect(detail).toContainText(`webhook-id: ${hook.requests[0].headers["webhook-id"]}`);
+    await expect(detail).toContainText("(signature, not shown)");
+    expect(await detail.textContent()).not.toContain(hook.requests[0].headers["x-pilot-status-signature"]);
+    expect(await axeViolations(page)).toEqual([]);
+    await shot(page, "admin-webhooks");
+
+    await detail.getByRole("button", { name: "Replay" }).click();
+    await expect(detail.getByRole("status")).toContainText("Queued again");
+    await expect.poll(() => hook.requests.length, { timeout: 15000 }).toBe(2);
+    expect(hook.requests[1].headers["webhook-id"]).toBe(hook.requests[0].headers["webhook-id"]);
+    await expect(detail.locator("li[data-attempt]")).toHaveCount(2, { timeout: 15000 });
+  } finally {
+    hook.close();
+  }
+});
+
+test("branding: an uploaded logo shows in the preview; a text file named .png is refused", async ({ page }) => {
+  const { email } = adminUser("Logo Co");
+  await signIn(page, email);
+  await page.getByRole("link", { name: "Branding" }).click();
+  const upload = page.getByTestId("logo-upload");
+  const file = page.getByLabel("Upload a logo (PNG, JPEG or WebP, up to 2 MB)");
+  await file.setInputFiles({ name: "notes.png", mimeType: "image/png", buffer: Buffer.from("just some notes, not an image") });
+  await upload.getByRole("button", { name: "Upload logo" }).click();
+  await expect(upload.getByRole("alert")).toContainText("not a PNG, JPEG or WebP image");
+
+  await file.setInputFiles({ name: "logo.png", mimeType: "image/png", buffer: Buffer.from(PNG_16, "base64") });
+  await upload.getByRole("button", { name: "Upload logo" }).click();
+  await expect(upload.getByRole("status")).toContainText("Uploaded logo.png");
+  await expect(page.getByLabel("Logo URL (https)")).toHaveValue(/^\/assets\/logos\/logo_/);
+  const logo = page.getByTestId("preview-phone").locator("img");
+  await expect(logo).toHaveAttribute("src", /^\/assets\/logos\/logo_/);
+  await expect.poll(() => logo.evaluate((img) => img.naturalWidth)).toBe(16);
+  await page.getByRole("button", { name: "Save branding" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Saved" })).toBeVisible();
+  expect(await axeViolations(page)).toEqual([]);
+  await shot(page, "admin-branding-logo");
+});
+
 test("audit log lists what was done and filters by kind", async ({ page }) => {
   const { email } = adminUser("Audit Co");
   await signIn(page, email);
@@ -160,6 +247,7 @@ test.describe("on a phone", () => {
       ["numbers", "Numbers"],
       ["links", "Links"],
       ["keys", "API keys and templates"],
+      ["webhooks", "Webhooks"],
       ["branding", "Branding"],
       ["audit", "Audit log"],
       ["account", "Account"],

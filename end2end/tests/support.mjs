@@ -79,6 +79,23 @@ export async function signIn(page, email) {
   await hydrated(page, "admin");
 }
 
+/** A webhook receiver on this machine (run.mjs allowlists 127.0.0.1): answers 200 and keeps
+ * every request's headers and JSON body. */
+export async function webhookReceiver() {
+  const requests = [];
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk) => (body += chunk));
+    req.on("end", () => {
+      requests.push({ headers: req.headers, body: JSON.parse(body || "null") });
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.end("thanks");
+    });
+  });
+  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+  return { url: `http://127.0.0.1:${server.address().port}/hook`, requests, close: () => server.close() };
+}
+
 /** Runs axe on the page; returns the serious and critical violations. */
 export async function axeViolations(page) {
   const axe = await import("axe-core");

@@ -36,9 +36,10 @@ pub async fn rotate_secret(state: &AppState, client: &ApiClient, id: &WebhookId)
 }
 
 /// Queues a `webhook.test` event for this endpoint alone; the worker sends it like any
-/// other delivery (signed, retried, logged), so it proves the whole path.
+/// other delivery (signed, retried, logged), so it proves the whole path. Returns the
+/// endpoint and the new delivery.
 #[tracing::instrument(skip_all, fields(tenant.id = %client.tenant, webhook.id = %id))]
-pub async fn send_test(state: &AppState, client: &ApiClient, id: &WebhookId) -> ApiResult<DeliveryLog> {
+pub async fn send_test(state: &AppState, client: &ApiClient, id: &WebhookId) -> ApiResult<(Webhook, DeliveryLog)> {
     let webhook = webhooks::get(state, client, id).await?;
     if !webhook.active {
         return Err(inactive());
@@ -66,7 +67,8 @@ pub async fn send_test(state: &AppState, client: &ApiClient, id: &WebhookId) -> 
     };
     let detail = json!({ "name": webhook.name, "delivery": delivery.as_str() });
     super::audit::record(state, client, "webhook.test_sent", Some(webhook.id.as_str()), detail).await;
-    Ok(state.store.get_delivery_log(&client.tenant, &webhook.id, &delivery).await?)
+    let log = state.store.get_delivery_log(&client.tenant, &webhook.id, &delivery).await?;
+    Ok((webhook, log))
 }
 
 /// The latest deliveries to the caller's endpoints, newest first; `webhook` and `status`

@@ -17,11 +17,14 @@ pub async fn admin_webhooks() -> Result<WebhooksOut, AppError> {
         convert,
         guard::{fail, signed_in},
     };
-    use crate::server::{domain::EMITTED_EVENTS, services::webhooks};
+    use crate::server::{
+        domain::EMITTED_EVENTS,
+        services::{number_view, webhooks},
+    };
 
     let (state, admin) = signed_in().await?;
     let endpoints = webhooks::list(&state, &admin.client).await.map_err(fail)?;
-    let numbers = state.store.list_numbers(&admin.client.tenant).await.map_err(|e| fail(e.into()))?;
+    let (numbers, _) = number_view::all(&state, &admin.client).await.map_err(fail)?;
     Ok(WebhooksOut {
         endpoints: endpoints.iter().map(convert::webhook).collect(),
         events: EMITTED_EVENTS.iter().map(|e| (*e).to_owned()).collect(),
@@ -143,9 +146,7 @@ pub async fn admin_send_test_event(csrf: String, id: String) -> Result<DeliveryI
     use crate::server::{domain::WebhookId, services::webhook_ops};
 
     let (state, admin) = for_change(&csrf).await?;
-    let id = WebhookId::from_trusted(id);
-    let log = webhook_ops::send_test(&state, &admin.client, &id).await.map_err(fail)?;
-    let (webhook, _) = webhook_ops::delivery(&state, &admin.client, &id, &log.delivery.id)
+    let (webhook, log) = webhook_ops::send_test(&state, &admin.client, &WebhookId::from_trusted(id))
         .await
         .map_err(fail)?;
     Ok(convert::delivery(&log.delivery, &webhook.name))

@@ -42,6 +42,6 @@ pub async fn send_test_event(
     client: ApiClient,
     Path(id): Path<String>,
 ) -> ApiResult<(StatusCode, Json<DeliveryLogOut>)> {
-    let log = webhook_ops::send_test(&state, &client, &WebhookId::from_trusted(id)).await?;
+    let (_, log) = webhook_ops::send_test(&state, &client, &WebhookId::from_trusted(id)).await?;
     Ok((StatusCode::ACCEPTED, Json(log_out(&log))))
 }

@@ -54,22 +54,7 @@ pub fn DeliveryLog(actions: Actions, data: Resource<Result<WebhooksOut, AppError
             <div class="flex flex-col gap-2 sm:flex-row sm:items-end sm:justify-between">
                 <h2 id="log-title" class="text-lg font-semibold">"Delivery log"</h2>
                 <div class="flex flex-col gap-2 sm:flex-row sm:items-end">
-                    <div>
-                        <label for="log-endpoint" class=class::LABEL>"Endpoint"</label>
-                        <select id="log-endpoint" class=class::INPUT on:change=move |ev| endpoint.set(event_target_value(&ev))>
-                            <option value="">"All endpoints"</option>
-                            {move || {
-                                data.get()
-                                    .and_then(Result::ok)
-                                    .map(|out| {
-                                        out.endpoints
-                                            .into_iter()
-                                            .map(|w| view! { <option value=w.id.clone() selected=w.id == endpoint.get_untracked()>{w.name}</option> })
-                                            .collect_view()
-                                    })
-                            }}
-                        </select>
-                    </div>
+                    <EndpointFilter data endpoint />
                     <div>
                         <label for="log-status" class=class::LABEL>"Status"</label>
                         <select id="log-status" class=class::INPUT on:change=move |ev| status.set(event_target_value(&ev))>
@@ -90,8 +75,37 @@ pub fn DeliveryLog(actions: Actions, data: Resource<Result<WebhooksOut, AppError
                     }
                 })}
             </Transition>
-            {move || selected.get().map(|(webhook_id, id)| view! { <Detail webhook_id id actions selected /> })}
+            {move || selected.get().map(|(webhook_id, id)| view! { <Detail webhook_id id actions selected refresh /> })}
         </section>
+    }
+}
+
+/// The endpoint filter, rendered once the endpoints are known (inside its own transition,
+/// so the server and the browser render the same options).
+#[component]
+fn EndpointFilter(data: Resource<Result<WebhooksOut, AppError>>, endpoint: RwSignal<String>) -> impl IntoView {
+    view! {
+        <div>
+            <label for="log-endpoint" class=class::LABEL>"Endpoint"</label>
+            <Transition fallback=|| view! { <select id="log-endpoint" class=class::INPUT disabled=true><option>"All endpoints"</option></select> }>
+                {move || Suspend::new(async move {
+                    let endpoints = data.await.map(|out| out.endpoints).unwrap_or_default();
+                    let current = endpoint.get_untracked();
+                    view! {
+                        <select id="log-endpoint" class=class::INPUT on:change=move |ev| endpoint.set(event_target_value(&ev))>
+                            <option value="">"All endpoints"</option>
+                            {endpoints
+                                .into_iter()
+                                .map(|w| {
+                                    let selected = w.id == current;
+                                    view! { <option value=w.id selected=selected>{w.name}</option> }
+                                })
+                                .collect_view()}
+                        </select>
+                    }
+                })}
+            </Transition>
+        </div>
     }
 }
 
@@ -139,11 +153,18 @@ fn DeliveryList(list: Vec<DeliveryItem>, selected: RwSignal<Option<(String, Stri
 }
 
 #[component]
-fn Detail(webhook_id: String, id: String, actions: Actions, selected: RwSignal<Option<(String, String)>>) -> impl IntoView {
+fn Detail(
+    webhook_id: String,
+    id: String,
+    actions: Actions,
+    selected: RwSignal<Option<(String, String)>>,
+    refresh: RwSignal<u32>,
+) -> impl IntoView {
     let csrf = use_admin().csrf();
     let (w, d) = (webhook_id.clone(), id.clone());
+    // Reloads with the list, so attempts made after a replay show up here too.
     let detail = Resource::new(
-        move || actions.replay.version().get(),
+        move || (actions.replay.version().get(), refresh.get()),
         move |_| admin_delivery(w.clone(), d.clone()),
     );
     view! {
@@ -191,7 +212,7 @@ fn DetailBody(d: DeliveryDetail) -> impl IntoView {
         </dl>
         <div>
             <h4 class="text-sm font-semibold">"Request body"</h4>
-            <pre class="mt-1 max-h-64 overflow-auto rounded bg-slate-900 p-3 text-xs text-slate-50" tabindex="0" aria-label="Request body">{d.body.clone()}</pre>
+            <pre class="mt-1 max-h-64 overflow-auto rounded bg-slate-900 p-3 text-xs text-slate-50" role="region" tabindex="0" aria-label="Request body">{d.body.clone()}</pre>
         </div>
         {if d.attempts.is_empty() {
             view! { <p class="text-sm text-slate-600">"No attempt yet."</p> }.into_any()
@@ -223,7 +244,7 @@ fn Attempt(a: AttemptDetail) -> impl IntoView {
                 </div>
                 <div>
                     <h5 class="text-xs font-semibold uppercase tracking-wide text-slate-600">"Response"</h5>
-                    <pre class="mt-1 max-h-40 overflow-auto whitespace-pre-wrap break-all rounded bg-slate-100 p-2 text-xs" tabindex="0" aria-label=format!("Response to attempt {}", a.attempt)>
+                    <pre class="mt-1 max-h-40 overflow-auto whitespace-pre-wrap break-all rounded bg-slate-100 p-2 text-xs" role="region" tabindex="0" aria-label=format!("Response to attempt {}", a.attempt)>
                         {a.response_body.filter(|b| !b.is_empty()).unwrap_or_else(|| "(empty)".into())}
                     </pre>
                 </div>
