@@ -170,7 +170,7 @@ test("webhooks: an endpoint's secret is shown once, a test event is logged, deta
     await hydrated(page, "admin");
     expect(await page.content()).not.toContain(secret);
 
-    await page.getByRole("button", { name: "Send a test event to CRM" }).click();
+    await page.getByRole("button", { name: "Send test event to CRM" }).click();
     const delivery = page.locator("li[data-delivery]");
     await expect(delivery).toHaveCount(1);
     await expect(delivery).toHaveAttribute("data-status", "delivered", { timeout: 15000 });

@@ -204,7 +204,7 @@ fn DetailBody(d: DeliveryDetail) -> impl IntoView {
     view! {
         <dl class="grid gap-x-4 gap-y-1 text-sm sm:grid-cols-[max-content_1fr]">
             <dt class="font-medium text-slate-700">"Event"</dt>
-            <dd><code>{d.item.event.clone()}</code> <span class="text-slate-600">{d.event_id.clone()}</span></dd>
+            <dd><code>{d.item.event.clone()}</code>" · "<span class="text-slate-600">{d.event_id.clone()}</span></dd>
             <dt class="font-medium text-slate-700">"Status"</dt>
             <dd data-testid="delivery-status">{format!("{label} · {} attempt(s)", d.item.attempts)}{pending}</dd>
             <dt class="font-medium text-slate-700">"Sent to"</dt>

@@ -186,10 +186,10 @@ fn EndpointRow(w: WebhookOut, csrf: String, actions: Actions, editing: RwSignal<
     let edit = w.clone();
     let label = |verb: &str| format!("{verb} {}", w.name);
     let (test_label, edit_label, delete_label, rotate_label) = (
-        label("Send a test event to"),
+        label("Send test event to"),
         label("Edit"),
         label("Delete"),
-        label("Rotate the secret of"),
+        label("Rotate secret of"),
     );
     let toggle_label = label(if w.active { "Pause" } else { "Resume" });
     // Each form carries the token and the endpoint id; built here because form children
