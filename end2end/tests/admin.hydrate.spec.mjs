@@ -136,6 +136,8 @@ test("branding: the preview follows the form at both sizes; a bad colour is refu
 });
 
 test("webhooks: an endpoint's secret is shown once, a test event is logged, detailed and replayed; a bad URL is refused", async ({ page }) => {
+  // Real deliveries: the worker polls each second and the log looks again every 1.5 s.
+  test.setTimeout(60_000);
   const hook = await webhookReceiver();
   try {
     const { email } = adminUser("Hooks Co");
