@@ -139,7 +139,7 @@ macro_rules! impl_webhook_store {
 
             async fn insert_test_delivery(&self, tenant: &TenantId, webhook: &WebhookId, event: &NewEvent) -> StoreResult<DeliveryId> {
                 let id = DeliveryId::generate();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 // The event row first: a SQLite transaction then holds the write lock.
                 sqlx::query("INSERT INTO events (id, tenant_id, number_id, kind, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
                     .bind(event.id.as_str())
