@@ -80,10 +80,10 @@ pub struct Config {
     /// Evolution API base URL, e.g. `https://evo.example.com` (empty: the engine is off).
     pub evolution_url: String,
     /// Evolution's global `AUTHENTICATION_API_KEY`, sent as the `apikey` header.
-    pub evolution_api_key: Redacted,
+    pub evolution_api_key: SecretSetting,
     /// The secret path segment of `/hooks/evolution/<secret>`, where Evolution posts its
     /// webhooks (at least 24 characters).
-    pub evolution_webhook_secret: Redacted,
+    pub evolution_webhook_secret: SecretSetting,
     /// How many times a link's linking window reopens by itself while its page is watched,
     /// before the page must ask again.
     pub qr_window_reopens_per_link: u32,
@@ -148,8 +148,8 @@ impl Default for Config {
             session_hours: 168,
             login_attempts_per_minute: 10,
             evolution_url: String::new(),
-            evolution_api_key: Redacted::default(),
-            evolution_webhook_secret: Redacted::default(),
+            evolution_api_key: SecretSetting::default(),
+            evolution_webhook_secret: SecretSetting::default(),
             qr_window_reopens_per_link: 5,
             qr_windows_per_tenant: 20,
             pairing_backoff_seconds: 30,
@@ -389,27 +389,6 @@ fn redact_password(url: &str) -> String {
     match userinfo.split_once(':') {
         Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
         None => url.to_owned(),
-    }
-}
-
-/// A secret setting: its `Debug` never shows the value, since configs get logged.
-#[derive(Clone, Default, Serialize, Deserialize, PartialEq)]
-#[serde(transparent)]
-pub struct Redacted(String);
-
-impl Redacted {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Redacted {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_empty() { "\"\"" } else { "***" })
     }
 }
 

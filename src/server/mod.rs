@@ -117,7 +117,8 @@ pub async fn build(settings: Settings, listening: SocketAddr) -> anyhow::Result<
             engines::evolution::EvolutionEngine::new(settings, sink.clone(), clock.clone()).context("starting the Evolution engine")?;
         engines = engines.with_evolution(Arc::new(evolution));
     }
-    engines = engines::embedded::register(engines, &config, sink, clock.clone(), store.clone());
+    engines =
+        engines::embedded::register(engines, &config, sink, clock.clone(), store.clone()).with_default(engines::default_engine(&config));
     windows.set_engines(engines.clone());
     let limits = Arc::new(ratelimit::RateLimits::new(&config));
     let state = AppState {

@@ -140,8 +140,8 @@ pub async fn spawn_with(options: Options) -> TestApp {
     };
     if let Some(url) = options.evolution {
         config.evolution_url = url;
-        config.evolution_api_key = pairlink::server::config::Redacted::new(EVOLUTION_KEY);
-        config.evolution_webhook_secret = pairlink::server::config::Redacted::new(EVOLUTION_SECRET);
+        config.evolution_api_key = pairlink::server::config::SecretSetting::new(EVOLUTION_KEY);
+        config.evolution_webhook_secret = pairlink::server::config::SecretSetting::new(EVOLUTION_SECRET);
     }
     (options.configure)(&mut config);
     if let Some(url) = options.meta_graph_url {

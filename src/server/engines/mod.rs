@@ -9,7 +9,7 @@ mod state;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-pub use registry::Engines;
+pub use registry::{Engines, default_engine};
 pub use state::{LinkState, PairCode, Pairing, QrRef, reason};
 
 use super::domain::{NumberId, NumberState, PhoneE164, TenantId};

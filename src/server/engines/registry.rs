@@ -3,6 +3,20 @@ use std::{collections::HashMap, sync::Arc};
 
 use super::{Engine, EngineKind, embedded::EmbeddedEngine, evolution::EvolutionEngine, sandbox::SandboxEngine};
 
+/// The deployment's engine for new numbers, the one place that decides it: the one named by
+/// `default_engine`, else the sandbox in sandbox mode, else Evolution where it is configured
+/// (an operator who set it up meant new numbers to use it), else the embedded engine.
+pub fn default_engine(config: &crate::server::config::Config) -> EngineKind {
+    match config.default_engine.as_str() {
+        "sandbox" => EngineKind::Sandbox,
+        "embedded" => EngineKind::Embedded,
+        "evolution" => EngineKind::Evolution,
+        _ if config.sandbox => EngineKind::Sandbox,
+        _ if !config.evolution_url.is_empty() => EngineKind::Evolution,
+        _ => EngineKind::Embedded,
+    }
+}
+
 #[derive(Clone, Default)]
 pub struct Engines {
     by_kind: HashMap<EngineKind, Arc<dyn Engine>>,
@@ -102,5 +116,31 @@ impl Engines {
     /// The Meta Cloud API engine, when `meta_token_key` is configured.
     pub fn meta(&self) -> Option<&Arc<crate::server::meta::MetaEngine>> {
         self.meta.as_ref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::config::Config;
+
+    #[test]
+    fn the_default_engine_follows_the_configuration() {
+        let with = |f: fn(&mut Config)| {
+            let mut c = Config::default();
+            f(&mut c);
+            default_engine(&c)
+        };
+        assert_eq!(with(|_| {}), EngineKind::Embedded, "outside sandbox mode");
+        assert_eq!(with(|c| c.sandbox = true), EngineKind::Sandbox);
+        assert_eq!(with(|c| c.evolution_url = "http://evo:8080".into()), EngineKind::Evolution);
+        assert_eq!(
+            with(|c| {
+                c.sandbox = true;
+                c.default_engine = "embedded".into();
+            }),
+            EngineKind::Embedded,
+            "a named engine wins"
+        );
     }
 }

@@ -8,6 +8,7 @@
 //! their life, a process that loses one stops that client at once, and every process
 //! takes over orphaned `OPEN` numbers from their stored keys.
 mod device;
+mod engine;
 pub mod mapping;
 mod settings;
 mod watchdog;
@@ -41,8 +42,7 @@ use crate::server::{
     store::Store,
 };
 
-/// Adds the embedded engine to `engines` (unless configured off) and makes it the default
-/// where the configuration says so: outside sandbox mode unless another is named.
+/// Adds the embedded engine to `engines` unless the configuration turns it off.
 pub fn register(
     engines: super::Engines,
     config: &crate::server::config::Config,
@@ -50,16 +50,6 @@ pub fn register(
     clock: Arc<dyn Clock>,
     store: Arc<dyn Store>,
 ) -> super::Engines {
-    let default = match config.default_engine.as_str() {
-        "sandbox" => EngineKind::Sandbox,
-        "embedded" => EngineKind::Embedded,
-        "evolution" => EngineKind::Evolution,
-        _ if config.sandbox => EngineKind::Sandbox,
-        // An operator who configured Evolution meant new numbers to use it.
-        _ if !config.evolution_url.is_empty() => EngineKind::Evolution,
-        _ => EngineKind::Embedded,
-    };
-    let engines = engines.with_default(default);
     if !config.embedded_engine {
         return engines;
     }
@@ -508,196 +498,6 @@ impl Session {
             saved: None,
             starting: false,
         }
-    }
-}
-
-#[async_trait]
-impl Engine for EmbeddedEngine {
-    fn kind(&self) -> EngineKind {
-        EngineKind::Embedded
-    }
-
-    fn capabilities(&self) -> Capabilities {
-        // The code can be asked for on a window already open.
-        Capabilities {
-            qr: true,
-            pair_code: true,
-            code_on_open: false,
-        }
-    }
-
-    async fn create(&self, _tenant: &TenantId, number: &NumberId) -> Result<serde_json::Value, EngineError> {
-        Ok(serde_json::json!({ "store": format!("{number}.db") }))
-    }
-
-    async fn link(&self, ctx: &NumberCtx, request: LinkRequest) -> Result<LinkState, EngineError> {
-        let LinkRequest::Device { pair_code_for } = request;
-        let inner = &self.inner;
-        let mut sessions = inner.sessions.lock().await;
-        let session = sessions.entry(ctx.number.clone()).or_insert_with(|| Session::new(ctx));
-        session.ctx = ctx.clone();
-        let now = inner.now();
-        match &session.state {
-            LinkState::Connected { .. } | LinkState::Disconnected { .. } | LinkState::Paired { .. } => {
-                return Err(EngineError::Conflict("the number is already connected".into()));
-            }
-            // One linking socket per number: a live window is reused. A code asked for
-            // later joins it once the socket is ready.
-            LinkState::Pairing(p) if p.window_ends_at > now && session.live.is_some() => {
-                if session.code_for.is_none()
-                    && let Some(phone) = pair_code_for
-                {
-                    session.code_for = Some(phone.clone());
-                    if p.qr.is_some()
-                        && let Some(live) = &session.live
-                    {
-                        session.code_asked = true;
-                        tokio::spawn(ask_code(live.client.clone(), phone));
-                    }
-                }
-                return Ok(session.state.clone());
-            }
-            _ => {}
-        }
-        if !inner.claim(&ctx.number).await? {
-            return Err(EngineError::Unavailable(
-                "another server runs this number's session; try again shortly".into(),
-            ));
-        }
-        session.code_for = pair_code_for;
-        inner.start(session, Mode::Linking).await?;
-        let state = LinkState::Pairing(Pairing {
-            qr: None,
-            code: None,
-            window_ends_at: now + mapping::WINDOW,
-        });
-        inner.publish(session, state.clone()).await;
-        Ok(state)
-    }
-
-    async fn status(&self, ctx: &NumberCtx) -> Result<LinkState, EngineError> {
-        let sessions = self.inner.sessions.lock().await;
-        Ok(match sessions.get(&ctx.number) {
-            Some(s) => s.state.clone(),
-            // Not ours to run: what the database says.
-            None if ctx.state == NumberState::Open => LinkState::Connected {
-                phone_digits: ctx.phone.digits().to_owned(),
-            },
-            None => LinkState::Idle,
-        })
-    }
-
-    async fn resume(&self, ctx: &NumberCtx) -> Result<LinkState, EngineError> {
-        let inner = &self.inner;
-        if ctx.state != NumberState::Open {
-            // A window does not survive a restart; an unpaired store is worth nothing.
-            if !self.is_running(&ctx.number).await {
-                inner.files.remove(&ctx.number).await.map_err(unavailable)?;
-            }
-            return Ok(LinkState::Idle);
-        }
-        let connected = LinkState::Connected {
-            phone_digits: ctx.phone.digits().to_owned(),
-        };
-        let mut sessions = inner.sessions.lock().await;
-        let session = sessions.entry(ctx.number.clone()).or_insert_with(|| Session::new(ctx));
-        if session.live.is_some() || session.starting {
-            return Ok(session.state.clone());
-        }
-        if !inner.claim(&ctx.number).await? {
-            // Another process runs it; it stays OPEN as stored.
-            sessions.remove(&ctx.number);
-            return Ok(connected);
-        }
-        if !inner.files.has_keys(&ctx.number).await.map_err(unavailable)? {
-            session.ctx = ctx.clone();
-            inner
-                .publish(
-                    session,
-                    LinkState::LoggedOut {
-                        reason: "keys_missing".into(),
-                    },
-                )
-                .await;
-            drop(sessions);
-            inner.release(&ctx.number).await;
-            return Ok(LinkState::LoggedOut {
-                reason: "keys_missing".into(),
-            });
-        }
-        session.ctx = ctx.clone();
-        session.state = connected.clone();
-        session.code_for = None;
-        session.mode = Mode::Resumed;
-        session.starting = true;
-        // Staggered, so a restart does not reconnect every number in the same second.
-        let slot = inner.resumes.fetch_add(1, Ordering::Relaxed);
-        let delay = inner
-            .settings
-            .resume_stagger
-            .saturating_mul(u32::try_from(slot).unwrap_or(u32::MAX));
-        let (inner, number) = (inner.clone(), ctx.number.clone());
-        tokio::spawn(async move {
-            tokio::time::sleep(delay).await;
-            inner.start_resumed(number).await;
-        });
-        Ok(connected)
-    }
-
-    /// A window closes (its unpaired keys stay for the next one); a linked device is
-    /// unlinked from the phone and its keys deleted.
-    async fn logout(&self, ctx: &NumberCtx) -> Result<(), EngineError> {
-        let (running, linked) = {
-            let sessions = self.inner.sessions.lock().await;
-            match sessions.get(&ctx.number) {
-                Some(s) => (
-                    s.live.is_some(),
-                    matches!(
-                        s.state,
-                        LinkState::Connected { .. } | LinkState::Disconnected { .. } | LinkState::Paired { .. }
-                    ),
-                ),
-                None => (false, false),
-            }
-        };
-        match (running, linked) {
-            (true, true) => self.inner.clone().stop(&ctx.number, None, Action::LogoutAndWipe).await,
-            (true, false) => self.inner.clone().stop(&ctx.number, None, Action::Stop).await,
-            // Nothing runs here; a paired number's keys go (it cannot be unlinked offline).
-            (false, _) if ctx.state == NumberState::Open => self.inner.files.remove(&ctx.number).await.map_err(unavailable)?,
-            (false, _) => {}
-        }
-        Ok(())
-    }
-
-    async fn delete(&self, ctx: &NumberCtx) -> Result<(), EngineError> {
-        let inner = self.inner.clone();
-        if self.is_running(&ctx.number).await {
-            inner.clone().stop(&ctx.number, None, Action::LogoutAndWipe).await;
-            inner.sessions.lock().await.remove(&ctx.number);
-        } else {
-            // Forgotten first, so a resume still waiting for its turn finds nothing to start.
-            inner.sessions.lock().await.remove(&ctx.number);
-            inner.files.remove(&ctx.number).await.map_err(unavailable)?;
-            inner.release(&ctx.number).await;
-        }
-        Ok(())
-    }
-
-    async fn send_text(&self, ctx: &NumberCtx, to: &PhoneE164, body: &str) -> Result<String, EngineError> {
-        let client = {
-            let sessions = self.inner.sessions.lock().await;
-            match sessions.get(&ctx.number).and_then(|s| s.live.as_ref()) {
-                Some(live) if live.client.is_logged_in() => live.client.clone(),
-                _ => return Err(EngineError::NotConnected),
-            }
-        };
-        let jid = whatsapp_rust::Jid::pn(to.digits());
-        let sent = client
-            .send_message(jid, wa::Message::text(body))
-            .await
-            .map_err(|e| EngineError::Unavailable(format!("send failed: {e}")))?;
-        Ok(sent.message_id)
     }
 }
 
