@@ -29,7 +29,7 @@ macro_rules! impl_account_store {
                 .bind(user.email.as_str())
                 .bind(user.password_hash.as_str())
                 .bind(to_millis(user.created_at))
-                .fetch_one(&self.pool)
+                .fetch_one(&self.writer)
                 .await?;
                 Ok(row.into())
             }
@@ -66,7 +66,7 @@ macro_rules! impl_account_store {
                 .bind(&s.csrf)
                 .bind(to_millis(s.at))
                 .bind(to_millis(s.expires_at))
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 if done.rows_affected() == 0 {
                     return Err(StoreError::NotFound);
@@ -97,7 +97,7 @@ macro_rules! impl_account_store {
                     .bind(tenant.as_str())
                     .bind(id.as_str())
                     .bind(to_millis(at))
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
                 if done.rows_affected() == 0 {
                     return Err(StoreError::NotFound);
@@ -123,7 +123,7 @@ macro_rules! impl_account_store {
                     .bind(tenant.as_str())
                     .bind(key.as_str())
                     .bind(to_millis(at))
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
                 if done.rows_affected() == 0 {
                     return Err(StoreError::NotFound);
@@ -158,7 +158,7 @@ macro_rules! impl_account_store {
                 .bind(i32::from(step.window_opened))
                 .bind(i32::from(step.code_shown))
                 .bind(i32::from(step.qr_rotated))
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 Ok(())
             }
@@ -168,7 +168,7 @@ macro_rules! impl_account_store {
                     .bind(tenant.as_str())
                     .bind(number.as_str())
                     .bind(reason)
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
                 Ok(())
             }
@@ -187,7 +187,7 @@ macro_rules! impl_account_store {
                 .bind(&e.target)
                 .bind(e.detail.to_string())
                 .bind(to_millis(e.created_at))
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 Ok(())
             }

@@ -18,7 +18,7 @@ macro_rules! impl_link_store {
         #[async_trait::async_trait]
         impl $crate::server::store::LinkStore for $store {
             async fn issue_link(&self, tenant: &TenantId, link: &NewLink, new_number: Option<(&NewNumber, &NewEvent)>) -> StoreResult<Link> {
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.writer.begin().await?;
                 if let Some((number, event)) = new_number {
                     insert_number(&mut *tx, tenant, number).await?;
                     insert_event(&mut *tx, tenant, event).await?;
@@ -80,7 +80,7 @@ macro_rules! impl_link_store {
                     .bind(link.as_str())
                     .bind(to_millis(at))
                     .bind(end.as_str())
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
                 Ok(done.rows_affected() == 1)
             }
@@ -90,7 +90,7 @@ macro_rules! impl_link_store {
                     .bind(tenant.as_str())
                     .bind(link.as_str())
                     .bind(to_millis(at))
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
                 Ok(done.rows_affected() == 1)
             }
@@ -124,7 +124,7 @@ macro_rules! impl_link_store {
                     "opened_at" => "UPDATE links SET opened_at = $3 WHERE tenant_id = $1 AND id = $2 AND opened_at IS NULL",
                     _ => "UPDATE links SET expiry_noticed_at = $3 WHERE tenant_id = $1 AND id = $2 AND expiry_noticed_at IS NULL",
                 };
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.writer.begin().await?;
                 let done = sqlx::query(sql).bind(tenant.as_str()).bind(link.as_str()).bind(to_millis(event.at)).execute(&mut *tx).await?;
                 if done.rows_affected() == 0 {
                     return Ok(false);
@@ -153,7 +153,7 @@ macro_rules! impl_link_store {
                 .bind(tenant.as_str())
                 .bind(serde_json::to_string(branding).unwrap_or_else(|_| "{}".into()))
                 .bind(to_millis(at))
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 Ok(())
             }
@@ -166,7 +166,7 @@ macro_rules! impl_link_store {
                 .bind(tenant.as_str())
                 .bind(origins.join(" "))
                 .bind(to_millis(at))
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 Ok(())
             }
@@ -181,7 +181,7 @@ macro_rules! impl_link_store {
                 .bind(engine)
                 .bind(repair_link)
                 .bind(to_millis(at))
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 Ok(())
             }
@@ -194,7 +194,7 @@ macro_rules! impl_link_store {
                 .bind(tenant.as_str())
                 .bind(number.map(|n| n.as_str()))
                 .bind(to_millis(at))
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 Ok(())
             }
@@ -209,7 +209,7 @@ macro_rules! impl_link_store {
                     .bind(&t.body)
                     .bind(to_millis(t.created_at))
                     .bind(to_millis(t.updated_at))
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
                 Ok(())
             }
@@ -222,13 +222,13 @@ macro_rules! impl_link_store {
                     .bind(&t.language)
                     .bind(&t.body)
                     .bind(to_millis(t.updated_at))
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
                 if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
             }
 
             async fn delete_template(&self, tenant: &TenantId, id: &TemplateId) -> StoreResult<()> {
-                let done = sqlx::query("DELETE FROM templates WHERE tenant_id = $1 AND id = $2").bind(tenant.as_str()).bind(id.as_str()).execute(&self.pool).await?;
+                let done = sqlx::query("DELETE FROM templates WHERE tenant_id = $1 AND id = $2").bind(tenant.as_str()).bind(id.as_str()).execute(&self.writer).await?;
                 if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
             }
 

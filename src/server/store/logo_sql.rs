@@ -20,7 +20,7 @@ macro_rules! impl_logo_store {
                 .bind(new.content.len() as i64)
                 .bind(&new.content)
                 .bind(to_millis(new.at))
-                .fetch_one(&self.pool)
+                .fetch_one(&self.writer)
                 .await?;
                 Ok(row.into())
             }

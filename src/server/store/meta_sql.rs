@@ -13,7 +13,7 @@ macro_rules! impl_meta_store {
             async fn create_meta_number(&self, tenant: &TenantId, new: $crate::server::store::NewMetaNumber<'_>) -> StoreResult<Number> {
                 let (n, a) = (new.number, new.account);
                 let at = to_millis(n.at);
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.writer.begin().await?;
                 insert_number(&mut *tx, tenant, n).await?;
                 let row: NumberRow = sqlx::query_as(concat!(
                     "UPDATE numbers SET connected_at = $3 WHERE tenant_id = $1 AND id = $2 RETURNING ",
@@ -98,7 +98,7 @@ macro_rules! impl_meta_store {
                 at: DateTime<Utc>,
                 event: Option<&NewEvent>,
             ) -> StoreResult<()> {
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.writer.begin().await?;
                 let done = sqlx::query(
                     "UPDATE meta_numbers SET phone = $3, checked_at = $4, updated_at = $4 WHERE tenant_id = $1 AND number_id = $2",
                 )

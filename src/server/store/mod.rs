@@ -26,7 +26,6 @@ mod sqlite;
 mod webhook_records;
 mod webhook_rows;
 mod webhooks;
-mod write_tx;
 
 use std::sync::Arc;
 

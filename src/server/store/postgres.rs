@@ -21,6 +21,9 @@ use crate::types::branding::Branding;
 /// For several app processes sharing one database.
 pub struct PgStore {
     pool: PgPool,
+    /// The same pool: PostgreSQL locks rows, not the database, so writes need no queue of
+    /// their own (see `SqliteStore::writer`).
+    writer: PgPool,
 }
 
 impl Backend for PgStore {
@@ -35,11 +38,10 @@ impl PgStore {
             .connect(url)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(Self { pool })
-    }
-
-    async fn begin_write(&self) -> Result<super::write_tx::WriteTx<'_, sqlx::Postgres>, sqlx::Error> {
-        super::write_tx::WriteTx::begin(&self.pool, None).await
+        Ok(Self {
+            writer: pool.clone(),
+            pool,
+        })
     }
 }
 

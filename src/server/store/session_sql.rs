@@ -15,7 +15,7 @@ macro_rules! impl_session_store {
                 .bind(holder)
                 .bind(to_millis(now))
                 .bind(to_millis(until))
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 Ok(done.rows_affected() == 1)
             }
@@ -24,7 +24,7 @@ macro_rules! impl_session_store {
                 sqlx::query("DELETE FROM session_leases WHERE number_id = $1 AND holder = $2")
                     .bind(number.as_str())
                     .bind(holder)
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
                 Ok(())
             }
@@ -61,7 +61,7 @@ macro_rules! impl_session_store {
                 .bind(number.as_str())
                 .bind(keys)
                 .bind(to_millis(at))
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 Ok(())
             }
@@ -76,7 +76,7 @@ macro_rules! impl_session_store {
             async fn delete_device_keys(&self, number: &NumberId) -> StoreResult<()> {
                 sqlx::query("DELETE FROM device_keys WHERE number_id = $1")
                     .bind(number.as_str())
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
                 Ok(())
             }

@@ -25,7 +25,7 @@ macro_rules! impl_sql_store {
 
             async fn publish_live(&self, number: &NumberId) -> StoreResult<()> {
                 if !$notify.is_empty() {
-                    sqlx::query($notify).bind(number.as_str()).execute(&self.pool).await?;
+                    sqlx::query($notify).bind(number.as_str()).execute(&self.writer).await?;
                 }
                 Ok(())
             }
@@ -40,7 +40,7 @@ macro_rules! impl_sql_store {
                     .bind(id.as_str())
                     .bind(name)
                     .bind(to_millis(at))
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
                 self.get_tenant(id).await
             }
@@ -82,7 +82,7 @@ macro_rules! impl_sql_store {
             }
 
             async fn rotate_api_key(&self, tenant: &TenantId, old: &ApiKeyId, new: &NewApiKey) -> StoreResult<ApiKey> {
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.writer.begin().await?;
                 let done = sqlx::query("UPDATE api_keys SET revoked_at = $3 WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL")
                     .bind(tenant.as_str())
                     .bind(old.as_str())
@@ -98,7 +98,7 @@ macro_rules! impl_sql_store {
             }
 
             async fn replace_number_keys(&self, tenant: &TenantId, number: &NumberId, new: &NewApiKey) -> StoreResult<ApiKey> {
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.writer.begin().await?;
                 sqlx::query("UPDATE api_keys SET revoked_at = $3 WHERE tenant_id = $1 AND number_id = $2 AND revoked_at IS NULL")
                     .bind(tenant.as_str())
                     .bind(number.as_str())
@@ -115,7 +115,7 @@ macro_rules! impl_sql_store {
                     .bind(tenant.as_str())
                     .bind(key.as_str())
                     .bind(number.as_str())
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
                 if done.rows_affected() == 0 {
                     Err(StoreError::NotFound)
@@ -125,7 +125,7 @@ macro_rules! impl_sql_store {
             }
 
             async fn create_number(&self, tenant: &TenantId, n: &NewNumber, event: &NewEvent) -> StoreResult<Number> {
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.writer.begin().await?;
                 let row = insert_number(&mut *tx, tenant, n).await?;
                 insert_event(&mut *tx, tenant, event).await?;
                 tx.commit().await?;
@@ -178,7 +178,7 @@ macro_rules! impl_sql_store {
                 at: DateTime<Utc>,
                 event: Option<&NewEvent>,
             ) -> StoreResult<Option<Number>> {
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.writer.begin().await?;
                 let row: Option<NumberRow> = sqlx::query_as(concat!(
                     "UPDATE numbers SET state = $3, updated_at = $4, ",
                     "connected_at = CASE WHEN $3 = 'OPEN' THEN $4 ELSE connected_at END ",
@@ -216,7 +216,7 @@ macro_rules! impl_sql_store {
                 until: DateTime<Utc>,
                 event: &NewEvent,
             ) -> StoreResult<Number> {
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.writer.begin().await?;
                 let row: NumberRow = sqlx::query_as(concat!(
                     "UPDATE numbers SET deleted_at = $3, restorable_until = $4, state = 'CLOSE', updated_at = $3 ",
                     "WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING ",
@@ -234,7 +234,7 @@ macro_rules! impl_sql_store {
             }
 
             async fn restore_number(&self, tenant: &TenantId, id: &NumberId, event: &NewEvent) -> StoreResult<Number> {
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.writer.begin().await?;
                 let row: NumberRow = sqlx::query_as(concat!(
                     "UPDATE numbers SET deleted_at = NULL, restorable_until = NULL, state = 'CLOSE', updated_at = $3 ",
                     "WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NOT NULL AND restorable_until > $3 RETURNING ",
@@ -251,7 +251,7 @@ macro_rules! impl_sql_store {
             }
 
             async fn purge_number(&self, tenant: &TenantId, id: &NumberId) -> StoreResult<()> {
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.writer.begin().await?;
                 sqlx::query("DELETE FROM api_keys WHERE tenant_id = $1 AND number_id = $2")
                     .bind(tenant.as_str())
                     .bind(id.as_str())

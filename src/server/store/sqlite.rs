@@ -19,9 +19,14 @@ use crate::types::branding::Branding;
 
 /// The default backend: one file, nothing to set up.
 pub struct SqliteStore {
+    /// Reads: WAL lets any number of them run beside the one writer.
     pool: SqlitePool,
-    /// One writer at a time, queued here rather than in SQLite's busy handler (write_tx.rs).
-    write_turn: tokio::sync::Mutex<()>,
+    /// Writes, on one connection. SQLite lets one connection write at a time; when several
+    /// pooled connections tried at once, all but one waited in SQLite's busy handler, which
+    /// sleeps and polls (1, 2, 5 … 100 ms): under concurrent link creation most of the time
+    /// went to those sleeps, and single inserts waited seconds. Queued on this pool, each
+    /// write starts the moment the previous one commits.
+    writer: SqlitePool,
 }
 
 /// Names the sqlx database type a store runs on, so shared helpers can be typed by it.
@@ -45,19 +50,13 @@ impl SqliteStore {
         if let Some(dir) = Path::new(options.get_filename()).parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
         }
+        let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
+        sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
         let pool = SqlitePoolOptions::new()
             .max_connections(max_connections)
             .connect_with(options)
             .await?;
-        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok(Self {
-            pool,
-            write_turn: tokio::sync::Mutex::new(()),
-        })
-    }
-
-    async fn begin_write(&self) -> Result<super::write_tx::WriteTx<'_, sqlx::Sqlite>, sqlx::Error> {
-        super::write_tx::WriteTx::begin(&self.pool, Some(&self.write_turn)).await
+        Ok(Self { pool, writer })
     }
 }
 

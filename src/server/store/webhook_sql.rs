@@ -54,7 +54,7 @@ macro_rules! impl_webhook_store {
                 .bind(new.secret.reveal())
                 .bind(new.active)
                 .bind(to_millis(new.at))
-                .fetch_one(&self.pool)
+                .fetch_one(&self.writer)
                 .await?;
                 Ok(row.into())
             }
@@ -100,7 +100,7 @@ macro_rules! impl_webhook_store {
                 .bind(patch.events.as_ref().map(|e| e.to_stored()))
                 .bind(patch.active)
                 .bind(to_millis(at))
-                .fetch_one(&self.pool)
+                .fetch_one(&self.writer)
                 .await?;
                 Ok(row.into())
             }
@@ -109,7 +109,7 @@ macro_rules! impl_webhook_store {
                 let done = sqlx::query("DELETE FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2")
                     .bind(tenant.as_str())
                     .bind(id.as_str())
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
                 if done.rows_affected() == 0 {
                     return Err(StoreError::NotFound);
@@ -132,14 +132,14 @@ macro_rules! impl_webhook_store {
                 .bind(id.as_str())
                 .bind(secret.reveal())
                 .bind(to_millis(at))
-                .fetch_one(&self.pool)
+                .fetch_one(&self.writer)
                 .await?;
                 Ok(row.into())
             }
 
             async fn insert_test_delivery(&self, tenant: &TenantId, webhook: &WebhookId, event: &NewEvent) -> StoreResult<DeliveryId> {
                 let id = DeliveryId::generate();
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.writer.begin().await?;
                 // The event row first: a SQLite transaction then holds the write lock.
                 sqlx::query("INSERT INTO events (id, tenant_id, number_id, kind, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
                     .bind(event.id.as_str())
@@ -258,7 +258,7 @@ macro_rules! impl_webhook_store {
                 .bind(webhook.as_str())
                 .bind(id.as_str())
                 .bind(to_millis(at))
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 if done.rows_affected() == 0 {
                     return Err(StoreError::NotFound);
@@ -282,7 +282,7 @@ macro_rules! impl_webhook_store {
                 .bind(lease)
                 .bind(to_millis(now))
                 .bind(limit)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 if claimed.rows_affected() == 0 {
                     return Ok(Vec::new());
@@ -312,7 +312,7 @@ macro_rules! impl_webhook_store {
                     NextStep::RetryAt { at, step } => (DeliveryStatus::Pending, step, Some(to_millis(at))),
                     NextStep::Dead => (DeliveryStatus::Dead, claim.step + 1, None),
                 };
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.writer.begin().await?;
                 let moved = sqlx::query(concat!(
                     "UPDATE webhook_deliveries SET status = $3, attempts = attempts + 1, step = $4, next_attempt_at = $5, ",
                     "last_status_code = $6, last_error = $7, last_attempt_at = $8, updated_at = $8, locked_until = NULL, lease_owner = NULL ",
