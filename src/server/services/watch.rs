@@ -2,10 +2,13 @@
 //! changes (here or in another process), and an end when the number connects or the link dies.
 use std::time::Duration;
 
-use tokio::sync::{broadcast::error::RecvError, mpsc};
+use tokio::sync::{
+    broadcast::{self, error::RecvError},
+    mpsc,
+};
 
 use super::public::{self, Access};
-use crate::server::{error::ApiError, state::AppState};
+use crate::server::{domain::NumberId, error::ApiError, state::AppState};
 use crate::types::links::TokenStatusOut;
 
 /// A safety net under the notifications: re-check this often even when nothing was heard.
@@ -32,29 +35,46 @@ pub async fn watch(state: AppState, token: String) -> Result<mpsc::Receiver<Upda
         let mut changes = state.live.subscribe();
         let mut last: Option<TokenStatusOut> = None;
         loop {
-            let update = match next_update(&state, &token, &mut last).await {
-                Some(update) => update,
-                None => {
-                    // Nothing new: wait for a change to this number, a recheck, or the client leaving.
-                    tokio::select! {
-                        changed = changes.recv() => match changed {
-                                                        Ok(id) if Some(&id) != number.as_ref() => {}
-                            Ok(_) | Err(RecvError::Lagged(_)) => {}
-                            Err(RecvError::Closed) => return,
-                        },
-                        () = tokio::time::sleep(RECHECK) => {}
-                        () = tx.closed() => return,
+            // Boxed: the snapshot's future (database reads) is large, and only lives while it
+            // runs; an idle stream keeps just this loop's small state (10,000 open streams).
+            let update = Box::pin(next_update(&state, &token, &mut last)).await;
+            match update {
+                Some(update) => {
+                    let ends = matches!(update, Update::End { .. });
+                    if tx.send(update).await.is_err() || ends {
+                        return;
                     }
-                    continue;
                 }
-            };
-            let ends = matches!(update, Update::End { .. });
-            if tx.send(update).await.is_err() || ends {
-                return;
+                // Nothing new: sleep until this number changes, a recheck is due, or the client
+                // leaves. Changes to other numbers wake every stream but cost no reads: with
+                // 10,000 streams, reading on each would make every pairing 10,000 queries.
+                None => {
+                    if !wait_for_change(&mut changes, number.as_ref(), &tx).await {
+                        return;
+                    }
+                }
             }
         }
     });
     Ok(rx)
+}
+
+/// Waits for a reason to look again: `false` when the stream should end.
+async fn wait_for_change(changes: &mut broadcast::Receiver<NumberId>, number: Option<&NumberId>, tx: &mpsc::Sender<Update>) -> bool {
+    let recheck = tokio::time::sleep(RECHECK);
+    tokio::pin!(recheck);
+    loop {
+        tokio::select! {
+            changed = changes.recv() => match changed {
+                Ok(id) if Some(&id) != number => {}
+                // Ours, or we missed some and one may have been ours.
+                Ok(_) | Err(RecvError::Lagged(_)) => return true,
+                Err(RecvError::Closed) => return false,
+            },
+            () = &mut recheck => return true,
+            () = tx.closed() => return false,
+        }
+    }
 }
 
 /// The next thing to tell the page, if anything changed since `last`.
