@@ -104,3 +104,52 @@ async fn next_update(state: &AppState, token: &str, last: &mut Option<TokenStatu
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(s: &str) -> NumberId {
+        NumberId::from_trusted(s)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn only_this_numbers_changes_a_lag_or_the_recheck_wake_a_stream() {
+        let (changes, mut rx) = broadcast::channel(4);
+        let (tx, _page) = mpsc::channel(1);
+        let ours = id("num_ours");
+
+        // Other numbers' changes do not wake it (they used to cost a read each).
+        let wait = tokio::spawn({
+            let (mut rx, tx, ours) = (changes.subscribe(), tx.clone(), ours.clone());
+            async move { wait_for_change(&mut rx, Some(&ours), &tx).await }
+        });
+        for i in 0..3 {
+            changes.send(id(&format!("num_other_{i}"))).unwrap();
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert!(!wait.is_finished(), "woken by another number's change");
+        changes.send(ours.clone()).unwrap();
+        assert!(wait.await.unwrap(), "its own change wakes it");
+
+        // A receiver that fell behind may have missed its own change: it looks again.
+        for i in 0..8 {
+            changes.send(id(&format!("num_other_{i}"))).unwrap();
+        }
+        assert!(wait_for_change(&mut rx, Some(&ours), &tx).await);
+
+        // With nothing heard, the recheck wakes it.
+        let mut quiet = changes.subscribe();
+        let started = tokio::time::Instant::now();
+        assert!(wait_for_change(&mut quiet, Some(&ours), &tx).await);
+        assert!(started.elapsed() >= RECHECK);
+    }
+
+    #[tokio::test]
+    async fn a_page_that_left_ends_the_wait() {
+        let (changes, _) = broadcast::channel::<NumberId>(4);
+        let (tx, page) = mpsc::channel(1);
+        drop(page);
+        assert!(!wait_for_change(&mut changes.subscribe(), Some(&id("num_a")), &tx).await);
+    }
+}
