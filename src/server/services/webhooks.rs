@@ -10,7 +10,7 @@ use crate::server::{
     state::AppState,
     store::{DeliveryLog, NewWebhook, StoreError, Webhook, WebhookPatch},
 };
-use crate::types::webhooks::{CreateWebhookIn, UpdateWebhookIn};
+use crate::types::webhooks::{CreateWebhookIn, UpdateWebhookIn, WebhookOut};
 
 pub const DEFAULT_LOG_LIMIT: i64 = 20;
 pub const MAX_LOG_LIMIT: i64 = 50;
@@ -219,6 +219,20 @@ fn number_mismatch() -> ApiError {
         "NUMBER_MISMATCH",
         "whatsappNumberId does not match the number of this API key (or the x-whatsapp-number-id header)",
     )
+}
+
+/// An endpoint as the API and the dashboard show it (never with its secret).
+pub fn view(w: &Webhook) -> WebhookOut {
+    WebhookOut {
+        id: w.id.to_string(),
+        name: w.name.clone(),
+        url: w.url.clone(),
+        events: w.events.names().to_vec(),
+        whatsapp_number_id: w.number_id.as_ref().map(ToString::to_string),
+        active: w.active,
+        created_at: w.created_at,
+        updated_at: w.updated_at,
+    }
 }
 
 #[cfg(test)]

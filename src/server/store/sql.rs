@@ -355,17 +355,28 @@ macro_rules! impl_sql_store {
         {
             async move {
                 let mut conn = conn.acquire().await?;
-                sqlx::query("INSERT INTO events (id, tenant_id, number_id, kind, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-                    .bind(event.id.as_str())
-                    .bind(tenant.as_str())
-                    .bind(event.number_id.as_ref().map(|n| n.as_str()))
-                    .bind(&event.kind)
-                    .bind(event.payload.to_string())
-                    .bind(to_millis(event.at))
-                    .execute(&mut *conn)
-                    .await?;
+                insert_event_row(&mut *conn, tenant, event).await?;
                 fan_out_event(&mut conn, tenant, event).await
             }
+        }
+
+        /// The event row alone, without deliveries (`insert_event` adds those for every
+        /// matching endpoint; a test event adds its one).
+        async fn insert_event_row(
+            conn: &mut <<$store as Backend>::Db as sqlx::Database>::Connection,
+            tenant: &TenantId,
+            event: &NewEvent,
+        ) -> StoreResult<()> {
+            sqlx::query("INSERT INTO events (id, tenant_id, number_id, kind, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(event.id.as_str())
+                .bind(tenant.as_str())
+                .bind(event.number_id.as_ref().map(|n| n.as_str()))
+                .bind(&event.kind)
+                .bind(event.payload.to_string())
+                .bind(to_millis(event.at))
+                .execute(conn)
+                .await?;
+            Ok(())
         }
     };
 }

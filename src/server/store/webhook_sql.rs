@@ -141,15 +141,7 @@ macro_rules! impl_webhook_store {
                 let id = DeliveryId::generate();
                 let mut tx = self.writer.begin().await?;
                 // The event row first: a SQLite transaction then holds the write lock.
-                sqlx::query("INSERT INTO events (id, tenant_id, number_id, kind, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-                    .bind(event.id.as_str())
-                    .bind(tenant.as_str())
-                    .bind(event.number_id.as_ref().map(|n| n.as_str()))
-                    .bind(&event.kind)
-                    .bind(event.payload.to_string())
-                    .bind(to_millis(event.at))
-                    .execute(&mut *tx)
-                    .await?;
+                insert_event_row(&mut tx, tenant, event).await?;
                 let done = sqlx::query(concat!(
                     "INSERT INTO webhook_deliveries (id, tenant_id, endpoint_id, event_id, event_kind, status, next_attempt_at, created_at, updated_at) ",
                     "SELECT $1, e.tenant_id, e.id, $4, $5, 'pending', $6, $6, $6 FROM webhook_endpoints e WHERE e.tenant_id = $2 AND e.id = $3"

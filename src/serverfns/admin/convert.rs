@@ -85,19 +85,6 @@ pub fn template(t: &crate::server::store::Template) -> crate::types::admin::Temp
     }
 }
 
-pub fn webhook(w: &crate::server::store::Webhook) -> crate::types::webhooks::WebhookOut {
-    crate::types::webhooks::WebhookOut {
-        id: w.id.to_string(),
-        name: w.name.clone(),
-        url: w.url.clone(),
-        events: w.events.names().to_vec(),
-        whatsapp_number_id: w.number_id.as_ref().map(ToString::to_string),
-        active: w.active,
-        created_at: w.created_at,
-        updated_at: w.updated_at,
-    }
-}
-
 /// `names` maps endpoint ids to their names (a delivery row carries only the id).
 pub fn delivery(d: &crate::server::store::Delivery, name: &str) -> crate::types::admin_webhooks::DeliveryItem {
     crate::types::admin_webhooks::DeliveryItem {

@@ -13,10 +13,7 @@ use crate::{
 
 #[server(endpoint = "admin/webhooks")]
 pub async fn admin_webhooks() -> Result<WebhooksOut, AppError> {
-    use super::{
-        convert,
-        guard::{fail, signed_in},
-    };
+    use super::guard::{fail, signed_in};
     use crate::server::{
         domain::EMITTED_EVENTS,
         services::{number_view, webhooks},
@@ -26,7 +23,7 @@ pub async fn admin_webhooks() -> Result<WebhooksOut, AppError> {
     let endpoints = webhooks::list(&state, &admin.client).await.map_err(fail)?;
     let (numbers, _) = number_view::all(&state, &admin.client).await.map_err(fail)?;
     Ok(WebhooksOut {
-        endpoints: endpoints.iter().map(convert::webhook).collect(),
+        endpoints: endpoints.iter().map(crate::server::services::webhooks::view).collect(),
         events: EMITTED_EVENTS.iter().map(|e| (*e).to_owned()).collect(),
         numbers: numbers
             .iter()
@@ -37,10 +34,7 @@ pub async fn admin_webhooks() -> Result<WebhooksOut, AppError> {
 
 #[server(endpoint = "admin/webhooks/create")]
 pub async fn admin_create_webhook(csrf: String, input: WebhookFormIn) -> Result<SecretOut, AppError> {
-    use super::{
-        convert,
-        guard::{fail, for_change},
-    };
+    use super::guard::{fail, for_change};
     use crate::{server::services::webhooks, types::webhooks::CreateWebhookIn};
 
     let (state, admin) = for_change(&csrf).await?;
@@ -54,7 +48,7 @@ pub async fn admin_create_webhook(csrf: String, input: WebhookFormIn) -> Result<
     };
     let created = webhooks::create(&state, &admin.client, None, body).await.map_err(fail)?;
     Ok(SecretOut {
-        webhook: convert::webhook(&created.webhook),
+        webhook: crate::server::services::webhooks::view(&created.webhook),
         secret: created.secret.reveal().to_owned(),
     })
 }
@@ -62,10 +56,7 @@ pub async fn admin_create_webhook(csrf: String, input: WebhookFormIn) -> Result<
 /// Saves the URL, name and events (the number cannot change).
 #[server(endpoint = "admin/webhooks/update")]
 pub async fn admin_update_webhook(csrf: String, id: String, input: WebhookFormIn) -> Result<WebhookOut, AppError> {
-    use super::{
-        convert,
-        guard::{fail, for_change},
-    };
+    use super::guard::{fail, for_change};
     use crate::{
         server::{domain::WebhookId, services::webhooks},
         types::webhooks::UpdateWebhookIn,
@@ -82,16 +73,13 @@ pub async fn admin_update_webhook(csrf: String, id: String, input: WebhookFormIn
     let updated = webhooks::update(&state, &admin.client, &WebhookId::from_trusted(id), patch)
         .await
         .map_err(fail)?;
-    Ok(convert::webhook(&updated))
+    Ok(crate::server::services::webhooks::view(&updated))
 }
 
 /// Pauses (`active=false`) or resumes an endpoint.
 #[server(endpoint = "admin/webhooks/active")]
 pub async fn admin_set_webhook_active(csrf: String, id: String, active: bool) -> Result<WebhookOut, AppError> {
-    use super::{
-        convert,
-        guard::{fail, for_change},
-    };
+    use super::guard::{fail, for_change};
     use crate::{
         server::{domain::WebhookId, services::webhooks},
         types::webhooks::UpdateWebhookIn,
@@ -105,7 +93,7 @@ pub async fn admin_set_webhook_active(csrf: String, id: String, active: bool) ->
     let updated = webhooks::update(&state, &admin.client, &WebhookId::from_trusted(id), patch)
         .await
         .map_err(fail)?;
-    Ok(convert::webhook(&updated))
+    Ok(crate::server::services::webhooks::view(&updated))
 }
 
 #[server(endpoint = "admin/webhooks/delete")]
@@ -121,10 +109,7 @@ pub async fn admin_delete_webhook(csrf: String, id: String) -> Result<(), AppErr
 
 #[server(endpoint = "admin/webhooks/rotate")]
 pub async fn admin_rotate_webhook_secret(csrf: String, id: String) -> Result<SecretOut, AppError> {
-    use super::{
-        convert,
-        guard::{fail, for_change},
-    };
+    use super::guard::{fail, for_change};
     use crate::server::{domain::WebhookId, services::webhook_ops};
 
     let (state, admin) = for_change(&csrf).await?;
@@ -132,7 +117,7 @@ pub async fn admin_rotate_webhook_secret(csrf: String, id: String) -> Result<Sec
         .await
         .map_err(fail)?;
     Ok(SecretOut {
-        webhook: convert::webhook(&rotated.webhook),
+        webhook: crate::server::services::webhooks::view(&rotated.webhook),
         secret: rotated.secret.reveal().to_owned(),
     })
 }

@@ -5,7 +5,7 @@ use axum::{
     http::StatusCode,
 };
 
-use super::{webhook_logs::log_out, webhooks::out};
+use super::webhook_logs::log_out;
 use crate::server::{api::ErrorOut, auth::ApiClient, domain::WebhookId, error::ApiResult, services::webhook_ops, state::AppState};
 use crate::types::webhooks::{CreatedWebhookOut, DeliveryLogOut};
 
@@ -22,7 +22,7 @@ pub async fn rotate_webhook_secret(
 ) -> ApiResult<Json<CreatedWebhookOut>> {
     let rotated = webhook_ops::rotate_secret(&state, &client, &WebhookId::from_trusted(id)).await?;
     Ok(Json(CreatedWebhookOut {
-        webhook: out(&rotated.webhook),
+        webhook: crate::server::services::webhooks::view(&rotated.webhook),
         secret: rotated.secret.reveal().to_owned(),
     }))
 }

@@ -12,7 +12,6 @@ use crate::server::{
     error::ApiResult,
     services::webhooks,
     state::AppState,
-    store::Webhook,
 };
 use crate::types::{
     numbers::OkOut,
@@ -41,7 +40,7 @@ pub async fn create_webhook(
     let header = headers.get("x-whatsapp-number-id").and_then(|v| v.to_str().ok());
     let created = webhooks::create(&state, &client, header, input).await?;
     let out = CreatedWebhookOut {
-        webhook: out(&created.webhook),
+        webhook: webhooks::view(&created.webhook),
         secret: created.secret.reveal().to_owned(),
     };
     Ok((StatusCode::CREATED, Json(out)))
@@ -54,7 +53,7 @@ pub async fn create_webhook(
     responses((status = 200, body = Vec<WebhookOut>), (status = 401, body = ErrorOut)))]
 pub async fn list_webhooks(State(state): State<AppState>, client: ApiClient) -> ApiResult<Json<Vec<WebhookOut>>> {
     let list = webhooks::list(&state, &client).await?;
-    Ok(Json(list.iter().map(out).collect()))
+    Ok(Json(list.iter().map(webhooks::view).collect()))
 }
 
 /// Get a webhook
@@ -62,7 +61,7 @@ pub async fn list_webhooks(State(state): State<AppState>, client: ApiClient) -> 
     responses((status = 200, body = WebhookOut), (status = 404, body = ErrorOut, description = "WEBHOOK_NOT_FOUND")))]
 pub async fn get_webhook(State(state): State<AppState>, client: ApiClient, Path(id): Path<String>) -> ApiResult<Json<WebhookOut>> {
     let webhook = webhooks::get(&state, &client, &WebhookId::from_trusted(id)).await?;
-    Ok(Json(out(&webhook)))
+    Ok(Json(webhooks::view(&webhook)))
 }
 
 /// Change a webhook
@@ -82,7 +81,7 @@ pub async fn update_webhook(
     JsonBody(input): JsonBody<UpdateWebhookIn>,
 ) -> ApiResult<Json<WebhookOut>> {
     let webhook = webhooks::update(&state, &client, &WebhookId::from_trusted(id), input).await?;
-    Ok(Json(out(&webhook)))
+    Ok(Json(webhooks::view(&webhook)))
 }
 
 /// Delete a webhook
@@ -93,17 +92,4 @@ pub async fn update_webhook(
 pub async fn delete_webhook(State(state): State<AppState>, client: ApiClient, Path(id): Path<String>) -> ApiResult<Json<OkOut>> {
     webhooks::delete(&state, &client, &WebhookId::from_trusted(id)).await?;
     Ok(Json(OkOut { ok: true }))
-}
-
-pub(super) fn out(w: &Webhook) -> WebhookOut {
-    WebhookOut {
-        id: w.id.to_string(),
-        name: w.name.clone(),
-        url: w.url.clone(),
-        events: w.events.names().to_vec(),
-        whatsapp_number_id: w.number_id.as_ref().map(ToString::to_string),
-        active: w.active,
-        created_at: w.created_at,
-        updated_at: w.updated_at,
-    }
 }
