@@ -66,8 +66,9 @@ async fn wait_for_change(changes: &mut broadcast::Receiver<NumberId>, number: Op
     loop {
         tokio::select! {
             changed = changes.recv() => match changed {
-                Ok(id) if Some(&id) != number => {}
-                // Ours, or we missed some and one may have been ours.
+                Ok(id) if number.is_some_and(|n| *n != id) => {}
+                // Ours, or we missed some and one may have been ours. A link without a number
+                // yet (Meta signup) cannot tell which change is its own, so any change counts.
                 Ok(_) | Err(RecvError::Lagged(_)) => return true,
                 Err(RecvError::Closed) => return false,
             },
@@ -143,6 +144,16 @@ mod tests {
         let started = tokio::time::Instant::now();
         assert!(wait_for_change(&mut quiet, Some(&ours), &tx).await);
         assert!(started.elapsed() >= RECHECK);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_link_without_a_number_yet_looks_again_on_any_change() {
+        let (changes, mut rx) = broadcast::channel(4);
+        let (tx, _page) = mpsc::channel(1);
+        changes.send(id("num_created_by_signup")).unwrap();
+        let started = tokio::time::Instant::now();
+        assert!(wait_for_change(&mut rx, None, &tx).await);
+        assert!(started.elapsed() < RECHECK, "woken by the change, not the recheck");
     }
 
     #[tokio::test]
