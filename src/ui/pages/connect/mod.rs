@@ -220,8 +220,10 @@ fn go_live(ctx: Ctx) {
             );
         }
     });
-    // Tell an embedding page what happened, and how tall we are.
+    // Tell an embedding page what happened (once per outcome: the status keeps arriving after
+    // success, and `onPaired` must not fire twice), and how tall we are.
     let parent = ctx.page.with_value(|p| p.parent_origin.clone());
+    let told = StoredValue::new(None::<(&'static str, serde_json::Value)>);
     Effect::new(move |_| {
         let screen = screen(
             ctx.status.get().as_ref(),
@@ -231,21 +233,26 @@ fn go_live(ctx: Ctx) {
             false,
         );
         let origin = parent.as_deref();
-        match &screen {
+        let outcome = match &screen {
             Screen::Success => {
                 let (number_id, redirect) = ctx
                     .page
                     .with_value(|p| (p.info.as_ref().and_then(|i| i.number_id.clone()), redirect_of(p)));
-                browser::tell_parent(
-                    origin,
+                Some((
                     "connect:paired",
                     serde_json::json!({ "numberId": number_id, "redirectUrl": redirect }),
-                );
+                ))
             }
-            Screen::Dead(code) if code == "LINK_EXPIRED" => browser::tell_parent(origin, "connect:expired", serde_json::Value::Null),
-            Screen::Dead(code) => browser::tell_parent(origin, "connect:error", serde_json::json!({ "message": code })),
-            Screen::Failed { .. } => browser::tell_parent(origin, "connect:error", serde_json::json!({ "message": "failed" })),
-            _ => {}
+            Screen::Dead(code) if code == "LINK_EXPIRED" => Some(("connect:expired", serde_json::Value::Null)),
+            Screen::Dead(code) => Some(("connect:error", serde_json::json!({ "message": code }))),
+            Screen::Failed { .. } => Some(("connect:error", serde_json::json!({ "message": "failed" }))),
+            _ => None,
+        };
+        if let Some((kind, payload)) = outcome
+            && told.with_value(|t| t.as_ref() != Some(&(kind, payload.clone())))
+        {
+            browser::tell_parent(origin, kind, payload.clone());
+            told.set_value(Some((kind, payload)));
         }
         let height = browser::page_height();
         browser::tell_parent(origin, "resize", serde_json::json!({ "height": height }));
