@@ -116,6 +116,31 @@ async fn a_page_that_leaves_lets_the_window_close_and_one_that_returns_reopens_i
 }
 
 #[tokio::test]
+async fn a_page_that_drops_its_stream_stops_watching() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = app_with(|_| {}).await;
+    let t = app.tenant("Acme").await;
+    let (token, id) = connected_link(&app, &t, "5511900000001").await;
+    // A raw connection, so that dropping it really closes the socket (a pooled client would
+    // keep reading in the background).
+    let mut page = tokio::net::TcpStream::connect(app.base.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    let request = format!("GET /v1/remote-pairing/{token}/events HTTP/1.1\r\nHost: pairlink\r\nAccept: text/event-stream\r\n\r\n");
+    page.write_all(request.as_bytes()).await.unwrap();
+    let mut seen = Vec::new();
+    while !String::from_utf8_lossy(&seen).contains("event: status") {
+        let mut chunk = [0u8; 4096];
+        let n = page.read(&mut chunk).await.unwrap();
+        assert!(n > 0, "the stream closed early: {}", String::from_utf8_lossy(&seen));
+        seen.extend_from_slice(&chunk[..n]);
+    }
+    until_watchers(&app, &id, 1).await;
+    drop(page);
+    until_watchers(&app, &id, 0).await;
+}
+
+#[tokio::test]
 async fn reopening_stops_at_the_cap_per_link_until_the_page_asks_again() {
     let app = app_with(|c| c.qr_window_reopens_per_link = 2).await;
     let t = app.tenant("Acme").await;

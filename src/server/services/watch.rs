@@ -2,10 +2,8 @@
 //! changes (here or in another process), and an end when the number connects or the link dies.
 use std::time::Duration;
 
-use tokio::sync::{
-    broadcast::{self, error::RecvError},
-    mpsc,
-};
+use futures::Stream;
+use tokio::sync::broadcast::{self, error::RecvError};
 
 use super::public::{self, Access};
 use crate::server::{domain::NumberId, error::ApiError, state::AppState};
@@ -24,43 +22,64 @@ pub enum Update {
 }
 
 /// Validates the token first (so a dead link is a plain 404), then streams.
-pub async fn watch(state: AppState, token: String) -> Result<mpsc::Receiver<Update>, ApiError> {
+///
+/// The stream is the watcher: it runs inside the response body that the connection's task
+/// polls, not as a task of its own behind a channel, so an idle stream costs only its state
+/// here (10,000 open streams), and a page that leaves drops it, and with it the watch.
+pub async fn watch(state: AppState, token: String) -> Result<impl Stream<Item = Update> + Send + 'static, ApiError> {
     let first = public::resolve(&state, &token, Access::View).await?;
     let number = first.number.as_ref().map(|n| n.id.clone());
     // While this stream lives, the number's linking window is kept open (see `windows`).
     let watching = first.number.as_ref().map(|n| state.windows.watch(&super::numbers::ctx(n)));
-    let (tx, rx) = mpsc::channel(16);
-    tokio::spawn(async move {
-        let _watching = watching;
-        let mut changes = state.live.subscribe();
-        let mut last: Option<TokenStatusOut> = None;
+    let watcher = Watcher {
+        changes: state.live.subscribe(),
+        state,
+        token,
+        number,
+        last: None,
+        ended: false,
+        _watching: watching,
+    };
+    Ok(futures::stream::unfold(watcher, |mut w| async move {
+        if w.ended {
+            return None;
+        }
         loop {
             // Boxed: the snapshot's future (database reads) is large, and only lives while it
-            // runs; an idle stream keeps just this loop's small state (10,000 open streams).
-            let update = Box::pin(next_update(&state, &token, &mut last)).await;
-            match update {
+            // runs; an idle stream keeps just the watcher.
+            match Box::pin(next_update(&w.state, &w.token, &mut w.last)).await {
                 Some(update) => {
-                    let ends = matches!(update, Update::End { .. });
-                    if tx.send(update).await.is_err() || ends {
-                        return;
-                    }
+                    w.ended = matches!(update, Update::End { .. });
+                    return Some((update, w));
                 }
-                // Nothing new: sleep until this number changes, a recheck is due, or the client
-                // leaves. Changes to other numbers wake every stream but cost no reads: with
-                // 10,000 streams, reading on each would make every pairing 10,000 queries.
+                // Nothing new: sleep until this number changes or a recheck is due. Changes
+                // to other numbers wake every stream but cost no reads: with 10,000 streams,
+                // reading on each would make every pairing 10,000 queries.
                 None => {
-                    if !wait_for_change(&mut changes, number.as_ref(), &tx).await {
-                        return;
+                    if !wait_for_change(&mut w.changes, w.number.as_ref()).await {
+                        return None;
                     }
                 }
             }
         }
-    });
-    Ok(rx)
+    }))
 }
 
-/// Waits for a reason to look again: `false` when the stream should end.
-async fn wait_for_change(changes: &mut broadcast::Receiver<NumberId>, number: Option<&NumberId>, tx: &mpsc::Sender<Update>) -> bool {
+/// One page's stream between updates.
+struct Watcher {
+    state: AppState,
+    token: String,
+    number: Option<NumberId>,
+    changes: broadcast::Receiver<NumberId>,
+    last: Option<TokenStatusOut>,
+    /// The `end` update went out; the stream finishes.
+    ended: bool,
+    _watching: Option<super::windows::WatchGuard>,
+}
+
+/// Waits for a reason to look again: `false` when the stream should end (the process is
+/// shutting its live channel).
+async fn wait_for_change(changes: &mut broadcast::Receiver<NumberId>, number: Option<&NumberId>) -> bool {
     let recheck = tokio::time::sleep(RECHECK);
     tokio::pin!(recheck);
     loop {
@@ -73,7 +92,6 @@ async fn wait_for_change(changes: &mut broadcast::Receiver<NumberId>, number: Op
                 Err(RecvError::Closed) => return false,
             },
             () = &mut recheck => return true,
-            () = tx.closed() => return false,
         }
     }
 }
@@ -117,13 +135,12 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn only_this_numbers_changes_a_lag_or_the_recheck_wake_a_stream() {
         let (changes, mut rx) = broadcast::channel(4);
-        let (tx, _page) = mpsc::channel(1);
         let ours = id("num_ours");
 
         // Other numbers' changes do not wake it (they used to cost a read each).
         let wait = tokio::spawn({
-            let (mut rx, tx, ours) = (changes.subscribe(), tx.clone(), ours.clone());
-            async move { wait_for_change(&mut rx, Some(&ours), &tx).await }
+            let (mut rx, ours) = (changes.subscribe(), ours.clone());
+            async move { wait_for_change(&mut rx, Some(&ours)).await }
         });
         for i in 0..3 {
             changes.send(id(&format!("num_other_{i}"))).unwrap();
@@ -137,30 +154,29 @@ mod tests {
         for i in 0..8 {
             changes.send(id(&format!("num_other_{i}"))).unwrap();
         }
-        assert!(wait_for_change(&mut rx, Some(&ours), &tx).await);
+        assert!(wait_for_change(&mut rx, Some(&ours)).await);
 
         // With nothing heard, the recheck wakes it.
         let mut quiet = changes.subscribe();
         let started = tokio::time::Instant::now();
-        assert!(wait_for_change(&mut quiet, Some(&ours), &tx).await);
+        assert!(wait_for_change(&mut quiet, Some(&ours)).await);
         assert!(started.elapsed() >= RECHECK);
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_link_without_a_number_yet_looks_again_on_any_change() {
         let (changes, mut rx) = broadcast::channel(4);
-        let (tx, _page) = mpsc::channel(1);
         changes.send(id("num_created_by_signup")).unwrap();
         let started = tokio::time::Instant::now();
-        assert!(wait_for_change(&mut rx, None, &tx).await);
+        assert!(wait_for_change(&mut rx, None).await);
         assert!(started.elapsed() < RECHECK, "woken by the change, not the recheck");
     }
 
     #[tokio::test]
-    async fn a_page_that_left_ends_the_wait() {
+    async fn a_closed_live_channel_ends_the_wait() {
         let (changes, _) = broadcast::channel::<NumberId>(4);
-        let (tx, page) = mpsc::channel(1);
-        drop(page);
-        assert!(!wait_for_change(&mut changes.subscribe(), Some(&id("num_a")), &tx).await);
+        let mut rx = changes.subscribe();
+        drop(changes);
+        assert!(!wait_for_change(&mut rx, Some(&id("num_a"))).await);
     }
 }

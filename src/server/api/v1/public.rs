@@ -8,7 +8,7 @@ use axum::{
     response::sse::{Event, KeepAlive, Sse},
 };
 use futures::Stream;
-use tokio_stream::{StreamExt, wrappers::ReceiverStream};
+use tokio_stream::StreamExt;
 
 use crate::server::{
     api::{ErrorOut, JsonBody},
@@ -71,7 +71,7 @@ pub async fn link_events(
     Path(token): Path<String>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     let updates = watch::watch(state, token).await?;
-    let stream = ReceiverStream::new(updates).map(|update| {
+    let stream = updates.map(|update| {
         Ok(match update {
             Update::Status(status) => Event::default().event("status").json_data(status).unwrap_or_default(),
             Update::End { code, message } => Event::default()
