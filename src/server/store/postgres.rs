@@ -4,14 +4,14 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
 use super::accounts::{AuditRow, LinkOverviewRow, SessionRow, UserRow};
-use super::rows::{ApiKeyRow, EventRow, LinkRow, NumberRow, SettingsRow, TemplateRow, TenantRow};
+use super::rows::{ApiKeyRow, EventRow, LinkNumberRow, LinkRow, NumberRow, SettingsRow, TemplateRow, TenantRow};
 use super::sqlite::Backend;
 use super::webhook_rows::{AttemptRow, ClaimRow, DeliveryRow, WebhookRow};
 use super::webhook_sql::with_attempts;
 use super::{
-    ApiKey, AuditEntry, AuditFilter, ClaimedDelivery, DeliveryLog, DeliveryStatus, Event, FunnelStep, Link, LinkEnd, LinkOverview,
-    NewApiKey, NewAttempt, NewEvent, NewLink, NewNumber, NewSession, NewWebhook, NextStep, Number, Session, StoreError, StoreResult,
-    Template, Tenant, TenantSettings, User, Webhook, WebhookPatch,
+    ApiKey, AuditEntry, AuditFilter, ClaimedDelivery, DeliveryLog, DeliveryStatus, Event, FunnelStep, Link, LinkEnd, LinkIssue,
+    LinkOverview, NewApiKey, NewAttempt, NewEvent, NewLink, NewNumber, NewSession, NewWebhook, NextStep, Number, Session, StoreError,
+    StoreResult, Template, Tenant, TenantSettings, User, Webhook, WebhookPatch,
 };
 use crate::server::domain::{
     ApiKeyId, DeliveryId, Email, KeyHash, LinkId, NumberId, NumberState, PhoneE164, SessionId, TemplateId, TenantId, WebhookId, to_millis,
@@ -30,11 +30,27 @@ impl Backend for PgStore {
     type Db = sqlx::Postgres;
 }
 
+/// A pooled connection idle longer than this is pinged before use.
+const IDLE_CHECK: Duration = Duration::from_secs(30);
+
 impl PgStore {
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10))
+            // sqlx pings every connection before lending it (a network round trip as long as a
+            // short query) and again when it comes back; the ping on return already drops a
+            // connection that broke, so only one that sat idle long enough for a firewall or a
+            // server restart to cut it is checked before use.
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for > IDLE_CHECK {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect(url)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;

@@ -4,13 +4,13 @@ use chrono::{DateTime, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use super::accounts::{AuditRow, LinkOverviewRow, SessionRow, UserRow};
-use super::rows::{ApiKeyRow, EventRow, LinkRow, NumberRow, SettingsRow, TemplateRow, TenantRow};
+use super::rows::{ApiKeyRow, EventRow, LinkNumberRow, LinkRow, NumberRow, SettingsRow, TemplateRow, TenantRow};
 use super::webhook_rows::{AttemptRow, ClaimRow, DeliveryRow, WebhookRow};
 use super::webhook_sql::with_attempts;
 use super::{
-    ApiKey, AuditEntry, AuditFilter, ClaimedDelivery, DeliveryLog, DeliveryStatus, Event, FunnelStep, Link, LinkEnd, LinkOverview,
-    NewApiKey, NewAttempt, NewEvent, NewLink, NewNumber, NewSession, NewWebhook, NextStep, Number, Session, StoreError, StoreResult,
-    Template, Tenant, TenantSettings, User, Webhook, WebhookPatch,
+    ApiKey, AuditEntry, AuditFilter, ClaimedDelivery, DeliveryLog, DeliveryStatus, Event, FunnelStep, Link, LinkEnd, LinkIssue,
+    LinkOverview, NewApiKey, NewAttempt, NewEvent, NewLink, NewNumber, NewSession, NewWebhook, NextStep, Number, Session, StoreError,
+    StoreResult, Template, Tenant, TenantSettings, User, Webhook, WebhookPatch,
 };
 use crate::server::domain::{
     ApiKeyId, DeliveryId, Email, KeyHash, LinkId, NumberId, NumberState, PhoneE164, SessionId, TemplateId, TenantId, WebhookId, to_millis,
@@ -50,10 +50,18 @@ impl SqliteStore {
         if let Some(dir) = Path::new(options.get_filename()).parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
         }
-        let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
+        // No ping before each acquire (sqlx's default): a SQLite connection is a file in this
+        // process and cannot have hung up, and the ping is a full round trip to the
+        // connection's thread, as costly as the query it precedes (it doubled every read).
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .test_before_acquire(false)
+            .connect_with(options.clone())
+            .await?;
         sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
         let pool = SqlitePoolOptions::new()
             .max_connections(max_connections)
+            .test_before_acquire(false)
             .connect_with(options)
             .await?;
         Ok(Self { pool, writer })
