@@ -89,7 +89,7 @@ pub async fn add_number(store: &Arc<dyn Store>, t: &TenantId, p: &str) -> NewNum
     n
 }
 
-fn new_key(number: Option<&NumberId>) -> (NewApiKey, ApiKeySecret) {
+pub fn new_key(number: Option<&NumberId>) -> (NewApiKey, ApiKeySecret) {
     let secret = ApiKeySecret::generate();
     let key = NewApiKey {
         id: ApiKeyId::generate(),

@@ -3,18 +3,20 @@ use std::sync::Arc;
 
 use chrono::{Duration, Utc};
 use pairlink::server::{
-    domain::{LinkId, LinkToken, NumberId, NumberState, Provider, TemplateId, TenantId},
+    domain::{AuditId, LinkId, LinkToken, NumberId, NumberState, Provider, TemplateId, TenantId},
     services::events::{link_event, number_event},
-    store::{Link, LinkEnd, NewLink, Store, StoreError, Template},
+    store::{AuditEntry, AuditFilter, Link, LinkEnd, LinkIssue, NewLink, Store, StoreError, Template},
 };
 use pairlink::types::branding::Branding;
 use serde_json::json;
 
-use crate::store_contract::{add_number, contract, event, new_number, tenant};
+use crate::store_contract::{add_number, contract, event, new_key, new_number, tenant};
 
 contract!(
     links_are_found_by_token_hash_and_replaced_by_newer_ones,
     a_link_and_its_new_number_commit_together,
+    a_link_issue_writes_its_key_move_and_audit_entry_with_it_or_nothing,
+    the_token_finds_the_link_and_its_number_in_one_read,
     links_end_once,
     opening_and_expiry_are_recorded_once_with_their_events,
     pairing_uses_up_the_numbers_link,
@@ -97,6 +99,102 @@ async fn a_link_and_its_new_number_commit_together(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(store.get_number(&t, &fresh.id).await.unwrap().state, NumberState::Close);
     assert_eq!(find(&store, &token).await.number_id, Some(fresh.id));
+}
+
+fn issued_entry(link: &NewLink) -> AuditEntry {
+    AuditEntry {
+        id: AuditId::generate(),
+        actor: "key".into(),
+        actor_id: "key_x".into(),
+        actor_label: "API key …abcd".into(),
+        action: "link.issued".into(),
+        target: Some(link.id.to_string()),
+        detail: json!({}),
+        created_at: Utc::now(),
+    }
+}
+
+async fn audit_targets(store: &Arc<dyn Store>, t: &TenantId) -> Vec<Option<String>> {
+    let all = AuditFilter {
+        limit: 50,
+        ..AuditFilter::default()
+    };
+    store.list_audit(t, &all).await.unwrap().into_iter().map(|e| e.target).collect()
+}
+
+async fn a_link_issue_writes_its_key_move_and_audit_entry_with_it_or_nothing(store: Arc<dyn Store>) {
+    let t = tenant(&store).await;
+    let old = add_number(&store, &t, "5511900000001").await;
+    let (key, _) = new_key(Some(&old.id));
+    store.insert_api_key(&t, &key).await.unwrap();
+
+    let fresh = new_number("5511900000002");
+    let (link, token) = new_link(Some(&fresh.id), Duration::hours(1));
+    let audit = issued_entry(&link);
+    let created = event("number.created", &fresh);
+    let with = LinkIssue {
+        new_number: Some((&fresh, &created)),
+        bind_key: Some(&key.id),
+        audit: Some(&audit),
+    };
+    let (stored, number) = store.issue_link_with(&t, &link, with).await.unwrap();
+    assert_eq!(stored.id, link.id);
+    assert_eq!(number.map(|n| (n.id, n.state)), Some((fresh.id.clone(), NumberState::Close)));
+    let keys = store.list_api_keys(&t).await.unwrap();
+    assert_eq!(keys.iter().find(|k| k.id == key.id).unwrap().number_id, Some(fresh.id.clone()));
+    assert_eq!(audit_targets(&store, &t).await, [Some(link.id.to_string())]);
+    assert_eq!(find(&store, &token).await.number_id, Some(fresh.id));
+
+    // The key was revoked meanwhile: nothing of the issue is stored, the audit entry included.
+    let mut revoke = new_key(Some(&old.id)).0;
+    revoke.number_id = None;
+    store.rotate_api_key(&t, &key.id, &revoke).await.unwrap();
+    let other = new_number("5511900000003");
+    let (link, token) = new_link(Some(&other.id), Duration::hours(1));
+    let audit = issued_entry(&link);
+    let created = event("number.created", &other);
+    let with = LinkIssue {
+        new_number: Some((&other, &created)),
+        bind_key: Some(&key.id),
+        audit: Some(&audit),
+    };
+    let err = store.issue_link_with(&t, &link, with).await.unwrap_err();
+    assert!(matches!(err, StoreError::NotFound), "{err:?}");
+    assert!(store.find_link_by_token(&token.hash()).await.unwrap().is_none());
+    assert!(matches!(store.get_number(&t, &other.id).await, Err(StoreError::NotFound)));
+    assert_eq!(
+        audit_targets(&store, &t).await.len(),
+        1,
+        "no audit entry for an issue that did not happen"
+    );
+}
+
+async fn the_token_finds_the_link_and_its_number_in_one_read(store: Arc<dyn Store>) {
+    let t = tenant(&store).await;
+    let n = add_number(&store, &t, "5511900000001").await;
+    let (link, token) = new_link(Some(&n.id), Duration::hours(1));
+    store.issue_link(&t, &link, None).await.unwrap();
+    let (found, number) = store.find_link_and_number_by_token(&token.hash()).await.unwrap().unwrap();
+    assert_eq!(found.id, link.id);
+    assert_eq!(found.refresh_url.as_deref(), Some("https://platform.example/again"));
+    let number = number.expect("the link's number comes with it");
+    assert_eq!(
+        (number.id, number.phone.digits(), number.state),
+        (n.id.clone(), "5511900000001", NumberState::Close)
+    );
+
+    // A Meta link has no number yet.
+    let (meta, meta_token) = new_link(None, Duration::hours(1));
+    store.issue_link(&t, &meta, None).await.unwrap();
+    let (found, number) = store.find_link_and_number_by_token(&meta_token.hash()).await.unwrap().unwrap();
+    assert_eq!((found.id, number.is_none()), (meta.id, true));
+    assert!(
+        store
+            .find_link_and_number_by_token(&LinkToken::generate().hash())
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 async fn links_end_once(store: Arc<dyn Store>) {

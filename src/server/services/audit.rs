@@ -12,11 +12,20 @@ use crate::server::{
 
 /// Writes one entry. A failure is logged and swallowed: the action itself has happened.
 pub async fn record(state: &AppState, client: &ApiClient, action: &str, target: Option<&str>, detail: Value) {
+    let entry = entry(state, client, action, target, detail);
+    if let Err(err) = state.store.insert_audit(&client.tenant, &entry).await {
+        tracing::warn!(tenant.id = %client.tenant, action, error = %err, "could not write the audit log");
+    }
+}
+
+/// The entry for `client` doing `action` now, for a store call that writes it in the action's
+/// own transaction.
+pub fn entry(state: &AppState, client: &ApiClient, action: &str, target: Option<&str>, detail: Value) -> AuditEntry {
     let (actor, actor_id, actor_label) = match &client.actor {
         Actor::Key { id, last4 } => ("key", id.to_string(), format!("API key …{last4}")),
         Actor::User { id, email } => ("user", id.to_string(), email.clone()),
     };
-    let entry = AuditEntry {
+    AuditEntry {
         id: AuditId::generate(),
         actor: actor.into(),
         actor_id,
@@ -25,9 +34,6 @@ pub async fn record(state: &AppState, client: &ApiClient, action: &str, target: 
         target: target.map(str::to_owned),
         detail,
         created_at: state.clock.now(),
-    };
-    if let Err(err) = state.store.insert_audit(&client.tenant, &entry).await {
-        tracing::warn!(tenant.id = %client.tenant, action, error = %err, "could not write the audit log");
     }
 }
 

@@ -7,7 +7,7 @@ use crate::server::{
     domain::{ApiKeyId, HttpsUrl, Invalid, LinkId, LinkToken, NumberId, NumberState, Provider, short_text, validate_branding},
     error::{ApiError, ApiResult},
     state::AppState,
-    store::{Link, LinkEnd, NewLink, Number},
+    store::{AuditEntry, Link, LinkEnd, LinkIssue, NewLink, Number},
 };
 use crate::types::{
     branding::Branding,
@@ -58,21 +58,33 @@ pub async fn create(state: &AppState, client: &ApiClient, input: RemotePairingIn
     if let Some(flow) = meta_flow {
         // The person picks the number inside Meta's signup: no number until it completes.
         let (new_link, token) = new_link(state, None, Some(flow), options);
-        let link = state.store.issue_link(&client.tenant, &new_link, None).await?;
+        let audit = issued(state, client, &new_link);
+        let with = LinkIssue {
+            audit: Some(&audit),
+            ..LinkIssue::default()
+        };
+        let (link, _) = state.store.issue_link_with(&client.tenant, &new_link, with).await?;
         crate::server::metrics::link_event("created");
-        return finish(state, client, link, token, None, None, false).await;
+        return finish(state, link, token, None, None, false).await;
     }
     let (new, event, _engine) = numbers::prepare(state, client, input.name.as_deref(), input.number.as_deref()).await?;
     let (new_link, token) = new_link(state, Some(new.id.clone()), None, options.clone());
-    let link = state
+    let moved_key = numbers::key_to_move(client, input.link_to_api_key.unwrap_or(true));
+    let audit = issued(state, client, &new_link);
+    // The number, its event, the key that follows it, the link and the audit entry: one
+    // write transaction (on SQLite's one writer, each transaction is a queue turn).
+    let with = LinkIssue {
+        new_number: Some((&new, &event)),
+        bind_key: moved_key,
+        audit: Some(&audit),
+    };
+    let (link, number) = state
         .store
-        .issue_link(&client.tenant, &new_link, Some((&new, &event)))
+        .issue_link_with(&client.tenant, &new_link, with)
         .await
         .map_err(numbers::creation_conflict)?;
     crate::server::metrics::link_event("created");
-    let linked_key = numbers::link_key(state, client, &new.id, input.link_to_api_key.unwrap_or(true)).await?;
-    let number = state.store.get_number(&client.tenant, &new.id).await?;
-    finish(state, client, link, token, Some(number), linked_key, options.send).await
+    finish(state, link, token, number, moved_key.cloned(), options.send).await
 }
 
 /// A new link for a number that is not connected; the previous link dies.
@@ -83,10 +95,15 @@ pub async fn reissue(state: &AppState, client: &ApiClient, id: &NumberId, input:
         return Err(numbers::already_connected());
     }
     let (new_link, token) = new_link(state, Some(number.id.clone()), None, options.clone());
-    let link = state.store.issue_link(&client.tenant, &new_link, None).await?;
+    let audit = issued(state, client, &new_link);
+    let with = LinkIssue {
+        audit: Some(&audit),
+        ..LinkIssue::default()
+    };
+    let (link, _) = state.store.issue_link_with(&client.tenant, &new_link, with).await?;
     crate::server::metrics::link_event("created");
     state.live.notify(id).await;
-    finish(state, client, link, token, Some(number), None, options.send).await
+    finish(state, link, token, Some(number), None, options.send).await
 }
 
 pub async fn revoke(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiResult<()> {
@@ -127,7 +144,6 @@ pub fn url(state: &AppState, token: &LinkToken) -> String {
 
 async fn finish(
     state: &AppState,
-    client: &ApiClient,
     link: Link,
     token: LinkToken,
     number: Option<Number>,
@@ -135,10 +151,8 @@ async fn finish(
     send: bool,
 ) -> ApiResult<IssuedLink> {
     let url = url(state, &token);
-    let detail = serde_json::json!({ "numberId": number.as_ref().map(|n| n.id.to_string()), "expiresAt": link.expires_at });
-    super::audit::record(state, client, "link.issued", Some(link.id.as_str()), detail).await;
     let message = match (&number, send) {
-        (Some(number), true) => Some(sending::send_link(state, &client.tenant, number, &url).await),
+        (Some(number), true) => Some(sending::send_link(state, &number.tenant_id, number, &url).await),
         _ => None,
     };
     Ok(IssuedLink {
@@ -149,6 +163,12 @@ async fn finish(
         linked_key,
         message,
     })
+}
+
+/// The `link.issued` audit entry, written with the link.
+fn issued(state: &AppState, client: &ApiClient, link: &NewLink) -> AuditEntry {
+    let detail = serde_json::json!({ "numberId": link.number_id.as_ref().map(ToString::to_string), "expiresAt": link.expires_at });
+    super::audit::entry(state, client, "link.issued", Some(link.id.as_str()), detail)
 }
 
 fn new_link(state: &AppState, number: Option<NumberId>, meta_flow: Option<&'static str>, o: Options) -> (NewLink, LinkToken) {

@@ -282,12 +282,17 @@ pub(super) async fn open_window(state: &AppState, engine: &dyn Engine, number: &
 }
 
 pub(super) async fn link_key(state: &AppState, client: &ApiClient, number: &NumberId, wanted: bool) -> ApiResult<Option<ApiKeyId>> {
-    // Only a number-scoped key follows its new number; a dashboard user has no key at all.
-    let Some(key) = client.key().filter(|_| client.number.is_some() && wanted) else {
+    let Some(key) = key_to_move(client, wanted) else {
         return Ok(None);
     };
     state.store.bind_api_key(&client.tenant, key, number).await?;
     Ok(Some(key.clone()))
+}
+
+/// The caller's key that follows a number it creates: only a number-scoped key does (when the
+/// request wants it); a tenant key stays tenant-wide, and a dashboard user has no key at all.
+pub(super) fn key_to_move(client: &ApiClient, wanted: bool) -> Option<&ApiKeyId> {
+    client.key().filter(|_| client.number.is_some() && wanted)
 }
 
 pub(super) fn engine_of(state: &AppState, number: &Number) -> ApiResult<Arc<dyn Engine>> {

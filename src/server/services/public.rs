@@ -13,7 +13,7 @@ use crate::server::{
     engines::{LinkState, Pairing},
     error::{ApiError, ApiResult},
     state::AppState,
-    store::{Link, LinkEnd, Number, StoreError},
+    store::{Link, LinkEnd, Number},
     views,
 };
 use crate::types::{
@@ -42,9 +42,10 @@ pub struct Resolved {
 
 /// The live link behind `token`, or the 404 that says why there is none.
 pub async fn resolve(state: &AppState, token: &str, access: Access) -> ApiResult<Resolved> {
-    let link = state
+    // One read for both: this runs on every poll and every stream wake-up.
+    let (link, number) = state
         .store
-        .find_link_by_token(&LinkToken::from_path(token).hash())
+        .find_link_and_number_by_token(&LinkToken::from_path(token).hash())
         .await?
         .ok_or_else(|| gone("LINK_NOT_FOUND", "no such link"))?;
     let now = state.clock.now();
@@ -62,14 +63,11 @@ pub async fn resolve(state: &AppState, token: &str, access: Access) -> ApiResult
         }
         _ => {}
     }
-    let number = match &link.number_id {
-        None => None,
-        Some(id) => match state.store.get_number(&link.tenant_id, id).await {
-            Ok(n) if n.deleted_at.is_none() => Some(n),
-            Ok(_) => return Err(gone("LINK_REVOKED", "this link was revoked")),
-            Err(StoreError::NotFound) => return Err(gone("LINK_NOT_FOUND", "no such link")),
-            Err(e) => return Err(e.into()),
-        },
+    let number = match (&link.number_id, number) {
+        (None, _) => None,
+        (Some(_), Some(n)) if n.deleted_at.is_none() => Some(n),
+        (Some(_), Some(_)) => return Err(gone("LINK_REVOKED", "this link was revoked")),
+        (Some(_), None) => return Err(gone("LINK_NOT_FOUND", "no such link")),
     };
     Ok(Resolved { link, number })
 }

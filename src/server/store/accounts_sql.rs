@@ -174,22 +174,7 @@ macro_rules! impl_account_store {
             }
 
             async fn insert_audit(&self, tenant: &TenantId, e: &AuditEntry) -> StoreResult<()> {
-                sqlx::query(concat!(
-                    "INSERT INTO audit_log (id, tenant_id, actor, actor_id, actor_label, action, target, detail, created_at) ",
-                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-                ))
-                .bind(e.id.as_str())
-                .bind(tenant.as_str())
-                .bind(&e.actor)
-                .bind(&e.actor_id)
-                .bind(&e.actor_label)
-                .bind(&e.action)
-                .bind(&e.target)
-                .bind(e.detail.to_string())
-                .bind(to_millis(e.created_at))
-                .execute(&self.writer)
-                .await?;
-                Ok(())
+                insert_audit_row(&self.writer, tenant, e).await
             }
 
             async fn list_audit(&self, tenant: &TenantId, f: &AuditFilter) -> StoreResult<Vec<AuditEntry>> {

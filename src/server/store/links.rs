@@ -2,8 +2,8 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::{NewEvent, NewNumber, StoreResult};
-use crate::server::domain::{LinkId, NumberId, Provider, TemplateId, TenantId};
+use super::{AuditEntry, NewEvent, NewNumber, Number, StoreResult};
+use crate::server::domain::{ApiKeyId, LinkId, NumberId, Provider, TemplateId, TenantId};
 use crate::types::branding::Branding;
 
 /// Why a link died before its expiry.
@@ -92,13 +92,36 @@ pub struct Template {
     pub updated_at: DateTime<Utc>,
 }
 
+/// What a link's issue writes besides the link itself.
+#[derive(Clone, Copy, Default)]
+pub struct LinkIssue<'a> {
+    /// The number the link creates, with its `number.created` event.
+    pub new_number: Option<(&'a NewNumber, &'a NewEvent)>,
+    /// A number-scoped key that moves to the new number (`NotFound` if it was revoked).
+    pub bind_key: Option<&'a ApiKeyId>,
+    pub audit: Option<&'a AuditEntry>,
+}
+
 #[async_trait]
 pub trait LinkStore {
     /// In one transaction: the new number and its `number.created` event (when given), the end
     /// of the number's previous live link (`Replaced`), and the new link.
-    async fn issue_link(&self, tenant: &TenantId, link: &NewLink, new_number: Option<(&NewNumber, &NewEvent)>) -> StoreResult<Link>;
+    async fn issue_link(&self, tenant: &TenantId, link: &NewLink, new_number: Option<(&NewNumber, &NewEvent)>) -> StoreResult<Link> {
+        let with = LinkIssue {
+            new_number,
+            ..LinkIssue::default()
+        };
+        Ok(self.issue_link_with(tenant, link, with).await?.0)
+    }
+    /// [`issue_link`](Self::issue_link) with everything else the issue writes in the same
+    /// transaction (a key that follows the new number, the audit entry), so a link creation is
+    /// one write transaction and nothing of it is half-stored. Returns the new number too.
+    async fn issue_link_with(&self, tenant: &TenantId, link: &NewLink, with: LinkIssue<'_>) -> StoreResult<(Link, Option<Number>)>;
     /// The token is the credential: this lookup has no tenant yet.
     async fn find_link_by_token(&self, token_hash: &str) -> StoreResult<Option<Link>>;
+    /// The same lookup with the link's number (`None` when the link has none, or it is gone),
+    /// in one read.
+    async fn find_link_and_number_by_token(&self, token_hash: &str) -> StoreResult<Option<(Link, Option<Number>)>>;
     /// The number's link that has not ended (it may have expired).
     async fn current_link(&self, tenant: &TenantId, number: &NumberId) -> StoreResult<Option<Link>>;
     /// Ends a live link; false when it had already ended.

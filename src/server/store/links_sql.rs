@@ -17,18 +17,28 @@ macro_rules! impl_link_store {
     ($store:ty) => {
         #[async_trait::async_trait]
         impl $crate::server::store::LinkStore for $store {
-            async fn issue_link(&self, tenant: &TenantId, link: &NewLink, new_number: Option<(&NewNumber, &NewEvent)>) -> StoreResult<Link> {
+            async fn issue_link_with(&self, tenant: &TenantId, link: &NewLink, with: LinkIssue<'_>) -> StoreResult<(Link, Option<Number>)> {
                 let mut tx = self.writer.begin().await?;
-                if let Some((number, event)) = new_number {
-                    insert_number(&mut *tx, tenant, number).await?;
+                let mut number = None;
+                if let Some((new, event)) = with.new_number {
+                    number = Some(Number::from(insert_number(&mut *tx, tenant, new).await?));
                     insert_event(&mut *tx, tenant, event).await?;
                 }
-                sqlx::query("UPDATE links SET ended_at = $3, end_reason = 'replaced' WHERE tenant_id = $1 AND number_id = $2 AND ended_at IS NULL")
-                    .bind(tenant.as_str())
-                    .bind(link.number_id.as_ref().map(|n| n.as_str()))
-                    .bind(to_millis(link.at))
-                    .execute(&mut *tx)
-                    .await?;
+                if let (Some(key), Some(number)) = (with.bind_key, &number) {
+                    bind_key(&mut *tx, tenant, key, &number.id).await?;
+                }
+                if let Some(entry) = with.audit {
+                    insert_audit_row(&mut *tx, tenant, entry).await?;
+                }
+                // A number made in this transaction has no earlier link to replace.
+                if number.is_none() {
+                    sqlx::query("UPDATE links SET ended_at = $3, end_reason = 'replaced' WHERE tenant_id = $1 AND number_id = $2 AND ended_at IS NULL")
+                        .bind(tenant.as_str())
+                        .bind(link.number_id.as_ref().map(|n| n.as_str()))
+                        .bind(to_millis(link.at))
+                        .execute(&mut *tx)
+                        .await?;
+                }
                 let row: LinkRow = sqlx::query_as(concat!(
                     "INSERT INTO links (id, tenant_id, number_id, token_hash, provider, meta_flow, branding, redirect_url, refresh_url, ",
                     "external_ref, locale, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING ",
@@ -50,7 +60,7 @@ macro_rules! impl_link_store {
                 .fetch_one(&mut *tx)
                 .await?;
                 tx.commit().await?;
-                Ok(row.into())
+                Ok((row.into(), number))
             }
 
             async fn find_link_by_token(&self, token_hash: &str) -> StoreResult<Option<Link>> {
@@ -58,6 +68,22 @@ macro_rules! impl_link_store {
                     .bind(token_hash)
                     .fetch_optional(&self.pool)
                     .await?;
+                Ok(row.map(Into::into))
+            }
+
+            async fn find_link_and_number_by_token(&self, token_hash: &str) -> StoreResult<Option<(Link, Option<Number>)>> {
+                let row: Option<LinkNumberRow> = sqlx::query_as(concat!(
+                    "SELECT l.id, l.tenant_id, l.number_id, l.provider, l.meta_flow, l.branding, l.redirect_url, l.refresh_url, ",
+                    "l.external_ref, l.locale, l.created_at, l.expires_at, l.opened_at, l.ended_at, l.end_reason, ",
+                    "n.id AS n_id, n.tenant_id AS n_tenant_id, n.name AS n_name, n.phone AS n_phone, n.provider AS n_provider, ",
+                    "n.engine AS n_engine, n.engine_ref AS n_engine_ref, n.state AS n_state, n.created_at AS n_created_at, ",
+                    "n.updated_at AS n_updated_at, n.connected_at AS n_connected_at, n.deleted_at AS n_deleted_at, ",
+                    "n.restorable_until AS n_restorable_until ",
+                    "FROM links l LEFT JOIN numbers n ON n.tenant_id = l.tenant_id AND n.id = l.number_id WHERE l.token_hash = $1"
+                ))
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await?;
                 Ok(row.map(Into::into))
             }
 

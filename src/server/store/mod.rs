@@ -33,7 +33,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 pub use self::accounts::{AuditEntry, AuditFilter, DashboardStore, Funnel, FunnelStep, LinkOverview, NewSession, Session, User};
-pub use self::links::{Link, LinkEnd, LinkStore, NewLink, SettingsStore, Template, TenantSettings};
+pub use self::links::{Link, LinkEnd, LinkIssue, LinkStore, NewLink, SettingsStore, Template, TenantSettings};
 pub use self::logos::{Logo, LogoRow, LogoStore, NewLogo};
 pub use self::meta::{MetaAccount, MetaRow, MetaStore, NewMetaNumber};
 pub use self::postgres::PgStore;

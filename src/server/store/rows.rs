@@ -189,3 +189,55 @@ impl From<TemplateRow> for Template {
         }
     }
 }
+
+/// The columns of a number `LEFT JOIN`ed to its link (`n_` prefixed; all `NULL` when the link
+/// has no number or the number is gone).
+#[derive(sqlx::FromRow)]
+pub struct JoinedNumberRow {
+    n_id: Option<String>,
+    n_tenant_id: Option<String>,
+    n_name: Option<String>,
+    n_phone: Option<String>,
+    n_provider: Option<String>,
+    n_engine: Option<String>,
+    n_engine_ref: Option<String>,
+    n_state: Option<String>,
+    n_created_at: Option<i64>,
+    n_updated_at: Option<i64>,
+    n_connected_at: Option<i64>,
+    n_deleted_at: Option<i64>,
+    n_restorable_until: Option<i64>,
+}
+
+/// A link and its number in one read (the public token endpoints' hot path).
+#[derive(sqlx::FromRow)]
+pub struct LinkNumberRow {
+    #[sqlx(flatten)]
+    link: LinkRow,
+    #[sqlx(flatten)]
+    number: JoinedNumberRow,
+}
+
+impl From<LinkNumberRow> for (Link, Option<Number>) {
+    fn from(r: LinkNumberRow) -> Self {
+        let n = r.number;
+        let number = (|| {
+            Some(NumberRow {
+                id: n.n_id?,
+                tenant_id: n.n_tenant_id?,
+                name: n.n_name?,
+                phone: n.n_phone?,
+                provider: n.n_provider?,
+                engine: n.n_engine?,
+                engine_ref: n.n_engine_ref?,
+                state: n.n_state?,
+                created_at: n.n_created_at?,
+                updated_at: n.n_updated_at?,
+                connected_at: n.n_connected_at,
+                deleted_at: n.n_deleted_at,
+                restorable_until: n.n_restorable_until,
+            })
+        })();
+        (r.link.into(), number.map(Into::into))
+    }
+}

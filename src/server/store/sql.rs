@@ -111,17 +111,7 @@ macro_rules! impl_sql_store {
             }
 
             async fn bind_api_key(&self, tenant: &TenantId, key: &ApiKeyId, number: &NumberId) -> StoreResult<()> {
-                let done = sqlx::query("UPDATE api_keys SET number_id = $3 WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL")
-                    .bind(tenant.as_str())
-                    .bind(key.as_str())
-                    .bind(number.as_str())
-                    .execute(&self.writer)
-                    .await?;
-                if done.rows_affected() == 0 {
-                    Err(StoreError::NotFound)
-                } else {
-                    Ok(())
-                }
+                bind_key(&self.writer, tenant, key, number).await
             }
 
             async fn create_number(&self, tenant: &TenantId, n: &NewNumber, event: &NewEvent) -> StoreResult<Number> {
@@ -313,6 +303,48 @@ macro_rules! impl_sql_store {
             .fetch_one(conn)
             .await?;
             Ok(row.into())
+        }
+
+        /// One audit entry, on the caller's connection or transaction (a link's issue writes
+        /// its entry in the link's transaction).
+        async fn insert_audit_row<'c, E>(conn: E, tenant: &TenantId, e: &AuditEntry) -> StoreResult<()>
+        where
+            E: sqlx::Executor<'c, Database = <$store as Backend>::Db>,
+        {
+            sqlx::query(concat!(
+                "INSERT INTO audit_log (id, tenant_id, actor, actor_id, actor_label, action, target, detail, created_at) ",
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+            ))
+            .bind(e.id.as_str())
+            .bind(tenant.as_str())
+            .bind(&e.actor)
+            .bind(&e.actor_id)
+            .bind(&e.actor_label)
+            .bind(&e.action)
+            .bind(&e.target)
+            .bind(e.detail.to_string())
+            .bind(to_millis(e.created_at))
+            .execute(conn)
+            .await?;
+            Ok(())
+        }
+
+        /// Moves a live key to `number`; `NotFound` when the key was revoked meanwhile.
+        async fn bind_key<'c, E>(conn: E, tenant: &TenantId, key: &ApiKeyId, number: &NumberId) -> StoreResult<()>
+        where
+            E: sqlx::Executor<'c, Database = <$store as Backend>::Db>,
+        {
+            let done = sqlx::query("UPDATE api_keys SET number_id = $3 WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL")
+                .bind(tenant.as_str())
+                .bind(key.as_str())
+                .bind(number.as_str())
+                .execute(conn)
+                .await?;
+            if done.rows_affected() == 0 {
+                Err(StoreError::NotFound)
+            } else {
+                Ok(())
+            }
         }
 
         async fn insert_number<'c, E>(conn: E, tenant: &TenantId, n: &NewNumber) -> StoreResult<NumberRow>
