@@ -6,7 +6,7 @@ use futures::Stream;
 use tokio::sync::broadcast::{self, error::RecvError};
 
 use super::public::{self, Access};
-use crate::server::{domain::NumberId, error::ApiError, state::AppState};
+use crate::server::{domain::NumberId, error::ApiError, live::NumberChanges, state::AppState};
 use crate::types::links::TokenStatusOut;
 
 /// A safety net under the notifications: re-check this often even when nothing was heard.
@@ -31,11 +31,16 @@ pub async fn watch(state: AppState, token: String) -> Result<impl Stream<Item = 
     let number = first.number.as_ref().map(|n| n.id.clone());
     // While this stream lives, the number's linking window is kept open (see `windows`).
     let watching = first.number.as_ref().map(|n| state.windows.watch(&super::numbers::ctx(n)));
+    // Subscribed before the first read, so no change between the read and the wait is missed.
+    let changes = match &number {
+        Some(n) => Changes::Number(state.live.subscribe_number(n)),
+        // A link without a number yet (Meta signup) cannot tell which change is its own.
+        None => Changes::Any(state.live.subscribe()),
+    };
     let watcher = Watcher {
-        changes: state.live.subscribe(),
+        changes,
         state,
         token,
-        number,
         last: None,
         ended: false,
         _watching: watching,
@@ -52,11 +57,9 @@ pub async fn watch(state: AppState, token: String) -> Result<impl Stream<Item = 
                     w.ended = matches!(update, Update::End { .. });
                     return Some((update, w));
                 }
-                // Nothing new: sleep until this number changes or a recheck is due. Changes
-                // to other numbers wake every stream but cost no reads: with 10,000 streams,
-                // reading on each would make every pairing 10,000 queries.
+                // Nothing new: sleep until this number changes or a recheck is due.
                 None => {
-                    if !wait_for_change(&mut w.changes, w.number.as_ref()).await {
+                    if !wait_for_change(&mut w.changes).await {
                         return None;
                     }
                 }
@@ -69,30 +72,37 @@ pub async fn watch(state: AppState, token: String) -> Result<impl Stream<Item = 
 struct Watcher {
     state: AppState,
     token: String,
-    number: Option<NumberId>,
-    changes: broadcast::Receiver<NumberId>,
+    changes: Changes,
     last: Option<TokenStatusOut>,
     /// The `end` update went out; the stream finishes.
     ended: bool,
     _watching: Option<super::windows::WatchGuard>,
 }
 
+/// What wakes a stream: its number's changes, or any change for a link without a number.
+enum Changes {
+    Number(NumberChanges),
+    Any(broadcast::Receiver<NumberId>),
+}
+
 /// Waits for a reason to look again: `false` when the stream should end (the process is
 /// shutting its live channel).
-async fn wait_for_change(changes: &mut broadcast::Receiver<NumberId>, number: Option<&NumberId>) -> bool {
+async fn wait_for_change(changes: &mut Changes) -> bool {
     let recheck = tokio::time::sleep(RECHECK);
     tokio::pin!(recheck);
-    loop {
-        tokio::select! {
-            changed = changes.recv() => match changed {
-                Ok(id) if number.is_some_and(|n| *n != id) => {}
-                // Ours, or we missed some and one may have been ours. A link without a number
-                // yet (Meta signup) cannot tell which change is its own, so any change counts.
-                Ok(_) | Err(RecvError::Lagged(_)) => return true,
-                Err(RecvError::Closed) => return false,
-            },
-            () = &mut recheck => return true,
+    let changed = async {
+        match changes {
+            Changes::Number(own) => {
+                own.changed().await;
+                true
+            }
+            // Lagged: one of the missed changes may have been ours.
+            Changes::Any(all) => !matches!(all.recv().await, Err(RecvError::Closed)),
         }
+    };
+    tokio::select! {
+        alive = changed => alive,
+        () = &mut recheck => true,
     }
 }
 
@@ -128,55 +138,27 @@ async fn next_update(state: &AppState, token: &str, last: &mut Option<TokenStatu
 mod tests {
     use super::*;
 
-    fn id(s: &str) -> NumberId {
-        NumberId::from_trusted(s)
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn only_this_numbers_changes_a_lag_or_the_recheck_wake_a_stream() {
-        let (changes, mut rx) = broadcast::channel(4);
-        let ours = id("num_ours");
-
-        // Other numbers' changes do not wake it (they used to cost a read each).
-        let wait = tokio::spawn({
-            let (mut rx, ours) = (changes.subscribe(), ours.clone());
-            async move { wait_for_change(&mut rx, Some(&ours)).await }
-        });
-        for i in 0..3 {
-            changes.send(id(&format!("num_other_{i}"))).unwrap();
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        assert!(!wait.is_finished(), "woken by another number's change");
-        changes.send(ours.clone()).unwrap();
-        assert!(wait.await.unwrap(), "its own change wakes it");
-
-        // A receiver that fell behind may have missed its own change: it looks again.
-        for i in 0..8 {
-            changes.send(id(&format!("num_other_{i}"))).unwrap();
-        }
-        assert!(wait_for_change(&mut rx, Some(&ours)).await);
-
-        // With nothing heard, the recheck wakes it.
-        let mut quiet = changes.subscribe();
-        let started = tokio::time::Instant::now();
-        assert!(wait_for_change(&mut quiet, Some(&ours)).await);
-        assert!(started.elapsed() >= RECHECK);
-    }
-
     #[tokio::test(start_paused = true)]
     async fn a_link_without_a_number_yet_looks_again_on_any_change() {
-        let (changes, mut rx) = broadcast::channel(4);
-        changes.send(id("num_created_by_signup")).unwrap();
+        let (changes, rx) = broadcast::channel(4);
+        changes.send(NumberId::from_trusted("num_created_by_signup")).unwrap();
         let started = tokio::time::Instant::now();
-        assert!(wait_for_change(&mut rx, None).await);
+        assert!(wait_for_change(&mut Changes::Any(rx)).await);
         assert!(started.elapsed() < RECHECK, "woken by the change, not the recheck");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn with_nothing_heard_the_recheck_wakes_a_stream() {
+        let (_changes, rx) = broadcast::channel::<NumberId>(4);
+        let started = tokio::time::Instant::now();
+        assert!(wait_for_change(&mut Changes::Any(rx)).await);
+        assert!(started.elapsed() >= RECHECK);
     }
 
     #[tokio::test]
     async fn a_closed_live_channel_ends_the_wait() {
-        let (changes, _) = broadcast::channel::<NumberId>(4);
-        let mut rx = changes.subscribe();
+        let (changes, rx) = broadcast::channel::<NumberId>(4);
         drop(changes);
-        assert!(!wait_for_change(&mut rx, Some(&id("num_a"))).await);
+        assert!(!wait_for_change(&mut Changes::Any(rx)).await);
     }
 }
