@@ -175,7 +175,7 @@ test("webhooks: an endpoint's secret is shown once, a test event is logged, deta
     await page.getByRole("button", { name: "Send test event to CRM" }).click();
     const delivery = page.locator("li[data-delivery]");
     await expect(delivery).toHaveCount(1);
-    await expect(delivery).toHaveAttribute("data-status", "delivered", { timeout: 15000 });
+    await expect(delivery).toHaveAttribute("data-status", "delivered", { timeout: 30000 });
     expect(hook.requests[0].body.event).toBe("webhook.test");
 
     await page.getByRole("button", { name: "Details of webhook.test to CRM" }).click();
@@ -190,9 +190,9 @@ test("webhooks: an endpoint's secret is shown once, a test event is logged, deta
 
     await detail.getByRole("button", { name: "Replay" }).click();
     await expect(detail.getByRole("status")).toContainText("Queued again");
-    await expect.poll(() => hook.requests.length, { timeout: 15000 }).toBe(2);
+    await expect.poll(() => hook.requests.length, { timeout: 30000 }).toBe(2);
     expect(hook.requests[1].headers["webhook-id"]).toBe(hook.requests[0].headers["webhook-id"]);
-    await expect(detail.locator("li[data-attempt]")).toHaveCount(2, { timeout: 15000 });
+    await expect(detail.locator("li[data-attempt]")).toHaveCount(2, { timeout: 30000 });
   } finally {
     hook.close();
   }

@@ -47,7 +47,7 @@ export const DESKTOP = { viewport: { width: 1280, height: 800 } };
 
 /** Waits until the WASM has taken over the page (`#connect` by default, `#admin`, `#login`). */
 export async function hydrated(page, id = "connect") {
-  await page.locator(`#${id}[data-hydrated="true"]`).waitFor({ timeout: 15000 });
+  await page.locator(`#${id}[data-hydrated="true"]`).waitFor({ timeout: 60000 });
 }
 
 export const ADMIN_PASSWORD = "correct horse battery";
