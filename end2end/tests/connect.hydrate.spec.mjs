@@ -54,7 +54,7 @@ test.describe("desktop", () => {
     await expect(qr).toBeVisible();
     const first = await qr.getAttribute("src");
     // The e2e server runs the sandbox with a 4 s first QR.
-    await expect(qr).not.toHaveAttribute("src", first, { timeout: 10000 });
+    await expect(qr).not.toHaveAttribute("src", first, { timeout: 20000 });
   });
 
   test("a closed window offers a new code", async ({ page }) => {
@@ -65,7 +65,7 @@ test.describe("desktop", () => {
     await page.locator("#start").click();
     await expect(page.locator("#qr")).toBeVisible();
     // 4 s + 5 × 2 s in the e2e sandbox, then the window closes.
-    await expect(page.locator("#connect")).toHaveAttribute("data-screen", "window-closed", { timeout: 25000 });
+    await expect(page.locator("#connect")).toHaveAttribute("data-screen", "window-closed", { timeout: 40000 });
     await expect(page.getByRole("heading", { name: "This code has expired" })).toBeVisible();
     await shot(page, "window-closed-desktop");
     await page.getByRole("button", { name: "Get a new code" }).click();
@@ -82,7 +82,7 @@ test.describe("desktop", () => {
     await page.locator("#start").click();
     await expect(page.locator("#qr")).toBeVisible();
     await scan(key, id);
-    await expect(page.locator("#connect")).toHaveAttribute("data-screen", "success", { timeout: 15000 });
+    await expect(page.locator("#connect")).toHaveAttribute("data-screen", "success", { timeout: 30000 });
   });
 
   test("dead links say why, with a next step", async ({ page }) => {
@@ -127,8 +127,26 @@ test.describe("desktop", () => {
     await page.locator("#start").click();
     await expect(page.locator("#qr")).toBeVisible();
     await api(key, "POST", `/v1/numbers/${id}/sandbox/fail`, { reason: "banned" });
-    await expect(page.getByRole("heading", { name: "WhatsApp did not accept the connection" })).toBeVisible();
+    await expect(page.getByRole("heading", { name: "WhatsApp does not allow this number to link" })).toBeVisible();
+    await expect(page.locator("#try-again")).toHaveCount(0);
     await shot(page, "failed-desktop");
+  });
+
+  test("a different phone is refused, the page names the right number and offers a new code", async ({ page }) => {
+    const { url, id, link } = await newLink(key, { locale: "en" });
+    await page.goto(url);
+    await hydrated(page);
+    await page.locator("#start").click();
+    await expect(page.locator("#qr")).toBeVisible();
+    await api(key, "POST", `/v1/numbers/${id}/sandbox/scan?phone=5521988887777`);
+    await expect(page.getByRole("heading", { name: "That was a different WhatsApp number" })).toBeVisible();
+    const masked = (await api(key, "GET", `/v1/remote-pairing/${link.remotePairingToken}`)).maskedNumber;
+    await expect(page.getByText(`This link connects ${masked}.`)).toBeVisible();
+    await shot(page, "wrong-phone-desktop");
+    await page.locator("#try-again").click();
+    await expect(page.locator("#qr")).toBeVisible();
+    await scan(key, id);
+    await expect(page.locator("#connect")).toHaveAttribute("data-screen", "success");
   });
 
   test("branding is applied, readable, and the footer can be hidden", async ({ page }) => {
@@ -237,7 +255,7 @@ test.describe("phone", () => {
     await page.goto(closing.url);
     await hydrated(page);
     await page.locator("#start").click();
-    await expect(page.locator("#connect")).toHaveAttribute("data-screen", "window-closed", { timeout: 25000 });
+    await expect(page.locator("#connect")).toHaveAttribute("data-screen", "window-closed", { timeout: 40000 });
     await shot(page, "window-closed-phone");
   });
 

@@ -116,6 +116,38 @@ async fn a_page_that_leaves_lets_the_window_close_and_one_that_returns_reopens_i
 }
 
 #[tokio::test]
+async fn a_different_phone_is_refused_and_a_new_window_pairs_the_right_one() {
+    let app = app_with(|_| {}).await;
+    let t = app.tenant("Acme").await;
+    let (token, id) = connected_link(&app, &t, "5511900000001").await;
+    app.expect_error(
+        Method::POST,
+        &format!("/v1/numbers/{id}/sandbox/scan?phone=12"),
+        Some(&t.key),
+        None,
+        StatusCode::BAD_REQUEST,
+        "VALIDATION_ERROR",
+    )
+    .await;
+    app.post(&format!("/v1/numbers/{id}/sandbox/scan?phone=5521988887777"), &t.key)
+        .await;
+    let refused = status(&app, &token).await;
+    assert_eq!(
+        (refused["state"].as_str(), refused["linkState"].as_str()),
+        (Some("CLOSE"), Some("failed")),
+        "{refused}"
+    );
+    assert_eq!(refused["failure"], json!({ "reason": "wrong_number", "retryable": true }));
+    assert_eq!(app.event_kinds(&id, &t.key).await, ["number.created", "link.opened", "link.failed"]);
+
+    // The page's "try again": a new window, and the right phone pairs.
+    let (code, body) = app.public(Method::POST, &format!("/v1/remote-pairing/{token}/connect")).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    app.post(&format!("/v1/numbers/{id}/sandbox/scan"), &t.key).await;
+    assert_eq!(status(&app, &token).await["state"], "OPEN");
+}
+
+#[tokio::test]
 async fn a_page_that_drops_its_stream_stops_watching() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let app = app_with(|_| {}).await;

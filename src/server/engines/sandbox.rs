@@ -104,6 +104,12 @@ impl SandboxEngine {
 
     /// The phone scans the QR (or enters the code): the number becomes connected.
     pub async fn scan(&self, number: &NumberId) -> Result<(), SimulationError> {
+        self.scan_from(number, None).await
+    }
+
+    /// The same, from the phone of `phone` (another number than this one: the service refuses
+    /// it as `wrong_number`, as it would a real phone).
+    pub async fn scan_from(&self, number: &NumberId, phone: Option<&crate::server::domain::PhoneE164>) -> Result<(), SimulationError> {
         let mut sessions = self.inner.sessions.lock().await;
         let session = sessions.get_mut(number).ok_or(SimulationError::NotPairing)?;
         match &session.state {
@@ -116,7 +122,7 @@ impl SandboxEngine {
             task.abort();
         }
         let state = LinkState::Connected {
-            phone_digits: session.ctx.phone.digits().to_owned(),
+            phone_digits: phone.unwrap_or(&session.ctx.phone).digits().to_owned(),
         };
         self.inner.set(session, state).await;
         Ok(())

@@ -2,14 +2,14 @@
 //! production server shows no trace of it.
 use axum::{
     Json,
-    extract::{Path, State},
+    extract::{Path, Query, State},
     http::StatusCode,
 };
 
 use crate::server::{
     api::ErrorOut,
     auth::ApiClient,
-    domain::NumberId,
+    domain::{NumberId, PhoneE164},
     engines::{EngineKind, sandbox::SimulationError},
     error::{ApiError, ApiResult},
     services::numbers,
@@ -20,12 +20,21 @@ use crate::types::numbers::OkOut;
 /// Sandbox: the phone scans the QR
 ///
 /// Completes the pairing of a sandbox number whose QR or code is live, as if the phone had
-/// scanned it. The number becomes `OPEN` and `number.connected` is recorded.
-#[utoipa::path(post, path = "/numbers/{id}/sandbox/scan", tag = "sandbox", security(("api_key" = [])), params(("id" = String, Path)),
+/// scanned it. The number becomes `OPEN` and `number.connected` is recorded. With `?phone=`
+/// another number's phone scans: the pairing is refused as `wrong_number`, as it would be
+/// for real.
+#[utoipa::path(post, path = "/numbers/{id}/sandbox/scan", tag = "sandbox", security(("api_key" = [])),
+    params(("id" = String, Path), ("phone" = Option<String>, Query, description = "the scanning phone, when not the number's own")),
     responses((status = 200, body = OkOut), (status = 404, body = ErrorOut, description = "sandbox off, or no such sandbox number"), (status = 409, body = ErrorOut, description = "NOT_PAIRING, NUMBER_ALREADY_CONNECTED")))]
-pub async fn sandbox_scan(State(state): State<AppState>, client: ApiClient, Path(id): Path<String>) -> ApiResult<Json<OkOut>> {
+pub async fn sandbox_scan(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path(id): Path<String>,
+    Query(query): Query<ScanQuery>,
+) -> ApiResult<Json<OkOut>> {
+    let phone = query.phone.as_deref().map(|p| PhoneE164::parse("phone", p)).transpose()?;
     let (sandbox, number) = sandbox_number(&state, &client, id).await?;
-    sandbox.scan(&number).await.map_err(simulation_error)?;
+    sandbox.scan_from(&number, phone.as_ref()).await.map_err(simulation_error)?;
     Ok(Json(OkOut { ok: true }))
 }
 
@@ -39,6 +48,11 @@ pub async fn sandbox_unlink(State(state): State<AppState>, client: ApiClient, Pa
     let (sandbox, number) = sandbox_number(&state, &client, id).await?;
     sandbox.unlink(&number).await.map_err(simulation_error)?;
     Ok(Json(OkOut { ok: true }))
+}
+
+#[derive(serde::Deserialize)]
+pub struct ScanQuery {
+    phone: Option<String>,
 }
 
 #[derive(serde::Deserialize, Default, utoipa::ToSchema)]

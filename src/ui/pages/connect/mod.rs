@@ -58,6 +58,12 @@ impl Ctx {
         self.page.with_value(|p| p.branding.company_name.clone().unwrap_or_default())
     }
 
+    /// The link's number as the page may show it (masked), or empty for a Meta link.
+    pub fn number(&self) -> String {
+        self.page
+            .with_value(|p| p.info.as_ref().and_then(|i| i.masked_number.clone()).unwrap_or_default())
+    }
+
     pub fn seconds_left(&self) -> i64 {
         ((self.deadline_ms.get() - self.now_ms.get()) / 1000.0).ceil().max(0.0) as i64
     }
@@ -175,7 +181,7 @@ fn Connect(page: ConnectPageData) -> impl IntoView {
                         Screen::Pairing => view! { <Pairing /> }.into_any(),
                         Screen::WindowClosed => view! { <WindowClosed /> }.into_any(),
                         Screen::Passkey => view! { <Passkey /> }.into_any(),
-                        Screen::Failed { retryable } => view! { <Failed retryable /> }.into_any(),
+                        Screen::Failed { retryable, why } => view! { <Failed retryable why /> }.into_any(),
                         Screen::Success => view! { <Success /> }.into_any(),
                         Screen::Meta => view! { <Meta /> }.into_any(),
                         Screen::Dead(code) => view! { <DeadEnd code /> }.into_any(),
@@ -269,10 +275,7 @@ pub fn redirect_of(page: &ConnectPageData) -> Option<String> {
 }
 
 pub fn intro(ctx: &Ctx) -> String {
-    let number = ctx
-        .page
-        .with_value(|p| p.info.as_ref().and_then(|i| i.masked_number.clone()).unwrap_or_default());
-    fill(ctx.text.intro, &[("company", &ctx.company()), ("number", &number)])
+    fill(ctx.text.intro, &[("company", &ctx.company()), ("number", &ctx.number())])
 }
 
 /// leptos_meta 0.8 writes `<title>` text unescaped on the server, and the company name may

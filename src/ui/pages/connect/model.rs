@@ -16,12 +16,33 @@ pub enum Screen {
     /// WhatsApp refused; `retryable` when a new window may work.
     Failed {
         retryable: bool,
+        why: Refusal,
     },
     Success,
     /// A Meta link: Embedded Signup or the credentials form.
     Meta,
     /// The link cannot be used: `LINK_EXPIRED`, `LINK_ALREADY_USED`, `LINK_REVOKED`, `LINK_NOT_FOUND`.
     Dead(String),
+}
+
+/// What the page can say about a refusal beyond "it failed".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// A phone other than the link's number scanned (the service unlinked it again).
+    WrongPhone,
+    /// WhatsApp does not let this number link devices.
+    Banned,
+    Other,
+}
+
+impl Refusal {
+    pub fn of(reason: &str) -> Self {
+        match reason {
+            "wrong_number" => Self::WrongPhone,
+            "banned" => Self::Banned,
+            _ => Self::Other,
+        }
+    }
 }
 
 impl Screen {
@@ -60,8 +81,14 @@ pub fn screen(status: Option<&TokenStatusOut>, dead: Option<&str>, started: bool
         "failed" => match &s.failure {
             // The window ran out (ours, or the engine's QR limit): a new one is one click away.
             Some(f) if f.reason == "qr_window_closed" || f.reason == "qr_limit" => Screen::WindowClosed,
-            Some(f) => Screen::Failed { retryable: f.retryable },
-            None => Screen::Failed { retryable: true },
+            Some(f) => Screen::Failed {
+                retryable: f.retryable,
+                why: Refusal::of(&f.reason),
+            },
+            None => Screen::Failed {
+                retryable: true,
+                why: Refusal::Other,
+            },
         },
         _ if started => Screen::Opening,
         _ => Screen::Start,
@@ -134,7 +161,30 @@ mod tests {
         );
         assert_eq!(
             screen(Some(&status("CLOSE", "failed", Some(("banned", false)))), None, true, 0, false),
-            Screen::Failed { retryable: false }
+            Screen::Failed {
+                retryable: false,
+                why: Refusal::Banned
+            }
+        );
+        assert_eq!(
+            screen(Some(&status("CLOSE", "failed", Some(("wrong_number", true)))), None, true, 0, false),
+            Screen::Failed {
+                retryable: true,
+                why: Refusal::WrongPhone
+            }
+        );
+        assert_eq!(
+            screen(
+                Some(&status("CLOSE", "failed", Some(("multidevice_disabled", false)))),
+                None,
+                true,
+                0,
+                false
+            ),
+            Screen::Failed {
+                retryable: false,
+                why: Refusal::Other
+            }
         );
         assert_eq!(
             screen(Some(&status("CONNECTING", "passkey_required", None)), None, true, 30, false),

@@ -1,7 +1,11 @@
 //! One component per screen of the connect page; each reads the shared [`Ctx`].
 use leptos::prelude::*;
 
-use super::{Ctx, intro, model::fill, redirect_of};
+use super::{
+    Ctx, intro,
+    model::{Refusal, fill},
+    redirect_of,
+};
 
 fn ctx() -> Ctx {
     expect_context::<Ctx>()
@@ -158,15 +162,18 @@ pub fn Passkey() -> impl IntoView {
 }
 
 #[component]
-pub fn Failed(retryable: bool) -> impl IntoView {
+pub fn Failed(retryable: bool, why: Refusal) -> impl IntoView {
     let c = ctx();
-    let body = if retryable {
-        c.text.failed_body.to_owned()
-    } else {
-        fill(c.text.failed_final_body, &[("company", &c.company())])
+    let company = c.company();
+    let (title, body) = match why {
+        // Say which phone to use: the person most likely scanned with another of theirs.
+        Refusal::WrongPhone => (c.text.wrong_phone_title, fill(c.text.wrong_phone_body, &[("number", &c.number())])),
+        Refusal::Banned => (c.text.banned_title, fill(c.text.banned_body, &[("company", &company)])),
+        Refusal::Other if retryable => (c.text.failed_title, c.text.failed_body.to_owned()),
+        Refusal::Other => (c.text.failed_title, fill(c.text.failed_final_body, &[("company", &company)])),
     };
     view! {
-        <h1 class="text-center text-xl font-semibold">{c.text.failed_title}</h1>
+        <h1 class="text-center text-xl font-semibold">{title}</h1>
         <p class="mt-3 text-center text-slate-700">{body}</p>
         <Show when=move || retryable>
             <div class="mt-6"><Action id="try-again" label=c.text.try_again on=move || c.request_code() /></div>
