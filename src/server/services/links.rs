@@ -59,11 +59,10 @@ pub async fn create(state: &AppState, client: &ApiClient, input: RemotePairingIn
         // The person picks the number inside Meta's signup: no number until it completes.
         let (new_link, token) = new_link(state, None, Some(flow), options);
         let audit = issued(state, client, &new_link);
-        let with = LinkIssue {
-            audit: Some(&audit),
-            ..LinkIssue::default()
-        };
-        let (link, _) = state.store.issue_link_with(&client.tenant, &new_link, with).await?;
+        let (link, _) = state
+            .store
+            .issue_link_with(&client.tenant, &new_link, LinkIssue::audited(&audit))
+            .await?;
         crate::server::metrics::link_event("created");
         return finish(state, link, token, None, None, false).await;
     }
@@ -96,11 +95,10 @@ pub async fn reissue(state: &AppState, client: &ApiClient, id: &NumberId, input:
     }
     let (new_link, token) = new_link(state, Some(number.id.clone()), None, options.clone());
     let audit = issued(state, client, &new_link);
-    let with = LinkIssue {
-        audit: Some(&audit),
-        ..LinkIssue::default()
-    };
-    let (link, _) = state.store.issue_link_with(&client.tenant, &new_link, with).await?;
+    let (link, _) = state
+        .store
+        .issue_link_with(&client.tenant, &new_link, LinkIssue::audited(&audit))
+        .await?;
     crate::server::metrics::link_event("created");
     state.live.notify(id).await;
     finish(state, link, token, Some(number), None, options.send).await

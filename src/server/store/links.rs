@@ -102,6 +102,16 @@ pub struct LinkIssue<'a> {
     pub audit: Option<&'a AuditEntry>,
 }
 
+impl<'a> LinkIssue<'a> {
+    /// Just the audit entry (a link for an existing number, or a Meta link).
+    pub fn audited(audit: &'a AuditEntry) -> Self {
+        Self {
+            audit: Some(audit),
+            ..Self::default()
+        }
+    }
+}
+
 #[async_trait]
 pub trait LinkStore {
     /// In one transaction: the new number and its `number.created` event (when given), the end
