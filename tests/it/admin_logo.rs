@@ -1,7 +1,7 @@
 //! Logo upload: content-checked PNG/JPEG/WebP up to 2 MB, served from our own URL, usable as
 //! the tenant's logo (and only by that tenant).
-use reqwest::{StatusCode, header::HeaderMap};
-use serde_json::Value;
+use reqwest::{Method, StatusCode, header::HeaderMap};
+use serde_json::{Value, json};
 
 use crate::admin_support::{Admin, assert_code, login, user};
 use crate::helpers::spawn_app;
@@ -75,8 +75,17 @@ async fn a_png_is_stored_served_and_becomes_the_logo() {
     let absolute = format!("{}{path}", app.base);
     let saved = ana.ok("branding/save", &[("input[logo_url]", &absolute)]).await;
     assert_eq!(saved["logoUrl"], path.as_str(), "our own base URL is kept as a path");
+    // Stored as our path (the dashboard shows it so); API clients get the full URL.
     let rest = app.get("/v1/branding", &acme.key).await;
-    assert_eq!(rest["branding"]["logoUrl"], path.as_str());
+    assert_eq!(rest["branding"]["logoUrl"], absolute.as_str());
+    let link = app
+        .create_link(&acme.key, json!({ "name": "Cliente", "number": "5511900000001" }))
+        .await;
+    let token = link["remotePairingToken"].as_str().unwrap();
+    let (_, info) = app.public(Method::GET, &format!("/v1/remote-pairing/{token}")).await;
+    assert_eq!(info["branding"]["logoUrl"], absolute.as_str());
+    let (_, page_branding) = app.public(Method::GET, &format!("/v1/connect/{token}/branding")).await;
+    assert_eq!(page_branding["branding"]["logoUrl"], absolute.as_str());
     let (_, audit) = ana.read("audit", &[("action", "branding."), ("actor", ""), ("before", "")]).await;
     assert!(audit.to_string().contains("branding.logo_uploaded"), "{audit}");
 

@@ -17,6 +17,17 @@ pub fn own_logo_id(url: &str) -> Option<LogoId> {
     ok.then(|| LogoId::from_trusted(id))
 }
 
+/// `b` as an API client sees it: a logo uploaded here is stored as our own path, which means
+/// nothing on the platform's side, so it is given as a full URL on `base`.
+pub fn with_absolute_logo(mut b: Branding, base: &str) -> Branding {
+    if let Some(url) = &b.logo_url
+        && own_logo_id(url).is_some()
+    {
+        b.logo_url = Some(format!("{}{}", base.trim_end_matches('/'), url.trim()));
+    }
+    b
+}
+
 /// Checks every set field of stored-shape branding (used for per-link overrides).
 pub fn validate_branding(b: &Branding) -> Result<Branding, Invalid> {
     validate(b, false)
@@ -166,6 +177,27 @@ mod tests {
             let patch: BrandingPatch = serde_json::from_str(json).unwrap();
             assert_eq!(apply_patch(&Branding::default(), &patch).unwrap_err().field, field);
         }
+    }
+
+    #[test]
+    fn api_clients_see_uploaded_logos_as_full_urls() {
+        let own = Branding {
+            logo_url: Some("/assets/logos/logo_0123456789abcdef0123456789abcdef".into()),
+            ..Branding::default()
+        };
+        assert_eq!(
+            with_absolute_logo(own, "https://pair.example.com/").logo_url.as_deref(),
+            Some("https://pair.example.com/assets/logos/logo_0123456789abcdef0123456789abcdef")
+        );
+        let elsewhere = Branding {
+            logo_url: Some("https://cdn.acme.example/logo.png".into()),
+            ..Branding::default()
+        };
+        assert_eq!(
+            with_absolute_logo(elsewhere, "https://pair.example.com").logo_url.as_deref(),
+            Some("https://cdn.acme.example/logo.png")
+        );
+        assert_eq!(with_absolute_logo(Branding::default(), "https://pair.example.com").logo_url, None);
     }
 
     #[test]

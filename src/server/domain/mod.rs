@@ -16,7 +16,7 @@ mod proptests;
 
 pub use account::{Email, Password, PasswordHash, SessionToken};
 pub use api_key::{ApiKeySecret, KEY_PREFIX, KeyHash, hex_sha256};
-pub use branding::{LOGO_PATH, apply_patch, cosmetic_from_query, own_logo_id, resolve_branding, validate_branding};
+pub use branding::{LOGO_PATH, apply_patch, cosmetic_from_query, own_logo_id, resolve_branding, validate_branding, with_absolute_logo};
 pub use ids::{
     ApiKeyId, AttemptId, AuditId, DeliveryId, EventId, LinkId, LogoId, NumberId, SessionId, TemplateId, TenantId, UserId, WebhookId,
 };

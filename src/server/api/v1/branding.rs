@@ -4,6 +4,7 @@ use axum::{Json, extract::State};
 use crate::server::{
     api::{ErrorOut, JsonBody},
     auth::ApiClient,
+    domain::with_absolute_logo,
     error::ApiResult,
     services::branding,
     state::AppState,
@@ -15,7 +16,7 @@ use crate::types::branding::{BrandingOut, BrandingPatch};
     responses((status = 200, body = BrandingOut), (status = 403, body = ErrorOut, description = "NUMBER_SCOPE_NOT_ALLOWED")))]
 pub async fn get_branding(State(state): State<AppState>, client: ApiClient) -> ApiResult<Json<BrandingOut>> {
     Ok(Json(BrandingOut {
-        branding: branding::get(&state, &client).await?,
+        branding: with_absolute_logo(branding::get(&state, &client).await?, &state.public_base),
     }))
 }
 
@@ -31,6 +32,6 @@ pub async fn put_branding(
     JsonBody(patch): JsonBody<BrandingPatch>,
 ) -> ApiResult<Json<BrandingOut>> {
     Ok(Json(BrandingOut {
-        branding: branding::update(&state, &client, patch).await?,
+        branding: with_absolute_logo(branding::update(&state, &client, patch).await?, &state.public_base),
     }))
 }

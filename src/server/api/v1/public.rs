@@ -12,6 +12,7 @@ use tokio_stream::StreamExt;
 
 use crate::server::{
     api::{ErrorOut, JsonBody},
+    domain::with_absolute_logo,
     error::ApiResult,
     services::{
         public::{self, Access},
@@ -35,7 +36,9 @@ type Params = Query<Vec<(String, String)>>;
 #[utoipa::path(get, path = "/remote-pairing/{token}", tag = "link (public)", params(("token" = String, Path)),
     responses((status = 200, body = TokenInfoOut), (status = 404, body = ErrorOut)))]
 pub async fn link_info(State(state): State<AppState>, Path(token): Path<String>, Query(q): Params) -> ApiResult<Json<TokenInfoOut>> {
-    Ok(Json(public::info(&state, &token, &q).await?))
+    let mut info = public::info(&state, &token, &q).await?;
+    info.branding = with_absolute_logo(info.branding, &state.public_base);
+    Ok(Json(info))
 }
 
 /// Start pairing
@@ -89,8 +92,9 @@ pub async fn link_events(
 #[utoipa::path(get, path = "/connect/{token}/branding", tag = "link (public)", params(("token" = String, Path)),
     responses((status = 200, body = BrandingOut), (status = 404, body = ErrorOut)))]
 pub async fn link_branding(State(state): State<AppState>, Path(token): Path<String>, Query(q): Params) -> ApiResult<Json<BrandingOut>> {
+    let branding = public::branding(&state, &token, &q).await?;
     Ok(Json(BrandingOut {
-        branding: public::branding(&state, &token, &q).await?,
+        branding: with_absolute_logo(branding, &state.public_base),
     }))
 }
 
