@@ -7,6 +7,9 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/pairlink/target}"
 export PATH="$HOME/.cargo/bin:$PATH"
+# cargo-leptos builds with this set, and the leptos crates read it at compile time: set for
+# `cargo test` and clippy too, they share one build of those crates instead of two.
+export LEPTOS_OUTPUT_NAME=pairlink
 CARGO_LEPTOS_VERSION=0.3.11
 
 step() { printf '\n==> %s\n' "$*" >&2; }

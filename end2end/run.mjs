@@ -1,6 +1,6 @@
 // Starts a real Pairlink server (fresh SQLite database, sandbox on) on a free port, waits until
 // it is ready, runs the Playwright suite against it, and stops it. The server and site are those
-// of `cargo leptos build --release`, or of `cargo leptos build` with E2E_PROFILE=debug (what CI
+// of `scripts/build.sh --release`, or of `scripts/build.sh` with E2E_PROFILE=debug (what CI
 // runs: it reuses the test build's dependencies instead of compiling them all again optimised).
 import { spawn } from "node:child_process";
 import { mkdtempSync, existsSync, rmSync } from "node:fs";
@@ -16,7 +16,7 @@ const profile = process.env.E2E_PROFILE || "release";
 const binary = process.env.E2E_PAIRLINK_BIN || join(targetDir, profile, "pairlink");
 const siteRoot = process.env.LEPTOS_SITE_ROOT || join(root, "target", "site");
 
-for (const [what, path] of [["server binary", binary], [`site (cargo leptos build${profile === "release" ? " --release" : ""})`, join(siteRoot, "pkg", "pairlink.wasm")]]) {
+for (const [what, path] of [["server binary", binary], [`site (scripts/build.sh${profile === "release" ? " --release" : ""})`, join(siteRoot, "pkg", "manifest.json")]]) {
   if (!existsSync(path)) {
     console.error(`end2end: missing ${what} at ${path}`);
     process.exit(2);

@@ -6,4 +6,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+# The server refuses to start without the browser assets its pages link to.
+[ -f target/site/pkg/manifest.json ] || bash scripts/build.sh --release
 exec cargo bench --features ssr --bench bench -- "$@"

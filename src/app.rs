@@ -1,16 +1,20 @@
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::{
-    ParamSegment, SsrMode, StaticSegment,
+    SsrMode, StaticSegment,
     components::{ParentRoute, Redirect, Route, Router, Routes},
 };
 
 use crate::ui::{
+    assets::{Assets, PageAssets},
     layouts::AdminLayout,
-    pages::{ConnectPage, HomePage, admin},
+    pages::{HomePage, admin},
 };
 
+/// The document of every page but the connect page (which has its own, see
+/// `ui::pages::connect::document`): the dashboard's bundle, whose hydration is the whole app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let assets = expect_context::<Assets>();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -18,8 +22,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
-                <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <AutoReload options />
+                <PageAssets css=assets.css bundle=assets.dashboard />
                 <MetaTags />
             </head>
             <body>
@@ -35,14 +39,10 @@ pub fn App() -> impl IntoView {
     // Every page: no framing, nonced scripts. The connect page widens framing per tenant.
     crate::ui::security::page_headers(&[], false);
     view! {
-        <Stylesheet id="leptos" href="/pkg/pairlink.css" />
         <Title text="Pairlink" />
         <Router>
             <Routes fallback=|| view! { <p class="p-8">"Page not found."</p> }.into_view()>
                 <Route path=StaticSegment("") view=HomePage />
-                // Rendered whole before sending: its headers (CSP frame-ancestors) depend on the link, and
-                // the page must be complete for browsers without JavaScript.
-                <Route path=(StaticSegment("connect"), ParamSegment("token")) view=ConnectPage ssr=SsrMode::Async />
                 // The dashboard: rendered whole, so a missing session redirects before any byte is sent.
                 <Route path=(StaticSegment("admin"), StaticSegment("login")) view=admin::LoginPage ssr=SsrMode::Async />
                 <ParentRoute path=StaticSegment("admin") view=AdminLayout ssr=SsrMode::Async>

@@ -34,7 +34,7 @@ test.describe("desktop", () => {
     await expect(page.locator("#countdown")).toHaveText(/Expires in \d+ s/);
     await shot(page, "pairing-qr-desktop");
 
-    await page.getByRole("button", { name: "Use a code instead" }).click();
+    await page.getByRole("link", { name: "Use a code instead" }).click();
     await expect(page.locator("#pairing-code")).toHaveText(/^[1-9A-HJ-NP-TV-Z]{4}-[1-9A-HJ-NP-TV-Z]{4}$/);
     await shot(page, "pairing-code-desktop");
 
@@ -269,7 +269,7 @@ test.describe("phone", () => {
     await expect(page.locator("#pairing-code")).toHaveText(/^[1-9A-HJ-NP-TV-Z]{4}-[1-9A-HJ-NP-TV-Z]{4}$/);
     await expect(page.getByText("Link with phone number instead", { exact: false })).toBeVisible();
     await shot(page, "pairing-code-phone");
-    await page.getByRole("button", { name: "Scan a QR code" }).click();
+    await page.getByRole("link", { name: "Scan a QR code" }).click();
     await expect(page.locator("#qr")).toBeVisible();
     await shot(page, "pairing-qr-phone");
     await scan(key, id);

@@ -13,6 +13,7 @@ use super::{
     domain::{NumberId, TenantId},
     leptos_options, serve, services, telemetry,
 };
+use crate::ui::assets::Assets;
 
 #[derive(Parser)]
 #[command(name = "pairlink", version, about = "Hosted pairing links for WhatsApp numbers")]
@@ -88,10 +89,12 @@ pub async fn main() -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let leptos = leptos_options(&config_file)?;
+            // Before anything else: a server whose pages cannot load their code must not start.
+            let assets = super::assets::load(&leptos.site_root)?;
             let listener = TcpListener::bind(leptos.site_addr)
                 .await
                 .with_context(|| format!("listening on {}", leptos.site_addr))?;
-            serve(Settings::new(config, leptos), listener).await
+            serve(Settings::new(config, leptos, assets), listener).await
         }
         Command::Migrate => {
             let store = super::store::connect(&config.database_url, 1).await?;
@@ -155,7 +158,7 @@ async fn offline_state(mut config: Config, config_file: &str) -> anyhow::Result<
     config.sandbox = false;
     let leptos = leptos_options(config_file).unwrap_or_else(|_| leptos::config::LeptosOptions::builder().output_name("pairlink").build());
     let addr = leptos.site_addr;
-    let (_, state) = super::build(Settings::new(config, leptos), addr).await?;
+    let (_, state) = super::build(Settings::new(config, leptos, Assets::unbuilt()), addr).await?;
     Ok(state)
 }
 

@@ -1,10 +1,12 @@
 //! The server half. Nothing below compiles to WASM.
 pub mod admin_live;
 pub mod api;
+pub mod assets;
 pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod connect_page;
 pub mod domain;
 pub mod engines;
 pub mod error;
@@ -42,20 +44,26 @@ use self::{
     state::AppState,
     webhooks::Webhooks,
 };
-use crate::app::{App, shell};
+use crate::{
+    app::{App, shell},
+    ui::assets::Assets,
+};
 
 /// What the app is built from; tests build one with a temporary database.
 pub struct Settings {
     pub config: Config,
     pub leptos: LeptosOptions,
+    /// The browser files pages link to (`assets::load` checks they exist).
+    pub assets: Assets,
     pub clock: Arc<dyn Clock>,
 }
 
 impl Settings {
-    pub fn new(config: Config, leptos: LeptosOptions) -> Self {
+    pub fn new(config: Config, leptos: LeptosOptions, assets: Assets) -> Self {
         Self {
             config,
             leptos,
+            assets,
             clock: Arc::new(SystemClock),
         }
     }
@@ -73,7 +81,12 @@ pub fn leptos_options(file: &str) -> anyhow::Result<LeptosOptions> {
 /// `state.webhooks` stops it), routes. `listening` is where it will be served,
 /// so links can point back at it when no public URL is configured.
 pub async fn build(settings: Settings, listening: SocketAddr) -> anyhow::Result<(Router, AppState)> {
-    let Settings { config, leptos, clock } = settings;
+    let Settings {
+        config,
+        leptos,
+        assets,
+        clock,
+    } = settings;
     let store = store::connect(&config.database_url, config.db_max_connections).await?;
     let live = Live::new(store.clone());
     let repair = services::repair::RepairLinks {
@@ -123,6 +136,7 @@ pub async fn build(settings: Settings, listening: SocketAddr) -> anyhow::Result<
     let limits = Arc::new(ratelimit::RateLimits::new(&config));
     let state = AppState {
         leptos_options: leptos,
+        assets,
         public_base: config.public_base(listening).into(),
         config: Arc::new(config),
         store,
@@ -173,19 +187,28 @@ fn routes(state: &AppState) -> Router {
     let (api, _) = api::router(state);
     let leptos_routes = generate_route_list(App);
     let context_state = state.clone();
+    let assets = state.assets.clone();
     Router::new()
         .merge(api)
         .merge(admin_live::router())
+        .merge(connect_page::router(state))
+        .merge(assets::router(&state.leptos_options.site_root, &state.assets))
         .leptos_routes_with_context(
             state,
             leptos_routes,
-            move || leptos::context::provide_context(context_state.clone()),
+            move || {
+                leptos::context::provide_context(context_state.clone());
+                leptos::context::provide_context(context_state.assets.clone());
+            },
             {
                 let options = state.leptos_options.clone();
                 move || shell(options.clone())
             },
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            move || leptos::context::provide_context(assets.clone()),
+            shell,
+        ))
         // Failures are logged once, with their cause, where they happen (`ApiError`); the
         // trace layer's own failure line would only repeat them.
         .layer(

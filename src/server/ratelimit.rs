@@ -98,7 +98,7 @@ pub fn parse_net(value: &str) -> Option<IpNet> {
         .or_else(|| value.parse::<IpAddr>().ok().map(IpNet::from))
 }
 
-/// The middleware on `/v1`.
+/// The middleware on `/v1` and the connect page.
 pub async fn limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
     // Meta's webhooks are signed, and Meta sends every message event of busy numbers from a
     // few addresses: a per-address limit would only make it retry.
@@ -107,9 +107,15 @@ pub async fn limit(State(state): State<AppState>, req: Request, next: Next) -> R
     }
     let public = {
         let path = req.uri().path();
-        ["/v1/remote-pairing/", "/v1/connect/", "/api/v1/remote-pairing/", "/api/v1/connect/"]
-            .iter()
-            .any(|p| path.starts_with(p))
+        [
+            "/v1/remote-pairing/",
+            "/v1/connect/",
+            "/api/v1/remote-pairing/",
+            "/api/v1/connect/",
+            "/connect/",
+        ]
+        .iter()
+        .any(|p| path.starts_with(p))
     };
     let api_key = req
         .headers()

@@ -9,6 +9,8 @@ use super::{clock::Clock, config::Config, engines::Engines, live::Live, store::S
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
+    /// The browser files pages link to.
+    pub assets: crate::ui::assets::Assets,
     pub config: Arc<Config>,
     pub store: Arc<dyn Store>,
     pub engines: Engines,

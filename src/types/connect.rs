@@ -11,8 +11,10 @@ pub struct ConnectPageData {
     pub token: String,
     /// `en`, `pt-BR` or `es`.
     pub locale: String,
-    /// A phone's user agent: lead with the pairing code.
+    /// Lead with the pairing code: a phone's user agent, or the person's choice.
     pub mobile: bool,
+    /// The person picked the method (`?method=`): the page keeps it once live.
+    pub method_chosen: bool,
     /// Resolved, defaults filled; also for dead links, in their tenant's colours.
     pub branding: Branding,
     pub info: Option<TokenInfoOut>,
@@ -25,6 +27,23 @@ pub struct ConnectPageData {
     pub frame_ancestors: Vec<String>,
     /// For Meta links: the flow and, for Embedded Signup, the app settings the SDK needs.
     pub meta: Option<MetaSetup>,
+    /// Where the page's plain links and forms go, so it works before (and without) its WASM.
+    pub urls: PageUrls,
+    /// The last start from a plain form failed (not a dead link): say so.
+    pub start_failed: bool,
+    /// Without JavaScript the page reloads itself after this many seconds while a window is
+    /// open (by the QR's next rotation), to show the new QR or the outcome.
+    pub refresh_seconds: Option<i64>,
+}
+
+/// The page's own addresses, with its query (language, cosmetic branding, embedding origin).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PageUrls {
+    /// `POST` here opens (or joins) the linking window, then shows the page again.
+    pub start: String,
+    /// The page leading with the QR, and with the pairing code.
+    pub show_qr: String,
+    pub show_code: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -21,6 +21,8 @@ pub fn page_headers(frame_ancestors: &[String], facebook: bool) {
         set(header::CONTENT_SECURITY_POLICY, &csp);
         set(header::REFERRER_POLICY, "no-referrer");
         set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+        // Pages are per person (the connect page's URL is its token): never kept by a cache.
+        set(header::CACHE_CONTROL, "no-store");
     }
 }
 

@@ -74,3 +74,42 @@ fn bad_configuration_fails_with_a_clear_message() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("database_url"), "{err}");
 }
+
+/// A server whose pages would link to browser files that are not there refuses to start, and
+/// says what is missing and how to build it (a `cargo build` of the binary alone has no site).
+#[test]
+fn serve_refuses_to_start_without_the_browser_assets() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/serve.db", dir.path().display());
+    let serve = |site: &std::path::Path| {
+        Command::new(env!("CARGO_BIN_EXE_pairlink"))
+            .arg("serve")
+            .env("DATABASE_URL", &db)
+            .env("PAIRLINK_CONFIG", concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml"))
+            .env("LEPTOS_SITE_ROOT", site)
+            .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+            .env_remove("RUST_LOG")
+            .output()
+            .expect("pairlink runs")
+    };
+    let out = serve(dir.path());
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("pkg/manifest.json not found") && err.contains("scripts/build.sh"),
+        "{err}"
+    );
+
+    // A manifest that names a file the build did not leave is refused the same way.
+    let pkg = dir.path().join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    let names = pairlink::ui::assets::Assets::unbuilt();
+    std::fs::write(pkg.join("manifest.json"), serde_json::to_string(&names).unwrap()).unwrap();
+    for file in names.files().into_iter().filter(|f| *f != names.dashboard.wasm) {
+        std::fs::write(pkg.join(file), "x").unwrap();
+    }
+    let out = serve(dir.path());
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("pkg/dashboard.wasm not found"), "{err}");
+}

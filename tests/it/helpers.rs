@@ -157,6 +157,7 @@ pub async fn spawn_with(options: Options) -> TestApp {
     let settings = Settings {
         config,
         leptos,
+        assets: pairlink::ui::assets::Assets::unbuilt(),
         clock: clock.clone(),
     };
     let (router, state) = server::build(settings, addr).await.expect("app builds");
@@ -333,4 +334,23 @@ impl TestApp {
 pub struct Tenant {
     pub id: String,
     pub key: String,
+}
+
+/// A site for `pairlink serve` processes, which refuse to start without the browser files their
+/// pages link to: the manifest and the files it names, made once per test run. (These tests
+/// drive the API; the browser tests serve the real build.)
+pub fn site_root() -> &'static std::path::Path {
+    static SITE: std::sync::OnceLock<TempDir> = std::sync::OnceLock::new();
+    SITE.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let pkg = dir.path().join("pkg");
+        std::fs::create_dir_all(&pkg).unwrap();
+        let assets = pairlink::ui::assets::Assets::unbuilt();
+        std::fs::write(pkg.join("manifest.json"), serde_json::to_string(&assets).unwrap()).unwrap();
+        for file in assets.files() {
+            std::fs::write(pkg.join(file), "").unwrap();
+        }
+        dir
+    })
+    .path()
 }

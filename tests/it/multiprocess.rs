@@ -36,6 +36,7 @@ fn serve(db: &str) -> Server {
         .env("PAIRLINK_CONFIG", concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml"))
         .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
         .env("RUST_LOG", "info")
+        .env("LEPTOS_SITE_ROOT", crate::helpers::site_root())
         .env("NO_COLOR", "1")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

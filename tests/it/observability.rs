@@ -149,6 +149,7 @@ async fn json_logs_have_one_line_per_request_without_secrets() {
         .env("PAIRLINK_CONFIG", concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml"))
         .env("PAIRLINK_LOG_FORMAT", "json")
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("LEPTOS_SITE_ROOT", crate::helpers::site_root())
         .env_remove("RUST_LOG")
         .stderr(Stdio::piped())
         .spawn()

@@ -1,6 +1,8 @@
 //! Server-rendered pages and the server-function endpoint behind them.
 use reqwest::{Method, StatusCode};
 
+use serde_json::json;
+
 use crate::helpers::{Options, spawn_with};
 
 #[tokio::test]
@@ -11,7 +13,7 @@ async fn the_home_page_renders_on_the_server_before_hydration() {
     let html = body.as_str().unwrap();
     assert!(html.contains("<title>Pairlink</title>"), "{html}");
     assert!(html.contains(r#"data-hydrated="false""#));
-    assert!(html.contains("/pkg/pairlink.js"), "hydration script is linked");
+    assert!(html.contains("/pkg/dashboard.js"), "the dashboard's bundle hydrates it");
 }
 
 #[tokio::test]
@@ -35,4 +37,82 @@ async fn unknown_pages_are_404() {
     let app = spawn_with(Options::default()).await;
     let (status, _) = app.raw(Method::GET, "/no/such/page", None, None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+/// The connect page without its WASM: a plain form opens the window (303 back to the page, its
+/// query kept), and the server renders the QR, the code and the time left, with a reload for
+/// browsers without JavaScript; it links the connect bundle alone and is never cached.
+#[tokio::test]
+async fn the_connect_page_pairs_through_a_plain_form() {
+    let app = spawn_with(Options::default()).await;
+    let t = app.tenant("Forms").await;
+    let link = app
+        .create_link(&t.key, json!({"name": "F", "number": "5511999990101", "locale": "en"}))
+        .await;
+    let token = link["remotePairingToken"].as_str().unwrap();
+    let page = format!("/connect/{token}?companyName=Loja");
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    let res = reqwest::Client::new().get(format!("{}{page}", app.base)).send().await.unwrap();
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains(&format!(r#"<form method="post" action="/connect/{token}/start?companyName=Loja""#)),
+        "{html}"
+    );
+    assert!(html.contains("/pkg/pairlink.js") && html.contains("/pkg/pairlink.wasm"));
+    assert!(!html.contains("dashboard"), "the connect page never links the dashboard's code");
+    assert!(!html.contains("http-equiv=\"refresh\""), "nothing to wait for yet");
+
+    let res = no_redirects
+        .post(format!("{}/connect/{token}/start?companyName=Loja&failed=1", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], page.as_str(), "back to the page, a stale flag dropped");
+
+    let (_, html) = app.public(Method::GET, &page).await;
+    let html = html.as_str().unwrap();
+    assert!(html.contains(r#"data-screen="pairing""#), "{html}");
+    assert!(html.contains(r#"id="qr" src="data:image/png;base64,"#));
+    assert!(html.contains(r#"<noscript><meta http-equiv="refresh" content=""#));
+    assert!(html.contains(&format!(r#"href="/connect/{token}?companyName=Loja&amp;method=code""#)));
+
+    // A second press joins the open window rather than opening another.
+    let status = app.public(Method::GET, &format!("/v1/remote-pairing/{token}/status")).await.1;
+    no_redirects
+        .post(format!("{}/connect/{token}/start", app.base))
+        .send()
+        .await
+        .unwrap();
+    let again = app.public(Method::GET, &format!("/v1/remote-pairing/{token}/status")).await.1;
+    assert_eq!(status["pairingCode"], again["pairingCode"]);
+
+    // The code, for a phone or by the page's own switch.
+    let (_, html) = app.public(Method::GET, &format!("{page}&method=code")).await;
+    let html = html.as_str().unwrap();
+    let shown = status["pairingCode"].as_str().unwrap();
+    assert!(
+        html.contains(&format!(r#"id="pairing-code" class="#)) && html.contains(shown),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn a_start_form_on_a_dead_link_shows_why() {
+    let app = spawn_with(Options::default()).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = client.post(format!("{}/connect/rp_nope/start", app.base)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/connect/rp_nope");
+    let (status, html) = app.public(Method::GET, "/connect/rp_nope").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.as_str().unwrap().contains(r#"data-code="LINK_NOT_FOUND""#));
 }

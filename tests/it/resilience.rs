@@ -32,6 +32,7 @@ fn serve(db: &DatabaseUrl, port: u16) -> Child {
         .env("PAIRLINK_CONFIG", concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml"))
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
         .env("PAIRLINK_SANDBOX", "true")
+        .env("LEPTOS_SITE_ROOT", crate::helpers::site_root())
         .env("PAIRLINK_WEBHOOK_ALLOWLIST", "127.0.0.1")
         .env("PAIRLINK_WEBHOOK_POLL_MILLIS", "20")
         .env("PAIRLINK_WEBHOOK_TIMEOUT_SECONDS", "1")

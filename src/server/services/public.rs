@@ -18,7 +18,7 @@ use crate::server::{
 };
 use crate::types::{
     branding::Branding,
-    connect::{ConnectPageData, DeadLink, MetaSetup},
+    connect::{ConnectPageData, DeadLink, MetaSetup, PageUrls},
     links::{FailureOut, TokenConnectOut, TokenInfoOut, TokenStatusOut},
 };
 use crate::ui::i18n::Locale;
@@ -302,7 +302,13 @@ pub async fn page(
             locale.tag(),
         ),
     };
-    let mobile = ["Mobi", "Android", "iPhone", "iPad"].iter().any(|m| user_agent.contains(m));
+    // Phones lead with the pairing code; the page's own switch (a plain link) picks either.
+    let mobile = match param("method") {
+        Some("code") => true,
+        Some("qr") => false,
+        _ => ["Mobi", "Android", "iPhone", "iPad"].iter().any(|m| user_agent.contains(m)),
+    };
+    let refresh_seconds = status.as_ref().and_then(|s| refresh_after(s, state.clock.now()));
     let meta = link.as_ref().and_then(|l| l.meta_flow.clone()).map(|flow| MetaSetup {
         flow,
         app_id: state.config.meta_app_id.clone(),
@@ -317,6 +323,7 @@ pub async fn page(
         token: token.to_owned(),
         locale: locale.tag().into(),
         mobile,
+        method_chosen: param("method").is_some(),
         branding,
         info,
         status,
@@ -324,7 +331,61 @@ pub async fn page(
         parent_origin,
         frame_ancestors,
         meta,
+        urls: page_urls(token, query),
+        start_failed: param("failed").is_some(),
+        refresh_seconds,
     })
+}
+
+/// When a page without JavaScript should look again: at the QR's next rotation (or within
+/// five seconds, to see a scan succeed), while a window is open or waits for the phone.
+fn refresh_after(status: &TokenStatusOut, now: chrono::DateTime<chrono::Utc>) -> Option<i64> {
+    const LOOK_AGAIN: i64 = 5;
+    if status.is_fully_connected {
+        return None;
+    }
+    match status.link_state.as_str() {
+        "qr" | "code" if status.seconds_left > 0 => {
+            let rotation = status.qr_expires_at.map_or(LOOK_AGAIN, |at| (at - now).num_seconds() + 1);
+            Some(rotation.min(status.seconds_left + 1).clamp(1, LOOK_AGAIN))
+        }
+        "passkey_required" => Some(LOOK_AGAIN),
+        _ => None,
+    }
+}
+
+/// The page's plain-HTML actions, keeping its query (language, cosmetic branding, the
+/// embedding origin) but not the one-off `failed` flag or the method being switched.
+pub fn page_urls(token: &str, query: &[(String, String)]) -> PageUrls {
+    let page = page_path(token);
+    let kept = |skip_method: bool| {
+        query
+            .iter()
+            .filter(move |(k, _)| k != "failed" && !(skip_method && k == "method"))
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+    };
+    PageUrls {
+        start: with_query(&format!("{page}/start"), kept(false)),
+        show_qr: with_query(&page, kept(true).chain([("method", "qr")])),
+        show_code: with_query(&page, kept(true).chain([("method", "code")])),
+    }
+}
+
+/// `/connect/{token}`, the token escaped (a hostile one stays one path segment).
+pub fn page_path(token: &str) -> String {
+    format!(
+        "/connect/{}",
+        url::form_urlencoded::byte_serialize(token.as_bytes()).collect::<String>()
+    )
+}
+
+pub fn with_query<'a>(path: &str, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut q = url::form_urlencoded::Serializer::new(String::new());
+    q.extend_pairs(pairs);
+    match q.finish() {
+        q if q.is_empty() => path.to_owned(),
+        q => format!("{path}?{q}"),
+    }
 }
 
 /// `https://host[:port]` (or plain http for this machine), the only form `postMessage` targets.
@@ -389,6 +450,49 @@ mod tests {
             "connected"
         );
         assert_eq!(link_state_view(&pairing(Some(qr), None), true).0, "connected");
+    }
+
+    #[test]
+    fn a_page_without_script_reloads_by_the_next_qr_rotation() {
+        let now = chrono::Utc::now();
+        let status = |link_state: &str, qr_in: Option<i64>, window: i64| TokenStatusOut {
+            state: "CONNECTING".into(),
+            is_fully_connected: false,
+            primary_link: crate::types::numbers::LinkOut {
+                state: "CONNECTING".into(),
+                connected_at: None,
+            },
+            secondary_link: None,
+            link_state: link_state.into(),
+            failure: None,
+            qrcode_base64: None,
+            pairing_code: None,
+            qr_expires_at: qr_in.map(|s| now + Duration::seconds(s)),
+            seconds_left: window,
+            expires_at: now,
+        };
+        assert_eq!(refresh_after(&status("qr", Some(2), 100), now), Some(3), "just after the rotation");
+        assert_eq!(
+            refresh_after(&status("qr", Some(50), 100), now),
+            Some(5),
+            "soon enough to see a scan"
+        );
+        assert_eq!(refresh_after(&status("qr", Some(-3), 100), now), Some(1));
+        assert_eq!(refresh_after(&status("code", None, 100), now), Some(5));
+        assert_eq!(refresh_after(&status("qr", Some(50), 0), now), None, "the window is over");
+        assert_eq!(refresh_after(&status("idle", None, 0), now), None);
+        assert_eq!(refresh_after(&status("failed", None, 0), now), None);
+    }
+
+    #[test]
+    fn page_urls_keep_the_query_but_the_flag_and_the_method() {
+        let q = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<Vec<_>>();
+        let urls = page_urls("rp_a b", &q(&[("lang", "es"), ("failed", "1"), ("method", "code")]));
+        assert_eq!(urls.start, "/connect/rp_a+b/start?lang=es&method=code");
+        assert_eq!(urls.show_qr, "/connect/rp_a+b?lang=es&method=qr");
+        assert_eq!(urls.show_code, "/connect/rp_a+b?lang=es&method=code");
+        assert_eq!(page_urls("rp_x", &[]).start, "/connect/rp_x/start");
+        assert_eq!(page_path("rp_x/../admin"), "/connect/rp_x%2F..%2Fadmin", "one path segment");
     }
 
     #[test]

@@ -2,5 +2,7 @@ pub mod admin;
 mod connect;
 mod home;
 
-pub use connect::ConnectPage;
+#[cfg(feature = "hydrate")]
+pub use connect::hydrate as connect_hydrate;
+pub use connect::{ConnectApp, ConnectDocument};
 pub use home::HomePage;

@@ -7,7 +7,16 @@ use wasm_bindgen::{JsCast, closure::Closure};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{EventSource, MessageEvent, Request, RequestInit, Response};
 
-use crate::types::links::{TokenConnectOut, TokenStatusOut};
+use crate::types::{
+    connect::ConnectPageData,
+    links::{TokenConnectOut, TokenStatusOut},
+};
+
+/// The data the server rendered the page from, which it leaves in `#connect-data`.
+pub fn page_data() -> Option<ConnectPageData> {
+    let text = web_sys::window()?.document()?.get_element_by_id("connect-data")?.text_content()?;
+    serde_json::from_str(&text).ok()
+}
 
 /// An API answer that was not a success, with our error code when the server gave one
 /// (none: the network failed).

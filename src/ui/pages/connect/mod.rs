@@ -5,35 +5,26 @@ mod browser;
 mod model;
 mod screens;
 
-use leptos::prelude::*;
-use leptos_meta::Title;
-use leptos_router::hooks::{use_location, use_params_map};
+mod document;
 
+use leptos::prelude::*;
+
+pub use self::document::ConnectDocument;
 use self::{
     model::{Screen, fill, screen},
     screens::{DeadEnd, Failed, Footer, Header, Meta, Pairing, Passkey, Start, Success, WindowClosed},
 };
 use crate::{
-    serverfns::get_connect_page,
     types::{connect::ConnectPageData, links::TokenStatusOut},
     ui::{i18n::Locale, theme},
 };
 
-#[component]
-pub fn ConnectPage() -> impl IntoView {
-    let token = use_params_map().read_untracked().get("token").unwrap_or_default();
-    let search = use_location().search.get_untracked();
-    let data = Resource::new_blocking(move || (token.clone(), search.clone()), |(t, q)| get_connect_page(t, q));
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(page) => view! { <Connect page /> }.into_any(),
-                    Err(e) => view! { <p class="p-8 text-center" role="alert">{e.message}</p> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+/// The connect page's own WASM entry: the page's data travels in the document (read once on
+/// the server), so the browser hydrates straight from it, with no router and no second fetch.
+#[cfg(feature = "hydrate")]
+pub fn hydrate() {
+    let Some(page) = browser::page_data() else { return };
+    leptos::mount::hydrate_body(move || view! { <ConnectApp page /> });
 }
 
 /// Shared by the screens: what the page knows and can do.
@@ -51,6 +42,8 @@ pub struct Ctx {
     pub show_code: RwSignal<bool>,
     pub online: RwSignal<bool>,
     pub error: RwSignal<bool>,
+    /// The WASM has taken over: controls that need it may show.
+    pub hydrated: RwSignal<bool>,
 }
 
 impl Ctx {
@@ -110,8 +103,9 @@ impl Ctx {
     }
 }
 
+/// The page's body: everything below `<body>`, rendered on the server and hydrated.
 #[component]
-fn Connect(page: ConnectPageData) -> impl IntoView {
+pub fn ConnectApp(page: ConnectPageData) -> impl IntoView {
     let locale = Locale::parse(&page.locale).unwrap_or(Locale::En);
     let text = locale.strings();
     let b = page.branding.clone();
@@ -132,7 +126,8 @@ fn Connect(page: ConnectPageData) -> impl IntoView {
         now_ms: RwSignal::new(0.0),
         show_code: RwSignal::new(page.mobile),
         online: RwSignal::new(true),
-        error: RwSignal::new(false),
+        error: RwSignal::new(page.start_failed),
+        hydrated: RwSignal::new(false),
         page: StoredValue::new(page),
     };
     provide_context(ctx);
@@ -143,7 +138,7 @@ fn Connect(page: ConnectPageData) -> impl IntoView {
     #[cfg(feature = "hydrate")]
     go_live(ctx);
 
-    let hydrated = RwSignal::new(false);
+    let hydrated = ctx.hydrated;
     // Effects run only in the browser: this marks the page as live for people and tests.
     Effect::new(move |_| hydrated.set(true));
     let meta = ctx.page.with_value(|p| p.meta.is_some());
@@ -156,15 +151,13 @@ fn Connect(page: ConnectPageData) -> impl IntoView {
             meta,
         )
     });
-    let title = title_text(format!("{} · {}", text.title, ctx.company()));
     view! {
-        <Title text=title />
         <div
             id="connect"
             class="min-h-screen bg-[var(--page)] text-[var(--on-page)] flex flex-col items-center px-4 py-8 sm:py-16"
             style=vars
             lang=locale.tag()
-                        data-screen=move || current.get().name()
+            data-screen=move || current.get().name()
             data-hydrated=move || hydrated.get().to_string()
         >
             <main class="w-full max-w-md rounded-2xl bg-white text-slate-900 shadow-xl ring-1 ring-black/5">
@@ -204,7 +197,7 @@ fn go_live(ctx: Ctx) {
             .set(now + ctx.status.get_untracked().map_or(0, |s| s.seconds_left) as f64 * 1000.0);
         ctx.now_ms.set(now);
         browser::every_second(move || ctx.now_ms.set(browser::now_ms()));
-        if browser::small_screen() {
+        if browser::small_screen() && !ctx.page.with_value(|p| p.method_chosen) {
             ctx.show_code.set(true);
         }
         let token = ctx.page.with_value(|p| p.token.clone());
@@ -276,15 +269,4 @@ pub fn redirect_of(page: &ConnectPageData) -> Option<String> {
 
 pub fn intro(ctx: &Ctx) -> String {
     fill(ctx.text.intro, &[("company", &ctx.company()), ("number", &ctx.number())])
-}
-
-/// leptos_meta 0.8 writes `<title>` text unescaped on the server, and the company name may
-/// come from the link's URL: escaped there, it stays text (the browser decodes the entities,
-/// and on the client `document.title` takes the text as it is).
-fn title_text(text: String) -> String {
-    if cfg!(feature = "ssr") {
-        text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
-    } else {
-        text
-    }
 }

@@ -28,6 +28,34 @@ fn Action(label: &'static str, on: impl Fn() + Send + Sync + 'static, #[prop(opt
     }
 }
 
+/// Opens (or joins) the linking window. A plain form, so a tap works before the WASM has
+/// arrived and without JavaScript (the server answers with the pairing screen); once the page
+/// is live it asks in the background instead.
+#[component]
+fn StartButton(label: &'static str, id: &'static str) -> impl IntoView {
+    let c = ctx();
+    let action = c.page.with_value(|p| p.urls.start.clone());
+    view! {
+        <form
+            method="post"
+            action=action
+            on:submit=move |ev| {
+                ev.prevent_default();
+                c.request_code();
+            }
+        >
+            <button
+                id=id
+                type="submit"
+                class="w-full rounded-xl bg-[var(--brand)] px-4 py-3 text-base font-semibold text-[var(--on-brand)] shadow-sm transition hover:opacity-90 focus:outline-none focus-visible:ring-4 focus-visible:ring-[var(--brand)]/40 disabled:opacity-60"
+                disabled=move || c.busy.get()
+            >
+                {move || if c.busy.get() { c.text.loading } else { label }}
+            </button>
+        </form>
+    }
+}
+
 #[component]
 pub fn Header() -> impl IntoView {
     let c = ctx();
@@ -79,7 +107,7 @@ pub fn Start() -> impl IntoView {
         <h1 class="text-center text-2xl font-semibold">{c.text.title}</h1>
         <p class="mt-3 text-center text-slate-700">{intro(&c)}</p>
         <div class="mt-6">
-            <Action id="start" label=c.text.start on=move || c.request_code() />
+            <StartButton id="start" label=c.text.start />
         </div>
     }
 }
@@ -106,14 +134,18 @@ pub fn Pairing() -> impl IntoView {
             </p>
             <p class="mt-1 text-sm font-medium text-slate-800" role="status">{c.text.waiting}</p>
         </div>
-        <button
+        // A plain link (the server renders the other method), taken over once the page is live.
+        <a
             id="switch-method"
-            type="button"
-            class="mt-5 w-full rounded-xl border border-slate-300 px-4 py-2 text-sm font-medium text-slate-800 hover:bg-slate-50 focus:outline-none focus-visible:ring-4 focus-visible:ring-slate-300"
-            on:click=move |_| c.show_code.update(|v| *v = !*v)
+            href=move || c.page.with_value(|p| if c.show_code.get() { p.urls.show_qr.clone() } else { p.urls.show_code.clone() })
+            class="mt-5 block w-full rounded-xl border border-slate-300 px-4 py-2 text-center text-sm font-medium text-slate-800 hover:bg-slate-50 focus:outline-none focus-visible:ring-4 focus-visible:ring-slate-300"
+            on:click=move |ev| {
+                ev.prevent_default();
+                c.show_code.update(|v| *v = !*v);
+            }
         >
             {move || if c.show_code.get() { c.text.method_qr } else { c.text.method_code }}
-        </button>
+        </a>
     }
 }
 
@@ -125,9 +157,11 @@ fn CodePanel(code: String) -> impl IntoView {
     view! {
         <p class="text-sm text-slate-600">{c.text.code_label}</p>
         <p id="pairing-code" class="mt-1 font-mono text-4xl font-bold tracking-[0.2em] text-slate-900">{code}</p>
+        // Copying needs the page live: hidden until then, never a button that does nothing.
         <button
             id="copy-code"
             type="button"
+            hidden=move || !c.hydrated.get()
             class="mt-3 rounded-lg border border-slate-300 px-3 py-1.5 text-sm font-medium text-slate-800 hover:bg-slate-50"
             on:click=move |_| {
                 #[cfg(feature = "hydrate")]
@@ -148,7 +182,7 @@ pub fn WindowClosed() -> impl IntoView {
     view! {
         <h1 class="text-center text-xl font-semibold">{c.text.window_closed_title}</h1>
         <p class="mt-3 text-center text-slate-700">{c.text.window_closed_body}</p>
-        <div class="mt-6"><Action id="new-code" label=c.text.new_code on=move || c.request_code() /></div>
+        <div class="mt-6"><StartButton id="new-code" label=c.text.new_code /></div>
     }
 }
 
@@ -176,7 +210,7 @@ pub fn Failed(retryable: bool, why: Refusal) -> impl IntoView {
         <h1 class="text-center text-xl font-semibold">{title}</h1>
         <p class="mt-3 text-center text-slate-700">{body}</p>
         <Show when=move || retryable>
-            <div class="mt-6"><Action id="try-again" label=c.text.try_again on=move || c.request_code() /></div>
+            <div class="mt-6"><StartButton id="try-again" label=c.text.try_again /></div>
         </Show>
     }
 }

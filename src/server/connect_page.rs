@@ -1,0 +1,70 @@
+//! The connect page's two routes: its document, rendered whole on the server from one read of
+//! the link, and the plain form that opens a linking window, so the page works before its WASM
+//! has arrived (a tap on a slow phone) and without JavaScript at all.
+use axum::{
+    Router,
+    extract::{Path, Request, State},
+    http::{HeaderMap, header},
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
+};
+use leptos::prelude::*;
+
+use super::{
+    ratelimit,
+    services::public::{self, page_path, with_query},
+    state::AppState,
+};
+use crate::ui::pages::ConnectDocument;
+
+pub fn router(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .route("/connect/{token}", get(page))
+        .route("/connect/{token}/start", post(start))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), ratelimit::limit))
+}
+
+fn query_of(req_query: Option<&str>) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(req_query.unwrap_or_default().as_bytes())
+        .into_owned()
+        .collect()
+}
+
+async fn page(State(state): State<AppState>, Path(token): Path<String>, req: Request) -> Response {
+    let query = query_of(req.uri().query());
+    let headers: &HeaderMap = req.headers();
+    let header = |name| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let page = match public::page(
+        &state,
+        &token,
+        &query,
+        &header(header::ACCEPT_LANGUAGE),
+        &header(header::USER_AGENT),
+    )
+    .await
+    {
+        Ok(page) => page,
+        Err(err) => return err.into_response(),
+    };
+    let assets = state.assets.clone();
+    let render =
+        leptos_axum::render_app_async_with_context(|| {}, move || view! { <ConnectDocument page=page.clone() assets=assets.clone() /> });
+    render(req).await
+}
+
+/// Opens (or joins) the window, then shows the page again (303: a reload does not post twice).
+/// A dead link or a paired number is the page's to explain; any other failure is flagged.
+async fn start(State(state): State<AppState>, Path(token): Path<String>, req: Request) -> Response {
+    let query = query_of(req.uri().query());
+    let failed = match public::connect(&state, &token).await {
+        Ok(_) => false,
+        Err(err) if err.code.starts_with("LINK_") || err.code == "NUMBER_ALREADY_CONNECTED" => false,
+        Err(err) => {
+            tracing::warn!(code = err.code, "a connect page's start form failed");
+            true
+        }
+    };
+    let kept = query.iter().filter(|(k, _)| k != "failed").map(|(k, v)| (k.as_str(), v.as_str()));
+    let flag = failed.then_some(("failed", "1"));
+    Redirect::to(&with_query(&page_path(&token), kept.chain(flag))).into_response()
+}
