@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { api, newLink, tenant } from "./support.mjs";
+import { api, newLink, scan, tenant } from "./support.mjs";
 
 let key;
 test.beforeAll(() => {
