@@ -1,7 +1,7 @@
 //! The built browser files: found through `pkg/manifest.json` at start-up (a server whose pages
 //! would link to missing files refuses to start), and served as a CDN would: brotli or gzip
 //! compressed once at build time, immutable under their content-hashed names.
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Context;
 use axum::{
@@ -30,7 +30,7 @@ pub fn load(site_root: &str) -> anyhow::Result<Assets> {
     Ok(assets)
 }
 
-fn missing(path: &PathBuf) -> anyhow::Error {
+fn missing(path: &Path) -> anyhow::Error {
     anyhow::anyhow!(
         "the browser assets are missing: {} not found. Build them with `scripts/build.sh` (add --release for \
          production), or set LEPTOS_SITE_ROOT to a built site",
@@ -52,7 +52,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(site_root: &str, assets: &Assets
             async move {
                 let name = req.uri().path().rsplit('/').next().unwrap_or_default().to_owned();
                 let response = next.run(req).await;
-                cache_headers(response, hashed.iter().any(|f| *f == name))
+                cache_headers(response, hashed.contains(&name))
             }
         }))
 }

@@ -85,3 +85,36 @@ async fn behind_a_trusted_proxy_clients_are_told_apart_by_x_forwarded_for() {
         "another client behind the proxy"
     );
 }
+
+/// The connect page and its start form spend the same per-address budget as the API calls the
+/// page makes, whatever key header comes along (a key is no way into a fresh bucket here).
+#[tokio::test]
+async fn the_connect_page_and_its_form_share_the_address_budget() {
+    let app = spawn_with(Options {
+        configure: |c| c.rate_limit_public_per_minute = 3,
+        ..Options::default()
+    })
+    .await;
+    let t = app.tenant("Acme").await;
+    let link = app.create_link(&t.key, json!({ "name": "A", "number": "5511999998877" })).await;
+    let token = link["remotePairingToken"].as_str().unwrap();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    assert_eq!(app.public(Method::GET, &format!("/connect/{token}")).await.0, StatusCode::OK);
+    let start = || client.post(format!("{}/connect/{token}/start", app.base));
+    assert_eq!(start().send().await.unwrap().status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.public(Method::GET, &format!("/v1/remote-pairing/{token}/status")).await.0,
+        StatusCode::OK
+    );
+    for key in ["pl_made_up_1", "pl_made_up_2"] {
+        let res = start().header("x-api-key", key).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "{key}");
+    }
+    assert_eq!(
+        app.public(Method::GET, &format!("/connect/{token}")).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}

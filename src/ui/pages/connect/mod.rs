@@ -2,10 +2,9 @@
 //! the tenant's branding, then live in the browser.
 #[cfg(feature = "hydrate")]
 mod browser;
+mod document;
 mod model;
 mod screens;
-
-mod document;
 
 use leptos::prelude::*;
 
