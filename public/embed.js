@@ -1,17 +1,23 @@
 /* Pairlink connect embed. Load it from your Pairlink server, then:
  *   Pairlink.connect.mount("#box", { token, onPaired, onError, onExpired })   // inline
  *   const handle = Pairlink.connect.open({ token, onPaired });                // modal; handle.destroy()
+ * Code written for the Pilot Status embed works unchanged through the same script:
+ *   PilotStatus.init(); PilotStatus.connect.open({ token, onPaired, onError, onExpired })
+ * (its frames post the documented envelope, `source: "pilot-status-embed"`).
  * Messages from the page are accepted only from the Pairlink origin and from this frame. */
 (function () {
   "use strict";
   var script = document.currentScript;
   var defaultBase = script && script.src ? new URL(script.src).origin : location.origin;
 
-  function frame(opts) {
+  // `envelope`: "pairlink" or "pilot-status", the `source` the page's messages carry.
+  function frame(opts, envelope) {
     if (!opts || !opts.token) throw new Error("Pairlink.connect: a link token is required");
     var base = String(opts.baseUrl || defaultBase).replace(/\/+$/, "");
     var origin = new URL(base).origin;
+    var source = envelope === "pilot-status" ? "pilot-status-embed" : "pairlink-embed";
     var url = base + "/connect/" + encodeURIComponent(opts.token) + "?parentOrigin=" + encodeURIComponent(location.origin);
+    if (envelope === "pilot-status") url += "&envelope=pilot-status";
     if (opts.lang) url += "&lang=" + encodeURIComponent(opts.lang);
     var iframe = document.createElement("iframe");
     iframe.src = url;
@@ -21,7 +27,7 @@
     function onMessage(event) {
       if (event.origin !== origin || event.source !== iframe.contentWindow) return;
       var m = event.data;
-      if (!m || m.source !== "pairlink-embed" || m.v !== 1) return;
+      if (!m || m.source !== source || m.v !== 1) return;
       var payload = m.payload || {};
       if (m.type === "connect:paired" && opts.onPaired) opts.onPaired({ numberId: payload.numberId, redirectUrl: payload.redirectUrl });
       else if (m.type === "connect:error" && opts.onError) opts.onError({ message: payload.message });
@@ -35,15 +41,15 @@
     };
   }
 
-  function mount(target, opts) {
+  function mount(target, opts, envelope) {
     var host = typeof target === "string" ? document.querySelector(target) : target;
     if (!host) throw new Error("Pairlink.connect.mount: no element matches " + target);
-    var f = frame(opts);
+    var f = frame(opts, envelope);
     host.appendChild(f.iframe);
     return { destroy: function () { f.stop(); f.iframe.remove(); } };
   }
 
-  function open(opts) {
+  function open(opts, envelope) {
     var overlay = document.createElement("div");
     overlay.setAttribute("role", "dialog");
     overlay.setAttribute("aria-modal", "true");
@@ -58,7 +64,7 @@
     overlay.appendChild(box);
     box.appendChild(close);
     document.body.appendChild(overlay);
-    var inner = mount(box, opts);
+    var inner = mount(box, opts, envelope);
     var handle = { destroy: function () { inner.destroy(); overlay.remove(); document.removeEventListener("keydown", onKey); } };
     function onKey(e) { if (e.key === "Escape") handle.destroy(); }
     close.addEventListener("click", handle.destroy);
@@ -68,4 +74,24 @@
 
   window.Pairlink = window.Pairlink || {};
   window.Pairlink.connect = { mount: mount, open: open };
+
+  // The documented SDK's entry point. `init(options)` takes defaults for every connect call
+  // (`baseUrl`, `lang`); it is optional here, as nothing needs setting up.
+  var defaults = {};
+  function withDefaults(opts) {
+    var merged = {};
+    for (var k in defaults) merged[k] = defaults[k];
+    for (var j in opts || {}) merged[j] = opts[j];
+    return merged;
+  }
+  window.PilotStatus = window.PilotStatus || {
+    init: function (options) {
+      defaults = options || {};
+      return window.PilotStatus;
+    },
+    connect: {
+      mount: function (target, opts) { return mount(target, withDefaults(opts), "pilot-status"); },
+      open: function (opts) { return open(withDefaults(opts), "pilot-status"); },
+    },
+  };
 })();

@@ -218,6 +218,40 @@ test.describe("desktop", () => {
     host.close();
   });
 
+  test("a parent page written for the Pilot Status embed hears connect:paired once", async ({ page }) => {
+    const { url, id } = await newLink(key);
+    const token = url.split("/").pop();
+    // Only the documented SDK surface and envelope: PilotStatus.init(), connect.mount, and a
+    // listener that keeps messages whose source is "pilot-status-embed".
+    const host = await platformPage(`<!doctype html><title>Platform</title><div id="box"></div>
+      <script src="${BASE}/embed.js"></script><script>
+        window.paired = []; window.envelopes = [];
+        addEventListener("message", (e) => {
+          if (e.origin === ${JSON.stringify(new URL(BASE).origin)} && e.data && e.data.source === "pilot-status-embed") window.envelopes.push(e.data);
+        });
+        PilotStatus.init();
+        PilotStatus.connect.mount("#box", { token: ${JSON.stringify(token)}, onPaired: (d) => window.paired.push(d) });
+      </script>`);
+    await api(key, "PUT", "/v1/settings", { embedOrigins: [host.origin] });
+    await page.goto(`${host.origin}/`);
+    const frame = page.frameLocator("#box iframe");
+    await frame.locator('#connect[data-hydrated="true"]').waitFor();
+    await frame.locator("#start").click();
+    await expect(frame.locator("#pairing-code")).toBeVisible();
+    await scan(key, id);
+    await expect(frame.locator("#connect")).toHaveAttribute("data-screen", "success");
+    await expect.poll(() => page.evaluate(() => window.paired.length)).toBe(1);
+    expect(await page.evaluate(() => window.paired[0])).toMatchObject({ numberId: id });
+    // The status keeps arriving after success: still one callback, one paired envelope.
+    await page.waitForTimeout(1500);
+    expect(await page.evaluate(() => window.paired.length)).toBe(1);
+    const paired = await page.evaluate(() => window.envelopes.filter((m) => m.type === "connect:paired"));
+    expect(paired).toHaveLength(1);
+    expect(paired[0]).toMatchObject({ source: "pilot-status-embed", v: 1, payload: { numberId: id } });
+    await api(key, "PUT", "/v1/settings", { embedOrigins: [] });
+    host.close();
+  });
+
   test("framing by an origin the tenant did not list is refused", async ({ page }) => {
     const { url } = await newLink(key);
     await api(key, "PUT", "/v1/settings", { embedOrigins: [] });

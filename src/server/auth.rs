@@ -65,9 +65,17 @@ impl FromRequestParts<AppState> for ApiClient {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let raw = presented_key(parts).ok_or_else(ApiError::unauthorized)?;
-        let key = ApiKeySecret::from_header(raw);
-        let found = state.store.find_api_key(&key.hash()).await?.ok_or_else(ApiError::unauthorized)?;
+        let found = match presented_key(parts) {
+            Some(raw) => state.store.find_api_key(&ApiKeySecret::from_header(raw).hash()).await?,
+            // The documented API also takes a key's id alone; an id is shown in responses
+            // and logs, so it becomes a bearer credential: only when the operator says so.
+            None if state.config.api_key_id_header => match presented_key_id(parts) {
+                Some(id) => state.store.find_api_key_by_id(&ApiKeyId::from_trusted(id)).await?,
+                None => None,
+            },
+            None => None,
+        };
+        let found = found.ok_or_else(ApiError::unauthorized)?;
         Ok(Self {
             tenant: found.tenant_id,
             actor: Actor::Key {
@@ -91,6 +99,12 @@ fn presented_key(parts: &Parts) -> Option<&str> {
         .eq_ignore_ascii_case("bearer")
         .then_some(token.trim())
         .filter(|t| !t.is_empty())
+}
+
+/// `x-api-key-id: <key id>`, honoured only with `api_key_id_header` on.
+fn presented_key_id(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get("x-api-key-id")?.to_str().ok()?.trim();
+    (!value.is_empty()).then_some(value)
 }
 
 #[cfg(test)]

@@ -38,6 +38,9 @@ pub struct Config {
     pub sandbox_first_qr_seconds: u64,
     /// Sandbox only: how long each of its next five QRs lives (WhatsApp: 20 s).
     pub sandbox_next_qr_seconds: u64,
+    /// Accepts the documented `x-api-key-id` header (a key's id instead of the key). Off by
+    /// default: ids appear in responses and logs, and with this on an id is as good as its key.
+    pub api_key_id_header: bool,
     /// Requests per minute one API key may make.
     pub rate_limit_api_per_minute: u32,
     /// Requests per minute one client address may make to the public link endpoints.
@@ -50,6 +53,9 @@ pub struct Config {
     pub meta_config_id: String,
     /// Graph API version the page's Facebook SDK uses.
     pub meta_graph_version: String,
+    /// A number (`num_…`, usually of the operator's own tenant) that sends pairing links for
+    /// tenants with no default sender of their own; empty: none.
+    pub operator_sender_number_id: String,
     /// Runs the webhook delivery worker in this process.
     pub webhook_worker: bool,
     /// Hostnames, IPs and CIDRs, comma-separated, that webhooks may target although they
@@ -129,12 +135,14 @@ impl Default for Config {
             sweep_interval_seconds: 30,
             sandbox_first_qr_seconds: 60,
             sandbox_next_qr_seconds: 20,
+            api_key_id_header: false,
             rate_limit_api_per_minute: 600,
             rate_limit_public_per_minute: 300,
             trusted_proxies: String::new(),
             meta_app_id: String::new(),
             meta_config_id: String::new(),
             meta_graph_version: "v26.0".into(),
+            operator_sender_number_id: String::new(),
             webhook_worker: true,
             webhook_allowlist: String::new(),
             webhook_timeout_seconds: 10,
@@ -181,9 +189,7 @@ impl Config {
         Self::from_figment(
             Figment::from(Serialized::defaults(Config::default()))
                 .merge(Figment::from(Toml::file(file)).focus("pairlink"))
-                // PAIRLINK_CONFIG names the file itself (see the CLI), it is not a setting.
-                .merge(Env::prefixed("PAIRLINK_").ignore(&["config"]))
-                .merge(Env::raw().only(&["DATABASE_URL"])),
+                .merge(Environment::from_process()),
         )
     }
 
@@ -310,6 +316,56 @@ impl Config {
     }
 }
 
+/// `PAIRLINK_*` variables and plain `DATABASE_URL`. Figment's own `Env` guesses each value's
+/// type, so `PAIRLINK_META_APP_ID=1234567890` became a number that a string setting refused
+/// (and `00123` would lose its zeros): here a setting whose default is text takes the value as
+/// written, and only the other settings (numbers, switches) have theirs parsed.
+pub struct Environment {
+    vars: Vec<(String, String)>,
+}
+
+impl Environment {
+    pub fn from_process() -> Self {
+        // PAIRLINK_CONFIG names the file itself (see the CLI), it is not a setting.
+        let prefixed = Env::prefixed("PAIRLINK_").ignore(&["config"]);
+        let database = Env::raw().only(&["DATABASE_URL"]);
+        let vars: Vec<(String, String)> = prefixed
+            .iter()
+            .chain(database.iter())
+            .map(|(k, v)| (k.as_str().to_owned(), v))
+            .collect();
+        Self::new(vars)
+    }
+
+    /// Variables named without the `PAIRLINK_` prefix.
+    pub fn new(vars: impl IntoIterator<Item = (String, String)>) -> Self {
+        Self {
+            vars: vars.into_iter().collect(),
+        }
+    }
+}
+
+impl figment::Provider for Environment {
+    fn metadata(&self) -> figment::Metadata {
+        figment::Metadata::named("`PAIRLINK_` environment variable(s)")
+    }
+
+    fn data(&self) -> Result<figment::value::Map<figment::Profile, figment::value::Dict>, figment::Error> {
+        use figment::value::Value;
+        let defaults = Figment::from(Serialized::defaults(Config::default()));
+        let mut dict = figment::value::Dict::new();
+        for (name, raw) in &self.vars {
+            let key = name.to_ascii_lowercase();
+            let value = match defaults.find_value(&key) {
+                Ok(Value::String(..)) => Value::from(raw.clone()),
+                _ => raw.parse::<Value>().unwrap_or_else(|never| match never {}),
+            };
+            dict.insert(key, value);
+        }
+        Ok(figment::Profile::Default.collect(dict))
+    }
+}
+
 fn invalid<T>(field: &'static str, message: &str) -> Result<T, ConfigError> {
     Err(ConfigError::Invalid {
         field,
@@ -428,6 +484,30 @@ mod tests {
         assert_eq!(format!("{url:?}"), "postgres://app:***@db:5432/pairlink");
         let config = from(serde_json::json!({"database_url": "postgres://app:s3cret@db/p"})).unwrap();
         assert!(!format!("{config:?}").contains("s3cret"));
+    }
+
+    /// Every text setting takes an all-digit value from the environment as written (Meta app
+    /// ids are all digits), zeros and all; numbers and switches are still parsed.
+    #[test]
+    fn text_settings_take_digits_from_the_environment_as_written() {
+        let defaults = serde_json::to_value(Config::default()).unwrap();
+        let text: Vec<&String> = defaults
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(_, v)| v.is_string())
+            .map(|(k, _)| k)
+            .collect();
+        assert!(text.len() >= 15 && text.iter().any(|k| *k == "meta_app_id"), "{text:?}");
+        let vars = text.iter().map(|k| (k.to_uppercase(), "0012345678".to_owned()));
+        let vars = vars.chain([("SANDBOX".into(), "1".into()), ("SESSION_HOURS".into(), "12".into())]);
+        let figment = Figment::from(Serialized::defaults(Config::default())).merge(Environment::new(vars));
+        let config: Config = figment.extract_lossy().unwrap();
+        let loaded = serde_json::to_value(&config).unwrap();
+        for key in text {
+            assert_eq!(loaded[key], "0012345678", "{key}");
+        }
+        assert!(config.sandbox && config.session_hours == 12);
     }
 
     #[test]

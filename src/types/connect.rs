@@ -23,6 +23,10 @@ pub struct ConnectPageData {
     pub dead: Option<DeadLink>,
     /// The embedding page's origin, validated, to post messages to.
     pub parent_origin: Option<String>,
+    /// The envelope's `source` in those messages: `pilot-status-embed` when the embedding page
+    /// asked for the documented one (`?envelope=pilot-status`, which `PilotStatus` sends),
+    /// `pairlink-embed` otherwise.
+    pub embed_source: String,
     /// Origins the tenant lets frame this page (CSP `frame-ancestors`).
     pub frame_ancestors: Vec<String>,
     /// For Meta links: the flow and, for Embedded Signup, the app settings the SDK needs.

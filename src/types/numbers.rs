@@ -18,6 +18,9 @@ pub struct CreateNumberIn {
     pub number: Option<String>,
     /// For number-scoped keys: re-point the calling key to the new number. Default true.
     pub link_to_api_key: Option<bool>,
+    /// The documented per-number settings the number is born with (`rejectCall`, …).
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
+    pub settings: Option<Value>,
 }
 
 /// The state of one device link of a number.
@@ -77,12 +80,59 @@ pub struct NumberOut {
     #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
     pub coexistence: Option<Value>,
     pub api_keys: Vec<KeySummaryOut>,
+    /// `RELAY_ONLY` (the default: message content passes, nothing is kept), `STORE_X_DAYS`
+    /// or `STORE_INDEFINITE`.
+    #[serde(default)]
+    pub pii_mode: String,
+    #[serde(default)]
+    pub pii_retention_days: Option<u32>,
+    /// The documented per-number settings, as last set.
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+    pub settings: Value,
     pub extra_charge_unpaid_since: Option<DateTime<Utc>>,
     pub extra_charge_disconnect_at: Option<DateTime<Utc>>,
     pub last_validated_at: Option<DateTime<Utc>>,
     pub connected_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// `PATCH /v1/numbers/{id}`: any of the three; an empty body is `400 EMPTY_PATCH`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct PatchNumberIn {
+    pub pii_mode: Option<String>,
+    /// 1 to 3650; needed with `STORE_X_DAYS`.
+    pub pii_retention_days: Option<i64>,
+    /// Documented settings to change, key by key (`null` clears one).
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
+    pub settings: Option<Value>,
+}
+
+/// What the number's engine did with the settings a change named.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SettingsSyncOut {
+    /// In force on the engine now.
+    pub applied: Vec<String>,
+    /// The engine acts on them but did not take them now; stored, sent again with the next change.
+    pub failed: Vec<String>,
+    /// Stored only: this number's engine does not act on them (or they are not documented).
+    pub skipped: Vec<String>,
+}
+
+/// The number after the change, and `settingsSync` when `settings` was sent.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct PatchNumberOut {
+    #[serde(flatten)]
+    pub number: NumberOut,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settings_sync: Option<SettingsSyncOut>,
 }
 
 /// A QR and pairing code to show the person holding the phone.

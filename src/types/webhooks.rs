@@ -49,6 +49,10 @@ pub struct WebhookOut {
     pub name: String,
     pub url: String,
     pub events: Vec<String>,
+    /// Names in `events` this server never sends (accepted, as the documented API accepts
+    /// them, and ignored): a typo or an event of another product.
+    #[serde(default)]
+    pub ignored_events: Vec<String>,
     /// `null` for a tenant-wide webhook.
     pub whatsapp_number_id: Option<String>,
     pub active: bool,

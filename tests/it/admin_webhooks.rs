@@ -155,7 +155,7 @@ async fn bad_input_names_its_field_and_changes_need_the_csrf_token() {
     let (status, body) = ana
         .change(
             "webhooks/create",
-            &[("input[url]", "https://hooks.example.com/in"), ("input[events][]", "number.create")],
+            &[("input[url]", "https://hooks.example.com/in"), ("input[events][]", "number create")],
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);

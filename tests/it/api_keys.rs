@@ -134,3 +134,32 @@ async fn regenerate_replaces_the_calling_key_with_the_same_scope() {
     )
     .await;
 }
+
+/// The documented `x-api-key-id` header authenticates only when the operator turns it on: a
+/// key id is shown in responses, so with it on the id is a credential of its own.
+#[tokio::test]
+async fn the_key_id_header_works_only_when_the_operator_allows_it() {
+    async fn with_id(app: &crate::helpers::TestApp, id: &str) -> StatusCode {
+        reqwest::Client::new()
+            .get(format!("{}/v1/numbers", app.base))
+            .header("x-api-key-id", id)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    }
+    for allowed in [false, true] {
+        let app = crate::helpers::spawn_with(crate::helpers::Options {
+            configure: if allowed { |c| c.api_key_id_header = true } else { |_| {} },
+            ..Default::default()
+        })
+        .await;
+        let t = app.tenant("Acme").await;
+        let (_, key) = app.raw(Method::POST, "/v1/api-keys/regenerate", Some(&t.key), None).await;
+        let id = key["id"].as_str().unwrap().to_owned();
+        assert!(id.starts_with("key_"), "{key}");
+        let want = if allowed { StatusCode::OK } else { StatusCode::UNAUTHORIZED };
+        assert_eq!(with_id(&app, &id).await, want, "allowed: {allowed}");
+        assert_eq!(with_id(&app, "key_made_up").await, StatusCode::UNAUTHORIZED);
+    }
+}

@@ -45,6 +45,28 @@ async fn a_number_pairs_through_its_qr_and_reaches_open() {
     let connect = app.get(&format!("/v1/numbers/{id}/connect"), &t.key).await;
     assert_eq!(connect["qrcodeBase64"], created["qrcodeBase64"]);
     assert_eq!(connect["pairingCode"], created["pairingCode"]);
+    let primary = app.get(&format!("/v1/numbers/{id}/connect?link=primary"), &t.key).await;
+    assert_eq!(primary["pairingCode"], created["pairingCode"]);
+    // One device per number here: the documented secondary link is refused in plain words,
+    // never answered with the primary one.
+    app.expect_error(
+        Method::POST,
+        &format!("/v1/numbers/{id}/upgrade-to-dual"),
+        Some(&t.key),
+        None,
+        StatusCode::BAD_REQUEST,
+        "SECONDARY_LINK_NOT_SUPPORTED",
+    )
+    .await;
+    app.expect_error(
+        Method::GET,
+        &format!("/v1/numbers/{id}/connect?link=secondary"),
+        Some(&t.key),
+        None,
+        StatusCode::BAD_REQUEST,
+        "SECONDARY_LINK_NOT_SUPPORTED",
+    )
+    .await;
 
     app.post(&format!("/v1/numbers/{id}/sandbox/scan"), &t.key).await;
     let status = app.get(&format!("/v1/numbers/{id}/status"), &t.key).await;
@@ -365,6 +387,113 @@ async fn without_an_engine_numbers_are_refused_and_the_sandbox_is_invisible() {
         None,
         StatusCode::NOT_FOUND,
         "NOT_FOUND",
+    )
+    .await;
+}
+
+/// `PATCH /v1/numbers/{id}`: the documented data policy and settings, stored whole, merged
+/// key by key, with `settingsSync` telling honestly that the sandbox acts on none of them;
+/// settings given at creation (number or link) are kept instead of dropped.
+#[tokio::test]
+async fn numbers_take_pii_mode_and_settings_and_say_what_acts_on_them() {
+    let app = spawn_app().await;
+    let t = app.tenant("Acme").await;
+    let created = app
+        .expect(
+            Method::POST,
+            "/v1/numbers",
+            &t.key,
+            Some(json!({ "name": "A", "number": "5511900000001", "settings": { "rejectCall": true, "notASetting": 1 } })),
+            StatusCode::CREATED,
+        )
+        .await;
+    let id = created["instance"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(created["instance"]["settings"], json!({ "rejectCall": true }));
+    assert_eq!(created["instance"]["piiMode"], "RELAY_ONLY");
+    let link = app
+        .create_link(
+            &t.key,
+            json!({ "name": "B", "number": "5511900000002", "settings": { "alwaysOnline": true } }),
+        )
+        .await;
+    let linked = app
+        .get(&format!("/v1/numbers/{}", link["numberId"].as_str().unwrap()), &t.key)
+        .await;
+    assert_eq!(linked["settings"], json!({ "alwaysOnline": true }));
+
+    let path = format!("/v1/numbers/{id}");
+    let body = json!({
+        "piiMode": "STORE_X_DAYS",
+        "piiRetentionDays": 30,
+        "settings": { "msgRejectCall": "Busy, text me", "rejectCall": null, "markReadOnSend": true, "unknownThing": true }
+    });
+    let patched = app.expect(Method::PATCH, &path, &t.key, Some(body), StatusCode::OK).await;
+    assert_eq!(
+        (patched["id"].as_str(), &patched["piiMode"]),
+        (Some(id.as_str()), &json!("STORE_X_DAYS"))
+    );
+    assert_eq!(patched["piiRetentionDays"], 30);
+    assert_eq!(
+        patched["settings"],
+        json!({ "msgRejectCall": "Busy, text me", "markReadOnSend": true })
+    );
+    assert_eq!(
+        patched["settingsSync"],
+        json!({ "applied": [], "failed": [], "skipped": ["markReadOnSend", "msgRejectCall", "rejectCall", "unknownThing"] })
+    );
+    let detail = app.get(&path, &t.key).await;
+    assert_eq!(
+        (&detail["settings"], &detail["piiRetentionDays"]),
+        (&patched["settings"], &json!(30))
+    );
+    let only_mode = app
+        .expect(
+            Method::PATCH,
+            &path,
+            &t.key,
+            Some(json!({ "piiMode": "RELAY_ONLY" })),
+            StatusCode::OK,
+        )
+        .await;
+    assert!(only_mode.get("settingsSync").is_none(), "no settings sent, no sync: {only_mode}");
+    assert_eq!(only_mode["settings"], patched["settings"]);
+
+    for body in ["{}", "", r#"{"somethingElse": 1}"#] {
+        let body = (!body.is_empty()).then_some(body);
+        app.expect_error(Method::PATCH, &path, Some(&t.key), body, StatusCode::BAD_REQUEST, "EMPTY_PATCH")
+            .await;
+    }
+    for (bad, field) in [
+        (json!({ "piiMode": "FOREVER" }), "piiMode"),
+        (json!({ "piiRetentionDays": 3651 }), "piiRetentionDays"),
+        (json!({ "settings": { "alwaysOnline": "yes" } }), "settings.alwaysOnline"),
+        (json!({ "settings": "all" }), "settings"),
+    ] {
+        let err = app
+            .expect_error(
+                Method::PATCH,
+                &path,
+                Some(&t.key),
+                Some(&bad.to_string()),
+                StatusCode::BAD_REQUEST,
+                "VALIDATION_ERROR",
+            )
+            .await;
+        assert!(err["error"].as_str().unwrap().starts_with(field), "{bad} → {err}");
+    }
+    assert_eq!(
+        app.get(&path, &t.key).await["settings"],
+        patched["settings"],
+        "refused changes change nothing"
+    );
+    let other = app.tenant("Other").await;
+    app.expect_error(
+        Method::PATCH,
+        &path,
+        Some(&other.key),
+        Some(r#"{"piiMode": "RELAY_ONLY"}"#),
+        StatusCode::NOT_FOUND,
+        "NUMBER_NOT_FOUND",
     )
     .await;
 }

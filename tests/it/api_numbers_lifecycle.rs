@@ -126,6 +126,7 @@ async fn restore_is_refused_while_another_live_number_has_the_phone() {
         engine_ref: json!({}),
         state: NumberState::Open,
         at: app.clock.now(),
+        profile: Default::default(),
     };
     let event = number_event(
         "number.created",

@@ -113,3 +113,26 @@ fn serve_refuses_to_start_without_the_browser_assets() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("pkg/dashboard.wasm not found"), "{err}");
 }
+
+/// `PAIRLINK_META_APP_ID=1234567890` as an operator pastes it (every Meta app id is all digits)
+/// used to stop the program with "invalid type: found unsigned int"; text settings now take
+/// digits as written, and the page offers Embedded Signup with that id.
+#[tokio::test]
+async fn an_all_digit_meta_app_id_from_the_environment_is_taken_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/digits.db", dir.path().display());
+    let out = Command::new(env!("CARGO_BIN_EXE_pairlink"))
+        .args(["tenant", "create", "--name", "Acme"])
+        .env("DATABASE_URL", &db)
+        .env("PAIRLINK_CONFIG", concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml"))
+        .env("PAIRLINK_META_APP_ID", "1234567890")
+        .env("PAIRLINK_META_CONFIG_ID", "0987654321")
+        .env("PAIRLINK_META_APP_SECRET", "123456")
+        .env("PAIRLINK_META_TOKEN_KEY", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("pairlink runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let created: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(created["apiKey"].as_str().unwrap().starts_with("pl_"));
+}

@@ -557,3 +557,54 @@ async fn links_are_sent_through_evolution() {
         "SEND_FAILED: engine unavailable: the recipient is not on WhatsApp"
     );
 }
+
+/// Evolution acts on some documented settings (its instance settings): a PATCH sends them
+/// whole and reports them applied, the message-side ones skipped; when Evolution refuses,
+/// they are reported failed and stay stored.
+#[tokio::test]
+async fn number_settings_reach_evolution_and_say_what_it_took() {
+    let evo = MockServer::start().await;
+    let app = evolution_app(&evo).await;
+    accept_creations(&evo).await;
+    let t = app.tenant("Acme").await;
+    let (_, id, _) = evolution_link(&app, &t, PHONE).await;
+    let set = Mock::given(method("POST"))
+        .and(path(format!("/settings/set/{}", instance(&t, &id))))
+        .and(header("apikey", EVOLUTION_KEY))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({ "settings": { "instanceName": instance(&t, &id) } })))
+        .expect(1)
+        .mount_as_scoped(&evo)
+        .await;
+    let body = json!({ "settings": { "rejectCall": true, "msgRejectCall": "Busy", "ignoreNewsletters": true } });
+    let patched = app
+        .expect(Method::PATCH, &format!("/v1/numbers/{id}"), &t.key, Some(body), StatusCode::OK)
+        .await;
+    assert_eq!(
+        patched["settingsSync"],
+        json!({ "applied": ["msgRejectCall", "rejectCall"], "failed": [], "skipped": ["ignoreNewsletters"] })
+    );
+    let sent = calls(&evo, "POST", "/settings/set/").await;
+    assert_eq!(
+        sent[0].body_json::<Value>().unwrap(),
+        json!({ "rejectCall": true, "msgCall": "Busy", "groupsIgnore": false, "alwaysOnline": false,
+                "readMessages": false, "readStatus": false, "syncFullHistory": false })
+    );
+    drop(set);
+
+    Mock::given(method("POST"))
+        .and(path(format!("/settings/set/{}", instance(&t, &id))))
+        .respond_with(
+            ResponseTemplate::new(404).set_body_json(json!({ "status": 404, "response": { "message": ["instance does not exist"] } })),
+        )
+        .mount(&evo)
+        .await;
+    let body = json!({ "settings": { "alwaysOnline": true } });
+    let patched = app
+        .expect(Method::PATCH, &format!("/v1/numbers/{id}"), &t.key, Some(body), StatusCode::OK)
+        .await;
+    assert_eq!(
+        patched["settingsSync"],
+        json!({ "applied": [], "failed": ["alwaysOnline"], "skipped": [] })
+    );
+    assert_eq!(patched["settings"]["alwaysOnline"], true, "kept for the next try");
+}

@@ -147,6 +147,7 @@ fn attacker_body(method: &Method, path: &str, v: &Victim) -> Option<String> {
         ("POST", "/v1/numbers" | "/v1/numbers/remote-pairing") => json!({"name": "Attacker", "number": "5511977770009"}),
         ("POST", "/v1/webhooks") => json!({"url": "http://127.0.0.1:9/x", "events": ["*"], "whatsappNumberId": v.number}),
         ("PATCH", "/v1/webhooks/{id}") => json!({"name": "pwned", "url": "http://127.0.0.1:9/pwned"}),
+        ("PATCH", "/v1/numbers/{id}") => json!({"piiMode": "STORE_INDEFINITE", "settings": {"rejectCall": true}}),
         ("PUT", "/v1/settings") => json!({"defaultSenderNumberId": v.number}),
         ("PUT", "/v1/templates/{id}") => json!({"name": "pwned", "category": "UTILITY", "language": "en", "body": "pwned"}),
         ("POST", "/v1/api-keys") => json!({"numberId": v.number}),
@@ -175,6 +176,13 @@ async fn no_endpoint_leaks_across_tenants_or_numbers() {
         let Some(path) = victim_path(&template, &v) else { continue };
         let targets_victim = template.contains('{');
         for scope in ["other tenant", "other number"] {
+            // Templates belong to the tenant, and every key of the tenant may use them (SPEC
+            // Part B §2): for a key of another number they are not the victim's own, and its
+            // writes would only change what the rest of this test reads.
+            let tenant_wide = template.starts_with("/v1/templates/") && scope == "other number";
+            if tenant_wide && method != Method::GET {
+                continue;
+            }
             // A fresh key each time: some endpoints rotate the key they are called with.
             let (key, secrets) = match scope {
                 "other tenant" => {
@@ -197,7 +205,7 @@ async fn no_endpoint_leaks_across_tenants_or_numbers() {
             for secret in secrets {
                 assert!(!text.contains(secret.as_str()), "{what}: leaks {secret:?}");
             }
-            if targets_victim {
+            if targets_victim && !tenant_wide {
                 assert!(status.is_client_error(), "{what}: must not act on the victim's resource");
                 if scope == "other tenant" {
                     assert_eq!(status, StatusCode::NOT_FOUND, "{what}: another tenant's resource is 404, never 403");

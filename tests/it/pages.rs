@@ -96,10 +96,7 @@ async fn the_connect_page_pairs_through_a_plain_form() {
     let (_, html) = app.public(Method::GET, &format!("{page}&method=code")).await;
     let html = html.as_str().unwrap();
     let shown = status["pairingCode"].as_str().unwrap();
-    assert!(
-        html.contains(&format!(r#"id="pairing-code" class="#)) && html.contains(shown),
-        "{html}"
-    );
+    assert!(html.contains(r#"id="pairing-code" class="#) && html.contains(shown), "{html}");
 }
 
 #[tokio::test]

@@ -52,6 +52,15 @@ async fn connect_status_and_pairing_through_the_link() {
     let t = app.tenant("Acme").await;
     let (token, id) = link(&app, &t.key).await;
 
+    app.expect_error(
+        Method::POST,
+        &format!("/v1/remote-pairing/{token}/connect?link=secondary"),
+        None,
+        None,
+        StatusCode::BAD_REQUEST,
+        "SECONDARY_LINK_NOT_SUPPORTED",
+    )
+    .await;
     // An empty POST with no content-type, as browsers and SDKs send it.
     let (status, connect) = app.public(Method::POST, &format!("/v1/remote-pairing/{token}/connect")).await;
     assert_eq!(status, StatusCode::OK, "{connect}");
@@ -73,7 +82,19 @@ async fn connect_status_and_pairing_through_the_link() {
     assert_eq!(status["state"], "OPEN");
     assert_eq!(status["linkState"], "connected");
     assert_eq!(status["qrcodeBase64"], json!(null));
-    // Single use: the link no longer pairs anything.
+    // Single use: the link no longer pairs anything. While it can still be read, a second
+    // connect hears that the number is connected, as the documented API answers (409).
+    app.expect_error(
+        Method::POST,
+        &format!("/v1/remote-pairing/{token}/connect"),
+        None,
+        None,
+        StatusCode::CONFLICT,
+        "NUMBER_ALREADY_CONNECTED",
+    )
+    .await;
+    // The page that paired may read the outcome for a while, then the link is gone for good.
+    app.clock.advance(chrono::Duration::minutes(16));
     app.expect_error(
         Method::POST,
         &format!("/v1/remote-pairing/{token}/connect"),
@@ -83,8 +104,6 @@ async fn connect_status_and_pairing_through_the_link() {
         "LINK_ALREADY_USED",
     )
     .await;
-    // The page that paired may read the outcome for a while, then the link is gone for good.
-    app.clock.advance(chrono::Duration::minutes(16));
     app.expect_error(
         Method::GET,
         &format!("/v1/remote-pairing/{token}/status"),

@@ -311,3 +311,114 @@ async fn embed_origins_are_validated_and_set_the_pages_frame_ancestors() {
             .ends_with("frame-ancestors 'none'")
     );
 }
+
+/// As documented, a number-scoped key reads and writes its tenant's templates (a number's own
+/// integration sends with them), and never another tenant's.
+#[tokio::test]
+async fn number_keys_read_and_write_their_tenants_templates() {
+    let app = spawn_app().await;
+    let t = app.tenant("Acme").await;
+    let number = open_sender(&app, &t).await;
+    let key = app.number_key(&t, &number).await;
+    let body = json!({ "name": "pilot_status_remote_pairing", "category": "OTP", "body": BODY });
+    let created = app
+        .expect(Method::POST, "/v1/templates", &key, Some(body), StatusCode::CREATED)
+        .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        app.get("/v1/templates", &t.key).await[0]["id"],
+        id.as_str(),
+        "the tenant's template"
+    );
+    assert_eq!(app.get("/v1/templates", &key).await[0]["id"], id.as_str());
+    let change = json!({ "body": "Oi {{name}}: {{link}}" });
+    let updated = app
+        .expect(Method::PUT, &format!("/v1/templates/{id}"), &key, Some(change), StatusCode::OK)
+        .await;
+    assert_eq!(updated["body"], "Oi {{name}}: {{link}}");
+
+    let other = app.tenant("Other").await;
+    let other_number = app.create_number(&other.key, "Other", "5511900000002").await["instance"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let other_key = app.number_key(&other, &other_number).await;
+    for method in [Method::GET, Method::DELETE] {
+        app.expect_error(
+            method,
+            &format!("/v1/templates/{id}"),
+            Some(&other_key),
+            None,
+            StatusCode::NOT_FOUND,
+            "TEMPLATE_NOT_FOUND",
+        )
+        .await;
+    }
+    assert_eq!(app.get("/v1/templates", &other_key).await, json!([]));
+    app.expect(Method::DELETE, &format!("/v1/templates/{id}"), &key, None, StatusCode::OK)
+        .await;
+}
+
+/// The number `operator_sender_number_id` names (this test's operator's), once the app is
+/// restarted with it configured.
+static OPERATOR_SENDER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// A tenant with no sender of its own has its links sent from the operator's number: with its
+/// own template when it has one, else with the built-in message in the link's language. A
+/// tenant that set its own sender keeps it, and its messages keep their codes.
+#[tokio::test]
+async fn tenants_without_a_sender_send_from_the_operators_number() {
+    let app = spawn_app().await;
+    let operator = app.tenant("Operator").await;
+    let op_sender = open_sender(&app, &operator).await;
+    OPERATOR_SENDER.set(op_sender.clone()).unwrap();
+    let app = crate::helpers::spawn_with(crate::helpers::Options {
+        database: Some(app.stop()),
+        configure: |c| c.operator_sender_number_id = OPERATOR_SENDER.get().cloned().unwrap_or_default(),
+        ..Default::default()
+    })
+    .await;
+    let sent = async |app: &TestApp| app.get(&format!("/v1/numbers/{op_sender}/sandbox/messages"), &operator.key).await;
+
+    let t = app.tenant("Acme").await;
+    let link = app
+        .create_link(
+            &t.key,
+            json!({ "name": "Ana", "number": "5511988881111", "locale": "pt-BR", "sendViaWhatsApp": true }),
+        )
+        .await;
+    assert_eq!(link["messageSent"], true, "{link}");
+    let url = link["remotePairingUrl"].as_str().unwrap();
+    assert_eq!(sent(&app).await[0]["body"], format!("Olá Ana! Conecte seu WhatsApp aqui: {url}"));
+    assert_eq!(sent(&app).await[0]["to"], "+5511988881111");
+
+    app.expect(
+        Method::POST,
+        "/v1/templates",
+        &t.key,
+        Some(json!({ "name": "pilot_status_remote_pairing", "category": "OTP", "body": BODY })),
+        StatusCode::CREATED,
+    )
+    .await;
+    let link = link_with_send(&app, &t, "5511988882222").await;
+    assert_eq!(link["messageSent"], true, "{link}");
+    let url = link["remotePairingUrl"].as_str().unwrap();
+    assert_eq!(sent(&app).await[1]["body"], format!("Olá Cliente! Conecte seu WhatsApp: {url}"));
+
+    // A sender of its own wins, and is held to the usual rules.
+    let own = app.create_number(&t.key, "Own", "5511900000009").await["instance"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.expect(
+        Method::PUT,
+        "/v1/settings",
+        &t.key,
+        Some(json!({ "defaultSenderNumberId": own })),
+        StatusCode::OK,
+    )
+    .await;
+    let link = link_with_send(&app, &t, "5511988883333").await;
+    assert_eq!(link["messageError"], "SENDER_NOT_CONNECTED");
+    assert_eq!(sent(&app).await.as_array().unwrap().len(), 2);
+}

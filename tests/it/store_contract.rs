@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use chrono::{Duration, Utc};
 use pairlink::server::{
-    domain::{ApiKeyId, ApiKeySecret, NumberId, NumberState, PhoneE164, Provider, TenantId},
+    domain::{ApiKeyId, ApiKeySecret, NumberId, NumberProfile, NumberState, PhoneE164, ProfilePatch, Provider, TenantId},
     services::events::{Subject, number_event},
     store::{NewApiKey, NewEvent, NewNumber, PgStore, SqliteStore, Store, StoreError},
 };
@@ -45,6 +45,7 @@ contract!(
     purge_removes_number_and_keys_but_keeps_events,
     tenants_are_isolated,
     numbers_to_resume_are_the_live_unclosed_ones,
+    profiles_change_only_from_the_version_read,
 );
 
 pub fn phone(p: &str) -> PhoneE164 {
@@ -67,6 +68,7 @@ pub fn new_number(p: &str) -> NewNumber {
         engine_ref: json!({"device": 7}),
         state: NumberState::Close,
         at: Utc::now(),
+        profile: Default::default(),
     }
 }
 
@@ -349,4 +351,45 @@ async fn numbers_to_resume_are_the_live_unclosed_ones(store: Arc<dyn Store>) {
     assert!(ids.contains(&open.id) && ids.contains(&connecting.id));
     assert!(!ids.contains(&deleted.id));
     assert_eq!(ids.iter().filter(|id| **id == open.id || **id == connecting.id).count(), 2);
+}
+
+/// A number's profile is stored whole and read back by every path (alone, listed, found by
+/// id anywhere); a write from a stale read changes nothing, so concurrent partial updates
+/// cannot lose each other's keys.
+async fn profiles_change_only_from_the_version_read(store: Arc<dyn Store>) {
+    let t = tenant(&store).await;
+    let n = add_number(&store, &t, "5511900000001").await;
+    let read = store.get_number(&t, &n.id).await.unwrap();
+    assert_eq!(read.profile, NumberProfile::default());
+    let mut profile = read.profile.clone();
+    let patch = ProfilePatch {
+        pii_mode: Some("STORE_X_DAYS".into()),
+        pii_retention_days: Some(7),
+        settings: Some(json!({ "rejectCall": true, "msgRejectCall": "Busy" })),
+    };
+    profile.apply(&patch).unwrap();
+    let later = read.updated_at + Duration::seconds(1);
+    let written = store
+        .update_number_profile(&t, &n.id, read.updated_at, &profile, later)
+        .await
+        .unwrap();
+    assert_eq!(written.map(|w| w.profile), Some(profile.clone()));
+    let stale = store
+        .update_number_profile(&t, &n.id, read.updated_at, &NumberProfile::default(), later)
+        .await
+        .unwrap();
+    assert!(stale.is_none(), "written from a stale read");
+    assert_eq!(store.get_number(&t, &n.id).await.unwrap().profile, profile);
+    assert_eq!(store.list_numbers(&t).await.unwrap()[0].profile, profile);
+    assert_eq!(store.find_number_anywhere(&n.id).await.unwrap().unwrap().profile, profile);
+    let other = tenant(&store).await;
+    let fresh = store.get_number(&t, &n.id).await.unwrap();
+    assert!(
+        store
+            .update_number_profile(&other, &n.id, fresh.updated_at, &NumberProfile::default(), later)
+            .await
+            .unwrap()
+            .is_none(),
+        "another tenant's number"
+    );
 }

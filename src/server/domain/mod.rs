@@ -5,6 +5,7 @@ mod branding;
 mod ids;
 mod number;
 mod phone;
+mod profile;
 mod time;
 mod token;
 mod web;
@@ -22,6 +23,7 @@ pub use ids::{
 };
 pub use number::{NumberState, Provider};
 pub use phone::PhoneE164;
+pub use profile::{NumberProfile, ProfilePatch};
 pub use time::{from_millis, to_millis};
 pub use token::LinkToken;
 pub use web::{HexColor, HttpsUrl, short_text};

@@ -109,11 +109,11 @@ proptest! {
     }
 
     #[test]
-    fn event_filters_hold_only_known_events_and_survive_storage(input in proptest::collection::vec(
+    fn event_filters_hold_only_storable_names_and_survive_storage(input in proptest::collection::vec(
         prop_oneof![hostile(), proptest::sample::select(EMITTED_EVENTS).prop_map(|s: &str| s.to_owned()), Just("*".to_owned())], 0..6)) {
         if let Ok(filter) = EventFilter::parse("events", &input) {
             for name in filter.names() {
-                prop_assert!(name == "*" || EMITTED_EVENTS.contains(&name.as_str()), "{name}");
+                prop_assert!(!name.is_empty() && !name.contains(',') && !name.chars().any(char::is_whitespace), "{name}");
             }
             prop_assert_eq!(EventFilter::from_stored(&filter.to_stored()), filter);
         }

@@ -21,8 +21,8 @@ pub const EMITTED_EVENTS: &[&str] = &[
     "number.recovered",
 ];
 
-/// Documented events this server cannot emit (no shadowban detection, no leads). The reference
-/// says such subscriptions are "silently dropped", so they are accepted and left out.
+/// Documented events this server cannot emit (no shadowban detection, no leads): the filter
+/// for delivery logs accepts them, as it accepts every documented name.
 const DROPPED_EVENTS: &[&str] = &["number.health_shadowban", "lead.received"];
 
 pub const ALL_EVENTS: &str = "*";
@@ -30,26 +30,41 @@ pub const ALL_EVENTS: &str = "*";
 /// What "send test event" delivers: to one endpoint, whatever it subscribes to.
 pub const TEST_EVENT: &str = "webhook.test";
 
-/// The events an endpoint subscribes to: known names in the order given, or `*`; empty
-/// dispatches nothing.
+/// Most names one endpoint may list.
+pub const MAX_EVENT_NAMES: usize = 100;
+
+/// The events an endpoint subscribes to, as asked, or `*`; empty dispatches nothing. The
+/// documented API accepts names its provider cannot emit (`message.*`, `call.*`,
+/// `lead.received`, …) and ignores them, so clients written for it subscribe to them: they are
+/// kept (the endpoint shows what was asked) and never match. Only names that cannot be event
+/// names (spaces, commas, control characters) are refused.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EventFilter(Vec<String>);
 
 impl EventFilter {
     pub fn parse(field: &'static str, input: &[String]) -> Result<Self, Invalid> {
+        if input.len() > MAX_EVENT_NAMES {
+            return Err(Invalid::new(field, format!("at most {MAX_EVENT_NAMES} event names")));
+        }
         let mut names: Vec<String> = Vec::new();
         for raw in input {
             let name = raw.trim();
             if name == ALL_EVENTS {
                 return Ok(Self(vec![ALL_EVENTS.into()]));
             }
-            if DROPPED_EVENTS.contains(&name) {
-                continue;
-            }
-            if !EMITTED_EVENTS.contains(&name) {
+            // The stored list is comma-joined, hence no commas; the rest keeps names readable.
+            let well_formed = (1..=64).contains(&name.len())
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '*' | ':'));
+            if !well_formed {
                 return Err(Invalid::new(
                     field,
-                    format!("{name:?} is not a known event; use one of {} or \"*\"", EMITTED_EVENTS.join(", ")),
+                    format!(
+                        "{name:?} is not an event name (1 to 64 letters, digits, '.', '_', '-', ':' or '*'); this \
+                         server sends {} (\"*\" for all)",
+                        EMITTED_EVENTS.join(", ")
+                    ),
                 ));
             }
             if !names.iter().any(|n| n == name) {
@@ -57,6 +72,16 @@ impl EventFilter {
             }
         }
         Ok(Self(names))
+    }
+
+    /// The names asked for that this server never sends, so a client can tell a typo or an
+    /// unsupported subscription from a quiet endpoint.
+    pub fn never_sent(&self) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|n| n.as_str() != ALL_EVENTS && !EMITTED_EVENTS.contains(&n.as_str()))
+            .cloned()
+            .collect()
     }
 
     /// A single event name, for filters: the same vocabulary, `*` excluded.
@@ -202,22 +227,33 @@ mod tests {
     }
 
     #[test]
-    fn event_lists_keep_known_names_once_and_drop_the_unemittable() {
-        let f = events(&["number.created", " link.opened", "number.created", "number.health_shadowban"]).unwrap();
-        assert_eq!(f.names(), ["number.created", "link.opened"]);
-        assert_eq!(f.to_stored(), ",number.created,link.opened,");
+    fn event_lists_keep_what_was_asked_once_and_tell_what_never_fires() {
+        let asked = [
+            "number.created",
+            " link.opened",
+            "number.created",
+            "number.health_shadowban",
+            "message.*",
+        ];
+        let f = events(&asked).unwrap();
+        assert_eq!(f.names(), ["number.created", "link.opened", "number.health_shadowban", "message.*"]);
+        assert_eq!(f.never_sent(), ["number.health_shadowban", "message.*"]);
+        assert_eq!(f.to_stored(), ",number.created,link.opened,number.health_shadowban,message.*,");
         assert_eq!(EventFilter::from_stored(&f.to_stored()), f);
         assert_eq!(events(&["link.failed", "*"]).unwrap().names(), ["*"]);
+        assert!(events(&["*"]).unwrap().never_sent().is_empty());
         let none = events(&[]).unwrap();
         assert_eq!((none.to_stored(), EventFilter::from_stored("")), (String::new(), none));
     }
 
     #[test]
-    fn unknown_events_are_refused_naming_the_field() {
-        for bad in ["number.create", "", "NUMBER.CREATED", "message.*", "number.%"] {
+    fn malformed_event_names_are_refused_naming_the_field() {
+        for bad in ["", " ", "a,b", "number created", "number.%", "x\ny", &"e".repeat(65)] {
             let err = events(&["number.created", bad]).unwrap_err();
-            assert_eq!(err.field, "events", "{bad}");
+            assert_eq!(err.field, "events", "{bad:?}");
         }
+        let many: Vec<String> = (0..=MAX_EVENT_NAMES).map(|i| format!("e{i}")).collect();
+        assert!(EventFilter::parse("events", &many).is_err());
         assert!(EventFilter::parse_name("event", "*").is_err());
         assert_eq!(EventFilter::parse_name("event", "link.expired").unwrap(), "link.expired");
     }

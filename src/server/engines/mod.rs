@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 pub use registry::{Engines, default_engine};
 pub use state::{LinkState, PairCode, Pairing, QrRef, reason};
 
-use super::domain::{NumberId, NumberState, PhoneE164, TenantId};
+use super::domain::{NumberId, NumberProfile, NumberState, PhoneE164, TenantId};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum EngineKind {
@@ -102,6 +102,19 @@ pub trait EventSink: Send + Sync + 'static {
     async fn publish(&self, event: EngineEvent);
 }
 
+/// What an engine did with the documented settings a request changed: each name lands in
+/// exactly one list.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SettingsSync {
+    /// Now in force on the engine.
+    pub applied: Vec<String>,
+    /// The engine acts on them but refused or could not be reached; stored, tried again with
+    /// the next change.
+    pub failed: Vec<String>,
+    /// Stored only: nothing behind this number acts on them.
+    pub skipped: Vec<String>,
+}
+
 #[async_trait]
 pub trait Engine: Send + Sync + 'static {
     fn kind(&self) -> EngineKind;
@@ -124,6 +137,16 @@ pub trait Engine: Send + Sync + 'static {
     }
     /// Sends a text message from this (connected) number; returns the engine's message id.
     async fn send_text(&self, number: &NumberCtx, to: &PhoneE164, body: &str) -> Result<String, EngineError>;
+    /// Carries a number's settings (`profile`, after the change) to where they act, and says
+    /// what became of the `changed` names. Engines that handle no messages act on none of
+    /// them, which the default says.
+    async fn apply_settings(&self, number: &NumberCtx, profile: &NumberProfile, changed: &[String]) -> SettingsSync {
+        let _ = (number, profile);
+        SettingsSync {
+            skipped: changed.to_vec(),
+            ..SettingsSync::default()
+        }
+    }
     /// How many sessions this engine holds in each link state (every state, zeros too), for
     /// `/metrics`. Engines that hold no sessions of their own report none.
     async fn session_counts(&self) -> Vec<(&'static str, u64)> {

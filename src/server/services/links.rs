@@ -66,7 +66,7 @@ pub async fn create(state: &AppState, client: &ApiClient, input: RemotePairingIn
         crate::server::metrics::link_event("created");
         return finish(state, link, token, None, None, false).await;
     }
-    let (new, event, _engine) = numbers::prepare(state, client, input.name.as_deref(), input.number.as_deref()).await?;
+    let (new, event, _engine) = numbers::prepare(state, client, &input.name, &input.number, input.settings.as_ref()).await?;
     let (new_link, token) = new_link(state, Some(new.id.clone()), None, options.clone());
     let moved_key = numbers::key_to_move(client, input.link_to_api_key.unwrap_or(true));
     let audit = issued(state, client, &new_link);
@@ -150,7 +150,7 @@ async fn finish(
 ) -> ApiResult<IssuedLink> {
     let url = url(state, &token);
     let message = match (&number, send) {
-        (Some(number), true) => Some(sending::send_link(state, &number.tenant_id, number, &url).await),
+        (Some(number), true) => Some(sending::send_link(state, &number.tenant_id, number, &url, link.locale.as_deref()).await),
         _ => None,
     };
     Ok(IssuedLink {

@@ -198,6 +198,7 @@ pub async fn create_number(state: &AppState, meta: &MetaEngine, origin: Origin<'
         engine_ref: json!({ "wabaId": v.waba_id, "phoneNumberId": v.phone.id }),
         state: NumberState::Open,
         at: now,
+        profile: Default::default(),
     };
     let account = MetaAccount {
         number_id: id.clone(),

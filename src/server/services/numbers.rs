@@ -8,8 +8,8 @@ use serde_json::json;
 use super::events::{NUMBER_CREATED, NUMBER_REMOVED, NUMBER_RESTORED, Subject, number_event};
 use crate::server::{
     auth::ApiClient,
-    domain::{ApiKeyId, Invalid, NumberId, NumberState, PhoneE164, Provider},
-    engines::{Engine, EngineError, LinkState, NumberCtx, Pairing},
+    domain::{ApiKeyId, Invalid, NumberId, NumberProfile, NumberState, PhoneE164, ProfilePatch, Provider},
+    engines::{Engine, EngineError, LinkState, NumberCtx, Pairing, SettingsSync},
     error::{ApiError, ApiResult},
     state::AppState,
     store::{ApiKey, Event, LinkEnd, NewEvent, NewNumber, Number, StoreError},
@@ -30,7 +30,7 @@ pub struct Status {
 }
 
 pub async fn create(state: &AppState, client: &ApiClient, input: CreateNumberIn) -> ApiResult<Created> {
-    let (new, event, engine) = prepare(state, client, input.name.as_deref(), input.number.as_deref()).await?;
+    let (new, event, engine) = prepare(state, client, &input.name, &input.number, input.settings.as_ref()).await?;
     let number = state
         .store
         .create_number(&client.tenant, &new, &event)
@@ -59,11 +59,14 @@ pub async fn create(state: &AppState, client: &ApiClient, input: CreateNumberIn)
 pub(super) async fn prepare(
     state: &AppState,
     client: &ApiClient,
-    name: Option<&str>,
-    phone: Option<&str>,
+    name: &Option<String>,
+    phone: &Option<String>,
+    settings: Option<&serde_json::Value>,
 ) -> ApiResult<(NewNumber, NewEvent, Arc<dyn Engine>)> {
-    let name = display_name(name)?;
-    let phone = PhoneE164::parse("number", phone.ok_or_else(|| Invalid::new("number", "is required"))?)?;
+    let name = display_name(name.as_deref())?;
+    let phone = PhoneE164::parse("number", phone.as_deref().ok_or_else(|| Invalid::new("number", "is required"))?)?;
+    // Settings not documented are left out, as unknown fields of a body are.
+    let (profile, _unknown) = NumberProfile::from_settings(settings)?;
     if let Some(deleted) = state.store.find_deleted_number_by_phone(&client.tenant, &phone).await? {
         return Err(ApiError::conflict(
             "NUMBER_SOFT_DELETED",
@@ -84,6 +87,7 @@ pub(super) async fn prepare(
         engine_ref,
         state: NumberState::Close,
         at: now,
+        profile,
     };
     let event = number_event(
         NUMBER_CREATED,
@@ -155,6 +159,70 @@ pub async fn connect(state: &AppState, client: &ApiClient, id: &NumberId) -> Api
     }
     let engine = engine_of(state, &number)?;
     open_window(state, engine.as_ref(), &number).await
+}
+
+pub struct Patched {
+    pub number: Number,
+    /// What the engine did with the settings named, when some were.
+    pub sync: Option<SettingsSync>,
+}
+
+/// `PATCH`: `piiMode`, `piiRetentionDays`, settings merged key by key; then the engine is
+/// given the settings it acts on.
+pub async fn patch(state: &AppState, client: &ApiClient, id: &NumberId, patch: ProfilePatch) -> ApiResult<Patched> {
+    // Someone else's number is a 404 whatever the body says.
+    get(state, client, id).await?;
+    if patch.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "EMPTY_PATCH",
+            "nothing to change: send piiMode, piiRetentionDays or settings",
+        ));
+    }
+    // Read, change, write if nothing changed meanwhile: concurrent patches each land whole.
+    for _ in 0..5 {
+        let number = get(state, client, id).await?;
+        let mut profile = number.profile.clone();
+        let unknown = profile.apply(&patch)?;
+        let Some(number) = state
+            .store
+            .update_number_profile(&client.tenant, id, number.updated_at, &profile, state.clock.now())
+            .await?
+        else {
+            continue;
+        };
+        super::audit::record(
+            state,
+            client,
+            "number.updated",
+            Some(id.as_str()),
+            json!({ "piiMode": profile.pii_mode, "settings": profile.settings.keys().collect::<Vec<_>>() }),
+        )
+        .await;
+        let sync = match &patch.settings {
+            Some(serde_json::Value::Object(given)) => {
+                let named: Vec<String> = given.keys().filter(|k| !unknown.contains(k)).cloned().collect();
+                let mut sync = match state.engines.get(&number.engine) {
+                    Some(engine) => engine.apply_settings(&ctx(&number), &profile, &named).await,
+                    None => SettingsSync {
+                        skipped: named,
+                        ..SettingsSync::default()
+                    },
+                };
+                sync.skipped.extend(unknown);
+                for list in [&mut sync.applied, &mut sync.failed, &mut sync.skipped] {
+                    list.sort();
+                }
+                Some(sync)
+            }
+            _ => None,
+        };
+        return Ok(Patched { number, sync });
+    }
+    Err(ApiError::conflict(
+        "NUMBER_BUSY",
+        "the number kept changing while it was updated; try again",
+    ))
 }
 
 /// Soft delete: the device is unlinked now; the number can be restored for a while.

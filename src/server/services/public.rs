@@ -51,7 +51,7 @@ pub async fn resolve(state: &AppState, token: &str, access: Access) -> ApiResult
     let now = state.clock.now();
     match (link.end_reason, link.ended_at) {
         (Some(LinkEnd::Used), Some(at)) if access == Access::View && now - at < Duration::minutes(USED_GRACE_MINUTES) => {}
-        (Some(LinkEnd::Used), _) => return Err(gone("LINK_ALREADY_USED", "this link was already used to connect the number")),
+        (Some(LinkEnd::Used), _) => return Err(used_up()),
         (Some(LinkEnd::Revoked), _) => return Err(gone("LINK_REVOKED", "this link was revoked")),
         (Some(LinkEnd::Replaced), _) => return Err(gone("LINK_REVOKED", "a newer link was issued for this number")),
         _ if link.expires_at <= now => {
@@ -70,6 +70,10 @@ pub async fn resolve(state: &AppState, token: &str, access: Access) -> ApiResult
         (Some(_), None) => return Err(gone("LINK_NOT_FOUND", "no such link")),
     };
     Ok(Resolved { link, number })
+}
+
+fn used_up() -> ApiError {
+    gone("LINK_ALREADY_USED", "this link was already used to connect the number")
 }
 
 /// What the page needs first. The first call records `link.opened`.
@@ -133,7 +137,14 @@ pub async fn branding(state: &AppState, token: &str, query: &[(String, String)])
 
 /// Opens a linking window (or returns the open one): one per number however many calls come.
 pub async fn connect(state: &AppState, token: &str) -> ApiResult<TokenConnectOut> {
-    let r = resolve(state, token, Access::Act).await?;
+    // Read as the page reads: while the link that paired can still be read, a second connect
+    // is told the number is connected (409, which the documented API answers and its SDK
+    // raises as a conflict); later the link is simply used up.
+    let r = resolve(state, token, Access::View).await?;
+    if r.link.end_reason == Some(LinkEnd::Used) {
+        let open = r.number.as_ref().is_some_and(|n| n.state == NumberState::Open);
+        return Err(if open { numbers::already_connected() } else { used_up() });
+    }
     let Some(number) = &r.number else {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -248,6 +259,15 @@ fn gone(code: &'static str, message: &str) -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, code, message)
 }
 
+/// The `source` of the messages the page posts to its embedder: the documented product's
+/// envelope when asked for, ours otherwise.
+pub fn embed_source(envelope: Option<&str>) -> &'static str {
+    match envelope {
+        Some("pilot-status") => "pilot-status-embed",
+        _ => "pairlink-embed",
+    }
+}
+
 /// Everything the connect page renders from: the link (or why it is dead, in its tenant's
 /// branding), the language and the device.
 pub async fn page(
@@ -329,6 +349,7 @@ pub async fn page(
         status,
         dead,
         parent_origin,
+        embed_source: embed_source(param("envelope")).into(),
         frame_ancestors,
         meta,
         urls: page_urls(token, query),
@@ -493,6 +514,14 @@ mod tests {
         assert_eq!(urls.show_code, "/connect/rp_a+b?lang=es&method=code");
         assert_eq!(page_urls("rp_x", &[]).start, "/connect/rp_x/start");
         assert_eq!(page_path("rp_x/../admin"), "/connect/rp_x%2F..%2Fadmin", "one path segment");
+    }
+
+    #[test]
+    fn the_documented_envelope_only_when_asked_for() {
+        assert_eq!(embed_source(Some("pilot-status")), "pilot-status-embed");
+        for other in [None, Some(""), Some("pairlink"), Some("PILOT-STATUS")] {
+            assert_eq!(embed_source(other), "pairlink-embed", "{other:?}");
+        }
     }
 
     #[test]

@@ -1,18 +1,20 @@
 //! Sending a pairing link over WhatsApp: the tenant's `pilot_status_remote_pairing` template,
-//! from its default sender, through that number's engine. Failure is reported, never raised:
-//! the link was made either way.
+//! from its default sender, through that number's engine. A tenant without a sender of its own
+//! may use the operator's (`operator_sender_number_id`), with the tenant's template or a
+//! built-in one in the link's language. Failure is reported, never raised: the link was made
+//! either way.
 use super::numbers;
 use crate::server::{
-    domain::{NumberState, Provider, TenantId},
+    domain::{NumberId, NumberState, Provider, TenantId},
     state::AppState,
-    store::{Number, StoreError},
+    store::{Number, StoreError, Template},
 };
 
 pub const LINK_TEMPLATE: &str = "pilot_status_remote_pairing";
 
 /// `Err` carries the documented `messageError` value.
-pub async fn send_link(state: &AppState, tenant: &TenantId, to: &Number, url: &str) -> Result<(), String> {
-    match try_send(state, tenant, to, url).await {
+pub async fn send_link(state: &AppState, tenant: &TenantId, to: &Number, url: &str, locale: Option<&str>) -> Result<(), String> {
+    match try_send(state, tenant, to, url, locale).await {
         Ok(result) => result,
         Err(err) => {
             tracing::error!(tenant.id = %tenant, error = %err, "sending a link failed on our side");
@@ -21,11 +23,36 @@ pub async fn send_link(state: &AppState, tenant: &TenantId, to: &Number, url: &s
     }
 }
 
-async fn try_send(state: &AppState, tenant: &TenantId, to: &Number, url: &str) -> Result<Result<(), String>, StoreError> {
-    let Some(template) = state.store.find_template(tenant, LINK_TEMPLATE).await? else {
+async fn try_send(
+    state: &AppState,
+    tenant: &TenantId,
+    to: &Number,
+    url: &str,
+    locale: Option<&str>,
+) -> Result<Result<(), String>, StoreError> {
+    let template = state.store.find_template(tenant, LINK_TEMPLATE).await?;
+    let own_sender = state.store.settings(tenant).await?.default_sender;
+    if own_sender.is_none()
+        && let Some(operator) = operator_sender(state).await?
+    {
+        // The operator's number speaks for tenants without one: their template, else ours.
+        let template = match template {
+            Some(t) => t,
+            None if operator.provider == Provider::Meta => {
+                // Meta sends only templates approved on the sender's account: the operator's.
+                match state.store.find_template(&operator.tenant_id, LINK_TEMPLATE).await? {
+                    Some(t) => t,
+                    None => return Ok(Err("TEMPLATE_NOT_FOUND".into())),
+                }
+            }
+            None => built_in(locale),
+        };
+        return Ok(send_from(state, &operator, to, &template, url).await);
+    }
+    let Some(template) = template else {
         return Ok(Err("TEMPLATE_NOT_FOUND".into()));
     };
-    let Some(sender_id) = state.store.settings(tenant).await?.default_sender else {
+    let Some(sender_id) = own_sender else {
         return Ok(Err("SENDER_NOT_CONFIGURED".into()));
     };
     let sender = match state.store.get_number(tenant, &sender_id).await {
@@ -33,23 +60,66 @@ async fn try_send(state: &AppState, tenant: &TenantId, to: &Number, url: &str) -
         Ok(_) | Err(StoreError::NotFound) => return Ok(Err("SENDER_NOT_CONFIGURED".into())),
         Err(e) => return Err(e),
     };
+    Ok(send_from(state, &sender, to, &template, url).await)
+}
+
+/// The operator's sender, when configured and still a live number.
+async fn operator_sender(state: &AppState) -> Result<Option<Number>, StoreError> {
+    let id = state.config.operator_sender_number_id.trim();
+    if id.is_empty() {
+        return Ok(None);
+    }
+    let found = state.store.find_number_anywhere(&NumberId::from_trusted(id)).await?;
+    if found.is_none() {
+        tracing::warn!(number.id = %id, "operator_sender_number_id names no live number");
+    }
+    Ok(found.filter(|n| n.deleted_at.is_none()))
+}
+
+async fn send_from(state: &AppState, sender: &Number, to: &Number, template: &Template, url: &str) -> Result<(), String> {
     if sender.state != NumberState::Open {
-        return Ok(Err("SENDER_NOT_CONNECTED".into()));
+        return Err("SENDER_NOT_CONNECTED".into());
     }
     if sender.provider == Provider::Meta {
         // Meta allows only templates here; the link's token is their code. Links are
         // `{base}/connect/{token}`, so the token is the URL's last segment.
         let token = url.rsplit('/').next().unwrap_or_default();
-        return Ok(super::meta_numbers::send_link(state, &sender, to, &template, token).await);
+        return super::meta_numbers::send_link(state, sender, to, template, token).await;
     }
     let Some(engine) = state.engines.get(&sender.engine) else {
-        return Ok(Err("SENDER_NOT_CONNECTED".into()));
+        return Err("SENDER_NOT_CONNECTED".into());
     };
     let body = render(&template.body, &to.name, url);
-    Ok(match engine.send_text(&numbers::ctx(&sender), &to.phone, &body).await {
+    match engine.send_text(&numbers::ctx(sender), &to.phone, &body).await {
         Ok(_) => Ok(()),
         Err(err) => Err(format!("SEND_FAILED: {err}")),
-    })
+    }
+}
+
+/// The message a link goes out in when the tenant wrote none, in the link's language.
+fn built_in(locale: Option<&str>) -> Template {
+    // The three languages the page speaks; links store a checked BCP 47 tag.
+    let primary = locale
+        .unwrap_or_default()
+        .split(['-', '_'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let (language, body) = match primary.as_str() {
+        "pt" => ("pt_BR", "Olá {{name}}! Conecte seu WhatsApp aqui: {{link}}"),
+        "es" => ("es", "¡Hola {{name}}! Conecta tu WhatsApp aquí: {{link}}"),
+        _ => ("en", "Hi {{name}}! Connect your WhatsApp here: {{link}}"),
+    };
+    let now = chrono::DateTime::UNIX_EPOCH;
+    Template {
+        id: crate::server::domain::TemplateId::from_trusted("tpl_builtin"),
+        name: LINK_TEMPLATE.into(),
+        category: "OTP".into(),
+        language: language.into(),
+        body: body.into(),
+        created_at: now,
+        updated_at: now,
+    }
 }
 
 /// Fills `{{name}}` and `{{link}}` (with or without spaces inside the braces).
@@ -63,6 +133,16 @@ pub fn render(body: &str, name: &str, link: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_built_in_message_speaks_the_links_language() {
+        assert!(built_in(Some("pt-BR")).body.starts_with("Olá"));
+        assert!(built_in(Some("es")).body.starts_with("¡Hola"));
+        for other in [None, Some("en"), Some("de")] {
+            assert!(built_in(other).body.starts_with("Hi"), "{other:?}");
+        }
+        assert!(built_in(None).body.contains("{{link}}"));
+    }
 
     #[test]
     fn fills_both_placeholders() {

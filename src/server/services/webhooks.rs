@@ -228,6 +228,7 @@ pub fn view(w: &Webhook) -> WebhookOut {
         name: w.name.clone(),
         url: w.url.clone(),
         events: w.events.names().to_vec(),
+        ignored_events: w.events.never_sent(),
         whatsapp_number_id: w.number_id.as_ref().map(ToString::to_string),
         active: w.active,
         created_at: w.created_at,

@@ -78,7 +78,7 @@ macro_rules! impl_link_store {
                     "n.id AS n_id, n.tenant_id AS n_tenant_id, n.name AS n_name, n.phone AS n_phone, n.provider AS n_provider, ",
                     "n.engine AS n_engine, n.engine_ref AS n_engine_ref, n.state AS n_state, n.created_at AS n_created_at, ",
                     "n.updated_at AS n_updated_at, n.connected_at AS n_connected_at, n.deleted_at AS n_deleted_at, ",
-                    "n.restorable_until AS n_restorable_until ",
+                    "n.restorable_until AS n_restorable_until, n.profile AS n_profile ",
                     "FROM links l LEFT JOIN numbers n ON n.tenant_id = l.tenant_id AND n.id = l.number_id WHERE l.token_hash = $1"
                 ))
                 .bind(token_hash)

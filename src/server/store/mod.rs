@@ -43,7 +43,7 @@ pub use self::sqlite::SqliteStore;
 pub use self::webhook_records::*;
 pub use self::webhooks::WebhookStore;
 use super::config::{DatabaseKind, DatabaseUrl};
-use super::domain::{ApiKeyId, KeyHash, NumberId, NumberState, PhoneE164, TenantId};
+use super::domain::{ApiKeyId, KeyHash, NumberId, NumberProfile, NumberState, PhoneE164, TenantId};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -115,6 +115,8 @@ pub trait Store:
     /// Authentication has no tenant yet: it is the one lookup that finds the tenant.
     /// Revoked keys and keys of deleted numbers do not match.
     async fn find_api_key(&self, hash: &KeyHash) -> StoreResult<Option<ApiKey>>;
+    /// The same, by the key's id (the `x-api-key-id` header, when an operator allows it).
+    async fn find_api_key_by_id(&self, id: &ApiKeyId) -> StoreResult<Option<ApiKey>>;
     async fn list_api_keys(&self, tenant: &TenantId) -> StoreResult<Vec<ApiKey>>;
     async fn bind_api_key(&self, tenant: &TenantId, key: &ApiKeyId, number: &NumberId) -> StoreResult<()>;
     /// Revokes one key and, in the same transaction, inserts its replacement.
@@ -144,11 +146,24 @@ pub trait Store:
     /// Restores a deleted number whose window is still open at `event.at`; `Conflict` when
     /// another live number took its phone meanwhile.
     async fn restore_number(&self, tenant: &TenantId, id: &NumberId, event: &NewEvent) -> StoreResult<Number>;
+    /// Replaces a live number's profile if the number is unchanged since it was read (its
+    /// `updated_at`), so two concurrent partial updates cannot lose each other's keys; `None`
+    /// when it changed meanwhile or is gone.
+    async fn update_number_profile(
+        &self,
+        tenant: &TenantId,
+        id: &NumberId,
+        read_at: DateTime<Utc>,
+        profile: &NumberProfile,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Option<Number>>;
     /// Removes the number and the API keys bound to it, for good. Its events stay.
     async fn purge_number(&self, tenant: &TenantId, id: &NumberId) -> StoreResult<()>;
 
     async fn list_number_events(&self, tenant: &TenantId, number: &NumberId, limit: i64) -> StoreResult<Vec<Event>>;
 
+    /// A number by id whatever its tenant: the operator's sender. Not a tenant operation.
+    async fn find_number_anywhere(&self, id: &NumberId) -> StoreResult<Option<Number>>;
     /// Start-up only: numbers an engine must re-attach to. Not a tenant operation.
     async fn numbers_to_resume(&self) -> StoreResult<Vec<Number>>;
 }

@@ -14,7 +14,8 @@ use super::{
     StoreResult, Template, Tenant, TenantSettings, User, Webhook, WebhookPatch,
 };
 use crate::server::domain::{
-    ApiKeyId, DeliveryId, Email, KeyHash, LinkId, NumberId, NumberState, PhoneE164, SessionId, TemplateId, TenantId, WebhookId, to_millis,
+    ApiKeyId, DeliveryId, Email, KeyHash, LinkId, NumberId, NumberProfile, NumberState, PhoneE164, SessionId, TemplateId, TenantId,
+    WebhookId, to_millis,
 };
 use crate::types::branding::Branding;
 

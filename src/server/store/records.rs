@@ -1,7 +1,7 @@
 //! What the store hands back and takes in: domain types, never database rows.
 use chrono::{DateTime, Utc};
 
-use crate::server::domain::{ApiKeyId, EventId, KeyHash, NumberId, NumberState, PhoneE164, Provider, TenantId};
+use crate::server::domain::{ApiKeyId, EventId, KeyHash, NumberId, NumberProfile, NumberState, PhoneE164, Provider, TenantId};
 
 #[derive(Clone, Debug)]
 pub struct Tenant {
@@ -47,6 +47,8 @@ pub struct Number {
     pub connected_at: Option<DateTime<Utc>>,
     pub deleted_at: Option<DateTime<Utc>>,
     pub restorable_until: Option<DateTime<Utc>>,
+    /// `piiMode`, `piiRetentionDays` and the documented settings.
+    pub profile: NumberProfile,
 }
 
 pub struct NewNumber {
@@ -58,6 +60,7 @@ pub struct NewNumber {
     pub engine_ref: serde_json::Value,
     pub state: NumberState,
     pub at: DateTime<Utc>,
+    pub profile: NumberProfile,
 }
 
 /// An event written with the change that caused it: the outbox webhooks deliver from.

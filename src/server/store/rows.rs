@@ -1,7 +1,9 @@
 //! Database rows, decoded the same way by both backends and turned into records at once.
 use super::links::{Link, LinkEnd, Template, TenantSettings};
 use super::records::{ApiKey, Event, Number, Tenant};
-use crate::server::domain::{ApiKeyId, EventId, LinkId, NumberId, NumberState, PhoneE164, Provider, TemplateId, TenantId, from_millis};
+use crate::server::domain::{
+    ApiKeyId, EventId, LinkId, NumberId, NumberProfile, NumberState, PhoneE164, Provider, TemplateId, TenantId, from_millis,
+};
 
 #[derive(sqlx::FromRow)]
 pub struct TenantRow {
@@ -58,6 +60,7 @@ pub struct NumberRow {
     connected_at: Option<i64>,
     deleted_at: Option<i64>,
     restorable_until: Option<i64>,
+    profile: String,
 }
 
 impl From<NumberRow> for Number {
@@ -76,6 +79,7 @@ impl From<NumberRow> for Number {
             connected_at: r.connected_at.map(from_millis),
             deleted_at: r.deleted_at.map(from_millis),
             restorable_until: r.restorable_until.map(from_millis),
+            profile: NumberProfile::from_stored(&r.profile),
         }
     }
 }
@@ -207,6 +211,7 @@ pub struct JoinedNumberRow {
     n_connected_at: Option<i64>,
     n_deleted_at: Option<i64>,
     n_restorable_until: Option<i64>,
+    n_profile: Option<String>,
 }
 
 /// A link and its number in one read (the public token endpoints' hot path).
@@ -236,6 +241,7 @@ impl From<LinkNumberRow> for (Link, Option<Number>) {
                 connected_at: n.n_connected_at,
                 deleted_at: n.n_deleted_at,
                 restorable_until: n.n_restorable_until,
+                profile: n.n_profile?,
             })
         })();
         (r.link.into(), number.map(Into::into))

@@ -5,7 +5,7 @@
 
 macro_rules! number_cols {
     () => {
-        "id, tenant_id, name, phone, provider, engine, engine_ref, state, created_at, updated_at, connected_at, deleted_at, restorable_until"
+        "id, tenant_id, name, phone, provider, engine, engine_ref, state, created_at, updated_at, connected_at, deleted_at, restorable_until, profile"
     };
 }
 
@@ -64,6 +64,18 @@ macro_rules! impl_sql_store {
                     "WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND (k.number_id IS NULL OR n.deleted_at IS NULL)"
                 ))
                 .bind(hash.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(Into::into))
+            }
+
+            async fn find_api_key_by_id(&self, id: &ApiKeyId) -> StoreResult<Option<ApiKey>> {
+                let row: Option<ApiKeyRow> = sqlx::query_as(concat!(
+                    "SELECT k.id, k.tenant_id, k.number_id, k.name, k.key_last4, k.created_at ",
+                    "FROM api_keys k LEFT JOIN numbers n ON n.id = k.number_id ",
+                    "WHERE k.id = $1 AND k.revoked_at IS NULL AND (k.number_id IS NULL OR n.deleted_at IS NULL)"
+                ))
+                .bind(id.as_str())
                 .fetch_optional(&self.pool)
                 .await?;
                 Ok(row.map(Into::into))
@@ -133,6 +145,37 @@ macro_rules! impl_sql_store {
                 .fetch_one(&self.pool)
                 .await?;
                 Ok(row.into())
+            }
+
+            async fn update_number_profile(
+                &self,
+                tenant: &TenantId,
+                id: &NumberId,
+                read_at: DateTime<Utc>,
+                profile: &NumberProfile,
+                at: DateTime<Utc>,
+            ) -> StoreResult<Option<Number>> {
+                let row: Option<NumberRow> = sqlx::query_as(concat!(
+                    "UPDATE numbers SET profile = $4, updated_at = $5 ",
+                    "WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL AND updated_at = $3 RETURNING ",
+                    number_cols!()
+                ))
+                .bind(tenant.as_str())
+                .bind(id.as_str())
+                .bind(to_millis(read_at))
+                .bind(profile.to_stored())
+                .bind(to_millis(at))
+                .fetch_optional(&self.writer)
+                .await?;
+                Ok(row.map(Into::into))
+            }
+
+            async fn find_number_anywhere(&self, id: &NumberId) -> StoreResult<Option<Number>> {
+                let row: Option<NumberRow> = sqlx::query_as(concat!("SELECT ", number_cols!(), " FROM numbers WHERE id = $1"))
+                    .bind(id.as_str())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(row.map(Into::into))
             }
 
             async fn list_numbers(&self, tenant: &TenantId) -> StoreResult<Vec<Number>> {
@@ -352,8 +395,8 @@ macro_rules! impl_sql_store {
             E: sqlx::Executor<'c, Database = <$store as Backend>::Db>,
         {
             Ok(sqlx::query_as(concat!(
-                "INSERT INTO numbers (id, tenant_id, name, phone, provider, engine, engine_ref, state, created_at, updated_at) ",
-                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING ",
+                "INSERT INTO numbers (id, tenant_id, name, phone, provider, engine, engine_ref, state, created_at, updated_at, profile) ",
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) RETURNING ",
                 number_cols!()
             ))
             .bind(n.id.as_str())
@@ -365,6 +408,7 @@ macro_rules! impl_sql_store {
             .bind(n.engine_ref.to_string())
             .bind(n.state.as_str())
             .bind(to_millis(n.at))
+            .bind(n.profile.to_stored())
             .fetch_one(conn)
             .await?)
         }

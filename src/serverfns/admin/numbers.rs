@@ -38,6 +38,7 @@ pub async fn admin_create_number(csrf: String, input: NewNumberIn) -> Result<Num
         name: Some(input.name),
         number: Some(input.phone),
         link_to_api_key: Some(false),
+        settings: None,
     };
     let created = numbers::create(&state, &admin.client, body).await.map_err(fail)?;
     Ok(convert::number(&created.number))

@@ -1,6 +1,7 @@
 //! `/v1`: the documented REST API.
 mod api_keys;
 mod branding;
+mod dual;
 mod lifecycle;
 mod links;
 mod meta;
@@ -24,9 +25,10 @@ use crate::server::{error::ApiError, state::AppState};
 pub fn router(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (router, doc) = OpenApiRouter::new()
         .routes(routes!(numbers::create_number, numbers::list_numbers))
-        .routes(routes!(numbers::get_number))
+        .routes(routes!(numbers::get_number, numbers::patch_number))
         .routes(routes!(numbers::number_status))
         .routes(routes!(numbers::connect_number))
+        .routes(routes!(numbers::upgrade_to_dual))
         .routes(routes!(lifecycle::delete_number))
         .routes(routes!(lifecycle::restore_number))
         .routes(routes!(lifecycle::purge_number))

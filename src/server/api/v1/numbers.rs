@@ -8,13 +8,15 @@ use axum::{
 use crate::server::{
     api::{ErrorOut, JsonBody},
     auth::ApiClient,
-    domain::NumberId,
+    domain::{NumberId, ProfilePatch},
     error::{ApiError, ApiResult},
     services::{meta_numbers, numbers},
     state::AppState,
     views,
 };
-use crate::types::numbers::{ConnectOut, CreateNumberIn, CreateNumberOut, NumberOut, StatusOut};
+use crate::types::numbers::{
+    ConnectOut, CreateNumberIn, CreateNumberOut, NumberOut, PatchNumberIn, PatchNumberOut, SettingsSyncOut, StatusOut,
+};
 
 /// Create a QR-paired number
 ///
@@ -76,14 +78,53 @@ pub async fn get_number(
 ) -> ApiResult<Json<NumberOut>> {
     let id = NumberId::from_trusted(id);
     let refresh = q.iter().any(|(k, v)| k == "refresh" && matches!(v.as_str(), "1" | "true"));
-    let keys = numbers::keys_of(&state, &client, &id).await?;
-    if let Some((number, account)) = meta_numbers::account(&state, &client, &id, refresh).await? {
+    Ok(Json(detail(&state, &client, &id, refresh).await?))
+}
+
+async fn detail(state: &AppState, client: &ApiClient, id: &NumberId, refresh: bool) -> ApiResult<NumberOut> {
+    let keys = numbers::keys_of(state, client, id).await?;
+    if let Some((number, account)) = meta_numbers::account(state, client, id, refresh).await? {
         let mut out = views::number(&number, &keys);
         crate::server::meta::view::overlay(&mut out, &account);
-        return Ok(Json(out));
+        return Ok(out);
     }
-    let number = numbers::get(&state, &client, &id).await?;
-    Ok(Json(views::number(&number, &keys)))
+    let number = numbers::get(state, client, id).await?;
+    Ok(views::number(&number, &keys))
+}
+
+/// Change a number's data policy or settings
+///
+/// `piiMode`, `piiRetentionDays` (1–3650) and `settings` (the documented keys, merged key by
+/// key; `null` clears one). The answer is the number's detail, with `settingsSync` when
+/// settings were sent: which of them the number's engine now applies, which it did not take
+/// now, and which nothing behind the number acts on.
+#[utoipa::path(patch, path = "/numbers/{id}", tag = "numbers", request_body = PatchNumberIn, security(("api_key" = [])), params(("id" = String, Path)),
+    responses(
+        (status = 200, body = PatchNumberOut),
+        (status = 400, body = ErrorOut, description = "VALIDATION_ERROR, EMPTY_PATCH"),
+        (status = 404, body = ErrorOut, description = "NUMBER_NOT_FOUND"),
+    ))]
+pub async fn patch_number(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<PatchNumberIn>,
+) -> ApiResult<Json<PatchNumberOut>> {
+    let id = NumberId::from_trusted(id);
+    let change = ProfilePatch {
+        pii_mode: input.pii_mode,
+        pii_retention_days: input.pii_retention_days,
+        settings: input.settings,
+    };
+    let patched = numbers::patch(&state, &client, &id, change).await?;
+    Ok(Json(PatchNumberOut {
+        number: detail(&state, &client, &id, false).await?,
+        settings_sync: patched.sync.map(|s| SettingsSyncOut {
+            applied: s.applied,
+            failed: s.failed,
+            skipped: s.skipped,
+        }),
+    }))
 }
 
 /// Check a number's state live
@@ -110,8 +151,14 @@ pub async fn number_status(State(state): State<AppState>, client: ApiClient, Pat
 /// Opens a linking window, or returns the one already open (WhatsApp allows one at a time).
 /// 409 when the number is already connected.
 #[utoipa::path(get, path = "/numbers/{id}/connect", tag = "numbers", security(("api_key" = [])), params(("id" = String, Path)),
-    responses((status = 200, body = ConnectOut), (status = 404, body = ErrorOut), (status = 409, body = ErrorOut, description = "NUMBER_ALREADY_CONNECTED")))]
-pub async fn connect_number(State(state): State<AppState>, client: ApiClient, Path(id): Path<String>) -> ApiResult<Json<ConnectOut>> {
+    responses((status = 200, body = ConnectOut), (status = 404, body = ErrorOut), (status = 400, body = ErrorOut, description = "SECONDARY_LINK_NOT_SUPPORTED for ?link=secondary"), (status = 409, body = ErrorOut, description = "NUMBER_ALREADY_CONNECTED")))]
+pub async fn connect_number(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path(id): Path<String>,
+    Query(query): Query<Vec<(String, String)>>,
+) -> ApiResult<Json<ConnectOut>> {
+    super::dual::primary_link_only(&query)?;
     let id = NumberId::from_trusted(id);
     let pairing = numbers::connect(&state, &client, &id).await?;
     let number = numbers::get(&state, &client, &id).await?;
@@ -124,4 +171,15 @@ pub async fn connect_number(State(state): State<AppState>, client: ApiClient, Pa
         expires_at: pairing.qr.as_ref().map(|q| q.expires_at),
         window_ends_at: Some(pairing.window_ends_at),
     }))
+}
+
+/// Add a second device (not offered)
+///
+/// The documented dual-device upgrade: this server links one device per number, so the answer
+/// is always 400 `SECONDARY_LINK_NOT_SUPPORTED` (404 for a number the key cannot see).
+#[utoipa::path(post, path = "/numbers/{id}/upgrade-to-dual", tag = "numbers", security(("api_key" = [])), params(("id" = String, Path)),
+    responses((status = 400, body = ErrorOut, description = "SECONDARY_LINK_NOT_SUPPORTED"), (status = 404, body = ErrorOut, description = "NUMBER_NOT_FOUND")))]
+pub async fn upgrade_to_dual(State(state): State<AppState>, client: ApiClient, Path(id): Path<String>) -> ApiResult<Json<NumberOut>> {
+    numbers::get(&state, &client, &NumberId::from_trusted(id)).await?;
+    Err(super::dual::secondary_not_supported())
 }

@@ -20,14 +20,25 @@ use self::{
     client::{Answer, Client},
     hooks::{Hook, pairing_from},
 };
-use super::{Capabilities, Engine, EngineError, EngineEvent, EngineKind, EventSink, LinkRequest, LinkState, NumberCtx};
+use super::{Capabilities, Engine, EngineError, EngineEvent, EngineKind, EventSink, LinkRequest, LinkState, NumberCtx, SettingsSync};
 use crate::server::{
     clock::Clock,
-    domain::{NumberId, PhoneE164, TenantId},
+    domain::{NumberId, NumberProfile, PhoneE164, TenantId},
 };
 
 /// The webhooks we ask Evolution for (its upper-snake event names).
 const EVENTS: [&str; 2] = ["QRCODE_UPDATED", "CONNECTION_UPDATE"];
+
+/// The documented number settings Evolution acts on (its instance settings); the others
+/// concern messages, which pass Pairlink by.
+const ACTED_ON: [&str; 6] = [
+    "rejectCall",
+    "msgRejectCall",
+    "ignoreGroups",
+    "alwaysOnline",
+    "readMessages",
+    "historyImportEnabled",
+];
 
 pub struct EvolutionSettings {
     /// e.g. `https://evo.example.com`.
@@ -252,6 +263,42 @@ impl Engine for EvolutionEngine {
             .as_str()
             .map(str::to_owned)
             .ok_or_else(|| EngineError::Unavailable("Evolution sent no message id".into()))
+    }
+
+    async fn apply_settings(&self, ctx: &NumberCtx, profile: &NumberProfile, changed: &[String]) -> SettingsSync {
+        let (ours, skipped): (Vec<String>, Vec<String>) = changed.iter().cloned().partition(|k| ACTED_ON.contains(&k.as_str()));
+        if ours.is_empty() {
+            return SettingsSync {
+                skipped,
+                ..SettingsSync::default()
+            };
+        }
+        // Evolution takes the whole settings object at once; the stored profile is the truth.
+        let body = json!({
+            "rejectCall": profile.switch("rejectCall"),
+            "msgCall": profile.text("msgRejectCall").unwrap_or_default(),
+            "groupsIgnore": profile.switch("ignoreGroups"),
+            "alwaysOnline": profile.switch("alwaysOnline"),
+            "readMessages": profile.switch("readMessages"),
+            "readStatus": false,
+            "syncFullHistory": profile.switch("historyImportEnabled"),
+        });
+        let set = self.call(Method::POST, &format!("/settings/set/{}", name(ctx)), Some(&body)).await;
+        match set.and_then(|answer| expect_ok(answer, "set the instance's settings")) {
+            Ok(_) => SettingsSync {
+                applied: ours,
+                skipped,
+                failed: Vec::new(),
+            },
+            Err(err) => {
+                tracing::warn!(number.id = %ctx.number, error = %err, "Evolution did not take the number's settings");
+                SettingsSync {
+                    failed: ours,
+                    skipped,
+                    applied: Vec::new(),
+                }
+            }
+        }
     }
 }
 

@@ -260,6 +260,7 @@ fn EndpointForm(
         name: String::new(),
         url: String::new(),
         events: vec!["*".into()],
+        ignored_events: Vec::new(),
         whatsapp_number_id: None,
         active: true,
         created_at: Default::default(),

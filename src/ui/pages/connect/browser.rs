@@ -243,14 +243,14 @@ pub fn go_to(url: &str) {
     }
 }
 
-/// Posts `{source: "pairlink-embed", v: 1, type, payload}` to the embedding page, only to the
-/// origin it declared: never to `*`.
-pub fn tell_parent(origin: Option<&str>, kind: &str, payload: serde_json::Value) {
+/// Posts `{source, v: 1, type, payload}` to the embedding page, only to the origin it
+/// declared: never to `*`.
+pub fn tell_parent(origin: Option<&str>, source: &str, kind: &str, payload: serde_json::Value) {
     let (Some(origin), Some(window)) = (origin, web_sys::window()) else {
         return;
     };
     let Ok(Some(parent)) = window.parent() else { return };
-    let message = serde_json::json!({ "source": "pairlink-embed", "v": 1, "type": kind, "payload": payload });
+    let message = serde_json::json!({ "source": source, "v": 1, "type": kind, "payload": payload });
     if let Ok(value) = js_sys::JSON::parse(&message.to_string()) {
         let _ = parent.post_message(&value, origin);
     }

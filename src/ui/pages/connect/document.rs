@@ -78,6 +78,7 @@ mod tests {
             status: None,
             dead: None,
             parent_origin: None,
+            embed_source: "pairlink-embed".into(),
             frame_ancestors: vec![],
             meta: None,
             urls: PageUrls::default(),

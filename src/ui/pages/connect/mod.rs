@@ -220,7 +220,7 @@ fn go_live(ctx: Ctx) {
     });
     // Tell an embedding page what happened (once per outcome: the status keeps arriving after
     // success, and `onPaired` must not fire twice), and how tall we are.
-    let parent = ctx.page.with_value(|p| p.parent_origin.clone());
+    let (parent, source) = ctx.page.with_value(|p| (p.parent_origin.clone(), p.embed_source.clone()));
     let told = StoredValue::new(None::<(&'static str, serde_json::Value)>);
     Effect::new(move |_| {
         let screen = screen(
@@ -249,11 +249,11 @@ fn go_live(ctx: Ctx) {
         if let Some((kind, payload)) = outcome
             && told.with_value(|t| t.as_ref() != Some(&(kind, payload.clone())))
         {
-            browser::tell_parent(origin, kind, payload.clone());
+            browser::tell_parent(origin, &source, kind, payload.clone());
             told.set_value(Some((kind, payload)));
         }
         let height = browser::page_height();
-        browser::tell_parent(origin, "resize", serde_json::json!({ "height": height }));
+        browser::tell_parent(origin, &source, "resize", serde_json::json!({ "height": height }));
     });
 }
 
