@@ -237,7 +237,8 @@ test.describe("desktop", () => {
     const frame = page.frameLocator("#box iframe");
     await frame.locator('#connect[data-hydrated="true"]').waitFor();
     await frame.locator("#start").click();
-    await expect(frame.locator("#pairing-code")).toBeVisible();
+    // A desktop-wide frame leads with the QR.
+    await expect(frame.locator("#qr")).toBeVisible();
     await scan(key, id);
     await expect(frame.locator("#connect")).toHaveAttribute("data-screen", "success");
     await expect.poll(() => page.evaluate(() => window.paired.length)).toBe(1);
