@@ -88,9 +88,11 @@ pub async fn wait_for_logs(app: &TestApp, key: &str, webhook: &str, done: impl F
 /// Waits until the newest delivery has `attempts` attempts logged, and returns it.
 pub async fn wait_for_attempts(app: &TestApp, key: &str, webhook: &str, attempts: usize) -> Value {
     let logs = wait_for_logs(app, key, webhook, |l| {
-        l.first()
-            .and_then(|d| d["attempts"].as_array())
-            .is_some_and(|a| a.len() == attempts)
+        // The log reads the delivery and its attempts in two queries, so a worker's commit can
+        // fall between them: wait until both agree.
+        l.first().is_some_and(|d| {
+            d["attempts"].as_array().is_some_and(|a| a.len() == attempts) && d["attemptCount"].as_u64().is_none_or(|n| n == attempts as u64)
+        })
     })
     .await;
     logs[0].clone()
