@@ -171,7 +171,7 @@ pub struct Patched {
 /// given the settings it acts on.
 pub async fn patch(state: &AppState, client: &ApiClient, id: &NumberId, patch: ProfilePatch) -> ApiResult<Patched> {
     // Someone else's number is a 404 whatever the body says.
-    get(state, client, id).await?;
+    let mut number = get(state, client, id).await?;
     if patch.is_empty() {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -181,16 +181,17 @@ pub async fn patch(state: &AppState, client: &ApiClient, id: &NumberId, patch: P
     }
     // Read, change, write if nothing changed meanwhile: concurrent patches each land whole.
     for _ in 0..5 {
-        let number = get(state, client, id).await?;
         let mut profile = number.profile.clone();
         let unknown = profile.apply(&patch)?;
-        let Some(number) = state
+        let Some(updated) = state
             .store
             .update_number_profile(&client.tenant, id, number.updated_at, &profile, state.clock.now())
             .await?
         else {
+            number = get(state, client, id).await?;
             continue;
         };
+        let number = updated;
         super::audit::record(
             state,
             client,

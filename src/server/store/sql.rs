@@ -15,6 +15,13 @@ macro_rules! key_cols {
     };
 }
 
+/// A key and, for a number key, its number: a key of a deleted number does not authenticate.
+macro_rules! live_key_select {
+    () => {
+        "SELECT k.id, k.tenant_id, k.number_id, k.name, k.key_last4, k.created_at FROM api_keys k LEFT JOIN numbers n ON n.id = k.number_id"
+    };
+}
+
 macro_rules! impl_sql_store {
     ($store:ty, $backend:literal, $notify:literal) => {
         #[async_trait::async_trait]
@@ -59,9 +66,8 @@ macro_rules! impl_sql_store {
 
             async fn find_api_key(&self, hash: &KeyHash) -> StoreResult<Option<ApiKey>> {
                 let row: Option<ApiKeyRow> = sqlx::query_as(concat!(
-                    "SELECT k.id, k.tenant_id, k.number_id, k.name, k.key_last4, k.created_at ",
-                    "FROM api_keys k LEFT JOIN numbers n ON n.id = k.number_id ",
-                    "WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND (k.number_id IS NULL OR n.deleted_at IS NULL)"
+                    live_key_select!(),
+                    " WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND (k.number_id IS NULL OR n.deleted_at IS NULL)"
                 ))
                 .bind(hash.as_str())
                 .fetch_optional(&self.pool)
@@ -71,9 +77,8 @@ macro_rules! impl_sql_store {
 
             async fn find_api_key_by_id(&self, id: &ApiKeyId) -> StoreResult<Option<ApiKey>> {
                 let row: Option<ApiKeyRow> = sqlx::query_as(concat!(
-                    "SELECT k.id, k.tenant_id, k.number_id, k.name, k.key_last4, k.created_at ",
-                    "FROM api_keys k LEFT JOIN numbers n ON n.id = k.number_id ",
-                    "WHERE k.id = $1 AND k.revoked_at IS NULL AND (k.number_id IS NULL OR n.deleted_at IS NULL)"
+                    live_key_select!(),
+                    " WHERE k.id = $1 AND k.revoked_at IS NULL AND (k.number_id IS NULL OR n.deleted_at IS NULL)"
                 ))
                 .bind(id.as_str())
                 .fetch_optional(&self.pool)
