@@ -138,7 +138,10 @@ async fn start_bare() -> Server {
 
 fn pairlink() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_pairlink"));
-    cmd.env("PAIRLINK_CONFIG", format!("{MANIFEST}/Leptos.toml")).env_remove("RUST_LOG");
+    cmd.env("PAIRLINK_CONFIG", format!("{MANIFEST}/Leptos.toml"))
+        // PostgreSQL runs need the key every process shares; any fixed key will do here.
+        .env("PAIRLINK_SECRETS_KEY", "YmVuY2htYXJrIGtleSBmb3IgcGFpcmxpbmsgcnVucyE=")
+        .env_remove("RUST_LOG");
     cmd
 }
 
@@ -150,6 +153,7 @@ async fn start_pairlink(db: &str, receiver: Option<&str>) -> Server {
         .env("PAIRLINK_SANDBOX", "true")
         .env("PAIRLINK_RATE_LIMIT_API_PER_MINUTE", "4000000000")
         .env("PAIRLINK_RATE_LIMIT_PUBLIC_PER_MINUTE", "4000000000")
+        .env("PAIRLINK_RATE_LIMIT_ADDRESS_PER_MINUTE", "4000000000")
         .env("PAIRLINK_WEBHOOK_ALLOWLIST", "127.0.0.1")
         .env("PAIRLINK_DB_MAX_CONNECTIONS", "16")
         // One line per request at info would measure the terminal, not the server.

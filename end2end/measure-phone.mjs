@@ -40,6 +40,7 @@ const env = {
   LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
   LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT || join(root, "target", "site"),
   PAIRLINK_RATE_LIMIT_PUBLIC_PER_MINUTE: "100000",
+  PAIRLINK_RATE_LIMIT_ADDRESS_PER_MINUTE: "100000",
   RUST_LOG: "warn",
 };
 const server = spawn(binary, ["serve"], { cwd: root, env, stdio: ["ignore", "ignore", "inherit"] });

@@ -48,6 +48,9 @@ const env = {
   // The dashboard tests' webhook receivers listen on this machine, which the SSRF guard
   // refuses unless listed.
   PAIRLINK_WEBHOOK_ALLOWLIST: "127.0.0.1",
+  // Every test's browser is one address here; the per-address budgets have their own tests.
+  PAIRLINK_RATE_LIMIT_ADDRESS_PER_MINUTE: "1000000",
+  PAIRLINK_RATE_LIMIT_PUBLIC_PER_MINUTE: "1000000",
   // Embedded Signup needs an app; the tests stand in for Facebook's SDK, and a local server
   // (graph-standin.mjs) for Meta's Graph API.
   PAIRLINK_META_APP_ID: GRAPH.appId,

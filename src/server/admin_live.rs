@@ -3,31 +3,57 @@
 use std::{convert::Infallible, time::Duration};
 
 use axum::{
-    Router,
+    Extension, Router,
     extract::State,
+    http::HeaderMap,
     response::sse::{Event, KeepAlive, Sse},
     routing::get,
 };
 use futures::Stream;
 use tokio::sync::broadcast::error::RecvError;
 
-use super::{session::TenantAdmin, state::AppState, store::StoreError};
+use super::{
+    domain::{NumberId, TenantId},
+    error::ApiError,
+    ratelimit::{ClientAddress, StreamOwner, StreamSlot},
+    services::accounts,
+    session::{self, TenantAdmin},
+    state::AppState,
+    store::StoreError,
+};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/admin/live", get(live))
 }
 
 /// `number` events whose data is the id of a number of the caller's tenant that changed;
-/// `resync` when notifications were missed and everything should be read again.
-async fn live(State(state): State<AppState>, admin: TenantAdmin) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let changes = state.live.subscribe();
-    let tenant = admin.client.tenant;
-    let stream = futures::stream::unfold((state, changes), move |(state, mut changes)| {
-        let tenant = tenant.clone();
-        async move {
-            loop {
-                let event = match changes.recv().await {
-                    Ok(id) => match state.store.get_number(&tenant, &id).await {
+/// `resync` when notifications were missed and everything should be read again. The stream
+/// ends once its session is revoked or expires (checked every [`SESSION_RECHECK`]), and a
+/// session and an address may hold only a few at once.
+async fn live(
+    State(state): State<AppState>,
+    admin: TenantAdmin,
+    headers: HeaderMap,
+    address: Option<Extension<ClientAddress>>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let slot = state
+        .limits
+        .streams
+        .open(StreamOwner::Session(admin.session.id.as_str()), address.map(|a| a.0))?;
+    let cookie = session::cookie(&headers).unwrap_or_default().to_owned();
+    let watcher = Watcher {
+        changes: state.live.subscribe(),
+        recheck: tokio::time::interval_at(tokio::time::Instant::now() + SESSION_RECHECK, SESSION_RECHECK),
+        tenant: admin.client.tenant,
+        state,
+        cookie,
+        _slot: slot,
+    };
+    let stream = futures::stream::unfold(watcher, |mut w| async move {
+        loop {
+            let event = tokio::select! {
+                change = w.changes.recv() => match change {
+                    Ok(id) => match w.state.store.get_number(&w.tenant, &id).await {
                         // Purged numbers are gone for every tenant: the page that purged refreshes itself.
                         Ok(_) => Event::default().event("number").data(id.as_str()),
                         Err(StoreError::NotFound) => continue,
@@ -38,10 +64,32 @@ async fn live(State(state): State<AppState>, admin: TenantAdmin) -> Sse<impl Str
                     },
                     Err(RecvError::Lagged(_)) => Event::default().event("resync").data("lagged"),
                     Err(RecvError::Closed) => return None,
-                };
-                return Some((Ok(event), (state, changes)));
-            }
+                },
+                _ = w.recheck.tick() => match accounts::session(&w.state, &w.cookie).await {
+                    Ok(Some(_)) => continue,
+                    // Revoked or expired: whoever holds this stream is no longer signed in.
+                    Ok(None) => return None,
+                    Err(err) => {
+                        tracing::warn!(error = %err, "live stream could not check its session");
+                        continue;
+                    }
+                },
+            };
+            return Some((Ok(event), w));
         }
     });
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)).text("heartbeat"))
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)).text("heartbeat")))
+}
+
+/// How often an open dashboard stream checks that its session still stands.
+const SESSION_RECHECK: Duration = Duration::from_secs(5);
+
+/// One dashboard's stream between events.
+struct Watcher {
+    state: AppState,
+    tenant: TenantId,
+    changes: tokio::sync::broadcast::Receiver<NumberId>,
+    recheck: tokio::time::Interval,
+    cookie: String,
+    _slot: StreamSlot,
 }

@@ -61,30 +61,43 @@ impl ApiClient {
     }
 }
 
+/// The caller `throttle` already found for this request (`None`: no valid key), so the
+/// extractor does not look the key up again.
+#[derive(Clone)]
+pub struct Authenticated(pub Option<ApiClient>);
+
 impl FromRequestParts<AppState> for ApiClient {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let found = match presented_key(parts) {
-            Some(raw) => state.store.find_api_key(&ApiKeySecret::from_header(raw).hash()).await?,
-            // The documented API also takes a key's id alone; an id is shown in responses
-            // and logs, so it becomes a bearer credential: only when the operator says so.
-            None if state.config.api_key_id_header => match presented_key_id(parts) {
-                Some(id) => state.store.find_api_key_by_id(&ApiKeyId::from_trusted(id)).await?,
-                None => None,
-            },
-            None => None,
+        let found = match parts.extensions.get::<Authenticated>() {
+            Some(Authenticated(found)) => found.clone(),
+            None => authenticate(parts, state).await?,
         };
-        let found = found.ok_or_else(ApiError::unauthorized)?;
-        Ok(Self {
-            tenant: found.tenant_id,
-            actor: Actor::Key {
-                id: found.id,
-                last4: found.last4,
-            },
-            number: found.number_id,
-        })
+        found.ok_or_else(ApiError::unauthorized)
     }
+}
+
+/// The API key a request presents, checked: `None` when it presents none or a wrong one.
+pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<ApiClient>, ApiError> {
+    let found = match presented_key(parts) {
+        Some(raw) => state.store.find_api_key(&ApiKeySecret::from_header(raw).hash()).await?,
+        // The documented API also takes a key's id alone; an id is shown in responses
+        // and logs, so it becomes a bearer credential: only when the operator says so.
+        None if state.config.api_key_id_header => match presented_key_id(parts) {
+            Some(id) => state.store.find_api_key_by_id(&ApiKeyId::from_trusted(id)).await?,
+            None => None,
+        },
+        None => None,
+    };
+    Ok(found.map(|found| ApiClient {
+        tenant: found.tenant_id,
+        actor: Actor::Key {
+            id: found.id,
+            last4: found.last4,
+        },
+        number: found.number_id,
+    }))
 }
 
 /// `x-api-key: <key>`, or `Authorization: Bearer <key>`.

@@ -43,8 +43,11 @@ pub struct Config {
     pub api_key_id_header: bool,
     /// Requests per minute one API key may make.
     pub rate_limit_api_per_minute: u32,
-    /// Requests per minute one client address may make to the public link endpoints.
+    /// Requests per minute one client address may make to the public link endpoints (and
+    /// unauthenticated API calls). IPv6 clients are counted by /64.
     pub rate_limit_public_per_minute: u32,
+    /// Requests per minute one client address may make to anything (pages, assets, API).
+    pub rate_limit_address_per_minute: u32,
     /// Proxies (IPs or CIDRs, comma-separated) whose `X-Forwarded-For` names the client.
     pub trusted_proxies: String,
     /// Meta app id for Embedded Signup on the connect page (empty: not configured).
@@ -65,6 +68,16 @@ pub struct Config {
     pub webhook_timeout_seconds: u64,
     /// How often the worker looks for due deliveries, in milliseconds.
     pub webhook_poll_millis: u64,
+    /// Delivery attempts one tenant, and one endpoint, may have under way at once, counted
+    /// across all processes: a tenant whose receivers hang cannot hold every worker.
+    pub webhook_in_flight_per_tenant: u32,
+    pub webhook_in_flight_per_endpoint: u32,
+    /// Webhook endpoints one tenant may have.
+    pub webhook_endpoints_per_tenant: u32,
+    /// Failed attempts in a row after which an endpoint rests (its deliveries wait, none are
+    /// dropped) for `webhook_circuit_open_seconds` before one more try.
+    pub webhook_circuit_failures: u32,
+    pub webhook_circuit_open_seconds: u64,
     /// Log lines as `text` (for people) or `json` (one object per line, for collectors).
     pub log_format: String,
     /// Serves Prometheus metrics at `/metrics`.
@@ -81,8 +94,29 @@ pub struct Config {
     pub meta_verify_token: SecretSetting,
     /// How long a dashboard sign-in lasts, in hours.
     pub session_hours: u32,
-    /// Sign-in attempts per minute allowed per client address and per email.
+    /// Sign-in attempts per minute allowed per client address.
     pub login_attempts_per_minute: u32,
+    /// Sign-in attempts per minute allowed from everyone together.
+    pub login_attempts_per_minute_all: u32,
+    /// Longest wait before a sign-in for an email that keeps failing is checked, in seconds.
+    pub login_delay_max_seconds: u64,
+    /// Password hashes (argon2id, ~20 MB each) computed at once, across all sign-ins.
+    pub password_hashes_at_once: u32,
+    /// How long a sign-in waits for a turn at hashing before a 429, in milliseconds.
+    pub password_hash_wait_millis: u64,
+    /// Live streams (Server-Sent Events) open at once per link, per client address and per
+    /// dashboard session.
+    pub streams_per_link: u32,
+    pub streams_per_address: u32,
+    pub streams_per_session: u32,
+    /// 32 bytes, base64: the key webhook signing secrets and device key copies are sealed
+    /// under (AES-256-GCM). Empty: read from `secrets_key_file` (see `keyring`).
+    pub secrets_key: SecretSetting,
+    /// A file holding that key; empty: `secrets.key` beside a SQLite database (generated on
+    /// first start, mode 0600). PostgreSQL needs `secrets_key` or this.
+    pub secrets_key_file: String,
+    /// The bearer token `/metrics` asks for; empty: `/metrics` answers 401 to everyone.
+    pub metrics_token: SecretSetting,
     /// Evolution API base URL, e.g. `https://evo.example.com` (empty: the engine is off).
     pub evolution_url: String,
     /// Evolution's global `AUTHENTICATION_API_KEY`, sent as the `apikey` header.
@@ -138,6 +172,7 @@ impl Default for Config {
             api_key_id_header: false,
             rate_limit_api_per_minute: 600,
             rate_limit_public_per_minute: 300,
+            rate_limit_address_per_minute: 1200,
             trusted_proxies: String::new(),
             meta_app_id: String::new(),
             meta_config_id: String::new(),
@@ -147,6 +182,11 @@ impl Default for Config {
             webhook_allowlist: String::new(),
             webhook_timeout_seconds: 10,
             webhook_poll_millis: 1000,
+            webhook_in_flight_per_tenant: 8,
+            webhook_in_flight_per_endpoint: 2,
+            webhook_endpoints_per_tenant: 50,
+            webhook_circuit_failures: 10,
+            webhook_circuit_open_seconds: 60,
             log_format: "text".into(),
             metrics: true,
             meta_graph_url: "https://graph.facebook.com".into(),
@@ -155,6 +195,16 @@ impl Default for Config {
             meta_verify_token: SecretSetting::default(),
             session_hours: 168,
             login_attempts_per_minute: 10,
+            login_attempts_per_minute_all: 300,
+            login_delay_max_seconds: 10,
+            password_hashes_at_once: 4,
+            password_hash_wait_millis: 3000,
+            streams_per_link: 4,
+            streams_per_address: 30,
+            streams_per_session: 6,
+            metrics_token: SecretSetting::default(),
+            secrets_key: SecretSetting::default(),
+            secrets_key_file: String::new(),
             evolution_url: String::new(),
             evolution_api_key: SecretSetting::default(),
             evolution_webhook_secret: SecretSetting::default(),
@@ -221,8 +271,26 @@ impl Config {
         if self.session_hours == 0 || self.login_attempts_per_minute == 0 {
             return invalid("session_hours", "session_hours and login_attempts_per_minute must be at least 1");
         }
-        if self.rate_limit_api_per_minute == 0 || self.rate_limit_public_per_minute == 0 {
-            return invalid("rate_limit_api_per_minute", "rate limits must be at least 1 per minute");
+        if [
+            self.rate_limit_api_per_minute,
+            self.rate_limit_public_per_minute,
+            self.rate_limit_address_per_minute,
+            self.login_attempts_per_minute_all,
+            self.password_hashes_at_once,
+            self.streams_per_link,
+            self.streams_per_address,
+            self.streams_per_session,
+            self.webhook_in_flight_per_tenant,
+            self.webhook_in_flight_per_endpoint,
+            self.webhook_endpoints_per_tenant,
+            self.webhook_circuit_failures,
+        ]
+        .contains(&0)
+        {
+            return invalid(
+                "rate_limit_api_per_minute",
+                "rate limits, password_hashes_at_once, streams_per_* and the webhook shares must be at least 1",
+            );
         }
         if self
             .trusted_proxies
@@ -250,6 +318,11 @@ impl Config {
         }
         if !matches!(self.log_format.as_str(), "text" | "json") {
             return invalid("log_format", "must be text or json");
+        }
+        if !self.secrets_key.is_empty()
+            && let Err(message) = super::crypto::Sealer::from_base64(self.secrets_key.expose())
+        {
+            return invalid("secrets_key", &message);
         }
         self.validate_evolution()?;
         if self.qr_windows_per_tenant == 0 {

@@ -11,7 +11,6 @@ use axum::{
 use leptos::prelude::*;
 
 use super::{
-    ratelimit,
     services::public::{self, page_path, with_query},
     state::AppState,
 };
@@ -21,7 +20,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/connect/{token}", get(page))
         .route("/connect/{token}/start", post(start))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), ratelimit::limit))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), super::throttle::limit))
 }
 
 fn query_of(req_query: Option<&str>) -> Vec<(String, String)> {

@@ -1,5 +1,7 @@
-//! Live updates: "number N changed" fanned out to every open page stream in this process and,
-//! on PostgreSQL, to every other process through `LISTEN/NOTIFY` (no extra broker).
+//! Live updates: "number N changed" (or "link L changed", for a link that has no number yet)
+//! fanned out to every open page stream in this process and, on PostgreSQL, to every other
+//! process through `LISTEN/NOTIFY` (no extra broker). A notification's payload is its topic:
+//! a number id, or `link:` and a link id.
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex, PoisonError},
@@ -8,16 +10,21 @@ use std::{
 
 use tokio::sync::{broadcast, watch};
 
-use super::{config::DatabaseUrl, domain::NumberId, store::Store};
+use super::{
+    config::DatabaseUrl,
+    domain::{LinkId, NumberId},
+    store::Store,
+};
 
 pub const CHANNEL: &str = "pairlink_live";
+const LINK_TOPIC: &str = "link:";
 
 #[derive(Clone)]
 pub struct Live {
     /// Every change, for whoever cares about all numbers (the webhook worker, the dashboard).
     tx: broadcast::Sender<NumberId>,
-    /// One number's changes, for its pages.
-    numbers: NumberChannels,
+    /// One number's (or numberless link's) changes, for its pages.
+    numbers: TopicChannels,
     store: Arc<dyn Store>,
 }
 
@@ -27,16 +34,26 @@ impl Live {
         let (tx, _) = broadcast::channel(1024);
         Self {
             tx,
-            numbers: NumberChannels::default(),
+            numbers: TopicChannels::default(),
             store,
         }
     }
 
     /// Tells every watcher of `number`, here and in other processes, to look again.
     pub async fn notify(&self, number: &NumberId) {
-        self.dispatch(number.clone());
-        if let Err(err) = self.store.publish_live(number).await {
-            tracing::warn!(number.id = %number, error = %err, "could not notify other processes");
+        self.publish(number.as_str().to_owned()).await;
+    }
+
+    /// Tells the pages of `link`, a link that had no number until now (Meta signup), to look
+    /// again; nobody else hears it.
+    pub async fn notify_link(&self, link: &LinkId) {
+        self.publish(format!("{LINK_TOPIC}{link}")).await;
+    }
+
+    async fn publish(&self, topic: String) {
+        self.dispatch(topic.clone());
+        if let Err(err) = self.store.publish_live(&topic).await {
+            tracing::warn!(topic = %topic, error = %err, "could not notify other processes");
         }
     }
 
@@ -49,12 +66,16 @@ impl Live {
     /// other pairings going on (with 10,000 pages open, waking all of them on every change
     /// made every pairing cost 10,000 wake-ups, each a socket read in its connection).
     pub fn subscribe_number(&self, number: &NumberId) -> NumberChanges {
-        self.numbers.subscribe(number)
+        self.numbers.subscribe(number.as_str())
     }
 
-    fn dispatch(&self, number: NumberId) {
-        self.numbers.changed(&number);
-        let _ = self.tx.send(number);
+    /// Only `link`'s own changes ([`Live::notify_link`]).
+    pub fn subscribe_link(&self, link: &LinkId) -> NumberChanges {
+        self.numbers.subscribe(&format!("{LINK_TOPIC}{link}"))
+    }
+
+    fn dispatch(&self, topic: String) {
+        fan_out(&self.numbers, &self.tx, topic);
     }
 
     /// Forwards other processes' notifications into this one. PostgreSQL only; a no-op task
@@ -80,30 +101,43 @@ async fn listen(url: &str, live: &Live) -> Result<(), sqlx::Error> {
     listener.listen(CHANNEL).await?;
     loop {
         let note = listener.recv().await?;
-        live.dispatch(NumberId::from_trusted(note.payload()));
+        live.dispatch(note.payload().to_owned());
     }
 }
 
-/// A change counter per watched number; an entry lives while someone holds its receiver.
-#[derive(Clone, Default)]
-struct NumberChannels(Arc<Mutex<HashMap<NumberId, watch::Sender<u64>>>>);
+/// Wakes the topic's watchers; a number's change also goes to those who watch every number,
+/// a link's does not (its number, once made, announces itself).
+fn fan_out(topics: &TopicChannels, every: &broadcast::Sender<NumberId>, topic: String) {
+    topics.changed(&topic);
+    if !topic.starts_with(LINK_TOPIC) {
+        let _ = every.send(NumberId::from_trusted(topic));
+    }
+}
 
-impl NumberChannels {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<NumberId, watch::Sender<u64>>> {
+/// A change counter per watched topic; an entry lives while someone holds its receiver.
+#[derive(Clone, Default)]
+struct TopicChannels(Arc<Mutex<HashMap<String, watch::Sender<u64>>>>);
+
+impl TopicChannels {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, watch::Sender<u64>>> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn subscribe(&self, number: &NumberId) -> NumberChanges {
-        let rx = self.lock().entry(number.clone()).or_insert_with(|| watch::channel(0).0).subscribe();
+    fn subscribe(&self, topic: &str) -> NumberChanges {
+        let rx = self
+            .lock()
+            .entry(topic.to_owned())
+            .or_insert_with(|| watch::channel(0).0)
+            .subscribe();
         NumberChanges {
             rx: Some(rx),
-            number: number.clone(),
+            topic: topic.to_owned(),
             channels: self.clone(),
         }
     }
 
-    fn changed(&self, number: &NumberId) {
-        if let Some(tx) = self.lock().get(number) {
+    fn changed(&self, topic: &str) {
+        if let Some(tx) = self.lock().get(topic) {
             tx.send_modify(|n| *n = n.wrapping_add(1));
         }
     }
@@ -114,12 +148,12 @@ impl NumberChannels {
     }
 }
 
-/// One number's changes since this was made (or last waited on).
+/// One number's (or link's) changes since this was made (or last waited on).
 pub struct NumberChanges {
     /// Always `Some` until dropped.
     rx: Option<watch::Receiver<u64>>,
-    number: NumberId,
-    channels: NumberChannels,
+    topic: String,
+    channels: TopicChannels,
 }
 
 impl NumberChanges {
@@ -137,8 +171,8 @@ impl Drop for NumberChanges {
     fn drop(&mut self) {
         drop(self.rx.take());
         let mut numbers = self.channels.lock();
-        if numbers.get(&self.number).is_some_and(|tx| tx.receiver_count() == 0) {
-            numbers.remove(&self.number);
+        if numbers.get(&self.topic).is_some_and(|tx| tx.receiver_count() == 0) {
+            numbers.remove(&self.topic);
         }
     }
 }
@@ -147,26 +181,26 @@ impl Drop for NumberChanges {
 mod tests {
     use super::*;
 
-    fn id(s: &str) -> NumberId {
-        NumberId::from_trusted(s)
+    fn id(s: &str) -> &str {
+        s
     }
 
     #[tokio::test]
     async fn a_number_subscriber_wakes_for_its_own_number_only_and_leaves_no_entry_behind() {
-        let channels = NumberChannels::default();
-        let mut ours = channels.subscribe(&id("num_a"));
-        let mut also_ours = channels.subscribe(&id("num_a"));
+        let channels = TopicChannels::default();
+        let mut ours = channels.subscribe(id("num_a"));
+        let mut also_ours = channels.subscribe(id("num_a"));
         let mut wait = Box::pin(ours.changed());
         for other in ["num_b", "num_c"] {
-            channels.changed(&id(other));
+            channels.changed(id(other));
         }
         assert!(futures::poll!(&mut wait).is_pending(), "woken by another number");
-        channels.changed(&id("num_a"));
+        channels.changed(id("num_a"));
         assert!(futures::poll!(&mut wait).is_ready());
         drop(wait);
         // Several changes while nobody waited: one wake-up, then quiet again.
-        channels.changed(&id("num_a"));
-        channels.changed(&id("num_a"));
+        channels.changed(id("num_a"));
+        channels.changed(id("num_a"));
         assert!(futures::poll!(Box::pin(also_ours.changed())).is_ready());
         assert!(futures::poll!(Box::pin(also_ours.changed())).is_pending());
 
@@ -174,7 +208,22 @@ mod tests {
         assert_eq!(channels.len(), 1, "the other page still watches");
         drop(also_ours);
         assert_eq!(channels.len(), 0, "the last page to leave removes the number");
-        channels.changed(&id("num_a"));
+        channels.changed(id("num_a"));
         assert_eq!(channels.len(), 0, "a change nobody watches makes no entry");
+    }
+
+    #[tokio::test]
+    async fn a_link_watcher_wakes_for_its_own_link_only_and_links_stay_off_the_all_numbers_channel() {
+        let topics = TopicChannels::default();
+        let (every, mut all) = broadcast::channel(8);
+        let link = LinkId::from_trusted("lnk_a");
+        let mut page = topics.subscribe(&format!("{LINK_TOPIC}{link}"));
+        fan_out(&topics, &every, "num_other".into());
+        fan_out(&topics, &every, format!("{LINK_TOPIC}lnk_b"));
+        assert!(futures::poll!(Box::pin(page.changed())).is_pending(), "woken by another's news");
+        fan_out(&topics, &every, format!("{LINK_TOPIC}{link}"));
+        assert!(futures::poll!(Box::pin(page.changed())).is_ready());
+        assert_eq!(all.try_recv().unwrap().as_str(), "num_other");
+        assert!(all.try_recv().is_err(), "link topics are not numbers");
     }
 }

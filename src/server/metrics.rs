@@ -94,8 +94,27 @@ pub async fn track(req: Request, next: Next) -> Response {
     response
 }
 
-/// `GET /metrics`: the Prometheus text format. Gauges of shared state are refreshed first.
-pub async fn render(State(state): State<AppState>) -> Response {
+/// `GET /metrics`: the Prometheus text format, for `Authorization: Bearer <metrics_token>`
+/// (queue depths and session counts are the operator's business). Gauges of shared state are
+/// refreshed first.
+pub async fn render(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    use subtle::ConstantTimeEq;
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim().as_bytes())
+        .unwrap_or_default();
+    let expected = state.config.metrics_token.expose().as_bytes();
+    if expected.is_empty() || !bool::from(presented.ct_eq(expected)) {
+        return crate::server::error::ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHENTICATED",
+            "/metrics needs Authorization: Bearer <metrics_token>",
+        )
+        .into_response();
+    }
     match state.store.pending_deliveries().await {
         Ok(depth) => metrics::gauge!(WEBHOOK_QUEUE).set(depth as f64),
         // The scrape still answers; the stale gauge is better than no metrics at all, and

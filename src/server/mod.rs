@@ -7,9 +7,11 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod connect_page;
+pub mod crypto;
 pub mod domain;
 pub mod engines;
 pub mod error;
+pub mod keyring;
 pub mod live;
 pub mod meta;
 pub mod metrics;
@@ -20,6 +22,7 @@ pub mod session;
 pub mod state;
 pub mod store;
 pub mod telemetry;
+pub mod throttle;
 pub mod views;
 pub mod webhooks;
 
@@ -88,10 +91,11 @@ pub async fn build(settings: Settings, listening: SocketAddr) -> anyhow::Result<
         clock,
     } = settings;
     let store = store::connect(&config.database_url, config.db_max_connections).await?;
+    let sealer = keyring::install(&config, &store).await?;
     let live = Live::new(store.clone());
     let repair = services::repair::RepairLinks {
-        public_base: config.public_base(listening),
         ttl: chrono::Duration::seconds(config.link_ttl_seconds),
+        tokens: sealer.clone(),
     };
     let store_sink = Arc::new(StoreSink::new(store.clone(), live.clone()).with_repair_links(repair));
     let caps = services::windows::Caps {
@@ -103,7 +107,11 @@ pub async fn build(settings: Settings, listening: SocketAddr) -> anyhow::Result<
     // Engines report through the windows, which check and forward to the store.
     let sink: Arc<dyn engines::EventSink> = Arc::new(windows.clone());
     let meta = meta::MetaEngine::from_config(&config, store.clone(), clock.clone()).context("starting the Meta engine")?;
-    let webhooks = Webhooks::start(&config, store.clone(), clock.clone(), live.subscribe()).context("starting webhooks")?;
+    let links = webhooks::worker::LinkUrls {
+        base: config.public_base(listening),
+        tokens: sealer,
+    };
+    let webhooks = Webhooks::start(&config, store.clone(), clock.clone(), live.subscribe(), links).context("starting webhooks")?;
     let mut engines = Engines::default();
     if config.sandbox {
         let timings = Timings {
@@ -209,6 +217,9 @@ fn routes(state: &AppState) -> Router {
             move || leptos::context::provide_context(assets.clone()),
             shell,
         ))
+        // Innermost of the three: requests over their address's budget are still traced and
+        // counted.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), throttle::every_request))
         // Failures are logged once, with their cause, where they happen (`ApiError`); the
         // trace layer's own failure line would only repeat them.
         .layer(

@@ -18,6 +18,9 @@ pub struct SettingsOut {
     pub engine: Option<String>,
     /// Whether `number.disconnected` webhooks carry a fresh re-pair link (`repairLink`).
     pub repair_link_on_disconnect: bool,
+    /// Whether number-scoped keys may send pairing links from the default sender
+    /// (`sendLink`); off, their links are made but not sent (`SENDER_NOT_ALLOWED`).
+    pub number_keys_send_links: bool,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -35,6 +38,7 @@ pub struct SettingsPatch {
     #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
     pub engine: Option<Option<String>>,
     pub repair_link_on_disconnect: Option<bool>,
+    pub number_keys_send_links: Option<bool>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]

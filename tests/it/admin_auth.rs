@@ -78,7 +78,7 @@ async fn changes_from_another_origin_are_refused_even_with_the_token() {
 }
 
 #[tokio::test]
-async fn sign_in_attempts_are_rate_limited_per_address_and_email() {
+async fn sign_in_attempts_are_rate_limited_per_address() {
     let app = spawn_with(Options {
         configure: |c| c.login_attempts_per_minute = 3,
         ..Options::default()

@@ -152,6 +152,8 @@ async fn after_a_restart_an_unreachable_session_is_reported_with_a_repair_link_o
         StatusCode::OK,
     )
     .await;
+    let hooks = crate::receiver::receiver(200).await;
+    crate::receiver::subscribe_all(&app, &t.key, &hooks).await;
     let id = id_of(&app.create_number(&t.key, "Shop", "5511999998888").await);
     eventually("the first window closes", || async { state_of(&app, &t.key, &id).await == "CLOSE" }).await;
     mark_paired(&app, &t.id, &id).await;
@@ -176,8 +178,29 @@ async fn after_a_restart_an_unreachable_session_is_reported_with_a_repair_link_o
         .filter(|e| e["event"] == "number.disconnected")
         .collect();
     assert_eq!(disconnected.len(), 1, "{events}");
-    let data = &disconnected[0]["data"];
-    assert_eq!(data["reason"], "connection_lost", "{data}");
+    let stored = &disconnected[0]["data"];
+    assert_eq!(stored["reason"], "connection_lost", "{stored}");
+    // What is stored names the link; its token is derived when the webhook is sent, so the
+    // events table (and any dump of it) holds no usable link.
+    assert!(stored["repairLink"]["linkId"].as_str().unwrap().starts_with("lnk_"), "{stored}");
+    assert!(
+        stored["repairLink"].get("url").is_none() && !stored.to_string().contains("rp_"),
+        "{stored}"
+    );
+    let mut sent = None;
+    for _ in 0..250 {
+        let got = hooks.received_requests().await.unwrap_or_default();
+        sent = got
+            .iter()
+            .map(crate::receiver::body_json)
+            .find(|b| b["event"] == "number.disconnected");
+        if sent.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let data = sent.expect("number.disconnected is delivered")["data"].clone();
+    assert_eq!(data["repairLink"]["linkId"], stored["repairLink"]["linkId"]);
     let url = data["repairLink"]["url"].as_str().expect("a re-pair link");
     assert!(url.starts_with(&format!("{}/connect/", app.base)), "{url}");
     // The link works: its page opens.

@@ -119,7 +119,18 @@ pub async fn spawn_app() -> TestApp {
     spawn_with(Options::default()).await
 }
 
+/// The key the tests' apps seal secrets under (PostgreSQL needs one configured).
+pub const TEST_SECRETS_KEY: &str = "c2VhbGVkIHNlY3JldHMgZm9yIHRoZSB0ZXN0cyEhISE=";
+
+/// What `/metrics` asks of the tests' scrapes.
+pub const METRICS_TOKEN: &str = "test-metrics-token";
+
 pub async fn spawn_with(options: Options) -> TestApp {
+    try_spawn_with(options).await.expect("app builds")
+}
+
+/// As [`spawn_with`], for tests of an app that must refuse to start.
+pub async fn try_spawn_with(options: Options) -> anyhow::Result<TestApp> {
     let (database_url, dir) = options.database.unwrap_or_else(|| {
         let dir = Arc::new(tempfile::tempdir().unwrap());
         (DatabaseUrl::new(format!("sqlite://{}/pairlink.db", dir.path().display())), dir)
@@ -136,6 +147,8 @@ pub async fn spawn_with(options: Options) -> TestApp {
         embedded_data_dir: dir.path().join("wa").display().to_string(),
         embedded_ws_url: format!("ws://127.0.0.1:{}/ws/chat", closed_port()),
         embedded_wa_version: "2.3000.1026131876".into(),
+        metrics_token: pairlink::server::config::SecretSetting::new(METRICS_TOKEN),
+        secrets_key: pairlink::server::config::SecretSetting::new(TEST_SECRETS_KEY),
         ..Config::default()
     };
     if let Some(url) = options.evolution {
@@ -160,13 +173,13 @@ pub async fn spawn_with(options: Options) -> TestApp {
         assets: pairlink::ui::assets::Assets::unbuilt(),
         clock: clock.clone(),
     };
-    let (router, state) = server::build(settings, addr).await.expect("app builds");
+    let (router, state) = server::build(settings, addr).await?;
     let server = tokio::spawn(async move {
         axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
             .await
             .unwrap();
     });
-    TestApp {
+    Ok(TestApp {
         base: format!("http://{addr}"),
         state,
         clock,
@@ -174,7 +187,7 @@ pub async fn spawn_with(options: Options) -> TestApp {
         http: http_client(),
         server,
         _dir: dir,
-    }
+    })
 }
 
 impl TestApp {

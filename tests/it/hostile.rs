@@ -240,7 +240,10 @@ async fn no_endpoint_leaks_across_tenants_or_numbers() {
 async fn random_tokens_find_nothing() {
     let app = Arc::new(
         spawn_with(Options {
-            configure: |c| c.rate_limit_public_per_minute = 1_000_000,
+            configure: |c| {
+                c.rate_limit_public_per_minute = 1_000_000;
+                c.rate_limit_address_per_minute = 1_000_000;
+            },
             ..Options::default()
         })
         .await,
@@ -530,11 +533,18 @@ async fn branding_cannot_inject_markup_or_css() {
         StatusCode::OK,
     )
     .await;
+    // A customer's name goes into WhatsApp messages too: markup is refused there outright.
+    app.expect_error(
+        Method::POST,
+        "/v1/numbers/remote-pairing",
+        Some(&t.key),
+        Some(&json!({"name": "</title><script>alert(2)</script>", "number": "5511999990002"}).to_string()),
+        StatusCode::BAD_REQUEST,
+        "VALIDATION_ERROR",
+    )
+    .await;
     let link = app
-        .create_link(
-            &t.key,
-            json!({"name": "</title><script>alert(2)</script>", "number": "5511999990002"}),
-        )
+        .create_link(&t.key, json!({"name": "Shop (Centro)", "number": "5511999990002"}))
         .await;
     let token = str_of(&link["remotePairingToken"]);
     let query = "?primaryColor=%23fff%3B%7D%3C%2Fstyle%3E%3Cscript%3Ealert(3)%3C%2Fscript%3E\

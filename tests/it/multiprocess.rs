@@ -32,6 +32,7 @@ fn serve(db: &str) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_pairlink"))
         .arg("serve")
         .env("DATABASE_URL", db)
+        .env("PAIRLINK_SECRETS_KEY", crate::helpers::TEST_SECRETS_KEY)
         .env("PAIRLINK_SANDBOX", "1")
         .env("PAIRLINK_CONFIG", concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml"))
         .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
@@ -63,6 +64,7 @@ fn tenant_key(db: &str) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_pairlink"))
         .args(["tenant", "create", "--name", "Acme"])
         .env("DATABASE_URL", db)
+        .env("PAIRLINK_SECRETS_KEY", crate::helpers::TEST_SECRETS_KEY)
         .env("PAIRLINK_CONFIG", concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml"))
         .output()
         .unwrap();

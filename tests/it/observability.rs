@@ -27,10 +27,45 @@ fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
 }
 
 async fn scrape(app: &crate::helpers::TestApp) -> String {
-    let res = reqwest::get(format!("{}/metrics", app.base)).await.unwrap();
+    let res = reqwest::Client::new()
+        .get(format!("{}/metrics", app.base))
+        .bearer_auth(crate::helpers::METRICS_TOKEN)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
     res.text().await.unwrap()
+}
+
+/// Queue depths, session counts and request rates are the operator's business: `/metrics`
+/// asks for the configured bearer token, and without one configured it serves nobody.
+#[tokio::test]
+async fn metrics_need_the_operators_token() {
+    let app = spawn_app().await;
+    let http = reqwest::Client::new();
+    let url = format!("{}/metrics", app.base);
+    assert_eq!(http.get(&url).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        http.get(&url).bearer_auth("wrong").send().await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        http.get(&url)
+            .bearer_auth(crate::helpers::METRICS_TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let open = spawn_with(Options {
+        configure: |c| c.metrics_token = pairlink::server::config::SecretSetting::default(),
+        ..Options::default()
+    })
+    .await;
+    let res = http.get(format!("{}/metrics", open.base)).bearer_auth("").send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "no token configured: nobody");
 }
 
 #[tokio::test]
@@ -155,9 +190,16 @@ async fn json_logs_have_one_line_per_request_without_secrets() {
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    // The first line says it listens.
-    let first: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).expect("a JSON log line");
-    assert_eq!(first["level"], "INFO");
+    // Every line is JSON; one says it listens (a first start also warns that it generated the
+    // secrets key).
+    let listening = loop {
+        let line = lines.next().expect("the server says it listens").unwrap();
+        let v: Value = serde_json::from_str(&line).unwrap_or_else(|_| panic!("not JSON: {line}"));
+        if line.contains("listening") {
+            break v;
+        }
+    };
+    assert_eq!(listening["level"], "INFO");
 
     let token = "rp_secretsecretsecretsecretsecretsecretsecret1";
     let res = reqwest::get(format!("http://127.0.0.1:{port}/v1/remote-pairing/{token}/status"))

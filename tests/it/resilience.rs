@@ -38,6 +38,8 @@ fn serve(db: &DatabaseUrl, port: u16) -> Child {
         .env("PAIRLINK_WEBHOOK_TIMEOUT_SECONDS", "1")
         .env("PAIRLINK_RATE_LIMIT_API_PER_MINUTE", "1000000")
         .env("PAIRLINK_RATE_LIMIT_PUBLIC_PER_MINUTE", "1000000")
+        .env("PAIRLINK_RATE_LIMIT_ADDRESS_PER_MINUTE", "1000000")
+        .env("PAIRLINK_SECRETS_KEY", crate::helpers::TEST_SECRETS_KEY)
         .env("PAIRLINK_LOG", "warn")
         .env_remove("RUST_LOG")
         .stdout(Stdio::null())

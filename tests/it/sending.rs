@@ -120,7 +120,7 @@ async fn settings_accept_only_the_tenants_live_numbers() {
     .await;
     assert_eq!(
         app.get("/v1/settings", &t.key).await,
-        json!({ "defaultSenderNumberId": null, "embedOrigins": [], "engine": null, "repairLinkOnDisconnect": false })
+        json!({ "defaultSenderNumberId": null, "embedOrigins": [], "engine": null, "repairLinkOnDisconnect": false, "numberKeysSendLinks": false })
     );
     let mine = app.create_number(&t.key, "A", "5511900000001").await["instance"]["id"]
         .as_str()
@@ -145,7 +145,7 @@ async fn settings_accept_only_the_tenants_live_numbers() {
         .await;
     assert_eq!(
         cleared,
-        json!({ "defaultSenderNumberId": null, "embedOrigins": [], "engine": null, "repairLinkOnDisconnect": false })
+        json!({ "defaultSenderNumberId": null, "embedOrigins": [], "engine": null, "repairLinkOnDisconnect": false, "numberKeysSendLinks": false })
     );
 }
 
@@ -421,4 +421,88 @@ async fn tenants_without_a_sender_send_from_the_operators_number() {
     let link = link_with_send(&app, &t, "5511988883333").await;
     assert_eq!(link["messageError"], "SENDER_NOT_CONNECTED");
     assert_eq!(sent(&app).await.as_array().unwrap().len(), 2);
+}
+
+/// A number-scoped key belongs to one number's integration: it does not get to message any
+/// phone from the tenant's own number unless the tenant says so.
+#[tokio::test]
+async fn number_keys_send_from_the_tenants_number_only_when_allowed() {
+    let app = spawn_app().await;
+    let t = app.tenant("Acme").await;
+    let sender = open_sender(&app, &t).await;
+    app.expect(
+        Method::POST,
+        "/v1/templates",
+        &t.key,
+        Some(json!({ "name": "pilot_status_remote_pairing", "category": "OTP", "body": BODY })),
+        StatusCode::CREATED,
+    )
+    .await;
+    let settings = app
+        .expect(
+            Method::PUT,
+            "/v1/settings",
+            &t.key,
+            Some(json!({ "defaultSenderNumberId": sender })),
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(settings["numberKeysSendLinks"], false, "off by default");
+    let number = app.create_number(&t.key, "Loja", "5511977770001").await["instance"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let key = app.number_key(&t, &number).await;
+    let path = format!("/v1/numbers/{number}/remote-pairing");
+    let body = json!({ "sendViaWhatsApp": true });
+    let link = app.expect(Method::POST, &path, &key, Some(body.clone()), StatusCode::CREATED).await;
+    assert_eq!(link["messageSent"], false, "{link}");
+    assert!(link["messageError"].as_str().unwrap().starts_with("SENDER_NOT_ALLOWED"), "{link}");
+    let sent = app.get(&format!("/v1/numbers/{sender}/sandbox/messages"), &t.key).await;
+    assert!(sent.as_array().unwrap().is_empty());
+
+    app.expect(
+        Method::PUT,
+        "/v1/settings",
+        &t.key,
+        Some(json!({ "numberKeysSendLinks": true })),
+        StatusCode::OK,
+    )
+    .await;
+    let link = app.expect(Method::POST, &path, &key, Some(body), StatusCode::CREATED).await;
+    assert_eq!(link["messageSent"], true, "{link}");
+    // The tenant's own key was never limited.
+    assert_eq!(link_with_send(&app, &t, "5511977770002").await["messageSent"], true);
+}
+
+/// The customer's name goes into a WhatsApp message from the tenant's number: it is a name,
+/// not a link, an address, markup or text that reorders the message around it.
+#[tokio::test]
+async fn names_that_would_change_the_message_are_refused() {
+    let app = spawn_app().await;
+    let t = app.tenant("Acme").await;
+    for (i, name) in [
+        "Pay now at https://evil.example",
+        "Ana\u{202e}kcilc",
+        "a\nb",
+        "{{link}}",
+        &"x".repeat(101),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let body = json!({ "name": name, "number": format!("551197777100{i}") });
+        let err = app
+            .expect(
+                Method::POST,
+                "/v1/numbers/remote-pairing",
+                &t.key,
+                Some(body),
+                StatusCode::BAD_REQUEST,
+            )
+            .await;
+        assert!(err["error"].as_str().unwrap().starts_with("name"), "{name:?}: {err}");
+    }
+    app.create_link(&t.key, json!({ "name": "Joe's Café (Centro)", "number": "5511977771009" }))
+        .await;
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use chrono::{Duration, Utc};
 use pairlink::server::{
     domain::{EventFilter, EventId, LogoId, NumberId, NumberState, TenantId, WebhookId, WebhookSecret},
-    store::{DeliveryFilter, DeliveryStatus, NewEvent, NewLogo, NewWebhook, Store, StoreError, Webhook},
+    store::{DeliveryFilter, DeliveryPolicy, DeliveryStatus, NewEvent, NewLogo, NewWebhook, Store, StoreError, Webhook},
 };
 use serde_json::json;
 
@@ -66,7 +66,10 @@ async fn rotating_replaces_the_secret_the_worker_signs_with(store: Arc<dyn Store
     assert!(rotated.updated_at > w.updated_at);
     store.insert_test_delivery(&t, &w.id, &test_event()).await.unwrap();
     let now = Utc::now() + Duration::seconds(10);
-    let claimed = store.claim_deliveries("w:0", now, now + Duration::seconds(60), 10).await.unwrap();
+    let claimed = store
+        .claim_deliveries("w:0", now, now + Duration::seconds(60), 10, &DeliveryPolicy::default())
+        .await
+        .unwrap();
     assert_eq!(claimed.len(), 1);
     assert_eq!(claimed[0].secret, new);
     assert_ne!(claimed[0].secret, old);

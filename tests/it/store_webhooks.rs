@@ -6,7 +6,8 @@ use chrono::{DateTime, Duration, Utc};
 use pairlink::server::{
     domain::{AttemptId, EventFilter, NumberId, NumberState, TenantId, WebhookId, WebhookSecret},
     store::{
-        ClaimedDelivery, DeliveryLog, DeliveryStatus, NewAttempt, NewEvent, NewWebhook, NextStep, Store, StoreError, Webhook, WebhookPatch,
+        ClaimedDelivery, DeliveryLog, DeliveryPolicy, DeliveryStatus, NewAttempt, NewEvent, NewWebhook, NextStep, Store, StoreError,
+        Webhook, WebhookPatch,
     },
 };
 
@@ -23,6 +24,8 @@ contract!(
     requeue_replays_the_same_event,
     logs_page_filter_and_stay_in_their_tenant,
     deleting_endpoints_and_purging_numbers_drop_their_deliveries,
+    claims_take_tenants_in_turn_within_their_shares,
+    failing_endpoints_rest_and_their_deliveries_wait,
 );
 
 fn filter(names: &[&str]) -> EventFilter {
@@ -62,7 +65,10 @@ async fn emit(store: &Arc<dyn Store>, t: &TenantId, n: &NumberId, state: NumberS
 }
 
 async fn claim(store: &Arc<dyn Store>, lease: &str, now: DateTime<Utc>) -> Vec<ClaimedDelivery> {
-    store.claim_deliveries(lease, now, now + Duration::seconds(60), 10).await.unwrap()
+    store
+        .claim_deliveries(lease, now, now + Duration::seconds(60), 10, &DeliveryPolicy::default())
+        .await
+        .unwrap()
 }
 
 /// A second from now, in whole milliseconds as the database keeps it.
@@ -229,7 +235,13 @@ async fn claims_are_exclusive_under_concurrency(store: Arc<dyn Store>) {
                 let (mut got, mut busy) = (Vec::new(), 0);
                 for round in 0.. {
                     match store
-                        .claim_deliveries(&format!("w{c}:{round}"), now, now + Duration::seconds(60), 4)
+                        .claim_deliveries(
+                            &format!("w{c}:{round}"),
+                            now,
+                            now + Duration::seconds(60),
+                            4,
+                            &DeliveryPolicy::default(),
+                        )
                         .await
                     {
                         Ok(batch) if batch.is_empty() => break,
@@ -273,7 +285,12 @@ async fn leases_expire_and_a_stale_finish_only_logs(store: Arc<dyn Store>) {
     assert_eq!(second[0].id, first[0].id);
 
     let stale = store
-        .finish_delivery(&first[0], &attempt(Some(200), None, t0), NextStep::Delivered)
+        .finish_delivery(
+            &first[0],
+            &attempt(Some(200), None, t0),
+            NextStep::Delivered,
+            &DeliveryPolicy::default(),
+        )
         .await
         .unwrap();
     assert!(!stale, "the first claim lost its lease");
@@ -282,7 +299,12 @@ async fn leases_expire_and_a_stale_finish_only_logs(store: Arc<dyn Store>) {
     assert_eq!(log.attempts.len(), 1, "but its attempt is logged");
     assert!(
         store
-            .finish_delivery(&second[0], &attempt(Some(204), None, t0), NextStep::Delivered)
+            .finish_delivery(
+                &second[0],
+                &attempt(Some(204), None, t0),
+                NextStep::Delivered,
+                &DeliveryPolicy::default()
+            )
             .await
             .unwrap()
     );
@@ -302,7 +324,12 @@ async fn retries_are_scheduled_and_dead_is_final(store: Arc<dyn Store>) {
     assert_eq!((claimed.attempts, claimed.step), (0, 0));
     let retry_at = t0 + Duration::seconds(5);
     let next = NextStep::RetryAt { at: retry_at, step: 1 };
-    assert!(store.finish_delivery(&claimed, &attempt(Some(500), None, t0), next).await.unwrap());
+    assert!(
+        store
+            .finish_delivery(&claimed, &attempt(Some(500), None, t0), next, &DeliveryPolicy::default())
+            .await
+            .unwrap()
+    );
     let log = logs(&store, &t, &w).await.remove(0);
     let d = &log.delivery;
     assert_eq!((d.status, d.attempts, d.last_status_code), (DeliveryStatus::Pending, 1, Some(500)));
@@ -314,7 +341,12 @@ async fn retries_are_scheduled_and_dead_is_final(store: Arc<dyn Store>) {
     let again = claim(&store, "w:2", retry_at).await.remove(0);
     assert_eq!((again.attempts, again.step), (1, 1));
     let failed = attempt(None, Some("timeout: no answer within 10 s"), retry_at);
-    assert!(store.finish_delivery(&again, &failed, NextStep::Dead).await.unwrap());
+    assert!(
+        store
+            .finish_delivery(&again, &failed, NextStep::Dead, &DeliveryPolicy::default())
+            .await
+            .unwrap()
+    );
     let log = logs(&store, &t, &w).await.remove(0);
     assert_eq!((log.delivery.status, log.delivery.attempts), (DeliveryStatus::Dead, 2));
     assert_eq!(log.delivery.last_error.as_deref(), Some("timeout: no answer within 10 s"));
@@ -359,7 +391,10 @@ async fn requeue_replays_the_same_event(store: Arc<dyn Store>) {
     let t0 = soon();
     let first = claim(&store, "w:0", t0).await.remove(0);
     let to_dead = NextStep::Dead;
-    store.finish_delivery(&first, &attempt(Some(410), None, t0), to_dead).await.unwrap();
+    store
+        .finish_delivery(&first, &attempt(Some(410), None, t0), to_dead, &DeliveryPolicy::default())
+        .await
+        .unwrap();
     let t1 = t0 + Duration::hours(3);
     assert!(matches!(
         store.requeue_delivery(&other, &w.id, &first.id, t1).await,
@@ -423,7 +458,7 @@ async fn logs_page_filter_and_stay_in_their_tenant(store: Arc<dyn Store>) {
     let due = claim(&store, "w:0", at + Duration::seconds(1)).await;
     for d in &due {
         store
-            .finish_delivery(d, &attempt(Some(500), None, at), NextStep::Dead)
+            .finish_delivery(d, &attempt(Some(500), None, at), NextStep::Dead, &DeliveryPolicy::default())
             .await
             .unwrap();
     }
@@ -447,7 +482,12 @@ async fn deleting_endpoints_and_purging_numbers_drop_their_deliveries(store: Arc
     store.delete_webhook(&t, &wide.id).await.unwrap();
     let wide_claim = in_flight.iter().find(|d| d.webhook_id == wide.id).unwrap();
     let finished = store
-        .finish_delivery(wide_claim, &attempt(Some(200), None, t0), NextStep::Delivered)
+        .finish_delivery(
+            wide_claim,
+            &attempt(Some(200), None, t0),
+            NextStep::Delivered,
+            &DeliveryPolicy::default(),
+        )
         .await;
     assert!(!finished.unwrap(), "finishing a delivery of a deleted endpoint is a no-op");
     store.purge_number(&t, &n.id).await.unwrap();
@@ -456,4 +496,125 @@ async fn deleting_endpoints_and_purging_numbers_drop_their_deliveries(store: Arc
         "the number's endpoints go with it"
     );
     assert!(claim(&store, "w:1", t0 + Duration::days(1)).await.is_empty());
+}
+
+/// A tenant with many deliveries due cannot fill a claim: first turns of every tenant come
+/// first, and no tenant or endpoint holds more than its share of leases at once.
+async fn claims_take_tenants_in_turn_within_their_shares(store: Arc<dyn Store>) {
+    let (flood, quiet) = (tenant(&store).await, tenant(&store).await);
+    let a1 = add_webhook(&store, &flood, None, filter(&["*"]), true).await;
+    let a2 = add_webhook(&store, &flood, None, filter(&["*"]), true).await;
+    for i in 0..10 {
+        add_number(&store, &flood, &format!("55119000002{i:02}")).await;
+    }
+    // The quiet tenant's one delivery is the newest of all.
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    add_webhook(&store, &quiet, None, filter(&["*"]), true).await;
+    add_number(&store, &quiet, "5511900000301").await;
+    let policy = DeliveryPolicy {
+        in_flight_per_tenant: 3,
+        in_flight_per_endpoint: 2,
+        ..DeliveryPolicy::default()
+    };
+    let now = Utc::now() + Duration::seconds(1);
+    let until = now + Duration::seconds(60);
+    let first = store.claim_deliveries("w:0", now, until, 2, &policy).await.unwrap();
+    let tenants: HashSet<_> = first.iter().map(|d| d.tenant_id.clone()).collect();
+    assert!(
+        tenants.contains(&quiet),
+        "the quiet tenant's first turn comes with the flood's first"
+    );
+    let more = store.claim_deliveries("w:1", now, until, 50, &policy).await.unwrap();
+    let flood_held: Vec<_> = first.iter().chain(&more).filter(|d| d.tenant_id == flood).collect();
+    assert_eq!(flood_held.len(), 3, "the flood holds its share, no more");
+    for endpoint in [&a1.id, &a2.id] {
+        assert!(flood_held.iter().filter(|d| &d.webhook_id == endpoint).count() <= 2);
+    }
+    assert!(store.claim_deliveries("w:2", now, until, 50, &policy).await.unwrap().is_empty());
+    // A finished attempt gives its place in the tenant's share back.
+    let done = flood_held[0];
+    assert!(
+        store
+            .finish_delivery(done, &attempt(Some(200), None, now), NextStep::Delivered, &policy)
+            .await
+            .unwrap()
+    );
+    let tenant_share_only = DeliveryPolicy {
+        in_flight_per_tenant: 3,
+        ..DeliveryPolicy::default()
+    };
+    assert_eq!(
+        store
+            .claim_deliveries("w:3", now, until, 50, &tenant_share_only)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+/// An endpoint that keeps failing rests: its deliveries stay pending (none are dropped) and
+/// are not claimed until the circuit's time is up; a success closes it.
+async fn failing_endpoints_rest_and_their_deliveries_wait(store: Arc<dyn Store>) {
+    let t = tenant(&store).await;
+    let w = add_webhook(&store, &t, None, filter(&["*"]), true).await;
+    for i in 0..4 {
+        add_number(&store, &t, &format!("55119000004{i:02}")).await;
+    }
+    let policy = DeliveryPolicy {
+        failures_to_open: 2,
+        open_for: Duration::seconds(60),
+        ..DeliveryPolicy::default()
+    };
+    let t0 = Utc::now() + Duration::seconds(1);
+    let retry = NextStep::RetryAt { at: t0, step: 1 };
+    let claimed = store
+        .claim_deliveries("w:0", t0, t0 + Duration::seconds(30), 2, &policy)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 2);
+    for d in &claimed {
+        assert!(
+            store
+                .finish_delivery(d, &attempt(None, Some("timeout: no answer"), t0), retry, &policy)
+                .await
+                .unwrap()
+        );
+    }
+    let t1 = t0 + Duration::seconds(1);
+    assert!(
+        store
+            .claim_deliveries("w:1", t1, t1 + Duration::seconds(30), 10, &policy)
+            .await
+            .unwrap()
+            .is_empty(),
+        "resting"
+    );
+    let pending = logs(&store, &t, &w)
+        .await
+        .iter()
+        .filter(|l| l.delivery.status == DeliveryStatus::Pending)
+        .count();
+    assert_eq!(pending, 4, "nothing was dropped");
+    // Time is up: a try is made; its success closes the circuit for good.
+    let t2 = t0 + Duration::seconds(61);
+    let again = store
+        .claim_deliveries("w:2", t2, t2 + Duration::seconds(30), 1, &policy)
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 1);
+    assert!(
+        store
+            .finish_delivery(&again[0], &attempt(Some(200), None, t2), NextStep::Delivered, &policy)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store
+            .claim_deliveries("w:3", t2, t2 + Duration::seconds(30), 10, &policy)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
 }

@@ -21,7 +21,7 @@ pub use branding::{LOGO_PATH, apply_patch, cosmetic_from_query, own_logo_id, res
 pub use ids::{
     ApiKeyId, AttemptId, AuditId, DeliveryId, EventId, LinkId, LogoId, NumberId, SessionId, TemplateId, TenantId, UserId, WebhookId,
 };
-pub use number::{NumberState, Provider};
+pub use number::{NAME_MAX_CHARS, NumberState, Provider, message_safe_name, parse_display_name};
 pub use phone::PhoneE164;
 pub use profile::{NumberProfile, ProfilePatch};
 pub use time::{from_millis, to_millis};

@@ -6,6 +6,7 @@ use crate::server::{
     auth::ApiClient,
     domain::{Email, Password, PasswordHash, SessionId, SessionToken, TenantId, UserId},
     error::{ApiError, ApiResult},
+    ratelimit::ClientAddress,
     state::AppState,
     store::{NewSession, Session, StoreError, User},
 };
@@ -17,9 +18,8 @@ pub struct SignedIn {
 }
 
 /// Where a sign-in came from, for its rate limits.
-pub struct Origin<'a> {
-    pub peer: Option<std::net::IpAddr>,
-    pub forwarded: Option<&'a str>,
+pub struct Origin {
+    pub address: Option<ClientAddress>,
 }
 
 pub async fn create_user(state: &AppState, tenant: &TenantId, email: &str, password: &str) -> ApiResult<User> {
@@ -29,7 +29,7 @@ pub async fn create_user(state: &AppState, tenant: &TenantId, email: &str, passw
         Err(StoreError::NotFound) => return Err(ApiError::new(StatusCode::NOT_FOUND, "TENANT_NOT_FOUND", "no such tenant")),
         other => other?,
     };
-    let password_hash = hash(password).await?;
+    let password_hash = hash(state, password).await?;
     let user = User {
         id: UserId::generate(),
         tenant_id: tenant.clone(),
@@ -44,9 +44,18 @@ pub async fn create_user(state: &AppState, tenant: &TenantId, email: &str, passw
 }
 
 /// Checks the password (at the same cost whether or not the email exists) and opens a session.
-pub async fn sign_in(state: &AppState, from: Origin<'_>, email: &str, password: &str) -> ApiResult<SignedIn> {
+///
+/// Guessing is slowed from every side without letting a stranger lock anyone out: a budget per
+/// address (IPv6 by /64) and for everyone together, a bounded number of hashes at once (each
+/// takes ~20 MB), and for an email that keeps failing a wait before its password is checked
+/// that doubles per failure, instead of a refusal its owner would meet too.
+pub async fn sign_in(state: &AppState, from: Origin, email: &str, password: &str) -> ApiResult<SignedIn> {
     let normalised = email.trim().to_lowercase();
-    state.limits.check_login(from.peer, from.forwarded, &normalised)?;
+    state.limits.check_login(from.address)?;
+    let delay = state.limits.login_delay(&normalised);
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
     let user = match Email::parse(&normalised) {
         Ok(email) => state.store.find_user_by_email(&email).await?,
         Err(_) => None,
@@ -55,10 +64,18 @@ pub async fn sign_in(state: &AppState, from: Origin<'_>, email: &str, password: 
         .as_ref()
         .map_or_else(|| PasswordHash::decoy().clone(), |u| u.password_hash.clone());
     let typed = Password::typed(password);
-    let matches = tokio::task::spawn_blocking(move || hash.verify(&typed))
-        .await
-        .map_err(ApiError::internal)?;
-    let user = user.filter(|_| matches).ok_or_else(bad_credentials)?;
+    let turn = state.limits.hash_turn().await?;
+    let matches = tokio::task::spawn_blocking(move || {
+        let _turn = turn;
+        hash.verify(&typed)
+    })
+    .await
+    .map_err(ApiError::internal)?;
+    let Some(user) = user.filter(|_| matches) else {
+        state.limits.login_failed(&normalised);
+        return Err(bad_credentials());
+    };
+    state.limits.login_succeeded(&normalised);
     let token = SessionToken::generate();
     let now = state.clock.now();
     let new = NewSession {
@@ -107,10 +124,14 @@ fn bad_credentials() -> ApiError {
     ApiError::new(StatusCode::UNAUTHORIZED, "BAD_CREDENTIALS", "wrong email or password")
 }
 
-/// Argon2 is slow by design; keep it off the async workers.
-async fn hash(password: Password) -> ApiResult<PasswordHash> {
-    tokio::task::spawn_blocking(move || password.hash())
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(|e| ApiError::internal(anyhow::anyhow!("hashing a password: {e}")))
+/// Argon2 is slow by design; keep it off the async workers, and take a turn like sign-ins do.
+async fn hash(state: &AppState, password: Password) -> ApiResult<PasswordHash> {
+    let turn = state.limits.hash_turn().await?;
+    tokio::task::spawn_blocking(move || {
+        let _turn = turn;
+        password.hash()
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(|e| ApiError::internal(anyhow::anyhow!("hashing a password: {e}")))
 }

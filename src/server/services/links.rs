@@ -64,7 +64,7 @@ pub async fn create(state: &AppState, client: &ApiClient, input: RemotePairingIn
             .issue_link_with(&client.tenant, &new_link, LinkIssue::audited(&audit))
             .await?;
         crate::server::metrics::link_event("created");
-        return finish(state, link, token, None, None, false).await;
+        return finish(state, client, link, token, None, None, false).await;
     }
     let (new, event, _engine) = numbers::prepare(state, client, &input.name, &input.number, input.settings.as_ref()).await?;
     let (new_link, token) = new_link(state, Some(new.id.clone()), None, options.clone());
@@ -83,7 +83,7 @@ pub async fn create(state: &AppState, client: &ApiClient, input: RemotePairingIn
         .await
         .map_err(numbers::creation_conflict)?;
     crate::server::metrics::link_event("created");
-    finish(state, link, token, number, moved_key.cloned(), options.send).await
+    finish(state, client, link, token, number, moved_key.cloned(), options.send).await
 }
 
 /// A new link for a number that is not connected; the previous link dies.
@@ -101,7 +101,7 @@ pub async fn reissue(state: &AppState, client: &ApiClient, id: &NumberId, input:
         .await?;
     crate::server::metrics::link_event("created");
     state.live.notify(id).await;
-    finish(state, link, token, Some(number), None, options.send).await
+    finish(state, client, link, token, Some(number), None, options.send).await
 }
 
 pub async fn revoke(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiResult<()> {
@@ -142,6 +142,7 @@ pub fn url(state: &AppState, token: &LinkToken) -> String {
 
 async fn finish(
     state: &AppState,
+    client: &ApiClient,
     link: Link,
     token: LinkToken,
     number: Option<Number>,
@@ -150,7 +151,10 @@ async fn finish(
 ) -> ApiResult<IssuedLink> {
     let url = url(state, &token);
     let message = match (&number, send) {
-        (Some(number), true) => Some(sending::send_link(state, &number.tenant_id, number, &url, link.locale.as_deref()).await),
+        (Some(number), true) => {
+            let by = sending::Sender::of(client);
+            Some(sending::send_link(state, by, number, &url, link.locale.as_deref()).await)
+        }
         _ => None,
     };
     Ok(IssuedLink {

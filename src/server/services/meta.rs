@@ -244,6 +244,10 @@ pub async fn create_number(state: &AppState, meta: &MetaEngine, origin: Origin<'
     match created {
         Ok(n) => {
             state.live.notify(&n.id).await;
+            // The link's page was waiting for a number to exist; it learns which one now.
+            if let Some(link) = origin.link {
+                state.live.notify_link(&link.id).await;
+            }
             Ok(n)
         }
         Err(StoreError::Conflict) => Err(ApiError::conflict(

@@ -9,7 +9,7 @@ use super::{
 };
 use crate::server::{
     auth::ApiClient,
-    domain::{Invalid, NumberId, PhoneE164, Provider},
+    domain::{NumberId, PhoneE164, Provider},
     engines::LinkState,
     error::ApiResult,
     meta::{
@@ -24,10 +24,8 @@ use crate::types::meta::MetaNumberIn;
 /// `POST /v1/numbers/meta`: the credentials validated live, the number created `OPEN`.
 pub async fn create(state: &AppState, client: &ApiClient, input: MetaNumberIn) -> ApiResult<(Number, MetaAccount)> {
     let engine = meta::engine(state)?;
-    let name = input.name.as_deref().map(str::trim).unwrap_or_default();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(Invalid::new("name", "is required (at most 100 characters)").into());
-    }
+    let name = crate::server::domain::parse_display_name("name", input.name.as_deref())?;
+    let name = name.as_str();
     let expected = input.number.as_deref().map(|n| PhoneE164::parse("number", n)).transpose()?;
     let waba_id = meta::meta_id("wabaId", input.waba_id.as_deref())?;
     let phone_id = meta::meta_id("phoneNumberId", input.phone_number_id.as_deref().or(input.meta_phone_id.as_deref()))?;

@@ -63,7 +63,7 @@ pub(super) async fn prepare(
     phone: &Option<String>,
     settings: Option<&serde_json::Value>,
 ) -> ApiResult<(NewNumber, NewEvent, Arc<dyn Engine>)> {
-    let name = display_name(name.as_deref())?;
+    let name = crate::server::domain::parse_display_name("name", name.as_deref())?;
     let phone = PhoneE164::parse("number", phone.as_deref().ok_or_else(|| Invalid::new("number", "is required"))?)?;
     // Settings not documented are left out, as unknown fields of a body are.
     let (profile, _unknown) = NumberProfile::from_settings(settings)?;
@@ -366,17 +366,6 @@ pub(super) fn key_to_move(client: &ApiClient, wanted: bool) -> Option<&ApiKeyId>
 
 pub(super) fn engine_of(state: &AppState, number: &Number) -> ApiResult<Arc<dyn Engine>> {
     state.engines.get(&number.engine).ok_or_else(no_engine)
-}
-
-fn display_name(input: Option<&str>) -> Result<String, Invalid> {
-    let name = input.map(str::trim).unwrap_or_default();
-    if name.is_empty() {
-        return Err(Invalid::new("name", "is required"));
-    }
-    if name.chars().count() > 100 {
-        return Err(Invalid::new("name", "must be at most 100 characters"));
-    }
-    Ok(name.to_owned())
 }
 
 pub(super) fn no_engine() -> ApiError {

@@ -1,5 +1,9 @@
 //! Self-service re-pair: when a tenant asks for it, a `number.disconnected` webhook carries a
 //! fresh pairing link the platform can forward to its customer as is.
+//!
+//! The stored event carries the link's id only: its token is derived from the secrets key
+//! and the id (`Sealer::derived_token`), so the webhook worker writes the URL into the body
+//! it sends, and neither the events table nor a backup of it holds a usable link.
 use chrono::Duration;
 use serde_json::{Value, json};
 
@@ -11,13 +15,12 @@ use crate::server::{
 
 #[derive(Clone)]
 pub struct RepairLinks {
-    /// Where links point, without a trailing slash.
-    pub public_base: String,
     pub ttl: Duration,
+    pub tokens: crate::server::crypto::Sealer,
 }
 
 impl RepairLinks {
-    /// `{"repairLink": {url, linkId, expiresAt}}` when the tenant wants one (the number's
+    /// `{"repairLink": {linkId, expiresAt}}` (`url` is added when delivered) when the tenant wants one (the number's
     /// previous link ends, replaced); `None` otherwise or if issuing failed (logged: the
     /// disconnection is reported anyway).
     pub async fn for_disconnect(&self, store: &dyn Store, n: &NumberCtx, at: chrono::DateTime<chrono::Utc>) -> Option<Value> {
@@ -37,9 +40,10 @@ impl RepairLinks {
         if live.state == NumberState::Close || live.deleted_at.is_some() {
             return None;
         }
-        let token = LinkToken::generate();
+        let id = LinkId::generate();
+        let token = LinkToken::from_path(&self.tokens.derived_token(crate::server::crypto::REPAIR_LINK_TOKENS, id.as_str()));
         let new = NewLink {
-            id: LinkId::generate(),
+            id,
             number_id: Some(n.number.clone()),
             token_hash: token.hash(),
             provider: Provider::PilotStatus,
@@ -54,7 +58,6 @@ impl RepairLinks {
         };
         match store.issue_link(&n.tenant, &new, None).await {
             Ok(link) => Some(json!({ "repairLink": {
-                "url": format!("{}/connect/{}", self.public_base, token.reveal()),
                 "linkId": link.id,
                 "expiresAt": link.expires_at,
             }})),

@@ -5,19 +5,39 @@
 //! either way.
 use super::numbers;
 use crate::server::{
-    domain::{NumberId, NumberState, Provider, TenantId},
+    auth::ApiClient,
+    domain::{NumberId, NumberState, Provider, TenantId, message_safe_name},
     state::AppState,
     store::{Number, StoreError, Template},
 };
 
 pub const LINK_TEMPLATE: &str = "pilot_status_remote_pairing";
 
+/// Who asks for a link to be sent.
+#[derive(Clone, Copy)]
+pub struct Sender<'a> {
+    tenant: &'a TenantId,
+    /// A number-scoped key: it sends from the tenant's number only if the tenant allows it
+    /// (`numberKeysSendLinks`), since such a key is handed to one number's integration and
+    /// would otherwise message any phone from the tenant's own number.
+    number_key: bool,
+}
+
+impl<'a> Sender<'a> {
+    pub fn of(client: &'a ApiClient) -> Self {
+        Self {
+            tenant: &client.tenant,
+            number_key: client.number.is_some(),
+        }
+    }
+}
+
 /// `Err` carries the documented `messageError` value.
-pub async fn send_link(state: &AppState, tenant: &TenantId, to: &Number, url: &str, locale: Option<&str>) -> Result<(), String> {
-    match try_send(state, tenant, to, url, locale).await {
+pub async fn send_link(state: &AppState, by: Sender<'_>, to: &Number, url: &str, locale: Option<&str>) -> Result<(), String> {
+    match try_send(state, by, to, url, locale).await {
         Ok(result) => result,
         Err(err) => {
-            tracing::error!(tenant.id = %tenant, error = %err, "sending a link failed on our side");
+            tracing::error!(tenant.id = %by.tenant, error = %err, "sending a link failed on our side");
             Err("SEND_FAILED: internal error".into())
         }
     }
@@ -25,13 +45,20 @@ pub async fn send_link(state: &AppState, tenant: &TenantId, to: &Number, url: &s
 
 async fn try_send(
     state: &AppState,
-    tenant: &TenantId,
+    by: Sender<'_>,
     to: &Number,
     url: &str,
     locale: Option<&str>,
 ) -> Result<Result<(), String>, StoreError> {
+    let tenant = by.tenant;
+    let settings = state.store.settings(tenant).await?;
+    if by.number_key && !settings.number_keys_send_links {
+        return Ok(Err(
+            "SENDER_NOT_ALLOWED: this tenant does not let number-scoped keys send links".into()
+        ));
+    }
     let template = state.store.find_template(tenant, LINK_TEMPLATE).await?;
-    let own_sender = state.store.settings(tenant).await?.default_sender;
+    let own_sender = settings.default_sender;
     if own_sender.is_none()
         && let Some(operator) = operator_sender(state).await?
     {
@@ -89,7 +116,7 @@ async fn send_from(state: &AppState, sender: &Number, to: &Number, template: &Te
     let Some(engine) = state.engines.get(&sender.engine) else {
         return Err("SENDER_NOT_CONNECTED".into());
     };
-    let body = render(&template.body, &to.name, url);
+    let body = render(&template.body, &message_safe_name(&to.name), url);
     match engine.send_text(&numbers::ctx(sender), &to.phone, &body).await {
         Ok(_) => Ok(()),
         Err(err) => Err(format!("SEND_FAILED: {err}")),

@@ -7,7 +7,7 @@ use crate::server::{
     domain::{Invalid, NumberId, TemplateId},
     error::{ApiError, ApiResult},
     state::AppState,
-    store::{StoreError, Template, TenantSettings},
+    store::{EngineSettings, StoreError, Template, TenantSettings},
 };
 use crate::types::settings::{SettingsPatch, TemplateIn};
 
@@ -46,7 +46,7 @@ pub async fn update(state: &AppState, client: &ApiClient, patch: SettingsPatch) 
         }
         state.store.save_embed_origins(&client.tenant, &parsed, state.clock.now()).await?;
     }
-    if patch.engine.is_some() || patch.repair_link_on_disconnect.is_some() {
+    if patch.engine.is_some() || patch.repair_link_on_disconnect.is_some() || patch.number_keys_send_links.is_some() {
         let current = state.store.settings(&client.tenant).await?;
         let engine = match patch.engine {
             Some(Some(name)) => {
@@ -58,10 +58,14 @@ pub async fn update(state: &AppState, client: &ApiClient, patch: SettingsPatch) 
             Some(None) => None,
             None => current.engine,
         };
-        let repair = patch.repair_link_on_disconnect.unwrap_or(current.repair_link_on_disconnect);
+        let switches = EngineSettings {
+            engine: engine.as_deref(),
+            repair_link_on_disconnect: patch.repair_link_on_disconnect.unwrap_or(current.repair_link_on_disconnect),
+            number_keys_send_links: patch.number_keys_send_links.unwrap_or(current.number_keys_send_links),
+        };
         state
             .store
-            .save_engine_settings(&client.tenant, engine.as_deref(), repair, state.clock.now())
+            .save_engine_settings(&client.tenant, &switches, state.clock.now())
             .await?;
     }
     super::audit::record(state, client, "settings.changed", None, detail).await;

@@ -3,10 +3,9 @@
 use std::time::Duration;
 
 use futures::Stream;
-use tokio::sync::broadcast::{self, error::RecvError};
 
 use super::public::{self, Access};
-use crate::server::{domain::NumberId, error::ApiError, live::NumberChanges, state::AppState};
+use crate::server::{error::ApiError, live::NumberChanges, state::AppState};
 use crate::types::links::TokenStatusOut;
 
 /// A safety net under the notifications: re-check this often even when nothing was heard.
@@ -33,9 +32,11 @@ pub async fn watch(state: AppState, token: String) -> Result<impl Stream<Item = 
     let watching = first.number.as_ref().map(|n| state.windows.watch(&super::numbers::ctx(n)));
     // Subscribed before the first read, so no change between the read and the wait is missed.
     let changes = match &number {
-        Some(n) => Changes::Number(state.live.subscribe_number(n)),
-        // A link without a number yet (Meta signup) cannot tell which change is its own.
-        None => Changes::Any(state.live.subscribe()),
+        Some(n) => state.live.subscribe_number(n),
+        // A link without a number yet (Meta signup) hears only its own link's news (the
+        // number its signup creates); waking for every number's change made each such page
+        // a reader of the whole service's traffic.
+        None => state.live.subscribe_link(&first.link.id),
     };
     let watcher = Watcher {
         changes,
@@ -58,11 +59,7 @@ pub async fn watch(state: AppState, token: String) -> Result<impl Stream<Item = 
                     return Some((update, w));
                 }
                 // Nothing new: sleep until this number changes or a recheck is due.
-                None => {
-                    if !wait_for_change(&mut w.changes).await {
-                        return None;
-                    }
-                }
+                None => wait_for_change(&mut w.changes).await,
             }
         }
     }))
@@ -72,37 +69,18 @@ pub async fn watch(state: AppState, token: String) -> Result<impl Stream<Item = 
 struct Watcher {
     state: AppState,
     token: String,
-    changes: Changes,
+    changes: NumberChanges,
     last: Option<TokenStatusOut>,
     /// The `end` update went out; the stream finishes.
     ended: bool,
     _watching: Option<super::windows::WatchGuard>,
 }
 
-/// What wakes a stream: its number's changes, or any change for a link without a number.
-enum Changes {
-    Number(NumberChanges),
-    Any(broadcast::Receiver<NumberId>),
-}
-
-/// Waits for a reason to look again: `false` when the stream should end (the process is
-/// shutting its live channel).
-async fn wait_for_change(changes: &mut Changes) -> bool {
-    let recheck = tokio::time::sleep(RECHECK);
-    tokio::pin!(recheck);
-    let changed = async {
-        match changes {
-            Changes::Number(own) => {
-                own.changed().await;
-                true
-            }
-            // Lagged: one of the missed changes may have been ours.
-            Changes::Any(all) => !matches!(all.recv().await, Err(RecvError::Closed)),
-        }
-    };
+/// Waits for a reason to look again: the number's (or link's) change, or a recheck.
+async fn wait_for_change(changes: &mut NumberChanges) {
     tokio::select! {
-        alive = changed => alive,
-        () = &mut recheck => true,
+        () = changes.changed() => {},
+        () = tokio::time::sleep(RECHECK) => {},
     }
 }
 
@@ -131,34 +109,5 @@ async fn next_update(state: &AppState, token: &str, last: &mut Option<TokenStatu
             code: err.code,
             message: err.message,
         }),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test(start_paused = true)]
-    async fn a_link_without_a_number_yet_looks_again_on_any_change() {
-        let (changes, rx) = broadcast::channel(4);
-        changes.send(NumberId::from_trusted("num_created_by_signup")).unwrap();
-        let started = tokio::time::Instant::now();
-        assert!(wait_for_change(&mut Changes::Any(rx)).await);
-        assert!(started.elapsed() < RECHECK, "woken by the change, not the recheck");
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn with_nothing_heard_the_recheck_wakes_a_stream() {
-        let (_changes, rx) = broadcast::channel::<NumberId>(4);
-        let started = tokio::time::Instant::now();
-        assert!(wait_for_change(&mut Changes::Any(rx)).await);
-        assert!(started.elapsed() >= RECHECK);
-    }
-
-    #[tokio::test]
-    async fn a_closed_live_channel_ends_the_wait() {
-        let (changes, rx) = broadcast::channel::<NumberId>(4);
-        drop(changes);
-        assert!(!wait_for_change(&mut Changes::Any(rx)).await);
     }
 }

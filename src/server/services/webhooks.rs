@@ -31,6 +31,15 @@ pub async fn create(
     input: CreateWebhookIn,
 ) -> ApiResult<CreatedWebhook> {
     let number = target_number(state, client, input.whatsapp_number_id.as_deref(), header_number).await?;
+    // Each endpoint is a share of the delivery workers; a tenant gets a bounded number. (Two
+    // creations at the same moment may both pass; the bound is about scale, not exactness.)
+    let cap = state.config.webhook_endpoints_per_tenant as usize;
+    if state.store.list_webhooks(&client.tenant, None).await?.len() >= cap {
+        return Err(ApiError::conflict(
+            "WEBHOOK_LIMIT_REACHED",
+            format!("a tenant may have at most {cap} webhook endpoints; delete one first"),
+        ));
+    }
     let url = parse_url(state, input.url.as_deref().ok_or_else(|| Invalid::new("url", "is required"))?).await?;
     let name = match input.name.as_deref() {
         Some(name) => WebhookName::parse("name", name)?.into_inner(),

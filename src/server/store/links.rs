@@ -79,6 +79,15 @@ pub struct TenantSettings {
     pub engine: Option<String>,
     /// `number.disconnected` webhooks carry a fresh re-pair link.
     pub repair_link_on_disconnect: bool,
+    /// Number-scoped keys may send links from the default sender.
+    pub number_keys_send_links: bool,
+}
+
+/// The tenant's switches saved together by [`SettingsStore::save_engine_settings`].
+pub struct EngineSettings<'a> {
+    pub engine: Option<&'a str>,
+    pub repair_link_on_disconnect: bool,
+    pub number_keys_send_links: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -152,7 +161,7 @@ pub trait SettingsStore {
     async fn save_branding(&self, tenant: &TenantId, branding: &Branding, at: DateTime<Utc>) -> StoreResult<()>;
     async fn save_embed_origins(&self, tenant: &TenantId, origins: &[String], at: DateTime<Utc>) -> StoreResult<()>;
     /// Saves the tenant's engine choice and re-pair preference together.
-    async fn save_engine_settings(&self, tenant: &TenantId, engine: Option<&str>, repair_link: bool, at: DateTime<Utc>) -> StoreResult<()>;
+    async fn save_engine_settings(&self, tenant: &TenantId, switches: &EngineSettings<'_>, at: DateTime<Utc>) -> StoreResult<()>;
     async fn save_default_sender(&self, tenant: &TenantId, number: Option<&NumberId>, at: DateTime<Utc>) -> StoreResult<()>;
 
     async fn insert_template(&self, tenant: &TenantId, template: &Template) -> StoreResult<()>;

@@ -164,7 +164,7 @@ macro_rules! impl_link_store {
         #[async_trait::async_trait]
         impl $crate::server::store::SettingsStore for $store {
             async fn settings(&self, tenant: &TenantId) -> StoreResult<TenantSettings> {
-                let row: Option<SettingsRow> = sqlx::query_as("SELECT branding, default_sender_number_id, embed_origins, engine, repair_link_on_disconnect FROM tenant_settings WHERE tenant_id = $1")
+                let row: Option<SettingsRow> = sqlx::query_as("SELECT branding, default_sender_number_id, embed_origins, engine, repair_link_on_disconnect, number_keys_send_links FROM tenant_settings WHERE tenant_id = $1")
                     .bind(tenant.as_str())
                     .fetch_optional(&self.pool)
                     .await?;
@@ -197,15 +197,18 @@ macro_rules! impl_link_store {
                 Ok(())
             }
 
-            async fn save_engine_settings(&self, tenant: &TenantId, engine: Option<&str>, repair_link: bool, at: DateTime<Utc>) -> StoreResult<()> {
+            async fn save_engine_settings(&self, tenant: &TenantId, switches: &EngineSettings<'_>, at: DateTime<Utc>) -> StoreResult<()> {
                 sqlx::query(concat!(
-                    "INSERT INTO tenant_settings (tenant_id, engine, repair_link_on_disconnect, updated_at) VALUES ($1, $2, $3, $4) ",
+                    "INSERT INTO tenant_settings (tenant_id, engine, repair_link_on_disconnect, number_keys_send_links, updated_at) ",
+                    "VALUES ($1, $2, $3, $4, $5) ",
                     "ON CONFLICT (tenant_id) DO UPDATE SET engine = excluded.engine, ",
-                    "repair_link_on_disconnect = excluded.repair_link_on_disconnect, updated_at = excluded.updated_at"
+                    "repair_link_on_disconnect = excluded.repair_link_on_disconnect, ",
+                    "number_keys_send_links = excluded.number_keys_send_links, updated_at = excluded.updated_at"
                 ))
                 .bind(tenant.as_str())
-                .bind(engine)
-                .bind(repair_link)
+                .bind(switches.engine)
+                .bind(switches.repair_link_on_disconnect)
+                .bind(switches.number_keys_send_links)
                 .bind(to_millis(at))
                 .execute(&self.writer)
                 .await?;

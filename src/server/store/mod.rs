@@ -33,7 +33,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 pub use self::accounts::{AuditEntry, AuditFilter, DashboardStore, Funnel, FunnelStep, LinkOverview, NewSession, Session, User};
-pub use self::links::{Link, LinkEnd, LinkIssue, LinkStore, NewLink, SettingsStore, Template, TenantSettings};
+pub use self::links::{EngineSettings, Link, LinkEnd, LinkIssue, LinkStore, NewLink, SettingsStore, Template, TenantSettings};
 pub use self::logos::{Logo, LogoRow, LogoStore, NewLogo};
 pub use self::meta::{MetaAccount, MetaRow, MetaStore, NewMetaNumber};
 pub use self::postgres::PgStore;
@@ -56,6 +56,9 @@ pub enum StoreError {
     Database(#[source] sqlx::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A sealed secret that this process cannot open (no key, or another key).
+    #[error("{0}")]
+    Sealed(#[from] crate::server::crypto::SealError),
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -102,10 +105,20 @@ pub trait Store:
 {
     /// Tells other processes sharing the database that a number changed (PostgreSQL
     /// `NOTIFY`); nothing to do on SQLite.
-    async fn publish_live(&self, number: &NumberId) -> StoreResult<()>;
+    async fn publish_live(&self, topic: &str) -> StoreResult<()>;
 
     /// Which backend this is, for logs and `/readyz`.
     fn backend(&self) -> &'static str;
+
+    /// From now on, secrets are sealed when written and opened when read (see `crypto`).
+    /// Without one (store tests), they are written as they are.
+    fn install_sealer(&self, sealer: crate::server::crypto::Sealer);
+    /// Whether the database holds any secret a key is needed for (sealed or not yet).
+    async fn holds_secrets(&self) -> StoreResult<bool>;
+    /// Seals the secrets written before sealing; returns how many. Needs the sealer.
+    async fn seal_plaintext(&self) -> StoreResult<u64>;
+    /// Opens one sealed secret of each kind: `Sealed` when the installed key is not theirs.
+    async fn check_sealer(&self) -> StoreResult<()>;
     async fn ping(&self) -> StoreResult<()>;
 
     async fn create_tenant(&self, id: &TenantId, name: &str, at: DateTime<Utc>) -> StoreResult<Tenant>;

@@ -9,9 +9,9 @@ use super::sqlite::Backend;
 use super::webhook_rows::{AttemptRow, ClaimRow, DeliveryRow, WebhookRow};
 use super::webhook_sql::with_attempts;
 use super::{
-    ApiKey, AuditEntry, AuditFilter, ClaimedDelivery, DeliveryLog, DeliveryStatus, Event, FunnelStep, Link, LinkEnd, LinkIssue,
-    LinkOverview, NewApiKey, NewAttempt, NewEvent, NewLink, NewNumber, NewSession, NewWebhook, NextStep, Number, Session, StoreError,
-    StoreResult, Template, Tenant, TenantSettings, User, Webhook, WebhookPatch,
+    ApiKey, AuditEntry, AuditFilter, ClaimedDelivery, DeliveryLog, DeliveryPolicy, DeliveryStatus, EngineSettings, Event, FunnelStep, Link,
+    LinkEnd, LinkIssue, LinkOverview, NewApiKey, NewAttempt, NewEvent, NewLink, NewNumber, NewSession, NewWebhook, NextStep, Number,
+    Session, StoreError, StoreResult, Template, Tenant, TenantSettings, User, Webhook, WebhookPatch,
 };
 use crate::server::domain::{
     ApiKeyId, DeliveryId, Email, KeyHash, LinkId, NumberId, NumberProfile, NumberState, PhoneE164, SessionId, TemplateId, TenantId,
@@ -25,6 +25,7 @@ pub struct PgStore {
     /// The same pool: PostgreSQL locks rows, not the database, so writes need no queue of
     /// their own (see `SqliteStore::writer`).
     writer: PgPool,
+    sealer: std::sync::OnceLock<crate::server::crypto::Sealer>,
 }
 
 impl Backend for PgStore {
@@ -58,12 +59,14 @@ impl PgStore {
         Ok(Self {
             writer: pool.clone(),
             pool,
+            sealer: std::sync::OnceLock::new(),
         })
     }
 }
 
 impl_link_store!(PgStore);
 impl_sql_store!(PgStore, "postgres", "SELECT pg_notify('pairlink_live', $1)");
+impl_sealing!(PgStore);
 impl_webhook_store!(PgStore);
 impl_meta_store!(PgStore);
 impl_account_store!(PgStore);

@@ -155,6 +155,7 @@ pub struct SettingsRow {
     embed_origins: String,
     engine: Option<String>,
     repair_link_on_disconnect: bool,
+    number_keys_send_links: bool,
 }
 
 impl From<SettingsRow> for TenantSettings {
@@ -165,6 +166,7 @@ impl From<SettingsRow> for TenantSettings {
             embed_origins: r.embed_origins.split_whitespace().map(str::to_owned).collect(),
             engine: r.engine,
             repair_link_on_disconnect: r.repair_link_on_disconnect,
+            number_keys_send_links: r.number_keys_send_links,
         }
     }
 }

@@ -59,7 +59,7 @@ macro_rules! impl_session_store {
                     "ON CONFLICT (number_id) DO UPDATE SET store = excluded.store, updated_at = excluded.updated_at"
                 ))
                 .bind(number.as_str())
-                .bind(keys)
+                .bind(self.seal_bytes(number.as_str(), keys))
                 .bind(to_millis(at))
                 .execute(&self.writer)
                 .await?;
@@ -67,10 +67,11 @@ macro_rules! impl_session_store {
             }
 
             async fn load_device_keys(&self, number: &NumberId) -> StoreResult<Option<Vec<u8>>> {
-                Ok(sqlx::query_scalar("SELECT store FROM device_keys WHERE number_id = $1")
+                let stored: Option<Vec<u8>> = sqlx::query_scalar("SELECT store FROM device_keys WHERE number_id = $1")
                     .bind(number.as_str())
                     .fetch_optional(&self.pool)
-                    .await?)
+                    .await?;
+                stored.map(|s| self.open_bytes(number.as_str(), s)).transpose()
             }
 
             async fn delete_device_keys(&self, number: &NumberId) -> StoreResult<()> {

@@ -8,9 +8,9 @@ use super::rows::{ApiKeyRow, EventRow, LinkNumberRow, LinkRow, NumberRow, Settin
 use super::webhook_rows::{AttemptRow, ClaimRow, DeliveryRow, WebhookRow};
 use super::webhook_sql::with_attempts;
 use super::{
-    ApiKey, AuditEntry, AuditFilter, ClaimedDelivery, DeliveryLog, DeliveryStatus, Event, FunnelStep, Link, LinkEnd, LinkIssue,
-    LinkOverview, NewApiKey, NewAttempt, NewEvent, NewLink, NewNumber, NewSession, NewWebhook, NextStep, Number, Session, StoreError,
-    StoreResult, Template, Tenant, TenantSettings, User, Webhook, WebhookPatch,
+    ApiKey, AuditEntry, AuditFilter, ClaimedDelivery, DeliveryLog, DeliveryPolicy, DeliveryStatus, EngineSettings, Event, FunnelStep, Link,
+    LinkEnd, LinkIssue, LinkOverview, NewApiKey, NewAttempt, NewEvent, NewLink, NewNumber, NewSession, NewWebhook, NextStep, Number,
+    Session, StoreError, StoreResult, Template, Tenant, TenantSettings, User, Webhook, WebhookPatch,
 };
 use crate::server::domain::{
     ApiKeyId, DeliveryId, Email, KeyHash, LinkId, NumberId, NumberProfile, NumberState, PhoneE164, SessionId, TemplateId, TenantId,
@@ -28,6 +28,7 @@ pub struct SqliteStore {
     /// went to those sleeps, and single inserts waited seconds. Queued on this pool, each
     /// write starts the moment the previous one commits.
     writer: SqlitePool,
+    sealer: std::sync::OnceLock<crate::server::crypto::Sealer>,
 }
 
 /// Names the sqlx database type a store runs on, so shared helpers can be typed by it.
@@ -65,12 +66,17 @@ impl SqliteStore {
             .test_before_acquire(false)
             .connect_with(options)
             .await?;
-        Ok(Self { pool, writer })
+        Ok(Self {
+            pool,
+            writer,
+            sealer: std::sync::OnceLock::new(),
+        })
     }
 }
 
 impl_link_store!(SqliteStore);
 impl_sql_store!(SqliteStore, "sqlite", "");
+impl_sealing!(SqliteStore);
 impl_webhook_store!(SqliteStore);
 impl_meta_store!(SqliteStore);
 impl_account_store!(SqliteStore);

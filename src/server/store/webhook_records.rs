@@ -125,6 +125,31 @@ pub struct DeliveryLog {
     pub attempts: Vec<Attempt>,
 }
 
+/// How deliveries share the workers: no tenant or endpoint holds more than its share of
+/// attempts in flight (counted across every process, by their leases), each claim takes the
+/// tenants in turn, and an endpoint that keeps failing rests (its circuit opens) while its
+/// deliveries wait. `Default` is no limits, for tests of the store's other rules.
+#[derive(Clone, Copy, Debug)]
+pub struct DeliveryPolicy {
+    pub in_flight_per_tenant: i64,
+    pub in_flight_per_endpoint: i64,
+    /// Attempts without a 2xx in a row that open an endpoint's circuit.
+    pub failures_to_open: i64,
+    /// How long an open circuit keeps the endpoint's deliveries waiting.
+    pub open_for: chrono::Duration,
+}
+
+impl Default for DeliveryPolicy {
+    fn default() -> Self {
+        Self {
+            in_flight_per_tenant: i64::MAX / 4,
+            in_flight_per_endpoint: i64::MAX / 4,
+            failures_to_open: i64::MAX,
+            open_for: chrono::Duration::zero(),
+        }
+    }
+}
+
 /// A delivery a worker holds the lease on, with everything it needs to send it.
 #[derive(Clone, Debug)]
 pub struct ClaimedDelivery {

@@ -102,12 +102,13 @@ pub struct ClaimRow {
     id: String,
     lease_owner: String,
     tenant_id: String,
-    endpoint_id: String,
+    pub(super) endpoint_id: String,
     event_id: String,
     attempts: i64,
     step: i64,
     url: String,
-    secret: String,
+    /// As stored (sealed); the store opens it before the claim leaves it.
+    pub(super) secret: String,
     payload: String,
 }
 

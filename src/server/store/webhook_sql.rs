@@ -51,7 +51,7 @@ macro_rules! impl_webhook_store {
                 .bind(&new.name)
                 .bind(&new.url)
                 .bind(new.events.to_stored())
-                .bind(new.secret.reveal())
+                .bind(self.seal_text(new.id.as_str(), new.secret.reveal()))
                 .bind(new.active)
                 .bind(to_millis(new.at))
                 .fetch_one(&self.writer)
@@ -130,7 +130,7 @@ macro_rules! impl_webhook_store {
                 ))
                 .bind(tenant.as_str())
                 .bind(id.as_str())
-                .bind(secret.reveal())
+                .bind(self.seal_text(id.as_str(), secret.reveal()))
                 .bind(to_millis(at))
                 .fetch_one(&self.writer)
                 .await?;
@@ -258,22 +258,48 @@ macro_rules! impl_webhook_store {
                 Ok(())
             }
 
-            async fn claim_deliveries(&self, lease: &str, now: DateTime<Utc>, until: DateTime<Utc>, limit: i64) -> StoreResult<Vec<ClaimedDelivery>> {
+            async fn claim_deliveries(
+                &self,
+                lease: &str,
+                now: DateTime<Utc>,
+                until: DateTime<Utc>,
+                limit: i64,
+                policy: &DeliveryPolicy,
+            ) -> StoreResult<Vec<ClaimedDelivery>> {
                 // One statement, so it is atomic on both backends. On PostgreSQL a concurrent
                 // claimer that picked the same rows waits for this one's row locks and then
                 // re-checks the outer conditions against the committed row, which now has a
-                // live lease, so it skips them; SQLite runs writers one at a time.
+                // live lease, so it skips them; SQLite runs writers one at a time. (Two
+                // PostgreSQL claims at the same instant each count the other's leases as not
+                // yet taken, so a share can be exceeded by one claim's worth, briefly.)
+                //
+                // Fairness: each due delivery gets its turn within its tenant and within its
+                // endpoint; a turn past the share left (the share minus the leases the tenant
+                // or endpoint already holds) is not taken, and the claim takes first turns of
+                // every tenant before anyone's second, so one tenant's flood cannot fill it.
                 let claimed = sqlx::query(concat!(
-                    "UPDATE webhook_deliveries SET locked_until = $1, lease_owner = $2 ",
-                    "WHERE id IN (SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id ",
+                    "UPDATE webhook_deliveries SET locked_until = $1, lease_owner = $2 WHERE id IN (",
+                    "SELECT due.id FROM (",
+                    "SELECT d.id, d.tenant_id, d.endpoint_id, d.next_attempt_at, ",
+                    "ROW_NUMBER() OVER (PARTITION BY d.tenant_id ORDER BY d.next_attempt_at, d.id) AS tenant_turn, ",
+                    "ROW_NUMBER() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.id) AS endpoint_turn ",
+                    "FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id ",
                     "WHERE d.status = 'pending' AND d.next_attempt_at <= $3 AND (d.locked_until IS NULL OR d.locked_until <= $3) ",
-                    "AND e.active = TRUE ORDER BY d.next_attempt_at, d.id LIMIT $4) ",
+                    "AND e.active = TRUE AND (e.circuit_open_until IS NULL OR e.circuit_open_until <= $3)) due ",
+                    "LEFT JOIN (SELECT tenant_id, COUNT(*) AS n FROM webhook_deliveries ",
+                    "WHERE status = 'pending' AND locked_until > $3 GROUP BY tenant_id) bt ON bt.tenant_id = due.tenant_id ",
+                    "LEFT JOIN (SELECT endpoint_id, COUNT(*) AS n FROM webhook_deliveries ",
+                    "WHERE status = 'pending' AND locked_until > $3 GROUP BY endpoint_id) be ON be.endpoint_id = due.endpoint_id ",
+                    "WHERE due.tenant_turn + COALESCE(bt.n, 0) <= $5 AND due.endpoint_turn + COALESCE(be.n, 0) <= $6 ",
+                    "ORDER BY due.tenant_turn, due.next_attempt_at, due.id LIMIT $4) ",
                     "AND status = 'pending' AND (locked_until IS NULL OR locked_until <= $3)"
                 ))
                 .bind(to_millis(until))
                 .bind(lease)
                 .bind(to_millis(now))
                 .bind(limit)
+                .bind(policy.in_flight_per_tenant)
+                .bind(policy.in_flight_per_endpoint)
                 .execute(&self.writer)
                 .await?;
                 if claimed.rows_affected() == 0 {
@@ -287,7 +313,12 @@ macro_rules! impl_webhook_store {
                 .bind(lease)
                 .fetch_all(&self.pool)
                 .await?;
-                Ok(rows.into_iter().map(Into::into).collect())
+                rows.into_iter()
+                    .map(|mut row| {
+                        row.secret = self.open_text(&row.endpoint_id, std::mem::take(&mut row.secret))?;
+                        Ok(row.into())
+                    })
+                    .collect()
             }
 
             async fn pending_deliveries(&self) -> StoreResult<i64> {
@@ -298,7 +329,13 @@ macro_rules! impl_webhook_store {
                 Ok(count)
             }
 
-            async fn finish_delivery(&self, claim: &ClaimedDelivery, attempt: &NewAttempt, next: NextStep) -> StoreResult<bool> {
+            async fn finish_delivery(
+                &self,
+                claim: &ClaimedDelivery,
+                attempt: &NewAttempt,
+                next: NextStep,
+                policy: &DeliveryPolicy,
+            ) -> StoreResult<bool> {
                 let (status, step, next_at) = match next {
                     NextStep::Delivered => (DeliveryStatus::Delivered, claim.step, None),
                     NextStep::RetryAt { at, step } => (DeliveryStatus::Pending, step, Some(to_millis(at))),
@@ -336,6 +373,24 @@ macro_rules! impl_webhook_store {
                 .bind(to_millis(attempt.at))
                 .execute(&mut *tx)
                 .await?;
+                // The endpoint's health: a success closes its circuit; a failure counts, and
+                // the one that reaches the threshold (or any after it) opens the circuit anew.
+                if matches!(next, NextStep::Delivered) {
+                    sqlx::query("UPDATE webhook_endpoints SET consecutive_failures = 0, circuit_open_until = NULL WHERE id = $1")
+                        .bind(claim.webhook_id.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                } else {
+                    sqlx::query(concat!(
+                        "UPDATE webhook_endpoints SET consecutive_failures = consecutive_failures + 1, ",
+                        "circuit_open_until = CASE WHEN consecutive_failures + 1 >= $2 THEN $3 ELSE circuit_open_until END WHERE id = $1"
+                    ))
+                    .bind(claim.webhook_id.as_str())
+                    .bind(policy.failures_to_open)
+                    .bind(to_millis(attempt.at + policy.open_for))
+                    .execute(&mut *tx)
+                    .await?;
+                }
                 tx.commit().await?;
                 Ok(moved == 1)
             }

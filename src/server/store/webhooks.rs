@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use super::NewEvent;
 use super::StoreResult;
 use super::webhook_records::{
-    ClaimedDelivery, Delivery, DeliveryFilter, DeliveryLog, NewAttempt, NewWebhook, NextStep, Webhook, WebhookPatch,
+    ClaimedDelivery, Delivery, DeliveryFilter, DeliveryLog, DeliveryPolicy, NewAttempt, NewWebhook, NextStep, Webhook, WebhookPatch,
 };
 use crate::server::domain::{DeliveryId, NumberId, TenantId, WebhookId, WebhookSecret};
 
@@ -50,19 +50,28 @@ pub trait WebhookStore: Send + Sync {
     /// A lease in force stays: the attempt under way finishes first.
     async fn requeue_delivery(&self, tenant: &TenantId, webhook: &WebhookId, id: &DeliveryId, at: DateTime<Utc>) -> StoreResult<()>;
 
-    /// Leases up to `limit` pending deliveries of active endpoints that are due at `now` and
-    /// not leased, until `until`, under the name `lease` (unique per call). Concurrent
-    /// callers, in this process or another on the same database, never get the same one.
+    /// Leases up to `limit` pending deliveries of active endpoints whose circuit is closed,
+    /// due at `now` and not leased, until `until`, under the name `lease` (unique per call),
+    /// within `policy`'s in-flight shares and taking tenants in turn. Concurrent callers, in
+    /// this process or another on the same database, never get the same one.
     async fn claim_deliveries(
         &self,
         lease: &str,
         now: DateTime<Utc>,
         until: DateTime<Utc>,
         limit: i64,
+        policy: &DeliveryPolicy,
     ) -> StoreResult<Vec<ClaimedDelivery>>;
     /// Logs the attempt and moves the delivery to `next`, if the claim still holds the
-    /// lease; returns whether it did. A lost lease still logs the attempt: it happened.
-    async fn finish_delivery(&self, claim: &ClaimedDelivery, attempt: &NewAttempt, next: NextStep) -> StoreResult<bool>;
+    /// lease; returns whether it did. A lost lease still logs the attempt: it happened. The
+    /// endpoint's failure count follows the attempt, opening its circuit per `policy`.
+    async fn finish_delivery(
+        &self,
+        claim: &ClaimedDelivery,
+        attempt: &NewAttempt,
+        next: NextStep,
+        policy: &DeliveryPolicy,
+    ) -> StoreResult<bool>;
     /// Deliveries not yet delivered nor dead, of every tenant: the queue depth `/metrics` shows.
     async fn pending_deliveries(&self) -> StoreResult<i64>;
 }

@@ -27,6 +27,7 @@ static NON_PUBLIC: LazyLock<Vec<(IpNet, &'static str)>> = LazyLock::new(|| {
         ("172.16.0.0/12", "private"),
         ("192.0.0.0/24", "IETF protocol"),
         ("192.0.2.0/24", "documentation"),
+        ("192.88.99.0/24", "6to4 relay anycast"),
         ("192.168.0.0/16", "private"),
         ("198.18.0.0/15", "benchmarking"),
         ("198.51.100.0/24", "documentation"),
@@ -36,6 +37,7 @@ static NON_PUBLIC: LazyLock<Vec<(IpNet, &'static str)>> = LazyLock::new(|| {
         ("::/128", "unspecified"),
         ("::1/128", "loopback"),
         ("::/96", "IPv4-compatible"),
+        ("64:ff9b:1::/48", "local-use NAT64"),
         ("100::/64", "discard"),
         ("2001:db8::/32", "documentation"),
         ("fc00::/7", "unique local"),
@@ -122,8 +124,11 @@ fn is_hostname(s: &str) -> bool {
             .all(|label| !label.is_empty() && label.len() <= 63 && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
 }
 
+/// A refused address. Its message names neither the address nor its kind: a tenant who saves
+/// `http://internal-name/` must not learn what our resolver maps it to (a map of our network,
+/// one guess at a time). The operator's log line has both (`ip`, `reason`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{ip} is a {reason} address, and webhooks go to public addresses only")]
+#[error("not a public address: webhooks go to public addresses only")]
 pub struct Blocked {
     pub ip: IpAddr,
     pub reason: &'static str,
@@ -197,8 +202,10 @@ impl AddressGuard {
             return Ok(());
         };
         for addr in addrs {
-            self.check_ip(addr.ip())
-                .map_err(|b| Invalid::new(field, format!("{name} resolves to {b}")))?;
+            self.check_ip(addr.ip()).map_err(|b| {
+                tracing::info!(host = %name, ip = %b.ip, reason = b.reason, "refused a webhook URL");
+                Invalid::new(field, format!("{name} is {b}"))
+            })?;
         }
         Ok(())
     }
@@ -240,6 +247,9 @@ mod tests {
             ("64:ff9b::a9fe:a9fe", "link-local"),
             ("2002:c0a8:0101::1", "private"),
             ("2001:db8::1", "documentation"),
+            ("192.88.99.1", "6to4 relay anycast"),
+            ("64:ff9b:1::808:808", "local-use NAT64"),
+            ("64:ff9b:1:ffff::1", "local-use NAT64"),
         ] {
             assert_eq!(non_public_reason(ip(addr)), Some(why), "{addr}");
         }
@@ -257,6 +267,13 @@ mod tests {
         ] {
             assert_eq!(non_public_reason(ip(public)), None, "{public}");
         }
+    }
+
+    #[test]
+    fn a_refusal_names_neither_the_address_nor_its_kind() {
+        let message = AddressGuard::default().check_ip(ip("10.20.30.40")).unwrap_err().to_string();
+        assert!(message.contains("not a public address"), "{message}");
+        assert!(!message.contains("10.20") && !message.contains("private"), "{message}");
     }
 
     #[test]
@@ -312,7 +329,12 @@ mod tests {
     async fn saved_urls_are_checked_after_resolution() {
         let strict = AddressGuard::default();
         let err = strict.check_url("url", &url("https://localhost:8443/")).await.unwrap_err();
-        assert!(err.message.contains("loopback"), "{}", err.message);
+        assert!(err.message.contains("not a public address"), "{}", err.message);
+        assert!(
+            !err.message.contains("127.0.0.1") && !err.message.contains("loopback"),
+            "{}",
+            err.message
+        );
         // Unresolvable now (no DNS here): accepted, and checked again at delivery.
         strict.check_url("url", &url("https://hooks.invalid/")).await.unwrap();
         let local = AddressGuard::new(Allowlist::parse("localhost").unwrap());

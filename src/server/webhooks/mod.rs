@@ -29,6 +29,7 @@ impl Webhooks {
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
         changes: tokio::sync::broadcast::Receiver<super::domain::NumberId>,
+        links: worker::LinkUrls,
     ) -> anyhow::Result<Self> {
         let allowlist = config.webhook_allowlist().map_err(anyhow::Error::msg)?;
         let guard = Arc::new(AddressGuard::new(allowlist));
@@ -36,7 +37,14 @@ impl Webhooks {
             let timeout = Duration::from_secs(config.webhook_timeout_seconds);
             let sender = Sender::new(timeout, guard.clone())?;
             let poll = Duration::from_millis(config.webhook_poll_millis);
-            Some(worker::Worker::new(store, clock, sender, timeout, poll).spawn(changes))
+            let policy = super::store::DeliveryPolicy {
+                in_flight_per_tenant: config.webhook_in_flight_per_tenant.into(),
+                in_flight_per_endpoint: config.webhook_in_flight_per_endpoint.into(),
+                failures_to_open: config.webhook_circuit_failures.into(),
+                open_for: chrono::Duration::seconds(config.webhook_circuit_open_seconds as i64),
+            };
+            let timing = worker::Timing { timeout, poll };
+            Some(worker::Worker::new(store, clock, sender, timing, policy, links).spawn(changes))
         } else {
             None
         };

@@ -25,8 +25,9 @@ use super::{
 };
 use crate::server::{
     clock::Clock,
+    crypto::Sealer,
     domain::{AttemptId, NumberId},
-    store::{ClaimedDelivery, NewAttempt, NextStep, Store},
+    store::{ClaimedDelivery, DeliveryPolicy, NewAttempt, NextStep, Store},
 };
 
 /// The least time between two claims woken by live updates, so a burst of changes costs
@@ -38,6 +39,13 @@ const MAX_IN_FLIGHT: usize = 16;
 /// that stopped.
 const LEASE_MARGIN: Duration = Duration::from_secs(60);
 
+/// How long an attempt may take, and how often to look for due deliveries.
+#[derive(Clone, Copy, Debug)]
+pub struct Timing {
+    pub timeout: Duration,
+    pub poll: Duration,
+}
+
 pub struct Worker {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
@@ -46,7 +54,37 @@ pub struct Worker {
     claims: AtomicU64,
     poll: Duration,
     lease: Duration,
+    policy: DeliveryPolicy,
+    links: LinkUrls,
     health: Arc<Health>,
+}
+
+/// What the worker needs to write a repair link's URL into the body it sends.
+#[derive(Clone, Debug)]
+pub struct LinkUrls {
+    /// Where links point, without a trailing slash.
+    pub base: String,
+    pub tokens: Sealer,
+}
+
+impl LinkUrls {
+    /// The body with `data.repairLink.url` filled in, when it has a repair link without one:
+    /// the stored event keeps only the link's id, and the token is derived from it, never
+    /// stored (see `services::repair`).
+    fn complete(&self, body: &str) -> Option<String> {
+        if !body.contains("\"repairLink\"") {
+            return None;
+        }
+        let mut value: serde_json::Value = serde_json::from_str(body).ok()?;
+        let link = value.pointer_mut("/data/repairLink")?.as_object_mut()?;
+        if link.contains_key("url") {
+            return None;
+        }
+        let id = link.get("linkId")?.as_str()?.to_owned();
+        let token = self.tokens.derived_token(crate::server::crypto::REPAIR_LINK_TOKENS, &id);
+        link.insert("url".into(), format!("{}/connect/{token}", self.base).into());
+        serde_json::to_string(&value).ok()
+    }
 }
 
 /// What `/readyz` knows of a worker: when its loop last went round, and whether its last
@@ -99,7 +137,15 @@ impl WorkerStatus {
 }
 
 impl Worker {
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, sender: Sender, timeout: Duration, poll: Duration) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        sender: Sender,
+        timing: Timing,
+        policy: DeliveryPolicy,
+        links: LinkUrls,
+    ) -> Self {
+        let Timing { timeout, poll } = timing;
         Self {
             store,
             clock,
@@ -108,6 +154,8 @@ impl Worker {
             claims: AtomicU64::new(0),
             poll,
             lease: timeout + LEASE_MARGIN,
+            policy,
+            links,
             health: Arc::new(Health {
                 started: Instant::now(),
                 beat: AtomicU64::new(0),
@@ -168,7 +216,7 @@ impl Worker {
         let lease = format!("{}:{}", self.name, self.claims.fetch_add(1, Ordering::Relaxed));
         let now = self.clock.now();
         let until = now + chrono::Duration::from_std(self.lease).unwrap_or_default();
-        let claimed = self.store.claim_deliveries(&lease, now, until, limit as i64).await;
+        let claimed = self.store.claim_deliveries(&lease, now, until, limit as i64, &self.policy).await;
         self.health.claims_failing.store(claimed.is_err(), Ordering::Relaxed);
         match claimed {
             Ok(claimed) => claimed,
@@ -181,8 +229,11 @@ impl Worker {
     }
 
     #[tracing::instrument(skip_all, fields(delivery.id = %d.id, tenant.id = %d.tenant_id, webhook.id = %d.webhook_id, event.id = %d.event_id))]
-    async fn deliver(self: Arc<Self>, d: ClaimedDelivery) {
+    async fn deliver(self: Arc<Self>, mut d: ClaimedDelivery) {
         let at = self.clock.now();
+        if let Some(body) = self.links.complete(&d.body) {
+            d.body = body;
+        }
         let outcome = self.sender.post(&d.url, headers(&d, at), d.body.clone()).await;
         let next = next_step(&d, &outcome, at);
         metrics::histogram!(crate::server::metrics::WEBHOOK_DURATION).record(outcome.latency.as_secs_f64());
@@ -194,7 +245,7 @@ impl Worker {
             response_body: outcome.response_snippet.clone(),
             at,
         };
-        let recorded = self.store.finish_delivery(&d, &attempt, next).await;
+        let recorded = self.store.finish_delivery(&d, &attempt, next, &self.policy).await;
         let outcome_label = match (&recorded, next) {
             (Ok(true), NextStep::Delivered) => "delivered",
             (Ok(true), NextStep::RetryAt { .. }) => "retry",

@@ -9,21 +9,17 @@ use crate::{
 /// Signs in and sets the session cookie; then goes to the dashboard.
 #[server(endpoint = "admin/login")]
 pub async fn admin_login(email: String, password: String) -> Result<(), AppError> {
-    use std::net::SocketAddr;
-
-    use axum::{extract::ConnectInfo, http::header};
+    use axum::{Extension, http::header};
 
     use super::guard::{fail, headers};
-    use crate::server::{services::accounts, session, state::AppState};
+    use crate::server::{ratelimit::ClientAddress, services::accounts, session, state::AppState};
 
     let state = expect_context::<AppState>();
     let headers = headers();
     session::same_origin(&headers).map_err(fail)?;
-    let peer = leptos_axum::extract::<ConnectInfo<SocketAddr>>().await.ok().map(|c| c.0.ip());
-    let from = accounts::Origin {
-        peer,
-        forwarded: headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()),
-    };
+    // Named once for the whole request by the outermost middleware (`throttle`).
+    let address = leptos_axum::extract::<Extension<ClientAddress>>().await.ok().map(|e| e.0);
+    let from = accounts::Origin { address };
     let signed = accounts::sign_in(&state, from, &email, &password).await.map_err(fail)?;
     let max_age = (signed.session.expires_at - signed.session.created_at).num_seconds();
     let cookie = session::set_cookie(signed.token.reveal(), max_age, session::is_secure(&state, &headers));

@@ -66,7 +66,7 @@ pub fn router(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) 
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::server::ratelimit::limit));
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::server::throttle::limit));
     (router, doc)
 }
 

@@ -3,7 +3,7 @@
 use std::{convert::Infallible, time::Duration};
 
 use axum::{
-    Json,
+    Extension, Json,
     extract::{Path, Query, State},
     response::sse::{Event, KeepAlive, Sse},
 };
@@ -14,6 +14,7 @@ use crate::server::{
     api::{ErrorOut, JsonBody},
     domain::with_absolute_logo,
     error::ApiResult,
+    ratelimit::{ClientAddress, StreamOwner},
     services::{
         public::{self, Access},
         watch::{self, Update},
@@ -67,15 +68,22 @@ pub async fn link_status(State(state): State<AppState>, Path(token): Path<String
 ///
 /// `status` events carry the same JSON as `…/status` each time something changes (a new QR,
 /// the phone pairing, a failure); comments every 15 s keep proxies from closing the stream.
-/// An `end` event (`{code, error}`) closes it: `CONNECTED`, or why the link died.
+/// An `end` event (`{code, error}`) closes it: `CONNECTED`, or why the link died. A link, a
+/// client address and a dashboard session may each hold only a few streams at once (429
+/// `TOO_MANY_STREAMS` beyond them).
 #[utoipa::path(get, path = "/remote-pairing/{token}/events", tag = "link (public)", params(("token" = String, Path)),
-    responses((status = 200, description = "text/event-stream of `status` and `end` events"), (status = 404, body = ErrorOut)))]
+    responses((status = 200, description = "text/event-stream of `status` and `end` events"), (status = 404, body = ErrorOut),
+        (status = 429, body = ErrorOut, description = "TOO_MANY_STREAMS or RATE_LIMITED")))]
 pub async fn link_events(
     State(state): State<AppState>,
     Path(token): Path<String>,
+    address: Option<Extension<ClientAddress>>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    let slot = state.limits.streams.open(StreamOwner::Token(&token), address.map(|a| a.0))?;
     let updates = watch::watch(state, token).await?;
-    let stream = updates.map(|update| {
+    let stream = updates.map(move |update| {
+        // The slot is given back when the stream, and with it this closure, is dropped.
+        let _slot = &slot;
         Ok(match update {
             Update::Status(status) => Event::default().event("status").json_data(status).unwrap_or_default(),
             Update::End { code, message } => Event::default()

@@ -104,6 +104,7 @@ fn out_settings(s: crate::server::store::TenantSettings) -> SettingsOut {
         embed_origins: s.embed_origins,
         engine: s.engine,
         repair_link_on_disconnect: s.repair_link_on_disconnect,
+        number_keys_send_links: s.number_keys_send_links,
     }
 }
 

@@ -34,18 +34,27 @@ impl DeviceFiles {
 
     /// The store whatsapp-rust opens, creating the folder; restores the shared copy first
     /// when this machine has none.
+    ///
+    /// The keys are the WhatsApp account's linked device: the folder is this user's only
+    /// (0700) and the file is created here, mode 0600, before whatsapp-rust opens it (SQLite
+    /// gives its -wal and -shm files the database file's mode).
     pub async fn open(&self, number: &NumberId) -> anyhow::Result<PathBuf> {
         tokio::fs::create_dir_all(&self.dir).await?;
+        private(&self.dir, 0o700)?;
         let path = self.path(number);
-        if !tokio::fs::try_exists(&path).await?
-            && let Some(store) = &self.shared
-            && let Some(bytes) = store.load_device_keys(number).await?
-        {
+        if !tokio::fs::try_exists(&path).await? {
+            let restored = match &self.shared {
+                Some(store) => store.load_device_keys(number).await?,
+                None => None,
+            };
             let partial = path.with_extension("restoring");
-            tokio::fs::write(&partial, bytes).await?;
+            write_private(&partial, restored.as_deref().unwrap_or_default())?;
             tokio::fs::rename(&partial, &path).await?;
-            tracing::info!(number.id = %number, "device keys restored from the shared database");
+            if restored.is_some() {
+                tracing::info!(number.id = %number, "device keys restored from the shared database");
+            }
         }
+        private(&path, 0o600)?;
         Ok(path)
     }
 
@@ -114,8 +123,60 @@ impl DeviceFiles {
     }
 }
 
+/// Sets `path`'s mode (Unix; elsewhere the platform's defaults stand).
+fn private(path: &Path, mode: u32) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (path, mode);
+        Ok(())
+    }
+}
+
+/// Writes `bytes` to a new file that only this user can read.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
 fn side(path: &Path, suffix: &str) -> PathBuf {
     let mut s = path.as_os_str().to_owned();
     s.push(suffix);
     PathBuf::from(s)
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn device_files_are_readable_by_this_user_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = DeviceFiles::new(dir.path().join("wa"), None);
+        let number = NumberId::from_trusted("num_perm");
+        let path = files.open(&number).await.unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&dir.path().join("wa")), 0o700);
+        // A database whatsapp-rust opens there keeps the mode, side files included.
+        let url = format!("sqlite://{}", path.display());
+        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await.unwrap();
+        sqlx::query("CREATE TABLE k (v BLOB)").execute(&pool).await.unwrap();
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&side(&path, "-wal")), 0o600);
+        pool.close().await;
+    }
 }
