@@ -12,6 +12,7 @@ use base64::{Engine as _, engine::general_purpose::STANDARD};
 use rand::RngCore;
 
 const PREFIX: &str = "v1:";
+const ROW_BOUND: &str = "v2:";
 const NONCE_LEN: usize = 12;
 
 #[derive(Clone)]
@@ -77,6 +78,21 @@ impl TokenCipher {
         let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| DecryptError)?;
         let payload = aes_gcm::aead::Payload { msg: sealed, aad };
         self.cipher.decrypt(&Nonce::from(nonce), payload).map_err(|_| DecryptError)
+    }
+
+    /// `v2:` + base64(nonce ‖ ciphertext), bound to `row` (the number's id): a token copied
+    /// into another number's row does not decrypt there.
+    pub fn encrypt_for(&self, row: &str, plaintext: &str) -> String {
+        format!("{ROW_BOUND}{}", STANDARD.encode(self.seal(row.as_bytes(), plaintext.as_bytes())))
+    }
+
+    /// Opens a value of [`Self::encrypt_for`], or a `v1:` value stored before rows were bound.
+    pub fn decrypt_for(&self, row: &str, stored: &str) -> Result<String, DecryptError> {
+        let Some(encoded) = stored.strip_prefix(ROW_BOUND) else {
+            return self.decrypt(stored);
+        };
+        let raw = STANDARD.decode(encoded).map_err(|_| DecryptError)?;
+        String::from_utf8(self.open(row.as_bytes(), &raw)?).map_err(|_| DecryptError)
     }
 
     pub fn decrypt(&self, stored: &str) -> Result<String, DecryptError> {
@@ -199,6 +215,16 @@ mod tests {
         assert!(a.starts_with("v1:") && !a.contains("EAAGsecret"));
         assert_ne!(a, b, "each value gets its own nonce");
         assert_eq!(c.decrypt(&a).unwrap(), "EAAGsecret");
+    }
+
+    #[test]
+    fn row_bound_tokens_open_only_in_their_row_and_old_ones_still_open() {
+        let c = TokenCipher::from_base64(&key(7)).unwrap();
+        let bound = c.encrypt_for("num_1", "EAAGsecret");
+        assert!(bound.starts_with("v2:") && !bound.contains("EAAGsecret"));
+        assert_eq!(c.decrypt_for("num_1", &bound).unwrap(), "EAAGsecret");
+        assert!(c.decrypt_for("num_2", &bound).is_err());
+        assert_eq!(c.decrypt_for("num_2", &c.encrypt("old")).unwrap(), "old");
     }
 
     #[test]

@@ -94,8 +94,10 @@ async fn embedded_signup_exchanges_the_code_registers_the_number_and_uses_the_li
         .await
         .unwrap();
     let cipher = TokenCipher::from_base64(&key()).unwrap();
-    assert_eq!(cipher.decrypt(&account.token).unwrap(), BUSINESS_TOKEN);
-    assert_eq!(cipher.decrypt(account.pin.as_deref().unwrap()).unwrap(), pin);
+    let row = account.number_id.as_str();
+    assert_eq!(cipher.decrypt_for(row, &account.token).unwrap(), BUSINESS_TOKEN);
+    assert_eq!(cipher.decrypt_for(row, account.pin.as_deref().unwrap()).unwrap(), pin);
+    assert!(cipher.decrypt_for("num_another", &account.token).is_err(), "bound to its row");
 
     // Single use: a second post is refused before Meta is called again.
     graph.reset().await;

@@ -51,8 +51,9 @@ async fn credentials_are_validated_live_and_the_number_is_open_with_its_token_en
         .meta_account(&TenantId::from_trusted(t.id.clone()), &NumberId::from_trusted(id))
         .await
         .unwrap();
-    assert!(account.token.starts_with("v1:") && !account.token.contains(TOKEN));
-    assert_eq!(TokenCipher::from_base64(&key()).unwrap().decrypt(&account.token).unwrap(), TOKEN);
+    assert!(account.token.starts_with("v2:") && !account.token.contains(TOKEN));
+    let cipher = TokenCipher::from_base64(&key()).unwrap();
+    assert_eq!(cipher.decrypt_for(account.number_id.as_str(), &account.token).unwrap(), TOKEN);
     assert_eq!((account.waba_id.as_str(), account.phone_number_id.as_str()), (WABA, PHONE_ID));
 
     // The cached fields are served without calling Meta again.

@@ -76,7 +76,7 @@ impl MetaEngine {
 
     pub fn token_of(&self, account: &MetaAccount) -> Result<String, EngineError> {
         self.cipher
-            .decrypt(&account.token)
+            .decrypt_for(account.number_id.as_str(), &account.token)
             .map_err(|e| EngineError::Unavailable(e.to_string()))
     }
 

@@ -206,8 +206,8 @@ pub async fn create_number(state: &AppState, meta: &MetaEngine, origin: Origin<'
         waba_id: v.waba_id.clone(),
         phone_number_id: v.phone.id.clone(),
         app_id: v.app_id.clone(),
-        token: meta.cipher.encrypt(&v.token),
-        pin: v.pin.as_deref().map(|p| meta.cipher.encrypt(p)),
+        token: meta.cipher.encrypt_for(id.as_str(), &v.token),
+        pin: v.pin.as_deref().map(|p| meta.cipher.encrypt_for(id.as_str(), p)),
         phone: serde_json::to_value(&v.phone).unwrap_or_default(),
         waba: v
             .waba
