@@ -99,6 +99,7 @@ async fn kill_9_during_a_burst(db: DatabaseUrl) {
     let out = Command::new(env!("CARGO_BIN_EXE_pairlink"))
         .args(["tenant", "create", "--name", "Burst"])
         .env("DATABASE_URL", db.expose())
+        .env("PAIRLINK_SECRETS_KEY", crate::helpers::TEST_SECRETS_KEY)
         .env("PAIRLINK_CONFIG", concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml"))
         .output()
         .unwrap();
