@@ -9,7 +9,7 @@
 use std::net::SocketAddr;
 
 use axum::{
-    extract::{ConnectInfo, Request, State},
+    extract::{ConnectInfo, OriginalUri, Request, State},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -54,12 +54,16 @@ pub async fn every_request(State(state): State<AppState>, mut req: Request, next
 }
 
 pub async fn limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let path = req.uri().path();
-    if exempt(path) {
+    // Inside `/v1` (nested) the URI has lost its prefix; the route's full path is the original.
+    let path = match req.extensions().get::<OriginalUri>() {
+        Some(original) => original.path().to_owned(),
+        None => req.uri().path().to_owned(),
+    };
+    if exempt(&path) {
         return next.run(req).await;
     }
     let client = req.extensions().get::<ClientAddress>().copied();
-    if public(path) {
+    if public(&path) {
         return match client.map(|c| state.limits.check_public(c)) {
             Some(Err(err)) => err.into_response(),
             _ => next.run(req).await,

@@ -268,3 +268,34 @@ async fn every_route_spends_the_address_budget() {
     assert!(statuses[..4].iter().all(|s| *s != StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
     assert_eq!(statuses[4], StatusCode::TOO_MANY_REQUESTS, "{statuses:?}");
 }
+
+/// A public route spends the address's budget even with a valid key: the key's own budget is
+/// for the API, and a public poll must not become a way around the address's limit.
+#[tokio::test]
+async fn a_valid_key_on_a_public_route_spends_the_address_budget() {
+    let app = spawn_with(Options {
+        configure: |c| c.rate_limit_public_per_minute = 3,
+        ..Options::default()
+    })
+    .await;
+    let t = app.tenant("Acme").await;
+    let link = app.create_link(&t.key, json!({ "name": "A", "number": "5511999998855" })).await;
+    let token = link["remotePairingToken"].as_str().unwrap();
+    let mut statuses = Vec::new();
+    for path in [
+        "/v1/remote-pairing",
+        "/api/v1/remote-pairing",
+        "/v1/remote-pairing",
+        "/v1/remote-pairing",
+    ] {
+        let res = reqwest::Client::new()
+            .get(format!("{}{path}/{token}/status", app.base))
+            .header("x-api-key", &t.key)
+            .send()
+            .await
+            .unwrap();
+        statuses.push(res.status());
+    }
+    assert_eq!(statuses[..3], [StatusCode::OK; 3]);
+    assert_eq!(statuses[3], StatusCode::TOO_MANY_REQUESTS, "{statuses:?}");
+}
