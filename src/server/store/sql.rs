@@ -98,9 +98,12 @@ macro_rules! impl_sql_store {
             async fn seal_plaintext(&self) -> StoreResult<u64> {
                 use $crate::server::crypto::Sealer;
                 let mut sealed = 0;
-                let secrets: Vec<(String, String)> = sqlx::query_as("SELECT id, secret FROM webhook_endpoints")
-                    .fetch_all(&self.pool)
-                    .await?;
+                // Only what is not sealed yet is read: this runs at every start, and device key
+                // stores are tens of kilobytes each.
+                let secrets: Vec<(String, String)> =
+                    sqlx::query_as("SELECT id, secret FROM webhook_endpoints WHERE secret NOT LIKE 'sealed:%'")
+                        .fetch_all(&self.pool)
+                        .await?;
                 for (id, secret) in secrets.into_iter().filter(|(_, s)| !Sealer::is_sealed_text(s)) {
                     // Compared with the value read, so a rotation meanwhile is not overwritten.
                     sealed += sqlx::query("UPDATE webhook_endpoints SET secret = $2 WHERE id = $1 AND secret = $3")
@@ -111,9 +114,11 @@ macro_rules! impl_sql_store {
                         .await?
                         .rows_affected();
                 }
-                let keys: Vec<(String, Vec<u8>)> = sqlx::query_as("SELECT number_id, store FROM device_keys")
-                    .fetch_all(&self.pool)
-                    .await?;
+                let keys: Vec<(String, Vec<u8>)> =
+                    sqlx::query_as("SELECT number_id, store FROM device_keys WHERE substr(store, 1, 8) <> $1")
+                        .bind($crate::server::crypto::BLOB_MAGIC)
+                        .fetch_all(&self.pool)
+                        .await?;
                 for (number, keys) in keys.into_iter().filter(|(_, k)| !Sealer::is_sealed_bytes(k)) {
                     sealed += sqlx::query("UPDATE device_keys SET store = $2 WHERE number_id = $1 AND store = $3")
                         .bind(&number)
