@@ -84,6 +84,7 @@ enum KeyCommand {
 pub async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = Config::load(&cli.config)?;
+    super::check_config(&config)?;
     telemetry::init(&config.log, &config.log_format);
     let config_file = cli.config.to_string_lossy().into_owned();
     match cli.command.unwrap_or(Command::Serve) {
@@ -152,14 +153,18 @@ fn read_password() -> anyhow::Result<String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
-/// The app's state without serving, for commands that use the service layer. Engines stay
-/// off: these commands must not open linking windows.
+/// The app's state without serving, for commands that use the service layer: no engine (no
+/// linking window may open), no webhook worker (a command that exits would leave deliveries
+/// half-sent), no background task, no lease taken.
 async fn offline_state(mut config: Config, config_file: &str) -> anyhow::Result<super::state::AppState> {
     config.sandbox = false;
+    config.embedded_engine = false;
+    config.evolution_url.clear();
+    config.webhook_worker = false;
+    config.default_engine.clear();
     let leptos = leptos_options(config_file).unwrap_or_else(|_| leptos::config::LeptosOptions::builder().output_name("pairlink").build());
     let addr = leptos.site_addr;
-    let (_, state) = super::build(Settings::new(config, leptos, Assets::unbuilt()), addr).await?;
-    Ok(state)
+    super::assemble(Settings::new(config, leptos, Assets::unbuilt()), addr).await
 }
 
 fn print_json(value: serde_json::Value) -> anyhow::Result<()> {

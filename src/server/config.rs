@@ -1,5 +1,8 @@
 //! Typed configuration: code defaults, then the `[pairlink]` table of `Leptos.toml`, then
-//! `PAIRLINK_*` environment variables (and plain `DATABASE_URL`). Validated once at start-up.
+//! `PAIRLINK_*` environment variables (and plain `DATABASE_URL`). Plain values are checked at
+//! load; a setting only a subsystem understands (an address list, a key, a device name) is
+//! checked by that subsystem (`server::check_config` runs them all at start-up), so this
+//! module depends on nothing else in the crate.
 use std::path::Path;
 
 use figment::{
@@ -7,8 +10,6 @@ use figment::{
     providers::{Env, Format, Serialized, Toml},
 };
 use serde::{Deserialize, Serialize};
-
-use super::webhooks::guard::Allowlist;
 
 pub const DEFAULT_CONFIG_FILE: &str = "Leptos.toml";
 
@@ -292,23 +293,11 @@ impl Config {
                 "rate limits, password_hashes_at_once, streams_per_* and the webhook shares must be at least 1",
             );
         }
-        if self
-            .trusted_proxies
-            .split(',')
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-            .any(|p| super::ratelimit::parse_net(p).is_none())
-        {
-            return invalid("trusted_proxies", "must be IP addresses or CIDRs, comma-separated");
-        }
         if self.sweep_interval_seconds == 0 {
             return invalid("sweep_interval_seconds", "must be at least 1");
         }
         if self.soft_delete_days == 0 {
             return invalid("soft_delete_days", "must be at least 1");
-        }
-        if let Err(message) = self.webhook_allowlist() {
-            return invalid("webhook_allowlist", &message);
         }
         if !(1..=300).contains(&self.webhook_timeout_seconds) {
             return invalid("webhook_timeout_seconds", "must be 1 to 300");
@@ -319,11 +308,6 @@ impl Config {
         if !matches!(self.log_format.as_str(), "text" | "json") {
             return invalid("log_format", "must be text or json");
         }
-        if !self.secrets_key.is_empty()
-            && let Err(message) = super::crypto::Sealer::from_base64(self.secrets_key.expose())
-        {
-            return invalid("secrets_key", &message);
-        }
         self.validate_evolution()?;
         if self.qr_windows_per_tenant == 0 {
             return invalid("qr_windows_per_tenant", "must be at least 1");
@@ -331,7 +315,6 @@ impl Config {
         if !(1..=3600).contains(&self.pairing_backoff_seconds) {
             return invalid("pairing_backoff_seconds", "must be 1 to 3600");
         }
-        super::engines::embedded::validate_config(self)?;
         self.validate_meta()
     }
 
@@ -369,14 +352,8 @@ impl Config {
             if configured.iter().any(|v| !v.is_empty()) {
                 return invalid("meta_token_key", "is required when Meta is configured (32 random bytes, base64)");
             }
-        } else if let Err(message) = super::meta::crypto::TokenCipher::from_base64(self.meta_token_key.expose()) {
-            return invalid("meta_token_key", &message);
         }
         Ok(())
-    }
-
-    pub fn webhook_allowlist(&self) -> Result<Allowlist, String> {
-        Allowlist::parse(&self.webhook_allowlist)
     }
 
     /// The base of links we hand out, without a trailing slash.
@@ -439,7 +416,8 @@ impl figment::Provider for Environment {
     }
 }
 
-fn invalid<T>(field: &'static str, message: &str) -> Result<T, ConfigError> {
+/// The error that names `field`, for the checks here and in the subsystems.
+pub fn invalid<T>(field: &'static str, message: &str) -> Result<T, ConfigError> {
     Err(ConfigError::Invalid {
         field,
         message: message.into(),
@@ -597,25 +575,18 @@ mod tests {
         assert!(err.to_string().contains("public_url"), "{err}");
         let err = from(serde_json::json!({"nonsense": 1})).unwrap_err();
         assert!(err.to_string().contains("nonsense"), "{err}");
-        let err = from(serde_json::json!({"webhook_allowlist": "10.0.0.0/99"})).unwrap_err();
-        assert!(err.to_string().contains("webhook_allowlist"), "{err}");
         let err = from(serde_json::json!({"webhook_timeout_seconds": 0})).unwrap_err();
         assert!(err.to_string().contains("webhook_timeout_seconds"), "{err}");
         let err = from(serde_json::json!({"webhook_poll_millis": 1})).unwrap_err();
         assert!(err.to_string().contains("webhook_poll_millis"), "{err}");
         let err = from(serde_json::json!({"meta_app_secret": "s"})).unwrap_err();
         assert!(err.to_string().contains("meta_token_key"), "{err}");
-        let err = from(serde_json::json!({"meta_token_key": "c2hvcnQ="})).unwrap_err();
-        assert!(err.to_string().contains("meta_token_key"), "{err}");
         let err = from(serde_json::json!({"meta_graph_url": "graph.facebook.com"})).unwrap_err();
         assert!(err.to_string().contains("meta_graph_url"), "{err}");
     }
 
     #[test]
-    fn the_webhook_allowlist_is_parsed_at_load() {
-        let config = from(serde_json::json!({"webhook_allowlist": "127.0.0.1, hooks.internal"})).unwrap();
-        let list = config.webhook_allowlist().unwrap();
-        assert!(list.admits_ip("127.0.0.1".parse().unwrap()) && list.admits_name("hooks.internal"));
+    fn switches_read_zero_as_off() {
         assert!(!from(serde_json::json!({"webhook_worker": "0"})).unwrap().webhook_worker);
     }
 

@@ -127,7 +127,7 @@ impl std::fmt::Debug for Sealer {
 }
 
 const TEXT_MARK: &str = "sealed:v1:";
-/// What a repair link's token is derived for (`services::repair`, and the webhook worker that
+/// What a repair link's token is derived for (`pairing::repair`, and the webhook worker that
 /// writes its URL into the delivered body).
 pub const REPAIR_LINK_TOKENS: &str = "repair-link";
 /// Starts every sealed blob. A device key store is an SQLite file, which starts with

@@ -19,10 +19,18 @@ use base64::{Engine as _, engine::general_purpose::STANDARD};
 use rand::RngCore;
 
 use super::{
-    config::{Config, DatabaseKind},
+    config::{Config, ConfigError, DatabaseKind, invalid},
     crypto::Sealer,
     store::Store,
 };
+
+/// A `secrets_key` that is set must be a key.
+pub fn check_config(config: &Config) -> Result<(), ConfigError> {
+    match Sealer::from_base64(config.secrets_key.expose()) {
+        Err(message) if !config.secrets_key.is_empty() => invalid("secrets_key", &message),
+        _ => Ok(()),
+    }
+}
 
 /// Finds (or makes) the key, gives it to the store, and seals what was written before. The
 /// key is returned for what derives tokens from it (repair links).

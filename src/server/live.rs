@@ -57,6 +57,18 @@ impl Live {
         }
     }
 
+    /// Announces `topic` (one of the runtime's own, `cmd:` and `done:`; never a number id) here
+    /// and to other processes; only its subscribers hear it.
+    pub async fn announce(&self, topic: &str) {
+        debug_assert!(topic.contains(':'), "runtime topics carry a prefix");
+        self.publish(topic.to_owned()).await;
+    }
+
+    /// Only `topic`'s announcements ([`Live::announce`]).
+    pub fn subscribe_topic(&self, topic: &str) -> NumberChanges {
+        self.numbers.subscribe(topic)
+    }
+
     /// Every number's changes.
     pub fn subscribe(&self) -> broadcast::Receiver<NumberId> {
         self.tx.subscribe()
@@ -106,10 +118,11 @@ async fn listen(url: &str, live: &Live) -> Result<(), sqlx::Error> {
 }
 
 /// Wakes the topic's watchers; a number's change also goes to those who watch every number,
-/// a link's does not (its number, once made, announces itself).
+/// a link's or the runtime's (prefixed topics) does not (a link's number, once made,
+/// announces itself).
 fn fan_out(topics: &TopicChannels, every: &broadcast::Sender<NumberId>, topic: String) {
     topics.changed(&topic);
-    if !topic.starts_with(LINK_TOPIC) {
+    if !topic.contains(':') {
         let _ = every.send(NumberId::from_trusted(topic));
     }
 }

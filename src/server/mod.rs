@@ -15,6 +15,7 @@ pub mod keyring;
 pub mod live;
 pub mod meta;
 pub mod metrics;
+pub mod pairing;
 pub mod qr;
 pub mod ratelimit;
 pub mod services;
@@ -43,7 +44,7 @@ use self::{
         sandbox::{SandboxEngine, Timings},
     },
     live::Live,
-    services::events::StoreSink,
+    pairing::events::StoreSink,
     state::AppState,
     webhooks::Webhooks,
 };
@@ -80,30 +81,44 @@ pub fn leptos_options(file: &str) -> anyhow::Result<LeptosOptions> {
         .leptos_options)
 }
 
-/// Builds the whole app: database, engines, the webhook worker (a task that runs until
-/// `state.webhooks` stops it), routes. `listening` is where it will be served,
-/// so links can point back at it when no public URL is configured.
-pub async fn build(settings: Settings, listening: SocketAddr) -> anyhow::Result<(Router, AppState)> {
+/// The settings only a subsystem can judge (each checks its own, so `config` depends on no
+/// other module); run at load by the CLI and again by [`build`].
+pub fn check_config(config: &Config) -> Result<(), config::ConfigError> {
+    ratelimit::check_config(config)?;
+    webhooks::check_config(config)?;
+    keyring::check_config(config)?;
+    meta::check_config(config)?;
+    engines::embedded::validate_config(config)
+}
+
+/// The app's parts, started only as far as `config` asks (the webhook worker, engines), with
+/// no background task and nothing re-attached: what a one-shot command needs, and what
+/// [`build`] starts.
+pub async fn assemble(settings: Settings, listening: SocketAddr) -> anyhow::Result<AppState> {
     let Settings {
         config,
         leptos,
         assets,
         clock,
     } = settings;
+    check_config(&config)?;
     let store = store::connect(&config.database_url, config.db_max_connections).await?;
     let sealer = keyring::install(&config, &store).await?;
     let live = Live::new(store.clone());
-    let repair = services::repair::RepairLinks {
+    let repair = pairing::repair::RepairLinks {
         ttl: chrono::Duration::seconds(config.link_ttl_seconds),
         tokens: sealer.clone(),
     };
     let store_sink = Arc::new(StoreSink::new(store.clone(), live.clone()).with_repair_links(repair));
-    let caps = services::windows::Caps {
+    let caps = pairing::windows::Caps {
         reopens_per_link: config.qr_window_reopens_per_link,
         windows_per_tenant: config.qr_windows_per_tenant,
         backoff: chrono::Duration::seconds(config.pairing_backoff_seconds as i64),
     };
-    let windows = services::windows::Windows::new(store_sink, store.clone(), clock.clone(), caps);
+    let lease = std::time::Duration::from_secs(config.embedded_lease_seconds);
+    let cluster = pairing::cluster::Cluster::new(store.clone(), live.clone(), lease);
+    let windows = pairing::windows::Windows::new(store_sink, store.clone(), clock.clone(), caps, cluster.clone());
+    let runtime = pairing::Runtime::new(windows.clone(), cluster.clone(), store.clone(), live.clone(), clock.clone());
     // Engines report through the windows, which check and forward to the store.
     let sink: Arc<dyn engines::EventSink> = Arc::new(windows.clone());
     let meta = meta::MetaEngine::from_config(&config, store.clone(), clock.clone()).context("starting the Meta engine")?;
@@ -138,8 +153,8 @@ pub async fn build(settings: Settings, listening: SocketAddr) -> anyhow::Result<
             engines::evolution::EvolutionEngine::new(settings, sink.clone(), clock.clone()).context("starting the Evolution engine")?;
         engines = engines.with_evolution(Arc::new(evolution));
     }
-    engines =
-        engines::embedded::register(engines, &config, sink, clock.clone(), store.clone()).with_default(engines::default_engine(&config));
+    engines = engines::embedded::register(engines, &config, sink, clock.clone(), store.clone(), cluster.holder())
+        .with_default(engines::default_engine(&config));
     windows.set_engines(engines.clone());
     let limits = Arc::new(ratelimit::RateLimits::new(&config));
     let state = AppState {
@@ -154,9 +169,17 @@ pub async fn build(settings: Settings, listening: SocketAddr) -> anyhow::Result<
         limits,
         stop: Arc::new(tokio::sync::watch::channel(false).0),
         webhooks,
-        windows,
+        pairing: runtime,
     };
-    if let Err(err) = services::numbers::resume_all(&state).await {
+    Ok(state)
+}
+
+/// Builds the whole app: database, engines, the webhook worker (a task that runs until
+/// `state.webhooks` stops it), the pairing runtime's tasks, routes. `listening` is where it
+/// will be served, so links can point back at it when no public URL is configured.
+pub async fn build(settings: Settings, listening: SocketAddr) -> anyhow::Result<(Router, AppState)> {
+    let state = assemble(settings, listening).await?;
+    if let Err(err) = state.pairing.resume_all().await {
         // No app comes of this build, so nothing else would stop its worker.
         state.webhooks.abort();
         return Err(err.context("re-attaching engines to numbers"));
@@ -169,6 +192,7 @@ pub async fn build(settings: Settings, listening: SocketAddr) -> anyhow::Result<
 fn spawn_background(state: &AppState) {
     let interval = std::time::Duration::from_secs(state.config.sweep_interval_seconds);
     services::sweeper::spawn(state.clone(), interval, state.stop.subscribe());
+    state.pairing.start(state.stop.subscribe());
     if let Some(embedded) = state.engines.embedded() {
         embedded.spawn_background(state.stop.subscribe());
     }
@@ -248,7 +272,14 @@ pub async fn serve(settings: Settings, listener: TcpListener) -> anyhow::Result<
     );
     // The peer address feeds the per-client rate limits.
     let service = router.into_make_service_with_connect_info::<SocketAddr>();
-    let served = axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await;
+    // On a stop signal the windows and sessions of this process go to the others first (a
+    // rolling restart loses no page), then requests in flight finish.
+    let pairing = state.pairing.clone();
+    let stopping = async move {
+        shutdown_signal().await;
+        pairing.hand_over().await;
+    };
+    let served = axum::serve(listener, service).with_graceful_shutdown(stopping).await;
     state.stop_background();
     state.engines.shutdown().await;
     state.webhooks.shutdown().await;
@@ -268,4 +299,45 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let terminate = std::future::pending::<()>();
     tokio::select! { () = ctrl_c => {}, () = terminate => {} }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each subsystem refuses its own bad settings, naming them.
+    #[test]
+    fn subsystems_name_their_bad_settings() {
+        let with = |change: fn(&mut Config)| {
+            let mut config = Config::default();
+            change(&mut config);
+            check_config(&config).map_err(|e| e.to_string())
+        };
+        assert!(with(|_| {}).is_ok());
+        assert!(
+            with(|c| c.webhook_allowlist = "10.0.0.0/99".into())
+                .unwrap_err()
+                .contains("webhook_allowlist")
+        );
+        assert!(
+            with(|c| c.trusted_proxies = "nonsense".into())
+                .unwrap_err()
+                .contains("trusted_proxies")
+        );
+        assert!(
+            with(|c| c.meta_token_key = config::SecretSetting::new("c2hvcnQ="))
+                .unwrap_err()
+                .contains("meta_token_key")
+        );
+        assert!(
+            with(|c| c.secrets_key = config::SecretSetting::new("c2hvcnQ="))
+                .unwrap_err()
+                .contains("secrets_key")
+        );
+        assert!(
+            with(|c| c.embedded_device_os = "Plan9".into())
+                .unwrap_err()
+                .contains("embedded_device_os")
+        );
+    }
 }

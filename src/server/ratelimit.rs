@@ -196,6 +196,15 @@ fn verdict(result: Result<(), governor::NotUntil<governor::clock::QuantaInstant>
     })
 }
 
+/// `trusted_proxies` must be addresses or networks this module can read.
+pub fn check_config(config: &Config) -> Result<(), crate::server::config::ConfigError> {
+    let proxies = config.trusted_proxies.split(',').map(str::trim).filter(|p| !p.is_empty());
+    if proxies.clone().any(|p| parse_net(p).is_none()) {
+        return crate::server::config::invalid("trusted_proxies", "must be IP addresses or CIDRs, comma-separated");
+    }
+    Ok(())
+}
+
 pub fn parse_net(value: &str) -> Option<IpNet> {
     value
         .parse::<IpNet>()

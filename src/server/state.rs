@@ -22,8 +22,9 @@ pub struct AppState {
     /// Flipped to `true` to stop background tasks (sweeper, listeners).
     pub stop: Arc<tokio::sync::watch::Sender<bool>>,
     pub webhooks: Webhooks,
-    /// Linking windows: opened on demand, reopened while watched, checked for the right phone.
-    pub windows: super::services::windows::Windows,
+    /// The pairing runtime: linking windows opened on demand on the number's owner, reopened
+    /// while watched, checked for the right phone, shared with every process.
+    pub pairing: super::pairing::Runtime,
 }
 
 impl AppState {

@@ -6,7 +6,7 @@ use serde_json::json;
 use pairlink::server::{
     clock::Clock,
     domain::{NumberId, NumberState, PhoneE164, Provider, TenantId},
-    services::events::{Subject, number_event},
+    pairing::events::{Subject, number_event},
     store::NewNumber,
 };
 

@@ -32,6 +32,20 @@ async fn tenant_and_key_commands_print_json_only_and_the_keys_work() {
     let key = created["apiKey"].as_str().unwrap().to_owned();
     assert!(tenant.starts_with("ten_") && key.starts_with("pl_"));
     assert!(!String::from_utf8_lossy(&out.stderr).contains(&key), "the key is not logged");
+    // A one-shot command builds only what it needs: no webhook worker that could claim
+    // deliveries and exit in the middle of them.
+    let out = Command::new(env!("CARGO_BIN_EXE_pairlink"))
+        .args(["tenant", "create", "--name", "Quiet"])
+        .env("DATABASE_URL", &db)
+        .env("PAIRLINK_CONFIG", concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml"))
+        .env("RUST_LOG", "info")
+        .env("PAIRLINK_LOG", "info")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{log}");
+    assert!(!log.contains("webhook worker"), "{log}");
 
     let out = pairlink(&db, &["key", "create", "--tenant", &tenant]);
     let second: Value = serde_json::from_slice(&out.stdout).unwrap();

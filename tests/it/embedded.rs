@@ -244,16 +244,16 @@ async fn one_owner_per_session_and_takeover_from_the_shared_keys() {
     let holder = || async { leases.lease_holder(&number, chrono::Utc::now()).await.unwrap() };
     assert_eq!(holder().await.as_deref(), Some(ea.holder()), "the window runs where it was opened");
 
-    // The other process refuses to open a second socket for it.
-    b.expect_error(
-        Method::GET,
-        &format!("/v1/numbers/{id}/connect"),
-        Some(&t.key),
-        None,
-        StatusCode::SERVICE_UNAVAILABLE,
-        "UPSTREAM_ERROR",
-    )
-    .await;
+    // The other process opens no second socket: it asks the owner, and answers with the
+    // owner's window.
+    let from_a = a
+        .expect(Method::GET, &format!("/v1/numbers/{id}/connect"), &t.key, None, StatusCode::OK)
+        .await;
+    let from_b = b
+        .expect(Method::GET, &format!("/v1/numbers/{id}/connect"), &t.key, None, StatusCode::OK)
+        .await;
+    assert_eq!(from_b["windowEndsAt"], from_a["windowEndsAt"], "one window: {from_a} {from_b}");
+    assert_eq!(holder().await.as_deref(), Some(ea.holder()), "still one owner");
 
     eventually("the window closes", || async { state_of(&a, &t.key, &id).await == "CLOSE" }).await;
     let store = a.state.store.clone();

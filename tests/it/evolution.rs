@@ -465,7 +465,7 @@ async fn delete_resume_and_state_use_their_routes() {
             api_key: EVOLUTION_KEY.into(),
             webhook_url: "http://x/hooks/evolution/s".into(),
         },
-        std::sync::Arc::new(app.state.windows.clone()),
+        std::sync::Arc::new(app.state.pairing.windows().clone()),
         app.state.clock.clone(),
     )
     .unwrap();

@@ -15,6 +15,7 @@ mod api_numbers_lifecycle;
 mod api_surface;
 mod branding;
 mod cli;
+mod cluster;
 mod compat;
 mod embedded;
 mod evolution;

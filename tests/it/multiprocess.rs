@@ -16,9 +16,9 @@ use crate::helpers::pg_database;
 const PUSHED: Duration = Duration::from_secs(4);
 
 /// A server process, killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
+pub struct Server {
+    pub child: Child,
+    pub base: String,
 }
 
 impl Drop for Server {
@@ -29,8 +29,14 @@ impl Drop for Server {
 }
 
 fn serve(db: &str) -> Server {
+    serve_with(db, &[])
+}
+
+/// A server on `db` with extra `PAIRLINK_*` settings.
+pub fn serve_with(db: &str, settings: &[(&str, &str)]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_pairlink"))
         .arg("serve")
+        .envs(settings.iter().copied())
         .env("DATABASE_URL", db)
         .env("PAIRLINK_SECRETS_KEY", crate::helpers::TEST_SECRETS_KEY)
         .env("PAIRLINK_SANDBOX", "1")
@@ -60,7 +66,7 @@ fn serve(db: &str) -> Server {
     Server { child, base }
 }
 
-fn tenant_key(db: &str) -> String {
+pub fn tenant_key(db: &str) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_pairlink"))
         .args(["tenant", "create", "--name", "Acme"])
         .env("DATABASE_URL", db)

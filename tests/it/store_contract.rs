@@ -5,7 +5,7 @@ use std::sync::Arc;
 use chrono::{Duration, Utc};
 use pairlink::server::{
     domain::{ApiKeyId, ApiKeySecret, NumberId, NumberProfile, NumberState, PhoneE164, ProfilePatch, Provider, TenantId},
-    services::events::{Subject, number_event},
+    pairing::events::{Subject, number_event},
     store::{NewApiKey, NewEvent, NewNumber, PgStore, SqliteStore, Store, StoreError},
 };
 use serde_json::json;

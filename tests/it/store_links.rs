@@ -4,7 +4,7 @@ use std::sync::Arc;
 use chrono::{Duration, Utc};
 use pairlink::server::{
     domain::{AuditId, LinkId, LinkToken, NumberId, NumberState, Provider, TemplateId, TenantId},
-    services::events::{link_event, number_event},
+    pairing::events::{link_event, number_event},
     store::{AuditEntry, AuditFilter, Link, LinkEnd, LinkIssue, NewLink, Store, StoreError, Template},
 };
 use pairlink::types::branding::Branding;
@@ -267,7 +267,7 @@ async fn pairing_uses_up_the_numbers_link(store: Arc<dyn Store>) {
     store.issue_link(&t, &link, None).await.unwrap();
     let connected = number_event(
         "number.connected",
-        pairlink::server::services::events::Subject {
+        pairlink::server::pairing::events::Subject {
             id: &n.id,
             phone: &n.phone,
             name: &n.name,

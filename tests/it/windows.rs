@@ -49,7 +49,7 @@ async fn live_window(app: &TestApp, token: &str) -> Option<(String, i64)> {
 async fn until_watchers(app: &TestApp, id: &str, n: usize) {
     let id = NumberId::from_trusted(id);
     for _ in 0..500 {
-        if app.state.windows.watchers(&id) == n {
+        if app.state.pairing.windows().watchers(&id) == n {
             return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
@@ -70,7 +70,7 @@ async fn a_watched_window_reopens_when_it_ends_and_an_unwatched_one_closes() {
     assert_eq!(first_left, 160);
 
     app.clock.advance(WINDOW);
-    app.state.windows.sweep().await;
+    app.state.pairing.windows().sweep().await;
 
     let (qr, left) = live_window(&app, &watched).await.expect("a watched window reopens");
     assert_ne!(qr, first_qr, "a new window shows a new QR");
@@ -96,11 +96,11 @@ async fn a_page_that_leaves_lets_the_window_close_and_one_that_returns_reopens_i
     let t = app.tenant("Acme").await;
     let (token, id) = connected_link(&app, &t, "5511900000001").await;
     let ctx = number_ctx(&app, &t, &id).await;
-    let guard = app.state.windows.watch(&ctx);
+    let guard = app.state.pairing.windows().watch(&ctx);
     drop(guard);
-    assert_eq!(app.state.windows.watchers(&ctx.number), 0);
+    assert_eq!(app.state.pairing.windows().watchers(&ctx.number), 0);
     app.clock.advance(WINDOW);
-    app.state.windows.sweep().await;
+    app.state.pairing.windows().sweep().await;
     assert_eq!(status(&app, &token).await["linkState"], "failed");
 
     // Someone opens the page again: the closed window opens for them.
@@ -181,17 +181,17 @@ async fn reopening_stops_at_the_cap_per_link_until_the_page_asks_again() {
     until_watchers(&app, &id, 1).await;
     for round in 1..=2 {
         app.clock.advance(WINDOW);
-        app.state.windows.sweep().await;
+        app.state.pairing.windows().sweep().await;
         assert!(live_window(&app, &token).await.is_some(), "reopen {round}");
     }
     app.clock.advance(WINDOW);
-    app.state.windows.sweep().await;
+    app.state.pairing.windows().sweep().await;
     let capped = status(&app, &token).await;
     assert_eq!(
         capped["failure"]["reason"], "qr_window_closed",
         "the third reopen is refused: {capped}"
     );
-    app.state.windows.sweep().await;
+    app.state.pairing.windows().sweep().await;
     assert!(live_window(&app, &token).await.is_none(), "and stays refused");
 
     // The customer clicks "new code": an explicit connect opens one and resets the count.
@@ -200,7 +200,7 @@ async fn reopening_stops_at_the_cap_per_link_until_the_page_asks_again() {
         StatusCode::OK
     );
     app.clock.advance(WINDOW);
-    app.state.windows.sweep().await;
+    app.state.pairing.windows().sweep().await;
     assert!(live_window(&app, &token).await.is_some());
 }
 
@@ -217,7 +217,7 @@ async fn the_cap_per_tenant_holds_and_other_tenants_are_not_affected() {
         tokens.push((token, events));
     }
     app.clock.advance(WINDOW);
-    app.state.windows.sweep().await;
+    app.state.pairing.windows().sweep().await;
     let mut live = Vec::new();
     for (token, _) in &tokens {
         live.push(live_window(&app, token).await.is_some());
@@ -270,10 +270,10 @@ async fn evolution_windows_back_off_when_throttled_and_ask_for_the_code_once_per
     until_calls(&evo, "GET", "/instance/connect/", 2).await;
     assert_eq!(status(&app, &token).await["failure"]["reason"], "qr_limit");
     app.clock.advance(Duration::seconds(30));
-    app.state.windows.sweep().await;
+    app.state.pairing.windows().sweep().await;
     assert_eq!(calls(&evo, "GET", "/instance/connect/").await.len(), 2, "still backing off");
     app.clock.advance(Duration::seconds(31));
-    app.state.windows.sweep().await;
+    app.state.pairing.windows().sweep().await;
     let all = calls(&evo, "GET", "/instance/connect/").await;
     assert_eq!(all.len(), 3, "retried after the wait");
     assert!(live_window(&app, &token).await.is_some());
@@ -313,13 +313,13 @@ async fn an_unwatched_evolution_window_is_logged_out_when_it_ends() {
         .await;
     app.public(Method::POST, &format!("/v1/remote-pairing/{token}/connect")).await;
     app.clock.advance(Duration::seconds(159));
-    app.state.windows.sweep().await;
+    app.state.pairing.windows().sweep().await;
     assert!(
         calls(&evo, "DELETE", "/instance/logout/").await.is_empty(),
         "not before the window ends"
     );
     app.clock.advance(Duration::seconds(1));
-    app.state.windows.sweep().await;
+    app.state.pairing.windows().sweep().await;
     let closed = status(&app, &token).await;
     assert_eq!(
         (closed["state"].as_str(), closed["failure"]["reason"].as_str()),

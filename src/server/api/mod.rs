@@ -5,6 +5,7 @@ mod health;
 mod hooks;
 mod json;
 mod logos;
+mod metrics;
 pub mod v1;
 
 use axum::{
@@ -66,7 +67,7 @@ pub fn router(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) 
     let router = if state.config.metrics {
         // Touching the recorder installs it, so counters recorded before the first scrape count.
         let _ = crate::server::metrics::handle();
-        router.route("/metrics", get(crate::server::metrics::render))
+        router.route("/metrics", get(metrics::render))
     } else {
         router
     };

@@ -67,6 +67,20 @@ pub struct NumberCtx {
     pub engine_ref: serde_json::Value,
 }
 
+impl NumberCtx {
+    /// What an engine is told about a stored number.
+    pub fn of(number: &crate::server::store::Number) -> Self {
+        Self {
+            tenant: number.tenant_id.clone(),
+            number: number.id.clone(),
+            name: number.name.clone(),
+            phone: number.phone.clone(),
+            state: number.state,
+            engine_ref: number.engine_ref.clone(),
+        }
+    }
+}
+
 pub enum LinkRequest {
     /// Open a linking window (a live QR); with a phone, also a pairing code for that phone.
     Device { pair_code_for: Option<PhoneE164> },
@@ -134,6 +148,12 @@ pub trait Engine: Send + Sync + 'static {
     /// Engines with nothing to keep may leave the default.
     async fn logout(&self, number: &NumberCtx) -> Result<(), EngineError> {
         self.delete(number).await
+    }
+    /// Stops running the number in this process without unlinking it: this process stops
+    /// and another takes the number over (see `pairing::cluster`). Engines whose sessions
+    /// live elsewhere, or that hand over on their own (embedded, at shutdown), leave the default.
+    async fn let_go(&self, number: &NumberCtx) {
+        let _ = number;
     }
     /// Sends a text message from this (connected) number; returns the engine's message id.
     async fn send_text(&self, number: &NumberCtx, to: &PhoneE164, body: &str) -> Result<String, EngineError>;

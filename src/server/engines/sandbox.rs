@@ -72,7 +72,7 @@ struct Inner {
 }
 
 /// A message a sandbox number sent.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SentMessage {
     pub id: String,
     pub from: NumberId,
@@ -358,6 +358,12 @@ impl Engine for SandboxEngine {
             }
         }
         counts
+    }
+
+    /// The session's window and phone stay where a real engine's would (WhatsApp); this
+    /// process just stops playing them.
+    async fn let_go(&self, ctx: &NumberCtx) {
+        let _ = self.delete(ctx).await;
     }
 
     async fn delete(&self, ctx: &NumberCtx) -> Result<(), EngineError> {

@@ -3,7 +3,9 @@ use chrono::{DateTime, Utc};
 
 use crate::server::domain::NumberState;
 
-#[derive(Clone, Debug, PartialEq)]
+/// Serialised as the runtime shares it between processes (`link_views`).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
 pub enum LinkState {
     /// Nothing under way.
     Idle,
@@ -39,7 +41,7 @@ pub enum LinkState {
     },
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Pairing {
     pub qr: Option<QrRef>,
     pub code: Option<PairCode>,
@@ -48,7 +50,7 @@ pub struct Pairing {
 }
 
 /// One QR reference: the raw text a phone scans.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct QrRef {
     pub payload: String,
     /// 1 for the first ref of a window.
@@ -56,7 +58,7 @@ pub struct QrRef {
     pub expires_at: DateTime<Utc>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PairCode {
     /// Eight characters, no dash.
     pub code: String,

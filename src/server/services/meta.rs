@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use rand::Rng;
 use serde_json::json;
 
-use super::events::{NUMBER_CONNECTED, NUMBER_CREATED, number_event};
+use crate::server::pairing::events::{NUMBER_CONNECTED, NUMBER_CREATED, number_event};
 use crate::server::{
     domain::{Invalid, NumberId, NumberState, PhoneE164, Provider, TenantId},
     error::{ApiError, ApiResult},
@@ -222,7 +222,7 @@ pub async fn create_number(state: &AppState, meta: &MetaEngine, origin: Origin<'
     };
     let subject = (&new.id, &new.phone, new.name.as_str());
     let events = [NUMBER_CREATED, NUMBER_CONNECTED].map(|kind| {
-        let s = super::events::Subject {
+        let s = crate::server::pairing::events::Subject {
             id: subject.0,
             phone: subject.1,
             name: subject.2,

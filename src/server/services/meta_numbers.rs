@@ -3,7 +3,6 @@
 use serde_json::json;
 
 use super::{
-    events::{NUMBER_CONNECTED, NUMBER_DISCONNECTED, number_event},
     meta::{self, Credentials, Origin, Step},
     numbers,
 };
@@ -16,6 +15,7 @@ use crate::server::{
         engine::state_of,
         graph::{ErrorClass, GraphError, TemplateMessage},
     },
+    pairing::events::{NUMBER_CONNECTED, NUMBER_DISCONNECTED, number_event},
     state::AppState,
     store::{MetaAccount, Number, Template},
 };

@@ -4,14 +4,12 @@
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::{
-    events::{NUMBER_CONNECTED, NUMBER_DISCONNECTED, number_event},
-    meta,
-};
+use super::meta;
 use crate::server::{
     domain::NumberState,
     error::{ApiError, ApiResult},
     meta::webhook::{self, Change, HealthKind},
+    pairing::events::{NUMBER_CONNECTED, NUMBER_DISCONNECTED, number_event},
     state::AppState,
     store::{MetaAccount, Number, StoreError},
 };

@@ -5,11 +5,11 @@ use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
-use super::events::{NUMBER_CREATED, NUMBER_REMOVED, NUMBER_RESTORED, Subject, number_event};
+use crate::server::pairing::events::{NUMBER_CREATED, NUMBER_REMOVED, NUMBER_RESTORED, Subject, number_event};
 use crate::server::{
     auth::ApiClient,
     domain::{ApiKeyId, Invalid, NumberId, NumberProfile, NumberState, PhoneE164, ProfilePatch, Provider},
-    engines::{Engine, EngineError, LinkState, NumberCtx, Pairing, SettingsSync},
+    engines::{Engine, LinkState, NumberCtx, Pairing, SettingsSync},
     error::{ApiError, ApiResult},
     state::AppState,
     store::{ApiKey, Event, LinkEnd, NewEvent, NewNumber, Number, StoreError},
@@ -30,14 +30,14 @@ pub struct Status {
 }
 
 pub async fn create(state: &AppState, client: &ApiClient, input: CreateNumberIn) -> ApiResult<Created> {
-    let (new, event, engine) = prepare(state, client, &input.name, &input.number, input.settings.as_ref()).await?;
+    let (new, event, _engine) = prepare(state, client, &input.name, &input.number, input.settings.as_ref()).await?;
     let number = state
         .store
         .create_number(&client.tenant, &new, &event)
         .await
         .map_err(creation_conflict)?;
     let linked_key = link_key(state, client, &number.id, input.link_to_api_key.unwrap_or(true)).await?;
-    let pairing = open_window(state, engine.as_ref(), &number).await?;
+    let pairing = open_window(state, &number).await?;
     let number = state.store.get_number(&client.tenant, &number.id).await?;
     super::audit::record(
         state,
@@ -157,8 +157,9 @@ pub async fn connect(state: &AppState, client: &ApiClient, id: &NumberId) -> Api
     if number.state == NumberState::Open {
         return Err(already_connected());
     }
-    let engine = engine_of(state, &number)?;
-    open_window(state, engine.as_ref(), &number).await
+    // Refused here when no engine serves the number, before any process is asked.
+    engine_of(state, &number)?;
+    open_window(state, &number).await
 }
 
 pub struct Patched {
@@ -297,33 +298,8 @@ pub async fn events(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiR
 
 /// Re-attaches engines after a restart. A window cannot outlive the process, so numbers
 /// caught mid-pairing fall back to `CLOSE` and their page opens a new one.
-pub async fn resume_all(state: &AppState) -> anyhow::Result<()> {
-    for number in state.store.numbers_to_resume().await? {
-        let Some(engine) = state.engines.get(&number.engine) else {
-            continue;
-        };
-        let Some(now_state) = engine.resume(&ctx(&number)).await?.number_state() else {
-            continue;
-        };
-        if now_state != number.state {
-            state
-                .store
-                .transition_number(&number.tenant_id, &number.id, now_state, state.clock.now(), None)
-                .await?;
-        }
-    }
-    Ok(())
-}
-
 pub fn ctx(number: &Number) -> NumberCtx {
-    NumberCtx {
-        tenant: number.tenant_id.clone(),
-        number: number.id.clone(),
-        name: number.name.clone(),
-        phone: number.phone.clone(),
-        state: number.state,
-        engine_ref: number.engine_ref.clone(),
-    }
+    NumberCtx::of(number)
 }
 
 pub(super) async fn find(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiResult<Number> {
@@ -336,17 +312,19 @@ pub(super) async fn find(state: &AppState, client: &ApiClient, id: &NumberId) ->
     }
 }
 
-/// Opens a window through [`Windows`](super::windows::Windows), with a pairing code for
-/// the number's phone once its socket is up.
-pub(super) async fn open_window(state: &AppState, engine: &dyn Engine, number: &Number) -> ApiResult<Pairing> {
-    match state.windows.open(engine, &ctx(number), Some(number.phone.clone())).await {
+/// Opens a window on the number's owner (see `pairing`), with a pairing code for the
+/// number's phone once its socket is up.
+pub(super) async fn open_window(state: &AppState, number: &Number) -> ApiResult<Pairing> {
+    use crate::server::pairing::commands::FailureKind;
+    match state.pairing.open(number).await {
         Ok(LinkState::Pairing(pairing)) => Ok(pairing),
-        Ok(LinkState::Connected { .. }) | Err(EngineError::Conflict(_)) => Err(already_connected()),
+        Ok(LinkState::Connected { .. }) => Err(already_connected()),
+        Err(f) if matches!(f.kind, FailureKind::Conflict | FailureKind::AlreadyConnected) => Err(already_connected()),
         Ok(other) => Err(ApiError::upstream(
             "UPSTREAM_ERROR",
             anyhow::anyhow!("engine answered {other:?} to a link request"),
         )),
-        Err(err) => Err(err.into()),
+        Err(f) => Err(f.into_engine_error().into()),
     }
 }
 

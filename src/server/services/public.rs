@@ -4,14 +4,12 @@ use axum::http::StatusCode;
 use chrono::Duration;
 use serde_json::json;
 
-use super::{
-    events::{LINK_OPENED, link_event},
-    numbers,
-};
+use super::numbers;
 use crate::server::{
     domain::{LinkToken, NumberState, cosmetic_from_query, resolve_branding},
     engines::{LinkState, Pairing},
     error::{ApiError, ApiResult},
+    pairing::events::{LINK_OPENED, link_event},
     state::AppState,
     store::{Link, LinkEnd, Number},
     views,
@@ -155,8 +153,8 @@ pub async fn connect(state: &AppState, token: &str) -> ApiResult<TokenConnectOut
     if number.state == NumberState::Open {
         return Err(numbers::already_connected());
     }
-    let engine = numbers::engine_of(state, number)?;
-    let pairing = numbers::open_window(state, engine.as_ref(), number).await?;
+    numbers::engine_of(state, number)?;
+    let pairing = numbers::open_window(state, number).await?;
     let out = views::pairing(&pairing).map_err(ApiError::internal)?;
     Ok(TokenConnectOut {
         qrcode_base64: out.qrcode_base64,
@@ -174,11 +172,7 @@ pub async fn snapshot(state: &AppState, r: &Resolved) -> ApiResult<TokenStatusOu
     // `r` was resolved for this call, so its number is as fresh as a second read would be.
     let Some(number) = &r.number else { return Ok(waiting_for_meta(r)) };
     let live = match state.engines.get(&number.engine) {
-        Some(engine) => state
-            .windows
-            .status(engine.as_ref(), &numbers::ctx(number))
-            .await
-            .unwrap_or(LinkState::Idle),
+        Some(engine) => state.pairing.status(engine.as_ref(), number).await,
         None => LinkState::Idle,
     };
     let open = number.state == NumberState::Open;

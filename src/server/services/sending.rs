@@ -3,7 +3,6 @@
 //! may use the operator's (`operator_sender_number_id`), with the tenant's template or a
 //! built-in one in the link's language. Failure is reported, never raised: the link was made
 //! either way.
-use super::numbers;
 use crate::server::{
     auth::ApiClient,
     domain::{NumberId, NumberState, Provider, TenantId, message_safe_name},
@@ -113,13 +112,15 @@ async fn send_from(state: &AppState, sender: &Number, to: &Number, template: &Te
         let token = url.rsplit('/').next().unwrap_or_default();
         return super::meta_numbers::send_link(state, sender, to, template, token).await;
     }
-    let Some(engine) = state.engines.get(&sender.engine) else {
+    if state.engines.get(&sender.engine).is_none() {
         return Err("SENDER_NOT_CONNECTED".into());
-    };
+    }
     let body = render(&template.body, &message_safe_name(&to.name), url);
-    match engine.send_text(&numbers::ctx(sender), &to.phone, &body).await {
+    // Sent by the process that runs the sender's session, wherever that is.
+    let send = crate::server::pairing::commands::Action::Send { to: to.phone.e164(), body };
+    match state.pairing.act(sender, send).await {
         Ok(_) => Ok(()),
-        Err(err) => Err(format!("SEND_FAILED: {err}")),
+        Err(err) => Err(format!("SEND_FAILED: {}", err.into_engine_error())),
     }
 }
 

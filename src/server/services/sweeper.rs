@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde_json::json;
 use tokio::sync::watch;
 
-use super::events::{LINK_EXPIRED, link_event};
+use crate::server::pairing::events::{LINK_EXPIRED, link_event};
 use crate::server::{state::AppState, store::StoreError};
 
 const BATCH: i64 = 100;
@@ -48,7 +48,7 @@ pub fn spawn(state: AppState, interval: Duration, mut stop: watch::Receiver<bool
                 _ = tick.tick() => {}
                 _ = stop.changed() => return,
             }
-            state.windows.sweep().await;
+            state.pairing.sweep().await;
             match sweep_expired(&state).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(count = n, "expired links reported"),

@@ -29,7 +29,7 @@ pub async fn watch(state: AppState, token: String) -> Result<impl Stream<Item = 
     let first = public::resolve(&state, &token, Access::View).await?;
     let number = first.number.as_ref().map(|n| n.id.clone());
     // While this stream lives, the number's linking window is kept open (see `windows`).
-    let watching = first.number.as_ref().map(|n| state.windows.watch(&super::numbers::ctx(n)));
+    let watching = first.number.as_ref().map(|n| state.pairing.watch(n));
     // Subscribed before the first read, so no change between the read and the wait is missed.
     let changes = match &number {
         Some(n) => state.live.subscribe_number(n),
@@ -73,7 +73,7 @@ struct Watcher {
     last: Option<TokenStatusOut>,
     /// The `end` update went out; the stream finishes.
     ended: bool,
-    _watching: Option<super::windows::WatchGuard>,
+    _watching: Option<crate::server::pairing::windows::WatchGuard>,
 }
 
 /// Waits for a reason to look again: the number's (or link's) change, or a recheck.

@@ -20,7 +20,10 @@ mod meta_sql;
 mod meta;
 #[macro_use]
 mod session_sql;
+#[macro_use]
+mod runtime_sql;
 mod postgres;
+mod runtime;
 mod sessions;
 mod sqlite;
 mod webhook_records;
@@ -38,6 +41,7 @@ pub use self::logos::{Logo, LogoRow, LogoStore, NewLogo};
 pub use self::meta::{MetaAccount, MetaRow, MetaStore, NewMetaNumber};
 pub use self::postgres::PgStore;
 pub use self::records::*;
+pub use self::runtime::{Command, LinkView, RuntimeStore, StoredView};
 pub use self::sessions::SessionStore;
 pub use self::sqlite::SqliteStore;
 pub use self::webhook_records::*;
@@ -101,7 +105,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Everything persisted. `WebhookStore` is a supertrait so `Arc<dyn Store>` reaches it too.
 #[async_trait]
 pub trait Store:
-    LinkStore + SettingsStore + WebhookStore + MetaStore + DashboardStore + SessionStore + LogoStore + Send + Sync + 'static
+    LinkStore + SettingsStore + WebhookStore + MetaStore + DashboardStore + SessionStore + RuntimeStore + LogoStore + Send + Sync + 'static
 {
     /// Tells other processes sharing the database that a number changed (PostgreSQL
     /// `NOTIFY`); nothing to do on SQLite.

@@ -71,4 +71,5 @@ impl_webhook_store!(PgStore);
 impl_meta_store!(PgStore);
 impl_account_store!(PgStore);
 impl_session_store!(PgStore);
+impl_runtime_store!(PgStore);
 impl_logo_store!(PgStore);

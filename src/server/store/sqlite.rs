@@ -81,4 +81,5 @@ impl_webhook_store!(SqliteStore);
 impl_meta_store!(SqliteStore);
 impl_account_store!(SqliteStore);
 impl_session_store!(SqliteStore);
+impl_runtime_store!(SqliteStore);
 impl_logo_store!(SqliteStore);

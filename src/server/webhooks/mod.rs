@@ -9,8 +9,24 @@ pub mod worker;
 
 use std::{sync::Arc, time::Duration};
 
-use self::{client::Sender, guard::AddressGuard, worker::WorkerHandle};
-use super::{clock::Clock, config::Config, store::Store};
+use self::{
+    client::Sender,
+    guard::{AddressGuard, Allowlist},
+    worker::WorkerHandle,
+};
+use super::{
+    clock::Clock,
+    config::{Config, ConfigError, invalid},
+    store::Store,
+};
+
+/// The webhook settings only this subsystem can read (the allowlist's syntax).
+pub fn check_config(config: &Config) -> Result<(), ConfigError> {
+    match Allowlist::parse(&config.webhook_allowlist) {
+        Ok(_) => Ok(()),
+        Err(message) => invalid("webhook_allowlist", &message),
+    }
+}
 
 /// The webhook machinery an app holds: the guard the API checks URLs with, and the worker
 /// when this process runs one.
@@ -31,7 +47,7 @@ impl Webhooks {
         changes: tokio::sync::broadcast::Receiver<super::domain::NumberId>,
         links: worker::LinkUrls,
     ) -> anyhow::Result<Self> {
-        let allowlist = config.webhook_allowlist().map_err(anyhow::Error::msg)?;
+        let allowlist = Allowlist::parse(&config.webhook_allowlist).map_err(anyhow::Error::msg)?;
         let guard = Arc::new(AddressGuard::new(allowlist));
         let worker = if config.webhook_worker {
             let timeout = Duration::from_secs(config.webhook_timeout_seconds);

@@ -70,7 +70,7 @@ pub struct LinkUrls {
 impl LinkUrls {
     /// The body with `data.repairLink.url` filled in, when it has a repair link without one:
     /// the stored event keeps only the link's id, and the token is derived from it, never
-    /// stored (see `services::repair`).
+    /// stored (see `pairing::repair`).
     fn complete(&self, body: &str) -> Option<String> {
         if !body.contains("\"repairLink\"") {
             return None;

@@ -7,7 +7,9 @@ use crate::{error::AppError, types::admin::AuditItem};
 #[server(endpoint = "admin/audit")]
 pub async fn admin_audit(action: String, actor: String, before: String) -> Result<Vec<AuditItem>, AppError> {
     use super::guard::{fail, signed_in};
-    use crate::server::{error::ApiError, services::audit, store::AuditFilter};
+    use crate::server::error::ApiError;
+    use crate::server::services::audit;
+    use crate::server::store::AuditFilter;
 
     let (state, admin) = signed_in().await?;
     let before = match before.trim() {

@@ -12,7 +12,10 @@ pub async fn admin_login(email: String, password: String) -> Result<(), AppError
     use axum::{Extension, http::header};
 
     use super::guard::{fail, headers};
-    use crate::server::{ratelimit::ClientAddress, services::accounts, session, state::AppState};
+    use crate::server::ratelimit::ClientAddress;
+    use crate::server::services::accounts;
+    use crate::server::session;
+    use crate::server::state::AppState;
 
     let state = expect_context::<AppState>();
     let headers = headers();
@@ -34,7 +37,8 @@ pub async fn admin_logout(csrf: String) -> Result<(), AppError> {
     use axum::http::header;
 
     use super::guard::{fail, for_change, headers};
-    use crate::server::{services::accounts, session};
+    use crate::server::services::accounts;
+    use crate::server::session;
 
     let (state, admin) = for_change(&csrf).await?;
     accounts::revoke_session(&state, &admin.client, &admin.session.id)
@@ -86,7 +90,8 @@ pub async fn admin_sessions() -> Result<Vec<SessionItem>, AppError> {
 #[server(endpoint = "admin/sessions/revoke")]
 pub async fn admin_revoke_session(csrf: String, id: String) -> Result<(), AppError> {
     use super::guard::{fail, for_change};
-    use crate::server::{domain::SessionId, services::accounts};
+    use crate::server::domain::SessionId;
+    use crate::server::services::accounts;
 
     let (state, admin) = for_change(&csrf).await?;
     accounts::revoke_session(&state, &admin.client, &SessionId::from_trusted(id))

@@ -38,7 +38,8 @@ pub async fn admin_create_key(csrf: String, name: String) -> Result<NewKeyOut, A
 #[server(endpoint = "admin/keys/revoke")]
 pub async fn admin_revoke_key(csrf: String, id: String) -> Result<(), AppError> {
     use super::guard::{fail, for_change};
-    use crate::server::{domain::ApiKeyId, services::tenant_keys};
+    use crate::server::domain::ApiKeyId;
+    use crate::server::services::tenant_keys;
 
     let (state, admin) = for_change(&csrf).await?;
     tenant_keys::revoke(&state, &admin.client, &ApiKeyId::from_trusted(id))
@@ -89,7 +90,8 @@ pub async fn admin_save_template(csrf: String, id: Option<String>, input: Templa
 #[server(endpoint = "admin/templates/delete")]
 pub async fn admin_delete_template(csrf: String, id: String) -> Result<(), AppError> {
     use super::guard::{fail, for_change};
-    use crate::server::{domain::TemplateId, services::settings};
+    use crate::server::domain::TemplateId;
+    use crate::server::services::settings;
 
     let (state, admin) = for_change(&csrf).await?;
     settings::delete_template(&state, &admin.client, &TemplateId::from_trusted(id))

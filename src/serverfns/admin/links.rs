@@ -61,7 +61,8 @@ pub async fn admin_reissue_link(csrf: String, number_id: String, input: Option<L
 #[server(endpoint = "admin/links/revoke")]
 pub async fn admin_revoke_link(csrf: String, number_id: String) -> Result<(), AppError> {
     use super::guard::{fail, for_change};
-    use crate::server::{domain::NumberId, services::links};
+    use crate::server::domain::NumberId;
+    use crate::server::services::links;
 
     let (state, admin) = for_change(&csrf).await?;
     links::revoke(&state, &admin.client, &NumberId::from_trusted(number_id))

@@ -48,7 +48,8 @@ pub async fn admin_create_number(csrf: String, input: NewNumberIn) -> Result<Num
 #[server(endpoint = "admin/numbers/pairing")]
 pub async fn admin_number_pairing(id: String) -> Result<PairingView, AppError> {
     use super::guard::{fail, signed_in};
-    use crate::server::{domain::NumberId, services::number_view};
+    use crate::server::domain::NumberId;
+    use crate::server::services::number_view;
 
     let (state, admin) = signed_in().await?;
     number_view::pairing(&state, &admin.client, &NumberId::from_trusted(id))
@@ -60,7 +61,8 @@ pub async fn admin_number_pairing(id: String) -> Result<PairingView, AppError> {
 #[server(endpoint = "admin/numbers/connect")]
 pub async fn admin_connect_number(csrf: String, id: String) -> Result<(), AppError> {
     use super::guard::{fail, for_change};
-    use crate::server::{domain::NumberId, services::numbers};
+    use crate::server::domain::NumberId;
+    use crate::server::services::numbers;
 
     let (state, admin) = for_change(&csrf).await?;
     numbers::connect(&state, &admin.client, &NumberId::from_trusted(id))
@@ -72,7 +74,8 @@ pub async fn admin_connect_number(csrf: String, id: String) -> Result<(), AppErr
 #[server(endpoint = "admin/numbers/delete")]
 pub async fn admin_delete_number(csrf: String, id: String) -> Result<(), AppError> {
     use super::guard::{fail, for_change};
-    use crate::server::{domain::NumberId, services::numbers};
+    use crate::server::domain::NumberId;
+    use crate::server::services::numbers;
 
     let (state, admin) = for_change(&csrf).await?;
     numbers::delete(&state, &admin.client, &NumberId::from_trusted(id))
@@ -84,7 +87,8 @@ pub async fn admin_delete_number(csrf: String, id: String) -> Result<(), AppErro
 #[server(endpoint = "admin/numbers/restore")]
 pub async fn admin_restore_number(csrf: String, id: String) -> Result<(), AppError> {
     use super::guard::{fail, for_change};
-    use crate::server::{domain::NumberId, services::numbers};
+    use crate::server::domain::NumberId;
+    use crate::server::services::numbers;
 
     let (state, admin) = for_change(&csrf).await?;
     numbers::restore(&state, &admin.client, &NumberId::from_trusted(id))
@@ -96,7 +100,8 @@ pub async fn admin_restore_number(csrf: String, id: String) -> Result<(), AppErr
 #[server(endpoint = "admin/numbers/purge")]
 pub async fn admin_purge_number(csrf: String, id: String) -> Result<(), AppError> {
     use super::guard::{fail, for_change};
-    use crate::server::{domain::NumberId, services::numbers};
+    use crate::server::domain::NumberId;
+    use crate::server::services::numbers;
 
     let (state, admin) = for_change(&csrf).await?;
     numbers::purge(&state, &admin.client, &NumberId::from_trusted(id))

@@ -30,10 +30,8 @@ pub async fn admin_delivery(webhook_id: String, id: String) -> Result<DeliveryDe
         convert,
         guard::{fail, signed_in},
     };
-    use crate::server::{
-        domain::{DeliveryId, WebhookId},
-        services::webhook_ops,
-    };
+    use crate::server::domain::{DeliveryId, WebhookId};
+    use crate::server::services::webhook_ops;
 
     let (state, admin) = signed_in().await?;
     let (webhook, log) = webhook_ops::delivery(
@@ -54,10 +52,8 @@ pub async fn admin_replay_delivery(csrf: String, webhook_id: String, id: String)
         convert,
         guard::{fail, for_change},
     };
-    use crate::server::{
-        domain::{DeliveryId, WebhookId},
-        services::webhooks,
-    };
+    use crate::server::domain::{DeliveryId, WebhookId};
+    use crate::server::services::webhooks;
 
     let (state, admin) = for_change(&csrf).await?;
     let webhook = webhooks::get(&state, &admin.client, &WebhookId::from_trusted(webhook_id))

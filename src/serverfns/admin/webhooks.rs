@@ -14,10 +14,8 @@ use crate::{
 #[server(endpoint = "admin/webhooks")]
 pub async fn admin_webhooks() -> Result<WebhooksOut, AppError> {
     use super::guard::{fail, signed_in};
-    use crate::server::{
-        domain::EMITTED_EVENTS,
-        services::{number_view, webhooks},
-    };
+    use crate::server::domain::EMITTED_EVENTS;
+    use crate::server::services::{number_view, webhooks};
 
     let (state, admin) = signed_in().await?;
     let endpoints = webhooks::list(&state, &admin.client).await.map_err(fail)?;
@@ -99,7 +97,8 @@ pub async fn admin_set_webhook_active(csrf: String, id: String, active: bool) ->
 #[server(endpoint = "admin/webhooks/delete")]
 pub async fn admin_delete_webhook(csrf: String, id: String) -> Result<(), AppError> {
     use super::guard::{fail, for_change};
-    use crate::server::{domain::WebhookId, services::webhooks};
+    use crate::server::domain::WebhookId;
+    use crate::server::services::webhooks;
 
     let (state, admin) = for_change(&csrf).await?;
     webhooks::delete(&state, &admin.client, &WebhookId::from_trusted(id))
@@ -110,7 +109,8 @@ pub async fn admin_delete_webhook(csrf: String, id: String) -> Result<(), AppErr
 #[server(endpoint = "admin/webhooks/rotate")]
 pub async fn admin_rotate_webhook_secret(csrf: String, id: String) -> Result<SecretOut, AppError> {
     use super::guard::{fail, for_change};
-    use crate::server::{domain::WebhookId, services::webhook_ops};
+    use crate::server::domain::WebhookId;
+    use crate::server::services::webhook_ops;
 
     let (state, admin) = for_change(&csrf).await?;
     let rotated = webhook_ops::rotate_secret(&state, &admin.client, &WebhookId::from_trusted(id))
@@ -128,7 +128,8 @@ pub async fn admin_send_test_event(csrf: String, id: String) -> Result<DeliveryI
         convert,
         guard::{fail, for_change},
     };
-    use crate::server::{domain::WebhookId, services::webhook_ops};
+    use crate::server::domain::WebhookId;
+    use crate::server::services::webhook_ops;
 
     let (state, admin) = for_change(&csrf).await?;
     let (webhook, log) = webhook_ops::send_test(&state, &admin.client, &WebhookId::from_trusted(id))

@@ -10,10 +10,12 @@ use crate::server::{
     api::ErrorOut,
     auth::ApiClient,
     domain::{NumberId, PhoneE164},
-    engines::{EngineKind, sandbox::SimulationError},
+    engines::{EngineKind, sandbox::SentMessage},
     error::{ApiError, ApiResult},
+    pairing::commands::{Action, Failure, FailureKind},
     services::numbers,
     state::AppState,
+    store::Number,
 };
 use crate::types::numbers::OkOut;
 
@@ -33,8 +35,11 @@ pub async fn sandbox_scan(
     Query(query): Query<ScanQuery>,
 ) -> ApiResult<Json<OkOut>> {
     let phone = query.phone.as_deref().map(|p| PhoneE164::parse("phone", p)).transpose()?;
-    let (sandbox, number) = sandbox_number(&state, &client, id).await?;
-    sandbox.scan_from(&number, phone.as_ref()).await.map_err(simulation_error)?;
+    let number = sandbox_number(&state, &client, id).await?;
+    let scan = Action::Scan {
+        phone: phone.map(|p| p.e164()),
+    };
+    state.pairing.act(&number, scan).await.map_err(simulation_error)?;
     Ok(Json(OkOut { ok: true }))
 }
 
@@ -45,8 +50,8 @@ pub async fn sandbox_scan(
 #[utoipa::path(post, path = "/numbers/{id}/sandbox/unlink", tag = "sandbox", security(("api_key" = [])), params(("id" = String, Path)),
     responses((status = 200, body = OkOut), (status = 404, body = ErrorOut), (status = 409, body = ErrorOut, description = "NOT_CONNECTED")))]
 pub async fn sandbox_unlink(State(state): State<AppState>, client: ApiClient, Path(id): Path<String>) -> ApiResult<Json<OkOut>> {
-    let (sandbox, number) = sandbox_number(&state, &client, id).await?;
-    sandbox.unlink(&number).await.map_err(simulation_error)?;
+    let number = sandbox_number(&state, &client, id).await?;
+    state.pairing.act(&number, Action::Unlink).await.map_err(simulation_error)?;
     Ok(Json(OkOut { ok: true }))
 }
 
@@ -73,9 +78,13 @@ pub async fn sandbox_fail(
     Path(id): Path<String>,
     crate::server::api::JsonBody(input): crate::server::api::JsonBody<FailIn>,
 ) -> ApiResult<Json<OkOut>> {
-    let (sandbox, number) = sandbox_number(&state, &client, id).await?;
+    let number = sandbox_number(&state, &client, id).await?;
     let reason = crate::server::domain::short_text("reason", input.reason.as_deref().unwrap_or("refused"), 64)?;
-    sandbox.fail(&number, &reason).await.map_err(simulation_error)?;
+    state
+        .pairing
+        .act(&number, Action::Fail { reason })
+        .await
+        .map_err(simulation_error)?;
     Ok(Json(OkOut { ok: true }))
 }
 
@@ -86,8 +95,8 @@ pub async fn sandbox_fail(
 #[utoipa::path(post, path = "/numbers/{id}/sandbox/expire-link", tag = "sandbox", security(("api_key" = [])), params(("id" = String, Path)),
     responses((status = 200, body = OkOut), (status = 404, body = ErrorOut, description = "NUMBER_NOT_FOUND, LINK_NOT_FOUND")))]
 pub async fn sandbox_expire_link(State(state): State<AppState>, client: ApiClient, Path(id): Path<String>) -> ApiResult<Json<OkOut>> {
-    let (_, number) = sandbox_number(&state, &client, id).await?;
-    crate::server::services::links::expire_now(&state, &client, &number).await?;
+    let number = sandbox_number(&state, &client, id).await?;
+    crate::server::services::links::expire_now(&state, &client, &number.id).await?;
     Ok(Json(OkOut { ok: true }))
 }
 
@@ -108,9 +117,11 @@ pub struct SentOut {
 #[utoipa::path(get, path = "/numbers/{id}/sandbox/messages", tag = "sandbox", security(("api_key" = [])), params(("id" = String, Path)),
     responses((status = 200, body = Vec<SentOut>), (status = 404, body = ErrorOut)))]
 pub async fn sandbox_messages(State(state): State<AppState>, client: ApiClient, Path(id): Path<String>) -> ApiResult<Json<Vec<SentOut>>> {
-    let (sandbox, number) = sandbox_number(&state, &client, id).await?;
-    let sent = sandbox
-        .sent_by(&number)
+    let number = sandbox_number(&state, &client, id).await?;
+    // Kept by the process that runs the number's sandbox session.
+    let sent = state.pairing.act(&number, Action::Sent).await.map_err(simulation_error)?;
+    let sent: Vec<SentMessage> = serde_json::from_value(sent).map_err(ApiError::internal)?;
+    let sent = sent
         .into_iter()
         .map(|m| SentOut {
             id: m.id,
@@ -122,12 +133,8 @@ pub async fn sandbox_messages(State(state): State<AppState>, client: ApiClient, 
     Ok(Json(sent))
 }
 
-async fn sandbox_number(
-    state: &AppState,
-    client: &ApiClient,
-    id: String,
-) -> ApiResult<(std::sync::Arc<crate::server::engines::sandbox::SandboxEngine>, NumberId)> {
-    let sandbox = state.engines.sandbox().cloned().ok_or_else(sandbox_off)?;
+async fn sandbox_number(state: &AppState, client: &ApiClient, id: String) -> ApiResult<Number> {
+    state.engines.sandbox().ok_or_else(sandbox_off)?;
     let number = numbers::get(state, client, &NumberId::from_trusted(id)).await?;
     if number.engine != EngineKind::Sandbox.as_str() {
         return Err(ApiError::new(
@@ -136,18 +143,20 @@ async fn sandbox_number(
             "this number is not a sandbox number",
         ));
     }
-    Ok((sandbox, number.id))
+    Ok(number)
 }
 
 fn sandbox_off() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "NOT_FOUND", "the sandbox is not enabled on this server")
 }
 
-fn simulation_error(err: SimulationError) -> ApiError {
-    let code = match err {
-        SimulationError::NotPairing => "NOT_PAIRING",
-        SimulationError::AlreadyConnected => "NUMBER_ALREADY_CONNECTED",
-        SimulationError::NotConnected => "NOT_CONNECTED",
+/// A phone simulation refused (409 with what it was not), or the runtime failed.
+fn simulation_error(err: Failure) -> ApiError {
+    let code = match err.kind {
+        FailureKind::NotPairing => "NOT_PAIRING",
+        FailureKind::AlreadyConnected => "NUMBER_ALREADY_CONNECTED",
+        FailureKind::NotConnected => "NOT_CONNECTED",
+        _ => return err.into_engine_error().into(),
     };
-    ApiError::conflict(code, err.to_string())
+    ApiError::conflict(code, err.message)
 }

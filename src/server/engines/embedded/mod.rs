@@ -49,6 +49,7 @@ pub fn register(
     sink: Arc<dyn EventSink>,
     clock: Arc<dyn Clock>,
     store: Arc<dyn Store>,
+    holder: &str,
 ) -> super::Engines {
     if !config.embedded_engine {
         return engines;
@@ -56,7 +57,8 @@ pub fn register(
     // Keys go to the shared database only where another machine could need them.
     let share_keys = store.backend() == "postgres";
     let settings = EmbeddedSettings::from_config(config);
-    engines.with_embedded(Arc::new(EmbeddedEngine::new(sink, clock, settings, Some(store), share_keys)))
+    let engine = EmbeddedEngine::new(sink, clock, settings, Some(store), share_keys).holding_as(holder);
+    engines.with_embedded(Arc::new(engine))
 }
 
 /// The events that move a link; the rest (messages, presence, …) are not subscribed.
@@ -154,6 +156,15 @@ impl EmbeddedEngine {
         }
     }
 
+    /// Names this process on its leases as the pairing runtime does, so a window the runtime
+    /// owns and the session the engine runs for it are one lease.
+    pub fn holding_as(mut self, holder: &str) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.holder = holder.to_owned();
+        }
+        self
+    }
+
     /// This process's name on the leases it holds.
     pub fn holder(&self) -> &str {
         &self.inner.holder
@@ -231,7 +242,7 @@ impl EmbeddedEngine {
             Err(err) => return tracing::warn!(error = %err, "could not look for orphaned sessions"),
         };
         for number in orphans {
-            let ctx = crate::server::services::numbers::ctx(&number);
+            let ctx = crate::server::engines::NumberCtx::of(&number);
             if let Err(err) = self.resume(&ctx).await {
                 tracing::warn!(number.id = %number.id, error = %err, "could not take over a session");
             }

@@ -8,6 +8,7 @@ mod login_page;
 mod logo_upload;
 mod numbers_page;
 mod preview;
+mod webhook_actions;
 mod webhook_log;
 mod webhooks_page;
 

@@ -3,7 +3,7 @@
 //! replay button.
 use leptos::prelude::*;
 
-use super::webhooks_page::Actions;
+use super::webhook_actions::Actions;
 use crate::{
     error::AppError,
     serverfns::admin::{admin_deliveries, admin_delivery},

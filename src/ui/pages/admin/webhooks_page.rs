@@ -4,13 +4,10 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::webhook_log::DeliveryLog;
+use super::{webhook_actions::Actions, webhook_log::DeliveryLog};
 use crate::{
     error::AppError,
-    serverfns::admin::{
-        AdminCreateWebhook, AdminDeleteWebhook, AdminReplayDelivery, AdminRotateWebhookSecret, AdminSendTestEvent, AdminSetWebhookActive,
-        AdminUpdateWebhook, admin_webhooks,
-    },
+    serverfns::admin::admin_webhooks,
     types::{
         admin_webhooks::{SecretOut, WebhooksOut},
         webhooks::WebhookOut,
@@ -20,56 +17,6 @@ use crate::{
         layouts::use_admin,
     },
 };
-
-/// Every change the page can make; the endpoint list and the log reload after them.
-#[derive(Clone, Copy)]
-pub struct Actions {
-    pub create: ServerAction<AdminCreateWebhook>,
-    pub update: ServerAction<AdminUpdateWebhook>,
-    pub active: ServerAction<AdminSetWebhookActive>,
-    pub delete: ServerAction<AdminDeleteWebhook>,
-    pub rotate: ServerAction<AdminRotateWebhookSecret>,
-    pub test: ServerAction<AdminSendTestEvent>,
-    pub replay: ServerAction<AdminReplayDelivery>,
-}
-
-impl Actions {
-    fn new() -> Self {
-        Self {
-            create: ServerAction::new(),
-            update: ServerAction::new(),
-            active: ServerAction::new(),
-            delete: ServerAction::new(),
-            rotate: ServerAction::new(),
-            test: ServerAction::new(),
-            replay: ServerAction::new(),
-        }
-    }
-
-    /// Changes to the endpoints themselves.
-    fn endpoints_version(&self) -> (usize, usize, usize, usize, usize) {
-        (
-            self.create.version().get(),
-            self.update.version().get(),
-            self.active.version().get(),
-            self.delete.version().get(),
-            self.rotate.version().get(),
-        )
-    }
-
-    /// The latest refusal of a list action, to show above the list.
-    fn list_error(&self) -> Option<AppError> {
-        [
-            self.active.value().get().and_then(Result::err),
-            self.delete.value().get().and_then(Result::err),
-            self.rotate.value().get().and_then(Result::err),
-            self.test.value().get().and_then(Result::err),
-        ]
-        .into_iter()
-        .flatten()
-        .next()
-    }
-}
 
 #[component]
 pub fn WebhooksPage() -> impl IntoView {

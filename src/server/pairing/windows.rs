@@ -5,7 +5,11 @@
 //! it ends. Every engine event passes through here first: the expected phone is checked
 //! (another phone is refused with `wrong_number` and unlinked) before the store hears of it.
 //!
-//! The bookkeeping is per process, like the engines' sockets it describes.
+//! What the page shows is shared: each state is written to the database (`link_views`) before
+//! it is announced, so every process serves the same QR and code. The orchestration (caps,
+//! backoff, the code request) runs on the process that owns the window (see `cluster`). A
+//! page on another process keeps its window going from there: when the window it shows has
+//! closed, or its owner is gone, its process asks the owner for the next one or takes it over.
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex, OnceLock},
@@ -14,11 +18,15 @@ use std::{
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 
+use super::{
+    cluster::{Cluster, Owner},
+    commands::Action,
+};
 use crate::server::{
     clock::Clock,
-    domain::{NumberId, PhoneE164, TenantId},
+    domain::{NumberId, PhoneE164},
     engines::{Engine, EngineError, EngineEvent, Engines, EventSink, LinkRequest, LinkState, NumberCtx, reason},
-    store::Store,
+    store::{LinkView, Store},
 };
 
 /// Longest wait between attempts after WhatsApp throttles us.
@@ -45,14 +53,13 @@ struct Inner {
     engines: OnceLock<Engines>,
     clock: Arc<dyn Clock>,
     caps: Caps,
+    cluster: Cluster,
     numbers: Mutex<HashMap<NumberId, Tracked>>,
 }
 
 #[derive(Default)]
 struct Tracked {
     ctx: Option<NumberCtx>,
-    /// The state last published, after our checks: what the page shows.
-    last: Option<LinkState>,
     watchers: usize,
     /// When the live window ends; `None` when no window is open.
     window_ends_at: Option<DateTime<Utc>>,
@@ -65,6 +72,8 @@ struct Tracked {
     busy: bool,
     /// A wrong phone was refused: its logout echo must not overwrite the reason.
     refused: bool,
+    /// The last window closed (ran out, or was refused) and none is open.
+    closed: bool,
     /// Held while a pairing code is being requested, so concurrent opens wait for that one
     /// code instead of answering without it.
     code_flight: Arc<tokio::sync::Mutex<()>>,
@@ -106,7 +115,7 @@ pub enum Skipped {
 
 impl Windows {
     /// `next` is where checked events go (the store sink).
-    pub fn new(next: Arc<dyn EventSink>, store: Arc<dyn Store>, clock: Arc<dyn Clock>, caps: Caps) -> Self {
+    pub fn new(next: Arc<dyn EventSink>, store: Arc<dyn Store>, clock: Arc<dyn Clock>, caps: Caps, cluster: Cluster) -> Self {
         Self {
             inner: Arc::new(Inner {
                 next,
@@ -114,6 +123,7 @@ impl Windows {
                 engines: OnceLock::new(),
                 clock,
                 caps,
+                cluster,
                 numbers: Mutex::new(HashMap::new()),
             }),
         }
@@ -128,18 +138,80 @@ impl Windows {
         self.inner.numbers.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The state to show for `ctx`: what we last published (our checks applied), else the
-    /// engine's own view.
+    /// The state to show for `ctx`: the shared view (our checks applied), else the engine's
+    /// own. A window whose owner is gone shows as closed, unless a page here watches it: then
+    /// this process takes it over, and the page sees the new window when it opens.
     pub async fn status(&self, engine: &dyn Engine, ctx: &NumberCtx) -> Result<LinkState, EngineError> {
-        if let Some(last) = self.lock().get(&ctx.number).and_then(|t| t.last.clone()) {
-            return Ok(last);
+        let now = self.inner.clock.now();
+        // Leases are on real time (see `cluster`).
+        let stored = self
+            .inner
+            .store
+            .link_view(&ctx.number, Utc::now())
+            .await
+            .map_err(|e| EngineError::Unavailable(e.to_string()))?;
+        let Some(stored) = stored else { return engine.status(ctx).await };
+        let Ok(state) = serde_json::from_str::<LinkState>(&stored.view.state) else {
+            return engine.status(ctx).await;
+        };
+        let ended = matches!(&state, LinkState::Pairing(p) if p.window_ends_at <= now);
+        let orphaned = is_live(&state) && stored.holder.is_none();
+        if (orphaned || ended || state.is_closed_window()) && self.watchers(&ctx.number) > 0 {
+            self.spawn_revive(ctx.clone());
         }
-        engine.status(ctx).await
+        if ended || orphaned {
+            return Ok(closed_window());
+        }
+        Ok(state)
+    }
+
+    /// Reopens the window a page here watches when it closed, or takes it over when its
+    /// owner is gone; asks the owner when there is one.
+    fn spawn_revive(&self, ctx: NumberCtx) {
+        let this = self.clone();
+        tokio::spawn(async move {
+            if let Err(err) = this.revive(&ctx).await {
+                tracing::warn!(number.id = %ctx.number, error = %err, "could not reopen a watched linking window");
+            }
+        });
+    }
+
+    async fn revive(&self, ctx: &NumberCtx) -> Result<(), super::commands::Failure> {
+        let now = self.inner.clock.now();
+        let Some(stored) = self.inner.store.link_view(&ctx.number, Utc::now()).await? else {
+            return Ok(());
+        };
+        let Ok(state) = serde_json::from_str::<LinkState>(&stored.view.state) else {
+            return Ok(());
+        };
+        let ended = matches!(&state, LinkState::Pairing(p) if p.window_ends_at <= now);
+        let orphaned = is_live(&state) && stored.holder.is_none();
+        if !(orphaned || ended || state.is_closed_window()) {
+            return Ok(());
+        }
+        match self.inner.cluster.claim(&ctx.number).await? {
+            Owner::Here if orphaned => {
+                tracing::info!(number.id = %ctx.number, "taking over a linking window whose process is gone");
+                let Some(engine) = self.engine_for(ctx).await else { return Ok(()) };
+                self.open(engine.as_ref(), ctx, Some(ctx.phone.clone())).await?;
+            }
+            Owner::Here => {
+                let _ = self.reopen_for(ctx, false).await;
+            }
+            // The owner answers "not reopened" when a cap or backoff says no: nothing to do.
+            Owner::There(holder) => {
+                self.inner.cluster.ask(&holder, &ctx.number, &Action::Reopen).await?;
+            }
+        }
+        Ok(())
     }
 
     /// Opens a window because someone asked (`connect`, a new number): resets the link's
     /// reopen count. With `code_for`, the pairing code is requested once the socket is up.
+    /// Call it on the number's owner (see `cluster`): it takes the lease when free and
+    /// refuses when another process holds it.
     pub async fn open(&self, engine: &dyn Engine, ctx: &NumberCtx, code_for: Option<PhoneE164>) -> Result<LinkState, EngineError> {
+        self.own(&ctx.number).await?;
         {
             let mut numbers = self.lock();
             let t = numbers.entry(ctx.number.clone()).or_default();
@@ -164,25 +236,27 @@ impl Windows {
     }
 
     /// Counts a page as watching `ctx` until the guard drops. A window that closed while
-    /// nobody watched opens again for it.
+    /// nobody watched opens again for it (on its owner, wherever that is).
     pub fn watch(&self, ctx: &NumberCtx) -> WatchGuard {
-        let reopen = {
+        {
             let mut numbers = self.lock();
             let t = numbers.entry(ctx.number.clone()).or_default();
             t.ctx.get_or_insert_with(|| ctx.clone());
             t.watchers += 1;
-            t.last.as_ref().is_some_and(LinkState::is_closed_window)
-        };
-        if reopen {
-            let this = self.clone();
-            let number = ctx.number.clone();
-            tokio::spawn(async move {
-                let _ = this.reopen(&number).await;
-            });
         }
+        self.spawn_revive(ctx.clone());
         WatchGuard {
             windows: self.clone(),
             number: ctx.number.clone(),
+        }
+    }
+
+    /// Takes `number`'s lease, or says who holds it.
+    async fn own(&self, number: &NumberId) -> Result<(), EngineError> {
+        match self.inner.cluster.claim(number).await {
+            Ok(Owner::Here) => Ok(()),
+            Ok(Owner::There(holder)) => Err(EngineError::Unavailable(format!("another process ({holder}) runs this number"))),
+            Err(err) => Err(EngineError::Unavailable(err.to_string())),
         }
     }
 
@@ -199,43 +273,54 @@ impl Windows {
                 .collect();
             let deferred = numbers
                 .iter()
-                .filter(|(_, t)| t.watchers > 0 && t.window_ends_at.is_none() && t.last.as_ref().is_some_and(LinkState::is_closed_window))
+                .filter(|(_, t)| t.watchers > 0 && t.window_ends_at.is_none() && t.closed)
                 .filter(|(_, t)| t.backoff.is_some_and(|b| b.until <= now))
                 .map(|(id, _)| id.clone())
                 .collect();
             (ended, deferred)
         };
         for (number, watched) in ended {
-            let reopened = watched && self.reopen(&number).await.is_ok();
+            // Watched on another process only: closed here; that process reopens it.
+            let reopened = watched && self.reopen_watched(&number, false).await.is_ok();
             if !reopened {
                 // Unwatched, or a cap says no more: the socket goes, the page offers a retry.
                 self.close(&number).await;
             }
         }
         for number in deferred {
-            let _ = self.reopen(&number).await;
+            let _ = self.reopen_watched(&number, false).await;
         }
     }
 
-    /// Opens the next window of a watched link, unless a cap or a backoff says not now.
-    pub async fn reopen(&self, number: &NumberId) -> Result<(), Skipped> {
+    /// Opens the next window of a link a page watches (on another process when
+    /// `elsewhere`), unless a cap or a backoff says not now. Runs on the number's owner.
+    pub async fn reopen_for(&self, ctx: &NumberCtx, elsewhere: bool) -> Result<(), Skipped> {
+        {
+            let mut numbers = self.lock();
+            let t = numbers.entry(ctx.number.clone()).or_default();
+            t.ctx.get_or_insert_with(|| ctx.clone());
+            // A window taken over from another process asks for the code as connect did.
+            t.code_for.get_or_insert_with(|| ctx.phone.clone());
+        }
+        self.reopen_watched(&ctx.number, elsewhere).await
+    }
+
+    async fn reopen_watched(&self, number: &NumberId, elsewhere: bool) -> Result<(), Skipped> {
         let now = self.inner.clock.now();
+        let Some(tenant) = self.lock().get(number).and_then(|t| t.ctx.as_ref().map(|c| c.tenant.clone())) else {
+            return Err(Skipped::NobodyWatching);
+        };
+        // Counted across the cluster: every process's open windows are in the shared views.
+        let open_in_tenant = self.inner.store.open_windows(&tenant, now).await.unwrap_or(0);
         let ctx = {
             let mut numbers = self.lock();
-            let open_in_tenant = |tenant: &TenantId, numbers: &HashMap<NumberId, Tracked>| {
-                numbers
-                    .values()
-                    .filter(|t| t.ctx.as_ref().is_some_and(|c| &c.tenant == tenant))
-                    .filter(|t| t.window_ends_at.is_some_and(|end| end > now))
-                    .count()
-            };
             let Some(t) = numbers.get(number) else {
                 return Err(Skipped::NobodyWatching);
             };
             let Some(ctx) = t.ctx.clone() else {
                 return Err(Skipped::NobodyWatching);
             };
-            if t.watchers == 0 {
+            if t.watchers == 0 && !elsewhere {
                 return Err(Skipped::NobodyWatching);
             }
             if t.busy || t.window_ends_at.is_some_and(|end| end > now) {
@@ -247,7 +332,7 @@ impl Windows {
             if t.reopens >= self.inner.caps.reopens_per_link {
                 return Err(Skipped::LinkCap);
             }
-            if open_in_tenant(&ctx.tenant, &numbers) >= self.inner.caps.windows_per_tenant as usize {
+            if open_in_tenant >= u64::from(self.inner.caps.windows_per_tenant) {
                 tracing::warn!(tenant.id = %ctx.tenant, "tenant has too many linking windows open; not reopening one");
                 return Err(Skipped::TenantCap);
             }
@@ -258,7 +343,7 @@ impl Windows {
             ctx
         };
         let result = match self.engine_for(&ctx).await {
-            Some(engine) => self.open_now(engine.as_ref(), &ctx).await.map(drop).map_err(|err| {
+            Some(engine) => self.open_owned(engine.as_ref(), &ctx).await.map(drop).map_err(|err| {
                 tracing::warn!(number.id = %ctx.number, error = %err, "reopening a linking window failed");
                 Skipped::Failed
             }),
@@ -292,6 +377,11 @@ impl Windows {
             self.publish_checked(ctx, closed, at).await;
         }
         self.lock().entry(number.clone()).or_default().busy = false;
+    }
+
+    async fn open_owned(&self, engine: &dyn Engine, ctx: &NumberCtx) -> Result<LinkState, EngineError> {
+        self.own(&ctx.number).await?;
+        self.open_now(engine, ctx).await
     }
 
     /// `link` for a QR window, then (socket up) the pairing code, once per window. Engines
@@ -379,7 +469,35 @@ impl Windows {
     async fn publish_checked(&self, ctx: NumberCtx, state: LinkState, at: DateTime<Utc>) {
         let state = self.check_phone(&ctx, state);
         let Some(state) = self.track(&ctx, state) else { return };
+        // Written before it is announced, so every process that hears of it reads it.
+        self.save_view(&ctx, &state, at).await;
+        if !is_live(&state) && !matches!(state, LinkState::Connected { .. } | LinkState::Disconnected { .. }) {
+            // Nothing runs here for the number any more: whoever needs it next takes it.
+            self.inner.cluster.release(&ctx.number).await;
+        }
         self.inner.next.publish(EngineEvent { number: ctx, state, at }).await;
+    }
+
+    async fn save_view(&self, ctx: &NumberCtx, state: &LinkState, at: DateTime<Utc>) {
+        let view = LinkView {
+            tenant: ctx.tenant.clone(),
+            state: serde_json::to_string(state).unwrap_or_default(),
+            window_ends_at: state.pairing().map(|p| p.window_ends_at),
+            updated_at: at,
+        };
+        if let Err(err) = self.inner.store.save_link_view(&ctx.number, &view).await {
+            tracing::error!(number.id = %ctx.number, error = %err, "could not share a link state");
+        }
+    }
+
+    /// Stops orchestrating `number` here (another process took it over, or this one stops).
+    pub fn forget(&self, number: &NumberId) {
+        self.lock().remove(number);
+    }
+
+    /// The engines, once built.
+    pub fn engines(&self) -> Option<&Engines> {
+        self.inner.engines.get()
     }
 
     /// A phone other than the number's own is refused (`wrong_number`) and unlinked.
@@ -455,7 +573,7 @@ impl Windows {
                 t.backoff = None;
             }
         }
-        t.last = Some(state.clone());
+        t.closed = state.is_closed_window();
         // Settled and unwatched: nothing left to orchestrate, and the engine answers for it.
         let settled = matches!(
             state,
@@ -469,7 +587,7 @@ impl Windows {
         if reopen {
             let (this, number) = (self.clone(), ctx.number.clone());
             tokio::spawn(async move {
-                let _ = this.reopen(&number).await;
+                let _ = this.reopen_watched(&number, false).await;
             });
         }
         if let Some(phone) = code {
@@ -488,5 +606,20 @@ impl Windows {
 impl EventSink for Windows {
     async fn publish(&self, event: EngineEvent) {
         self.publish_checked(event.number, event.state, event.at).await;
+    }
+}
+
+/// A window open, or a pairing under way: something a process runs for the number.
+fn is_live(state: &LinkState) -> bool {
+    matches!(
+        state,
+        LinkState::Pairing(_) | LinkState::PasskeyRequired { .. } | LinkState::Paired { .. }
+    )
+}
+
+fn closed_window() -> LinkState {
+    LinkState::Failed {
+        reason: reason::QR_WINDOW_CLOSED.into(),
+        retryable: true,
     }
 }

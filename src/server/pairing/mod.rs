@@ -1,0 +1,263 @@
+//! The pairing runtime: what happens between "open a linking window" and "the number is
+//! connected", for every engine, on any number of processes sharing one database.
+//!
+//! Services ask [`Runtime`] to open windows, to watch them and to act on a number; it runs
+//! the action on the process that owns the number (`cluster`: one lease per number) or asks
+//! that process to, through the database. Engines report to it (`windows`): it checks what
+//! they report (the expected phone), shares what the page shows (`link_views`), records the
+//! number's state and events (`events`) and announces the change.
+pub mod cluster;
+pub mod commands;
+pub mod events;
+pub mod funnel;
+pub mod repair;
+pub mod windows;
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use self::{
+    cluster::{Cluster, Owner},
+    commands::{Action, Failure, FailureKind},
+    windows::{WatchGuard, Windows},
+};
+use crate::server::{
+    clock::Clock,
+    domain::{NumberState, PhoneE164},
+    engines::{Engine, LinkState, NumberCtx},
+    live::Live,
+    store::{Number, Store},
+};
+
+/// How long commands nobody deleted are kept (an asker that died before it read its answer).
+const COMMANDS_KEPT: chrono::Duration = chrono::Duration::minutes(10);
+
+#[derive(Clone)]
+pub struct Runtime {
+    windows: Windows,
+    cluster: Cluster,
+    store: Arc<dyn Store>,
+    live: Live,
+    clock: Arc<dyn Clock>,
+}
+
+impl Runtime {
+    pub fn new(windows: Windows, cluster: Cluster, store: Arc<dyn Store>, live: Live, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            windows,
+            cluster,
+            store,
+            live,
+            clock,
+        }
+    }
+
+    pub fn windows(&self) -> &Windows {
+        &self.windows
+    }
+
+    /// This process's name on leases (the embedded engine's too).
+    pub fn holder(&self) -> &str {
+        self.cluster.holder()
+    }
+
+    /// Opens (or joins) the number's linking window, with a pairing code for its phone:
+    /// one window per number however many processes are asked at once.
+    pub async fn open(&self, number: &Number) -> Result<LinkState, Failure> {
+        let action = Action::Open {
+            code_for: Some(number.phone.e164()),
+        };
+        let value = self.act(number, action).await?;
+        serde_json::from_value(value).map_err(|e| Failure::unavailable(&e.to_string()))
+    }
+
+    /// What the number's page shows now, the same on every process.
+    pub async fn status(&self, engine: &dyn Engine, number: &Number) -> LinkState {
+        self.windows.status(engine, &NumberCtx::of(number)).await.unwrap_or(LinkState::Idle)
+    }
+
+    /// Counts a page as watching the number until the guard drops.
+    pub fn watch(&self, number: &Number) -> WatchGuard {
+        self.windows.watch(&NumberCtx::of(number))
+    }
+
+    /// Runs `action` on the number's owner: here when this process holds (or can take) its
+    /// lease, else on the holder, asked through the database.
+    pub async fn act(&self, number: &Number, action: Action) -> Result<Value, Failure> {
+        for _ in 0..3 {
+            let was_ours = self.cluster.owns(&number.id);
+            if self.stopping() {
+                return Err(Failure::unavailable("this process is stopping"));
+            }
+            match self.cluster.claim(&number.id).await? {
+                Owner::Here => return self.run_here(number, &action, !was_ours).await,
+                Owner::There(holder) => {
+                    if let Some(answer) = self.cluster.ask(&holder, &number.id, &action).await? {
+                        // The holder let go meanwhile: look again.
+                        if matches!(&answer, Err(f) if f.kind == FailureKind::NoAnswer) {
+                            continue;
+                        }
+                        return answer;
+                    }
+                    tracing::warn!(number.id = %number.id, holder = %holder, "the process that runs this number did not answer");
+                }
+            }
+        }
+        Err(Failure::new(
+            FailureKind::NoAnswer,
+            "the process that runs this number did not answer in time",
+        ))
+    }
+
+    /// Runs `action` here, where the number's lease is held. A number this process just took
+    /// over is re-attached first (a connected sandbox phone, an embedded session).
+    async fn run_here(&self, number: &Number, action: &Action, fresh: bool) -> Result<Value, Failure> {
+        let engines = self.windows.engines().ok_or_else(|| Failure::unavailable("engines not ready"))?;
+        let engine = engines
+            .get(&number.engine)
+            .ok_or_else(|| Failure::new(FailureKind::NotFound, "no engine for this number on this server"))?;
+        let ctx = NumberCtx::of(number);
+        if fresh && number.state == NumberState::Open {
+            engine.resume(&ctx).await?;
+        }
+        let phone = |p: &str| PhoneE164::parse("phone", p).map_err(|_| Failure::new(FailureKind::Conflict, "not a phone number"));
+        let sandbox = || {
+            engines
+                .sandbox()
+                .cloned()
+                .ok_or_else(|| Failure::new(FailureKind::Unsupported, "the sandbox is not enabled"))
+        };
+        match action {
+            Action::Open { code_for } => {
+                let code_for = code_for.as_deref().map(phone).transpose()?;
+                let state = self.windows.open(engine.as_ref(), &ctx, code_for).await?;
+                Ok(serde_json::to_value(state).unwrap_or_default())
+            }
+            Action::Reopen => match self.windows.reopen_for(&ctx, true).await {
+                Ok(()) => Ok(Value::Null),
+                Err(skipped) => Err(Failure::new(FailureKind::Conflict, format!("not reopened: {skipped:?}"))),
+            },
+            Action::Send { to, body } => Ok(json!(engine.send_text(&ctx, &phone(to)?, body).await?)),
+            Action::Scan { phone: from } => {
+                let from = from.as_deref().map(phone).transpose()?;
+                sandbox()?.scan_from(&number.id, from.as_ref()).await?;
+                Ok(Value::Null)
+            }
+            Action::Unlink => {
+                sandbox()?.unlink(&number.id).await?;
+                Ok(Value::Null)
+            }
+            Action::Fail { reason } => {
+                sandbox()?.fail(&number.id, reason).await?;
+                Ok(Value::Null)
+            }
+            Action::Sent => Ok(serde_json::to_value(sandbox()?.sent_by(&number.id)).unwrap_or_default()),
+        }
+    }
+
+    /// Serves the commands other processes send here and renews this process's leases,
+    /// until `stop` flips.
+    pub fn start(&self, stop: tokio::sync::watch::Receiver<bool>) {
+        let this = self.clone();
+        self.cluster.serve(
+            move |command| {
+                let this = this.clone();
+                async move { this.answer(command).await }
+            },
+            stop.clone(),
+        );
+        let (this, mut stop) = (self.clone(), stop);
+        tokio::spawn(async move {
+            let mut renew = tokio::time::interval(this.cluster.renew_every());
+            loop {
+                tokio::select! {
+                    _ = renew.tick() => {
+                        for lost in this.cluster.renew().await {
+                            this.windows.forget(&lost);
+                        }
+                    }
+                    _ = stop.changed() => return,
+                }
+            }
+        });
+    }
+
+    async fn answer(&self, command: crate::server::store::Command) -> Result<Value, Failure> {
+        let action: Action = serde_json::from_str(&command.action).map_err(|e| Failure::unavailable(&e.to_string()))?;
+        let number = self
+            .store
+            .find_number_anywhere(&command.number)
+            .await?
+            .filter(|n| n.deleted_at.is_none())
+            .ok_or_else(|| Failure::new(FailureKind::NotFound, "no such number"))?;
+        if self.stopping() {
+            return Err(Failure::new(FailureKind::NoAnswer, "this process is stopping"));
+        }
+        let was_ours = self.cluster.owns(&number.id);
+        match self.cluster.claim(&number.id).await? {
+            Owner::Here => self.run_here(&number, &action, !was_ours).await,
+            // Moved on: the asker looks at the lease again.
+            Owner::There(_) => Err(Failure::new(FailureKind::NoAnswer, "this process no longer runs the number")),
+        }
+    }
+
+    /// Ends windows that ran out (see `windows`) and forgets stale commands.
+    pub async fn sweep(&self) {
+        self.windows.sweep().await;
+        if let Err(err) = self.store.forget_commands(chrono::Utc::now() - COMMANDS_KEPT).await {
+            tracing::warn!(error = %err, "could not forget old commands");
+        }
+    }
+
+    /// Re-attaches engines to the numbers this process takes at start (the ones nobody else
+    /// runs); a number another process runs stays there.
+    pub async fn resume_all(&self) -> anyhow::Result<()> {
+        let engines = self.windows.engines().cloned().unwrap_or_default();
+        for number in self.store.numbers_to_resume().await? {
+            let Some(engine) = engines.get(&number.engine) else {
+                continue;
+            };
+            match self.cluster.claim(&number.id).await {
+                Ok(Owner::Here) => {}
+                Ok(Owner::There(_)) => continue,
+                Err(err) => return Err(anyhow::anyhow!("taking the lease of {}: {err}", number.id)),
+            }
+            let Some(now_state) = engine.resume(&NumberCtx::of(&number)).await?.number_state() else {
+                continue;
+            };
+            if now_state != number.state {
+                self.store
+                    .transition_number(&number.tenant_id, &number.id, now_state, self.clock.now(), None)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A graceful stop: gives up every lease at once and wakes the pages of those numbers,
+    /// so the processes they stream from take the windows over now, not a lease later.
+    pub async fn hand_over(&self) {
+        let engines = self.windows.engines().cloned().unwrap_or_default();
+        let numbers = self.cluster.release_all().await;
+        for number in &numbers {
+            self.windows.forget(number);
+            if let Ok(Some(n)) = self.store.find_number_anywhere(number).await
+                && let Some(engine) = engines.get(&n.engine)
+            {
+                engine.let_go(&NumberCtx::of(&n)).await;
+            }
+            self.live.notify(number).await;
+        }
+        if !numbers.is_empty() {
+            tracing::info!(
+                numbers = numbers.len(),
+                "handed linking windows and sessions over to the other processes"
+            );
+        }
+    }
+
+    fn stopping(&self) -> bool {
+        self.cluster.stopping()
+    }
+}

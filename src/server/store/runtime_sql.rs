@@ -1,0 +1,125 @@
+//! The runtime's SQL, the same on both backends (see `sql.rs`).
+
+macro_rules! impl_runtime_store {
+    ($store:ty) => {
+        #[async_trait::async_trait]
+        impl $crate::server::store::RuntimeStore for $store {
+            async fn save_link_view(&self, number: &NumberId, view: &$crate::server::store::LinkView) -> StoreResult<()> {
+                sqlx::query(concat!(
+                    "INSERT INTO link_views (number_id, tenant_id, state, window_ends_at, updated_at) VALUES ($1, $2, $3, $4, $5) ",
+                    "ON CONFLICT (number_id) DO UPDATE SET state = excluded.state, window_ends_at = excluded.window_ends_at, ",
+                    "updated_at = excluded.updated_at"
+                ))
+                .bind(number.as_str())
+                .bind(view.tenant.as_str())
+                .bind(&view.state)
+                .bind(view.window_ends_at.map(to_millis))
+                .bind(to_millis(view.updated_at))
+                .execute(&self.writer)
+                .await?;
+                Ok(())
+            }
+
+            async fn link_view(&self, number: &NumberId, now: DateTime<Utc>) -> StoreResult<Option<$crate::server::store::StoredView>> {
+                let row: Option<(String, String, Option<i64>, i64, Option<String>)> = sqlx::query_as(concat!(
+                    "SELECT v.tenant_id, v.state, v.window_ends_at, v.updated_at, l.holder FROM link_views v ",
+                    "LEFT JOIN session_leases l ON l.number_id = v.number_id AND l.expires_at > $2 WHERE v.number_id = $1"
+                ))
+                .bind(number.as_str())
+                .bind(to_millis(now))
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(
+                    row.map(|(tenant, state, ends, updated, holder)| $crate::server::store::StoredView {
+                        view: $crate::server::store::LinkView {
+                            tenant: TenantId::from_trusted(tenant),
+                            state,
+                            window_ends_at: ends.map($crate::server::domain::from_millis),
+                            updated_at: $crate::server::domain::from_millis(updated),
+                        },
+                        holder,
+                    }),
+                )
+            }
+
+            async fn open_windows(&self, tenant: &TenantId, now: DateTime<Utc>) -> StoreResult<u64> {
+                let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM link_views WHERE tenant_id = $1 AND window_ends_at > $2")
+                    .bind(tenant.as_str())
+                    .bind(to_millis(now))
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(count.max(0) as u64)
+            }
+
+            async fn push_command(&self, command: &$crate::server::store::Command) -> StoreResult<()> {
+                sqlx::query("INSERT INTO pairing_commands (id, holder, number_id, action, created_at) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(&command.id)
+                    .bind(&command.holder)
+                    .bind(command.number.as_str())
+                    .bind(self.seal_text(&command.id, &command.action))
+                    .bind(to_millis(command.created_at))
+                    .execute(&self.writer)
+                    .await?;
+                Ok(())
+            }
+
+            async fn take_commands(&self, holder: &str, now: DateTime<Utc>) -> StoreResult<Vec<$crate::server::store::Command>> {
+                let rows: Vec<(String, String, String, String, i64)> = sqlx::query_as(concat!(
+                    "UPDATE pairing_commands SET taken_at = $2 WHERE holder = $1 AND taken_at IS NULL ",
+                    "RETURNING id, holder, number_id, action, created_at"
+                ))
+                .bind(holder)
+                .bind(to_millis(now))
+                .fetch_all(&self.writer)
+                .await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for (id, holder, number, action, created_at) in rows {
+                    let action = self.open_text(&id, action)?;
+                    out.push($crate::server::store::Command {
+                        id,
+                        holder,
+                        number: NumberId::from_trusted(number),
+                        action,
+                        created_at: $crate::server::domain::from_millis(created_at),
+                    });
+                }
+                out.sort_by_key(|c| c.created_at);
+                Ok(out)
+            }
+
+            async fn finish_command(&self, id: &str, result: &str, at: DateTime<Utc>) -> StoreResult<()> {
+                sqlx::query("UPDATE pairing_commands SET result = $2, done_at = $3 WHERE id = $1")
+                    .bind(id)
+                    .bind(self.seal_text(id, result))
+                    .bind(to_millis(at))
+                    .execute(&self.writer)
+                    .await?;
+                Ok(())
+            }
+
+            async fn command_result(&self, id: &str) -> StoreResult<Option<String>> {
+                let row: Option<Option<String>> = sqlx::query_scalar("SELECT result FROM pairing_commands WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.flatten().map(|r| self.open_text(id, r)).transpose()
+            }
+
+            async fn delete_command(&self, id: &str) -> StoreResult<()> {
+                sqlx::query("DELETE FROM pairing_commands WHERE id = $1")
+                    .bind(id)
+                    .execute(&self.writer)
+                    .await?;
+                Ok(())
+            }
+
+            async fn forget_commands(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+                let done = sqlx::query("DELETE FROM pairing_commands WHERE created_at < $1")
+                    .bind(to_millis(before))
+                    .execute(&self.writer)
+                    .await?;
+                Ok(done.rows_affected())
+            }
+        }
+    };
+}
