@@ -5,6 +5,7 @@
 //!
 //!   scripts/bench.sh                    # both databases (PostgreSQL from TEST_DATABASE_URL)
 //!   scripts/bench.sh --db sqlite --secs 3
+//!   scripts/bench.sh --two-process      # only the two-process row (event on A, page on B)
 //!
 //! (`scripts/bench.sh` is `cargo bench --features ssr --bench bench -- "$@"`.) Not part of
 //! the test command. The load generator shares the machine with the server, as would any
@@ -32,6 +33,8 @@ struct Args {
     connections: usize,
     streams: usize,
     bulk: i64,
+    /// `--two-process`: only the two-process row (PostgreSQL), e.g. on a debug build.
+    two_process_only: bool,
 }
 
 fn args() -> Args {
@@ -41,6 +44,7 @@ fn args() -> Args {
         connections: 64,
         streams: 10_000,
         bulk: 1_000_000,
+        two_process_only: false,
     };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut it = argv.iter();
@@ -52,6 +56,7 @@ fn args() -> Args {
             "--connections" => a.connections = value().parse().expect("--connections N"),
             "--streams" => a.streams = value().parse().expect("--streams N"),
             "--bulk" => a.bulk = value().parse().expect("--bulk N"),
+            "--two-process" => a.two_process_only = true,
             // cargo bench passes --bench; anything else is a mistake worth knowing about.
             "--bench" => {}
             other => panic!("unknown argument {other}; see the header of benches/bench.rs"),
@@ -637,6 +642,14 @@ async fn fresh_database(kind: &str) -> (String, Option<(sqlx::PgPool, String)>, 
 }
 
 async fn run(args: Args) {
+    if args.two_process_only {
+        let (db, _pg, _dir) = fresh_database("postgres").await;
+        let server = start_pairlink(&db, None).await;
+        let t = tenant(&db);
+        print_header();
+        print_row("postgres", &cross_process(&db, &server, &t.key, 100).await);
+        return;
+    }
     println!(
         "machine: {} cores; load average {}",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
@@ -729,6 +742,11 @@ async fn run(args: Args) {
             print_row(kind, row);
         }
         rows.extend(fan_rows);
+        if kind == "postgres" {
+            let row = cross_process(&db, &server, &t.key, 100).await;
+            print_row(kind, &row);
+            rows.push(row);
+        }
         drop(server);
         if let Some((pool, schema)) = pg {
             let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
@@ -739,6 +757,72 @@ async fn run(args: Args) {
     }
     print_table(&bare_row, bare_idle, &tables);
     println!("load average after: {}", load_average());
+}
+
+/// Two processes on one database: an engine event on A (the sandbox phone scans the window A
+/// owns), seen by a page streaming from B. Measured from the scan request to B's `OPEN`, one
+/// link at a time.
+async fn cross_process(db: &str, a: &Server, key: &str, n: usize) -> Row {
+    let b = start_pairlink(db, None).await;
+    let links = create_links(a, key, n, 5_514_100_000_000).await;
+    let http = reqwest::Client::new();
+    let mut took = Vec::with_capacity(n);
+    let mut errors = 0;
+    for (token, id) in &links {
+        let opened = http.post(format!("{}/v1/remote-pairing/{token}/connect", a.base)).send().await;
+        if !opened.is_ok_and(|r| r.status().is_success()) {
+            errors += 1;
+            continue;
+        }
+        let Ok(res) = http.get(format!("{}/v1/remote-pairing/{token}/events", b.base)).send().await else {
+            errors += 1;
+            continue;
+        };
+        let mut body = res.bytes_stream();
+        let mut seen = String::new();
+        // B shows A's window first (its code), so the stream is live before the event.
+        while !seen.contains("\"pairingCode\":\"") {
+            match tokio::time::timeout(Duration::from_secs(10), body.next()).await {
+                Ok(Some(Ok(chunk))) => seen.push_str(&String::from_utf8_lossy(&chunk)),
+                _ => break,
+            }
+        }
+        let start = Instant::now();
+        let scanned = http
+            .post(format!("{}/v1/numbers/{id}/sandbox/scan", a.base))
+            .header("x-api-key", key)
+            .send()
+            .await;
+        if !scanned.is_ok_and(|r| r.status().is_success()) {
+            errors += 1;
+            continue;
+        }
+        seen.clear();
+        let arrived = loop {
+            if seen.contains("\"state\":\"OPEN\"") {
+                break true;
+            }
+            match tokio::time::timeout(Duration::from_secs(10), body.next()).await {
+                Ok(Some(Ok(chunk))) => seen.push_str(&String::from_utf8_lossy(&chunk)),
+                _ => break false,
+            }
+        };
+        if arrived {
+            took.push(start.elapsed().as_secs_f64() * 1000.0);
+        } else {
+            errors += 1;
+        }
+    }
+    took.sort_by(f64::total_cmp);
+    Row {
+        name: "two processes: event on A, page on B".into(),
+        rps: f64::NAN,
+        p50_ms: percentile(&took, 0.5),
+        p99_ms: percentile(&took, 0.99),
+        errors,
+        rss_mb: b.rss_mb(),
+        note: format!("{} links, one at a time; scan request sent to B's OPEN; RSS of B", took.len()),
+    }
 }
 
 fn load_average() -> String {
