@@ -273,12 +273,14 @@ async fn when_the_owner_is_killed_a_page_on_another_process_gets_a_working_windo
 
 #[tokio::test]
 async fn a_graceful_stop_hands_the_window_over_at_once_and_the_page_still_pairs() {
-    let (c, _dir) = cluster(2).await;
+    let (mut c, _dir) = cluster(2).await;
     let (token, id) = c.link().await;
     let (a, b) = (c.servers[0].base.clone(), c.servers[1].base.clone());
     let before = c.connect(&a, &token).await;
     let mut page = Page::open(&b, &token).await;
     page.until(Duration::from_secs(4), |s| code(s) == code(&before)).await;
+    let mut on_a = Page::open(&a, &token).await;
+    on_a.until(Duration::from_secs(4), |s| code(s) == code(&before)).await;
 
     let pid = c.servers[0].child.id().to_string();
     assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
@@ -287,7 +289,21 @@ async fn a_graceful_stop_hands_the_window_over_at_once_and_the_page_still_pairs(
         .until(Duration::from_secs(3), |s| code(s).is_some() && code(s) != code(&before))
         .await;
     assert_eq!(after["linkState"], "qr", "{after}");
-    c.scan(&c.proxy, &id).await;
+    // The page streaming from the stopping process is let go (its browser reconnects to a
+    // process that stays), so the stop does not wait for pages to leave.
+    let ended = tokio::time::timeout(Duration::from_secs(5), async { while let Some(Ok(_)) = on_a.body.next().await {} }).await;
+    assert!(ended.is_ok(), "the stream on the stopping process ended");
+    let exited = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if c.servers[0].child.try_wait().unwrap().is_some() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+    assert!(exited.is_ok(), "the stopped process exits");
+    c.scan(&b, &id).await;
     page.until(Duration::from_secs(4), |s| s["state"] == "OPEN").await;
     assert_eq!(c.connected_events(&id).await, 1);
 }

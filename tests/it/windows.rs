@@ -269,6 +269,9 @@ async fn evolution_windows_back_off_when_throttled_and_ask_for_the_code_once_per
     hook(&app, "hook_qrcode_limit", &instance, &[]).await;
     until_calls(&evo, "GET", "/instance/connect/", 2).await;
     assert_eq!(status(&app, &token).await["failure"]["reason"], "qr_limit");
+    // The mock has the call before our side has its 429 answer: let the backoff be recorded
+    // at this clock reading before the clock moves (it is measured from the refusal).
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     app.clock.advance(Duration::seconds(30));
     app.state.pairing.windows().sweep().await;
     assert_eq!(calls(&evo, "GET", "/instance/connect/").await.len(), 2, "still backing off");

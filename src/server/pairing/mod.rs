@@ -40,6 +40,9 @@ pub struct Runtime {
     store: Arc<dyn Store>,
     live: Live,
     clock: Arc<dyn Clock>,
+    /// Flipped by [`Runtime::hand_over`]: page streams served here end, and their browsers
+    /// reconnect through the load balancer to a process that stays.
+    draining: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl Runtime {
@@ -50,6 +53,7 @@ impl Runtime {
             store,
             live,
             clock,
+            draining: Arc::new(tokio::sync::watch::channel(false).0),
         }
     }
 
@@ -60,6 +64,11 @@ impl Runtime {
     /// This process's name on leases (the embedded engine's too).
     pub fn holder(&self) -> &str {
         self.cluster.holder()
+    }
+
+    /// Flips when this process hands its work over (see [`Runtime::hand_over`]).
+    pub fn draining(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.draining.subscribe()
     }
 
     /// Opens (or joins) the number's linking window, with a pairing code for its phone:
@@ -236,7 +245,9 @@ impl Runtime {
     }
 
     /// A graceful stop: gives up every lease at once and wakes the pages of those numbers,
-    /// so the processes they stream from take the windows over now, not a lease later.
+    /// so the processes they stream from take the windows over now, not a lease later; then
+    /// ends the page streams served here (the graceful shutdown would otherwise wait for
+    /// pages to leave), whose browsers reconnect to another process.
     pub async fn hand_over(&self) {
         let engines = self.windows.engines().cloned().unwrap_or_default();
         let numbers = self.cluster.release_all().await;
@@ -255,6 +266,8 @@ impl Runtime {
                 "handed linking windows and sessions over to the other processes"
             );
         }
+        // Last: the pages streaming from here reconnect elsewhere, to windows already moved.
+        let _ = self.draining.send(true);
     }
 
     fn stopping(&self) -> bool {

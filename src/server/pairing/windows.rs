@@ -156,7 +156,9 @@ impl Windows {
         };
         let ended = matches!(&state, LinkState::Pairing(p) if p.window_ends_at <= now);
         let orphaned = is_live(&state) && stored.holder.is_none();
-        if (orphaned || ended || state.is_closed_window()) && self.watchers(&ctx.number) > 0 {
+        // A window that ran out is its owner's to end (its sweep); a closed or orphaned one
+        // is for the process whose page watches it to revive.
+        if (orphaned || state.is_closed_window()) && self.watchers(&ctx.number) > 0 {
             self.spawn_revive(ctx.clone());
         }
         if ended || orphaned {
@@ -177,16 +179,14 @@ impl Windows {
     }
 
     async fn revive(&self, ctx: &NumberCtx) -> Result<(), super::commands::Failure> {
-        let now = self.inner.clock.now();
         let Some(stored) = self.inner.store.link_view(&ctx.number, Utc::now()).await? else {
             return Ok(());
         };
         let Ok(state) = serde_json::from_str::<LinkState>(&stored.view.state) else {
             return Ok(());
         };
-        let ended = matches!(&state, LinkState::Pairing(p) if p.window_ends_at <= now);
         let orphaned = is_live(&state) && stored.holder.is_none();
-        if !(orphaned || ended || state.is_closed_window()) {
+        if !(orphaned || state.is_closed_window()) {
             return Ok(());
         }
         match self.inner.cluster.claim(&ctx.number).await? {
@@ -281,7 +281,12 @@ impl Windows {
         };
         for (number, watched) in ended {
             // Watched on another process only: closed here; that process reopens it.
-            let reopened = watched && self.reopen_watched(&number, false).await.is_ok();
+            let reopened = match watched {
+                true => self.reopen_watched(&number, false).await,
+                false => Err(Skipped::NobodyWatching),
+            };
+            // Busy: another task (a page's revive) is opening it right now.
+            let reopened = matches!(reopened, Ok(()) | Err(Skipped::Busy));
             if !reopened {
                 // Unwatched, or a cap says no more: the socket goes, the page offers a retry.
                 self.close(&number).await;

@@ -38,8 +38,10 @@ pub async fn watch(state: AppState, token: String) -> Result<impl Stream<Item = 
         // a reader of the whole service's traffic.
         None => state.live.subscribe_link(&first.link.id),
     };
+    let draining = state.pairing.draining();
     let watcher = Watcher {
         changes,
+        draining,
         state,
         token,
         last: None,
@@ -47,7 +49,8 @@ pub async fn watch(state: AppState, token: String) -> Result<impl Stream<Item = 
         _watching: watching,
     };
     Ok(futures::stream::unfold(watcher, |mut w| async move {
-        if w.ended {
+        // Ended without an `end` event: the browser reconnects, to a process that stays.
+        if w.ended || stopping(&w.draining) {
             return None;
         }
         loop {
@@ -59,7 +62,12 @@ pub async fn watch(state: AppState, token: String) -> Result<impl Stream<Item = 
                     return Some((update, w));
                 }
                 // Nothing new: sleep until this number changes or a recheck is due.
-                None => wait_for_change(&mut w.changes).await,
+                None => {
+                    wait_for_change(&mut w.changes, &mut w.draining).await;
+                    if stopping(&w.draining) {
+                        return None;
+                    }
+                }
             }
         }
     }))
@@ -70,17 +78,26 @@ struct Watcher {
     state: AppState,
     token: String,
     changes: NumberChanges,
+    /// This process stops (see `pairing::Runtime::hand_over`).
+    draining: tokio::sync::watch::Receiver<bool>,
     last: Option<TokenStatusOut>,
     /// The `end` update went out; the stream finishes.
     ended: bool,
     _watching: Option<crate::server::pairing::windows::WatchGuard>,
 }
 
-/// Waits for a reason to look again: the number's (or link's) change, or a recheck.
-async fn wait_for_change(changes: &mut NumberChanges) {
+/// This process hands its pages over (or its app is gone).
+fn stopping(draining: &tokio::sync::watch::Receiver<bool>) -> bool {
+    *draining.borrow() || draining.has_changed().is_err()
+}
+
+/// Waits for a reason to look again: the number's (or link's) change, a recheck, or this
+/// process stopping.
+async fn wait_for_change(changes: &mut NumberChanges, draining: &mut tokio::sync::watch::Receiver<bool>) {
     tokio::select! {
         () = changes.changed() => {},
         () = tokio::time::sleep(RECHECK) => {},
+        _ = draining.changed() => {},
     }
 }
 
