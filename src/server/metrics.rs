@@ -15,7 +15,7 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 pub const HTTP_REQUESTS: &str = "pairlink_http_requests_total";
 pub const HTTP_DURATION: &str = "pairlink_http_request_duration_seconds";
-/// Label `event`: `created`, `opened`, `connected`, `expired`, `failed`.
+/// Label `event`: `created`, `opened`, `connected`, `expired`, `failed`, `passkey_required`.
 pub const LINKS: &str = "pairlink_links_total";
 /// Label `outcome`: `delivered`, `retry`, `dead`, `lease_lost`, `unrecorded`.
 pub const WEBHOOK_ATTEMPTS: &str = "pairlink_webhook_attempts_total";

@@ -85,6 +85,9 @@ pub struct LinkItem {
     pub codes_shown: i64,
     pub qr_rotations: i64,
     pub failure: Option<String>,
+    /// When WhatsApp first asked the phone for its passkey (`link.passkey_required`).
+    #[serde(default)]
+    pub passkey_required_at: Option<DateTime<Utc>>,
 }
 
 /// The link form: every option of `POST /v1/numbers/remote-pairing`, as text fields

@@ -48,6 +48,9 @@ pub struct PageUrls {
     /// The page leading with the QR, and with the pairing code.
     pub show_qr: String,
     pub show_code: String,
+    /// The page's absolute address, for sending it to another device.
+    #[serde(default)]
+    pub share: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -427,3 +427,54 @@ async fn meta_links_have_no_number_until_signup_and_check_what_the_page_posts() 
     )
     .await;
 }
+
+/// WhatsApp's passkey gate (sandbox control): the page says so, the platform hears
+/// `link.passkey_required` once per link, and confirming on the phone still pairs.
+#[tokio::test]
+async fn a_passkey_request_is_shown_and_announced_once_per_link() {
+    let app = spawn_app().await;
+    let t = app.tenant("Acme").await;
+    let (token, id) = link(&app, &t.key).await;
+    let passkey = format!("/v1/numbers/{id}/sandbox/passkey");
+    // Nothing to confirm before a window is open.
+    app.expect_error(Method::POST, &passkey, Some(&t.key), None, StatusCode::CONFLICT, "NOT_PAIRING")
+        .await;
+    app.public(Method::POST, &format!("/v1/remote-pairing/{token}/connect")).await;
+    app.post(&passkey, &t.key).await;
+    let (_, status) = app.public(Method::GET, &format!("/v1/remote-pairing/{token}/status")).await;
+    assert_eq!(status["linkState"], "passkey_required", "{status}");
+    assert_eq!(status["state"], "CONNECTING");
+    assert!(status["qrcodeBase64"].is_null(), "no QR while WhatsApp waits for the passkey");
+
+    // A second window on the same link asks again: still one event for the link.
+    app.expect_error(Method::POST, &passkey, Some(&t.key), None, StatusCode::CONFLICT, "NOT_PAIRING")
+        .await;
+    app.post(&format!("/v1/numbers/{id}/sandbox/fail"), &t.key).await;
+    app.public(Method::POST, &format!("/v1/remote-pairing/{token}/connect")).await;
+    app.post(&passkey, &t.key).await;
+    let kinds = app.event_kinds(&id, &t.key).await;
+    assert_eq!(kinds.iter().filter(|k| *k == "link.passkey_required").count(), 1, "{kinds:?}");
+    let events = app.get(&format!("/v1/numbers/{id}/events"), &t.key).await;
+    let asked = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["event"] == "link.passkey_required")
+        .unwrap();
+    assert!(
+        asked["data"]["linkId"].is_string() && asked["data"]["passkeyExpiresAt"].is_string(),
+        "{asked}"
+    );
+
+    // The phone confirms the passkey: paired.
+    app.post(&format!("/v1/numbers/{id}/sandbox/scan"), &t.key).await;
+    let (_, status) = app.public(Method::GET, &format!("/v1/remote-pairing/{token}/status")).await;
+    assert_eq!(status["state"], "OPEN");
+    let overview = app
+        .state
+        .store
+        .list_link_overviews(&pairlink::server::domain::TenantId::from_trusted(&t.id), 10)
+        .await
+        .unwrap();
+    assert!(overview[0].link.passkey_required_at.is_some(), "the dashboard's link shows it");
+}

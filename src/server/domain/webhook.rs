@@ -16,6 +16,7 @@ pub const EMITTED_EVENTS: &[&str] = &[
     "link.opened",
     "link.expired",
     "link.failed",
+    "link.passkey_required",
     "number.health_degraded",
     "number.health_blocked",
     "number.recovered",

@@ -114,7 +114,8 @@ impl SandboxEngine {
         let session = sessions.get_mut(number).ok_or(SimulationError::NotPairing)?;
         match &session.state {
             LinkState::Connected { .. } => return Err(SimulationError::AlreadyConnected),
-            LinkState::Pairing(_) => {}
+            // Confirming the passkey on the phone completes the pairing too.
+            LinkState::Pairing(_) | LinkState::PasskeyRequired { .. } => {}
             _ => return Err(SimulationError::NotPairing),
         }
         session.generation += 1;
@@ -146,11 +147,29 @@ impl SandboxEngine {
         Ok(())
     }
 
+    /// The phone scanned, and WhatsApp now asks for the account's passkey (the 2026 gate):
+    /// the window waits WhatsApp's ten minutes for it.
+    pub async fn ask_passkey(&self, number: &NumberId) -> Result<(), SimulationError> {
+        let mut sessions = self.inner.sessions.lock().await;
+        let session = sessions.get_mut(number).ok_or(SimulationError::NotPairing)?;
+        if !matches!(session.state, LinkState::Pairing(_)) {
+            return Err(SimulationError::NotPairing);
+        }
+        // The QR no longer rotates: the phone is past it.
+        session.generation += 1;
+        if let Some(task) = session.rotation.take() {
+            task.abort();
+        }
+        let expires_at = Some(self.inner.clock.now() + chrono::Duration::minutes(10));
+        self.inner.set(session, LinkState::PasskeyRequired { expires_at }).await;
+        Ok(())
+    }
+
     /// Linking fails for good, as when WhatsApp refuses the device (e.g. a banned number).
     pub async fn fail(&self, number: &NumberId, reason: &str) -> Result<(), SimulationError> {
         let mut sessions = self.inner.sessions.lock().await;
         let session = sessions.get_mut(number).ok_or(SimulationError::NotPairing)?;
-        if !matches!(session.state, LinkState::Pairing(_)) {
+        if !matches!(session.state, LinkState::Pairing(_) | LinkState::PasskeyRequired { .. }) {
             return Err(SimulationError::NotPairing);
         }
         session.generation += 1;

@@ -17,6 +17,8 @@ pub enum Action {
     Scan { phone: Option<String> },
     /// Sandbox: the phone removes the linked device.
     Unlink,
+    /// Sandbox: WhatsApp asks the phone for its passkey.
+    Passkey,
     /// Sandbox: linking fails for good.
     Fail { reason: String },
     /// Sandbox: what the number sent.
@@ -132,6 +134,7 @@ mod tests {
             },
             Action::Scan { phone: None },
             Action::Unlink,
+            Action::Passkey,
             Action::Fail { reason: "banned".into() },
             Action::Sent,
         ] {

@@ -21,6 +21,8 @@ pub const NUMBER_RESTORED: &str = "number.restored";
 pub const LINK_OPENED: &str = "link.opened";
 pub const LINK_EXPIRED: &str = "link.expired";
 pub const LINK_FAILED: &str = "link.failed";
+/// WhatsApp asked the phone for its passkey (once per link; only to endpoints that list it).
+pub const LINK_PASSKEY_REQUIRED: &str = "link.passkey_required";
 
 /// The number an event is about.
 pub struct Subject<'a> {
@@ -134,6 +136,30 @@ impl StoreSink {
         number_event(NUMBER_DISCONNECTED, (&ev.number).into(), ev.at, extra)
     }
 
+    /// `link.passkey_required`, once per link: the platform hears its customer is stuck at
+    /// WhatsApp's passkey check (the dashboard shows it on the link).
+    async fn passkey_required(&self, ev: &EngineEvent, expires_at: Option<DateTime<Utc>>) {
+        let n = &ev.number;
+        let Ok(Some(link)) = self.store.current_link(&n.tenant, &n.number).await else {
+            return;
+        };
+        if link.passkey_required_at.is_some() {
+            return;
+        }
+        let event = link_event(
+            LINK_PASSKEY_REQUIRED,
+            &link,
+            Some(n.into()),
+            ev.at,
+            json!({ "passkeyExpiresAt": expires_at }),
+        );
+        match self.store.mark_link_passkey_required(&n.tenant, &link.id, &event).await {
+            Ok(true) => crate::server::metrics::link_event("passkey_required"),
+            Ok(false) => {}
+            Err(err) => tracing::error!(number.id = %n.number, error = %err, "could not record a passkey request"),
+        }
+    }
+
     async fn event_for(&self, ev: &EngineEvent) -> Option<NewEvent> {
         let n = &ev.number;
         let (kind, reason) = webhook_for(&ev.state)?;
@@ -189,6 +215,9 @@ impl EventSink for StoreSink {
             if let Err(err) = changed {
                 tracing::error!(tenant.id = %n.tenant, number.id = %n.number, error = %err, "could not record an engine state change");
             }
+        }
+        if let LinkState::PasskeyRequired { expires_at } = &ev.state {
+            self.passkey_required(&ev, *expires_at).await;
         }
         self.funnel.note(self.store.as_ref(), &ev).await;
         self.live.notify(&n.number).await;

@@ -157,6 +157,10 @@ impl Runtime {
                 sandbox()?.unlink(&number.id).await?;
                 Ok(Value::Null)
             }
+            Action::Passkey => {
+                sandbox()?.ask_passkey(&number.id).await?;
+                Ok(Value::Null)
+            }
             Action::Fail { reason } => {
                 sandbox()?.fail(&number.id, reason).await?;
                 Ok(Value::Null)

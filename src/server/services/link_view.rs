@@ -35,6 +35,7 @@ fn item(o: LinkOverview, now: DateTime<Utc>) -> LinkItem {
         codes_shown: o.funnel.codes_shown,
         qr_rotations: o.funnel.qr_rotations,
         failure: o.funnel.last_failure.clone(),
+        passkey_required_at: l.passkey_required_at,
     }
 }
 

@@ -346,7 +346,10 @@ pub async fn page(
         embed_source: embed_source(param("envelope")).into(),
         frame_ancestors,
         meta,
-        urls: page_urls(token, query),
+        urls: PageUrls {
+            share: format!("{}{}", state.public_base, page_path(token)),
+            ..page_urls(token, query)
+        },
         start_failed: param("failed").is_some(),
         refresh_seconds,
     })
@@ -383,6 +386,7 @@ pub fn page_urls(token: &str, query: &[(String, String)]) -> PageUrls {
         start: with_query(&format!("{page}/start"), kept(false)),
         show_qr: with_query(&page, kept(true).chain([("method", "qr")])),
         show_code: with_query(&page, kept(true).chain([("method", "code")])),
+        share: String::new(),
     }
 }
 

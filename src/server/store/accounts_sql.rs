@@ -134,7 +134,7 @@ macro_rules! impl_account_store {
             async fn list_link_overviews(&self, tenant: &TenantId, limit: i64) -> StoreResult<Vec<LinkOverview>> {
                 let rows: Vec<LinkOverviewRow> = sqlx::query_as(concat!(
                     "SELECT l.id, l.tenant_id, l.number_id, l.provider, l.meta_flow, l.branding, l.redirect_url, l.refresh_url, ",
-                    "l.external_ref, l.locale, l.created_at, l.expires_at, l.opened_at, l.ended_at, l.end_reason, ",
+                    "l.external_ref, l.locale, l.created_at, l.expires_at, l.opened_at, l.ended_at, l.end_reason, l.passkey_required_at, ",
                     "n.name AS number_name, n.phone AS number_phone, n.state AS number_state, n.connected_at AS number_connected_at, ",
                     "CAST(l.windows_opened AS BIGINT) AS windows_opened, CAST(l.codes_shown AS BIGINT) AS codes_shown, ",
                     "CAST(l.qr_rotations AS BIGINT) AS qr_rotations, l.last_failure ",

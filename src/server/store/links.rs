@@ -52,6 +52,8 @@ pub struct Link {
     pub opened_at: Option<DateTime<Utc>>,
     pub ended_at: Option<DateTime<Utc>>,
     pub end_reason: Option<LinkEnd>,
+    /// When WhatsApp first asked this link's phone for its passkey.
+    pub passkey_required_at: Option<DateTime<Utc>>,
 }
 
 pub struct NewLink {
@@ -152,6 +154,9 @@ pub trait LinkStore {
     /// Links past their expiry whose expiry has not been reported yet.
     async fn links_due_for_expiry(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<Link>>;
     /// Records that the expiry was reported, with its event; false when another process did.
+    /// Records that WhatsApp asked the link's phone for its passkey, with its event; false
+    /// when it was recorded before (one event per link).
+    async fn mark_link_passkey_required(&self, tenant: &TenantId, link: &LinkId, event: &NewEvent) -> StoreResult<bool>;
     async fn mark_link_expired(&self, tenant: &TenantId, link: &LinkId, event: &NewEvent) -> StoreResult<bool>;
 }
 

@@ -3,7 +3,7 @@
 
 macro_rules! link_cols {
     () => {
-        "id, tenant_id, number_id, provider, meta_flow, branding, redirect_url, refresh_url, external_ref, locale, created_at, expires_at, opened_at, ended_at, end_reason"
+        "id, tenant_id, number_id, provider, meta_flow, branding, redirect_url, refresh_url, external_ref, locale, created_at, expires_at, opened_at, ended_at, end_reason, passkey_required_at"
     };
 }
 
@@ -74,7 +74,7 @@ macro_rules! impl_link_store {
             async fn find_link_and_number_by_token(&self, token_hash: &str) -> StoreResult<Option<(Link, Option<Number>)>> {
                 let row: Option<LinkNumberRow> = sqlx::query_as(concat!(
                     "SELECT l.id, l.tenant_id, l.number_id, l.provider, l.meta_flow, l.branding, l.redirect_url, l.refresh_url, ",
-                    "l.external_ref, l.locale, l.created_at, l.expires_at, l.opened_at, l.ended_at, l.end_reason, ",
+                    "l.external_ref, l.locale, l.created_at, l.expires_at, l.opened_at, l.ended_at, l.end_reason, l.passkey_required_at, ",
                     "n.id AS n_id, n.tenant_id AS n_tenant_id, n.name AS n_name, n.phone AS n_phone, n.provider AS n_provider, ",
                     "n.engine AS n_engine, n.engine_ref AS n_engine_ref, n.state AS n_state, n.created_at AS n_created_at, ",
                     "n.updated_at AS n_updated_at, n.connected_at AS n_connected_at, n.deleted_at AS n_deleted_at, ",
@@ -138,6 +138,10 @@ macro_rules! impl_link_store {
                 Ok(rows.into_iter().map(Into::into).collect())
             }
 
+            async fn mark_link_passkey_required(&self, tenant: &TenantId, link: &LinkId, event: &NewEvent) -> StoreResult<bool> {
+                self.mark_link_once("passkey_required_at", tenant, link, event).await
+            }
+
             async fn mark_link_expired(&self, tenant: &TenantId, link: &LinkId, event: &NewEvent) -> StoreResult<bool> {
                 self.mark_link_once("expiry_noticed_at", tenant, link, event).await
             }
@@ -148,6 +152,9 @@ macro_rules! impl_link_store {
             async fn mark_link_once(&self, column: &'static str, tenant: &TenantId, link: &LinkId, event: &NewEvent) -> StoreResult<bool> {
                 let sql = match column {
                     "opened_at" => "UPDATE links SET opened_at = $3 WHERE tenant_id = $1 AND id = $2 AND opened_at IS NULL",
+                    "passkey_required_at" => {
+                        "UPDATE links SET passkey_required_at = $3 WHERE tenant_id = $1 AND id = $2 AND passkey_required_at IS NULL"
+                    }
                     _ => "UPDATE links SET expiry_noticed_at = $3 WHERE tenant_id = $1 AND id = $2 AND expiry_noticed_at IS NULL",
                 };
                 let mut tx = self.writer.begin().await?;

@@ -124,6 +124,7 @@ pub struct LinkRow {
     opened_at: Option<i64>,
     ended_at: Option<i64>,
     end_reason: Option<String>,
+    passkey_required_at: Option<i64>,
 }
 
 impl From<LinkRow> for Link {
@@ -144,6 +145,7 @@ impl From<LinkRow> for Link {
             opened_at: r.opened_at.map(from_millis),
             ended_at: r.ended_at.map(from_millis),
             end_reason: r.end_reason.as_deref().and_then(LinkEnd::from_stored),
+            passkey_required_at: r.passkey_required_at.map(from_millis),
         }
     }
 }

@@ -55,6 +55,16 @@ pub async fn sandbox_unlink(State(state): State<AppState>, client: ApiClient, Pa
     Ok(Json(OkOut { ok: true }))
 }
 
+#[utoipa::path(post, path = "/numbers/{id}/sandbox/passkey", tag = "sandbox", security(("api_key" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = OkOut), (status = 404, body = ErrorOut), (status = 409, body = ErrorOut, description = "NOT_PAIRING")))]
+/// WhatsApp asks the phone for its passkey, as it does some accounts since June 2026: the
+/// link reports `passkey_required` and sends `link.passkey_required`; a scan completes it.
+pub async fn sandbox_passkey(State(state): State<AppState>, client: ApiClient, Path(id): Path<String>) -> ApiResult<Json<OkOut>> {
+    let number = sandbox_number(&state, &client, id).await?;
+    state.pairing.act(&number, Action::Passkey).await.map_err(simulation_error)?;
+    Ok(Json(OkOut { ok: true }))
+}
+
 #[derive(serde::Deserialize)]
 pub struct ScanQuery {
     phone: Option<String>,

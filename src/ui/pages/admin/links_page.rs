@@ -261,6 +261,7 @@ fn Funnel(link: LinkItem) -> impl IntoView {
             </svg>
             <figcaption class="text-xs text-slate-600">
                 {summary} {link.failure.clone().map(|f| format!(" · last failure: {f}"))}
+                {link.passkey_required_at.map(|at| format!(" · WhatsApp asked for the passkey {}", fmt_time_opt(Some(at))))}
                 {link.connected_at.map(|at| format!(" · connected {}", fmt_time_opt(Some(at))))}
             </figcaption>
         </figure>

@@ -186,13 +186,55 @@ pub fn WindowClosed() -> impl IntoView {
     }
 }
 
+/// WhatsApp's passkey gate. The assertion is bound to WhatsApp's own web origin, so no page
+/// of ours can produce it: the page says so and helps the person carry the link to a
+/// computer (copy, e-mail, WhatsApp), while WhatsApp keeps the request open.
 #[component]
 pub fn Passkey() -> impl IntoView {
     let c = ctx();
+    let link = c.page.with_value(|p| p.urls.share.clone());
+    let encoded = js_encode(&link);
+    let mail = format!("mailto:?subject={}&body={encoded}", js_encode(c.text.passkey_subject));
+    let whatsapp = format!("https://wa.me/?text={encoded}");
+    let copied = RwSignal::new(false);
+    let copy = {
+        let link = link.clone();
+        move |_| {
+            #[cfg(feature = "hydrate")]
+            if let Some(window) = web_sys::window() {
+                let _ = window.navigator().clipboard().write_text(&link);
+            }
+            #[cfg(not(feature = "hydrate"))]
+            let _ = &link;
+            copied.set(true);
+        }
+    };
+    let link_class = "block w-full rounded-xl border border-slate-300 px-4 py-3 text-center font-medium text-slate-900 hover:bg-slate-50 focus:outline-none focus-visible:ring-4 focus-visible:ring-[var(--brand)]/40";
     view! {
         <h1 class="text-center text-xl font-semibold">{c.text.passkey_title}</h1>
         <p class="mt-3 text-center text-slate-700">{c.text.passkey_body}</p>
+        <p class="mt-3 text-center text-slate-700">{c.text.passkey_handoff}</p>
+        <div id="handoff" class="mt-5 space-y-3">
+            <label class="block text-sm font-medium text-slate-800" for="share-link">{c.text.passkey_link_label}</label>
+            <input id="share-link" readonly type="text" value=link.clone() class="w-full rounded-lg border border-slate-300 px-3 py-2 text-sm text-slate-900" />
+            <button type="button" id="copy-link" class=link_class on:click=copy>{c.text.passkey_copy}</button>
+            <span role="status" class="block text-center text-sm text-emerald-800">{move || if copied.get() { c.text.passkey_copied } else { "" }}</span>
+            <a id="email-link" class=link_class href=mail>{c.text.passkey_email}</a>
+            <a id="whatsapp-link" class=link_class href=whatsapp target="_blank" rel="noopener">{c.text.passkey_whatsapp}</a>
+        </div>
     }
+}
+
+/// Percent-encodes `text` for a URL's query (what `encodeURIComponent` does).
+fn js_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 #[component]
