@@ -195,6 +195,15 @@ impl Page {
     }
 }
 
+/// A link whose window A opened (and owns), and a page streaming it from B, showing A's code.
+async fn owned_by_a_watched_from_b(c: &Cluster) -> (String, String, Value, Page) {
+    let (token, id) = c.link().await;
+    let before = c.connect(&c.servers[0].base, &token).await;
+    let mut page = Page::open(&c.servers[1].base, &token).await;
+    page.until(Duration::from_secs(4), |s| code(s) == code(&before)).await;
+    (token, id, before, page)
+}
+
 fn code(status: &Value) -> Option<&str> {
     status["pairingCode"].as_str()
 }
@@ -255,11 +264,8 @@ async fn a_hundred_connects_through_three_processes_open_one_window_and_pair_onc
 #[tokio::test]
 async fn when_the_owner_is_killed_a_page_on_another_process_gets_a_working_window() {
     let (mut c, _dir) = cluster(2).await;
-    let (token, id) = c.link().await;
-    let (a, b) = (c.servers[0].base.clone(), c.servers[1].base.clone());
-    let before = c.connect(&a, &token).await;
-    let mut page = Page::open(&b, &token).await;
-    page.until(Duration::from_secs(4), |s| code(s) == code(&before)).await;
+    let (_, id, before, mut page) = owned_by_a_watched_from_b(&c).await;
+    let b = c.servers[1].base.clone();
 
     c.servers[0].child.kill().unwrap(); // SIGKILL: no goodbye, its lease just runs out.
     let after = page
@@ -274,11 +280,8 @@ async fn when_the_owner_is_killed_a_page_on_another_process_gets_a_working_windo
 #[tokio::test]
 async fn a_graceful_stop_hands_the_window_over_at_once_and_the_page_still_pairs() {
     let (mut c, _dir) = cluster(2).await;
-    let (token, id) = c.link().await;
+    let (token, id, before, mut page) = owned_by_a_watched_from_b(&c).await;
     let (a, b) = (c.servers[0].base.clone(), c.servers[1].base.clone());
-    let before = c.connect(&a, &token).await;
-    let mut page = Page::open(&b, &token).await;
-    page.until(Duration::from_secs(4), |s| code(s) == code(&before)).await;
     let mut on_a = Page::open(&a, &token).await;
     on_a.until(Duration::from_secs(4), |s| code(s) == code(&before)).await;
 

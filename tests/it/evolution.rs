@@ -485,7 +485,7 @@ pub async fn number_ctx(app: &TestApp, t: &Tenant, id: &str) -> pairlink::server
         .get_number(&tenant, &pairlink::server::domain::NumberId::from_trusted(id))
         .await
         .unwrap();
-    pairlink::server::services::numbers::ctx(&number)
+    pairlink::server::engines::NumberCtx::of(&number)
 }
 
 #[tokio::test]

@@ -33,6 +33,12 @@ use crate::server::{
 /// How long commands nobody deleted are kept (an asker that died before it read its answer).
 const COMMANDS_KEPT: chrono::Duration = chrono::Duration::minutes(10);
 
+/// Where an action ran: here (with its result), or not, because `Elsewhere` holds the lease.
+enum Ran {
+    Here(Result<Value, Failure>),
+    Elsewhere(String),
+}
+
 #[derive(Clone)]
 pub struct Runtime {
     windows: Windows,
@@ -95,13 +101,12 @@ impl Runtime {
     /// lease, else on the holder, asked through the database.
     pub async fn act(&self, number: &Number, action: Action) -> Result<Value, Failure> {
         for _ in 0..3 {
-            let was_ours = self.cluster.owns(&number.id);
             if self.stopping() {
                 return Err(Failure::unavailable("this process is stopping"));
             }
-            match self.cluster.claim(&number.id).await? {
-                Owner::Here => return self.run_here(number, &action, !was_ours).await,
-                Owner::There(holder) => {
+            match self.run_if_owner(number, &action).await? {
+                Ran::Here(answer) => return answer,
+                Ran::Elsewhere(holder) => {
                     if let Some(answer) = self.cluster.ask(&holder, &number.id, &action).await? {
                         // The holder let go meanwhile: look again.
                         if matches!(&answer, Err(f) if f.kind == FailureKind::NoAnswer) {
@@ -117,6 +122,16 @@ impl Runtime {
             FailureKind::NoAnswer,
             "the process that runs this number did not answer in time",
         ))
+    }
+
+    /// Runs `action` here when this process holds (or can take) the number's lease; else
+    /// names the holder.
+    async fn run_if_owner(&self, number: &Number, action: &Action) -> Result<Ran, Failure> {
+        let was_ours = self.cluster.owns(&number.id);
+        Ok(match self.cluster.claim(&number.id).await? {
+            Owner::Here => Ran::Here(self.run_here(number, action, !was_ours).await),
+            Owner::There(holder) => Ran::Elsewhere(holder),
+        })
     }
 
     /// Runs `action` here, where the number's lease is held. A number this process just took
@@ -207,11 +222,10 @@ impl Runtime {
         if self.stopping() {
             return Err(Failure::new(FailureKind::NoAnswer, "this process is stopping"));
         }
-        let was_ours = self.cluster.owns(&number.id);
-        match self.cluster.claim(&number.id).await? {
-            Owner::Here => self.run_here(&number, &action, !was_ours).await,
+        match self.run_if_owner(&number, &action).await? {
+            Ran::Here(answer) => answer,
             // Moved on: the asker looks at the lease again.
-            Owner::There(_) => Err(Failure::new(FailureKind::NoAnswer, "this process no longer runs the number")),
+            Ran::Elsewhere(_) => Err(Failure::new(FailureKind::NoAnswer, "this process no longer runs the number")),
         }
     }
 
@@ -224,7 +238,8 @@ impl Runtime {
     }
 
     /// Re-attaches engines to the numbers this process takes at start (the ones nobody else
-    /// runs); a number another process runs stays there.
+    /// runs); a number another process runs stays there. A window cannot outlive its process,
+    /// so numbers caught mid-pairing fall back to `CLOSE` and their page opens a new one.
     pub async fn resume_all(&self) -> anyhow::Result<()> {
         let engines = self.windows.engines().cloned().unwrap_or_default();
         for number in self.store.numbers_to_resume().await? {

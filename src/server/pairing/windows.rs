@@ -143,19 +143,14 @@ impl Windows {
     /// this process takes it over, and the page sees the new window when it opens.
     pub async fn status(&self, engine: &dyn Engine, ctx: &NumberCtx) -> Result<LinkState, EngineError> {
         let now = self.inner.clock.now();
-        // Leases are on real time (see `cluster`).
-        let stored = self
-            .inner
-            .store
-            .link_view(&ctx.number, Utc::now())
+        let view = self
+            .shared_view(&ctx.number)
             .await
             .map_err(|e| EngineError::Unavailable(e.to_string()))?;
-        let Some(stored) = stored else { return engine.status(ctx).await };
-        let Ok(state) = serde_json::from_str::<LinkState>(&stored.view.state) else {
+        let Some((state, orphaned)) = view else {
             return engine.status(ctx).await;
         };
         let ended = matches!(&state, LinkState::Pairing(p) if p.window_ends_at <= now);
-        let orphaned = is_live(&state) && stored.holder.is_none();
         // A window that ran out is its owner's to end (its sweep); a closed or orphaned one
         // is for the process whose page watches it to revive.
         if (orphaned || state.is_closed_window()) && self.watchers(&ctx.number) > 0 {
@@ -178,14 +173,25 @@ impl Windows {
         });
     }
 
-    async fn revive(&self, ctx: &NumberCtx) -> Result<(), super::commands::Failure> {
-        let Some(stored) = self.inner.store.link_view(&ctx.number, Utc::now()).await? else {
-            return Ok(());
+    /// The shared view of `number` (none yet, or unreadable: `None`), and whether it is a
+    /// live one whose owner is gone.
+    async fn shared_view(&self, number: &NumberId) -> Result<Option<(LinkState, bool)>, crate::server::store::StoreError> {
+        // Leases are on real time (see `cluster`).
+        let Some(stored) = self.inner.store.link_view(number, Utc::now()).await? else {
+            return Ok(None);
         };
         let Ok(state) = serde_json::from_str::<LinkState>(&stored.view.state) else {
-            return Ok(());
+            return Ok(None);
         };
         let orphaned = is_live(&state) && stored.holder.is_none();
+        Ok(Some((state, orphaned)))
+    }
+
+    async fn revive(&self, ctx: &NumberCtx) -> Result<(), super::commands::Failure> {
+        // Read again: the state may have moved on since the page's read that sent us here.
+        let Some((state, orphaned)) = self.shared_view(&ctx.number).await? else {
+            return Ok(());
+        };
         if !(orphaned || state.is_closed_window()) {
             return Ok(());
         }
@@ -374,12 +380,8 @@ impl Windows {
             {
                 tracing::warn!(number.id = %ctx.number, error = %err, "closing an unwatched linking window failed");
             }
-            let closed = LinkState::Failed {
-                reason: reason::QR_WINDOW_CLOSED.into(),
-                retryable: true,
-            };
             let at = self.inner.clock.now();
-            self.publish_checked(ctx, closed, at).await;
+            self.publish_checked(ctx, closed_window(), at).await;
         }
         self.lock().entry(number.clone()).or_default().busy = false;
     }

@@ -3,7 +3,6 @@
 use axum::http::StatusCode;
 use sha2::{Digest, Sha256};
 
-use super::numbers;
 use crate::server::{
     engines::evolution::{hooks::Hook, parse_instance},
     error::{ApiError, ApiResult},
@@ -48,7 +47,7 @@ pub async fn evolution(state: &AppState, secret: &str, body: &[u8]) -> ApiResult
         Ok(_) | Err(StoreError::NotFound) => return Ok(Outcome::Ignored),
         Err(e) => return Err(e.into()),
     };
-    engine.ingest(&numbers::ctx(&number), &hook).await;
+    engine.ingest(&crate::server::engines::NumberCtx::of(&number), &hook).await;
     Ok(Outcome::Applied)
 }
 

@@ -65,7 +65,7 @@ pub async fn account(state: &AppState, client: &ApiClient, id: &NumberId, refres
         return Ok(Some((number, account)));
     }
     let engine = meta::engine(state)?;
-    let (_, phone) = engine.refresh(&numbers::ctx(&number)).await?;
+    let (_, phone) = engine.refresh(&crate::server::engines::NumberCtx::of(&number)).await?;
     let phone = phone.map_err(|e| {
         let mut err = meta::fail(Step::Phone, e);
         // Nothing the caller sent was wrong: Meta refused us.
@@ -100,7 +100,7 @@ pub async fn account(state: &AppState, client: &ApiClient, id: &NumberId, refres
 /// parameter (authentication templates carry a code). `Err` is the `messageError`.
 pub async fn send_link(state: &AppState, sender: &Number, to: &Number, template: &Template, code: &str) -> Result<(), String> {
     let engine = meta::engine(state).map_err(|_| "SENDER_NOT_CONNECTED".to_owned())?;
-    let ctx = numbers::ctx(sender);
+    let ctx = crate::server::engines::NumberCtx::of(sender);
     let account = engine.account(&ctx).await.map_err(|e| format!("SEND_FAILED: {e}"))?;
     let token = engine.token_of(&account).map_err(|e| format!("SEND_FAILED: {e}"))?;
     let message = TemplateMessage {

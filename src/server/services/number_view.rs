@@ -23,7 +23,10 @@ pub async fn all(state: &AppState, client: &ApiClient) -> ApiResult<(Vec<Number>
 pub async fn pairing(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiResult<PairingView> {
     let number = numbers::get(state, client, id).await?;
     let live = match state.engines.get(&number.engine) {
-        Some(engine) if number.state != NumberState::Open => engine.status(&numbers::ctx(&number)).await.unwrap_or(LinkState::Idle),
+        Some(engine) if number.state != NumberState::Open => engine
+            .status(&crate::server::engines::NumberCtx::of(&number))
+            .await
+            .unwrap_or(LinkState::Idle),
         _ => LinkState::Idle,
     };
     let failure = match &live {

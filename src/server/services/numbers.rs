@@ -139,7 +139,7 @@ pub async fn keys_of(state: &AppState, client: &ApiClient, id: &NumberId) -> Api
 pub async fn status(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiResult<Status> {
     let number = get(state, client, id).await?;
     let engine = engine_of(state, &number)?;
-    match engine.status(&ctx(&number)).await {
+    match engine.status(&NumberCtx::of(&number)).await {
         Ok(_) => Ok(Status {
             number,
             checked_at: Some(state.clock.now()),
@@ -205,7 +205,7 @@ pub async fn patch(state: &AppState, client: &ApiClient, id: &NumberId, patch: P
             Some(serde_json::Value::Object(given)) => {
                 let named: Vec<String> = given.keys().filter(|k| !unknown.contains(k)).cloned().collect();
                 let mut sync = match state.engines.get(&number.engine) {
-                    Some(engine) => engine.apply_settings(&ctx(&number), &profile, &named).await,
+                    Some(engine) => engine.apply_settings(&NumberCtx::of(&number), &profile, &named).await,
                     None => SettingsSync {
                         skipped: named,
                         ..SettingsSync::default()
@@ -231,7 +231,7 @@ pub async fn patch(state: &AppState, client: &ApiClient, id: &NumberId, patch: P
 pub async fn delete(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiResult<Number> {
     let number = get(state, client, id).await?;
     if let Some(engine) = state.engines.get(&number.engine) {
-        engine.delete(&ctx(&number)).await?;
+        engine.delete(&NumberCtx::of(&number)).await?;
     }
     let now = state.clock.now();
     let until = now + Duration::days(state.config.soft_delete_days.into());
@@ -283,7 +283,7 @@ pub async fn purge(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiRe
     if number.deleted_at.is_none()
         && let Some(engine) = state.engines.get(&number.engine)
     {
-        engine.delete(&ctx(&number)).await?;
+        engine.delete(&NumberCtx::of(&number)).await?;
     }
     state.store.purge_number(&client.tenant, id).await?;
     state.live.notify(id).await;
@@ -294,12 +294,6 @@ pub async fn purge(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiRe
 pub async fn events(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiResult<Vec<Event>> {
     let number = find(state, client, id).await?;
     Ok(state.store.list_number_events(&client.tenant, &number.id, 500).await?)
-}
-
-/// Re-attaches engines after a restart. A window cannot outlive the process, so numbers
-/// caught mid-pairing fall back to `CLOSE` and their page opens a new one.
-pub fn ctx(number: &Number) -> NumberCtx {
-    NumberCtx::of(number)
 }
 
 pub(super) async fn find(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiResult<Number> {
