@@ -15,18 +15,18 @@ use std::{
     sync::{Arc, Mutex, OnceLock},
 };
 
-use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 
-use super::{
-    cluster::{Cluster, Owner},
-    commands::Action,
-};
+mod checks;
+mod shared;
+
+use self::shared::closed_window;
+use super::cluster::{Cluster, Owner};
 use crate::server::{
     clock::Clock,
     domain::{NumberId, PhoneE164},
-    engines::{Engine, EngineError, EngineEvent, Engines, EventSink, LinkRequest, LinkState, NumberCtx, reason},
-    store::{LinkView, Store},
+    engines::{Engine, EngineError, Engines, EventSink, LinkRequest, LinkState, NumberCtx},
+    store::Store,
 };
 
 /// Longest wait between attempts after WhatsApp throttles us.
@@ -136,80 +136,6 @@ impl Windows {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<NumberId, Tracked>> {
         self.inner.numbers.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// The state to show for `ctx`: the shared view (our checks applied), else the engine's
-    /// own. A window whose owner is gone shows as closed, unless a page here watches it: then
-    /// this process takes it over, and the page sees the new window when it opens.
-    pub async fn status(&self, engine: &dyn Engine, ctx: &NumberCtx) -> Result<LinkState, EngineError> {
-        let now = self.inner.clock.now();
-        let view = self
-            .shared_view(&ctx.number)
-            .await
-            .map_err(|e| EngineError::Unavailable(e.to_string()))?;
-        let Some((state, orphaned)) = view else {
-            return engine.status(ctx).await;
-        };
-        let ended = matches!(&state, LinkState::Pairing(p) if p.window_ends_at <= now);
-        // A window that ran out is its owner's to end (its sweep); a closed or orphaned one
-        // is for the process whose page watches it to revive.
-        if (orphaned || state.is_closed_window()) && self.watchers(&ctx.number) > 0 {
-            self.spawn_revive(ctx.clone());
-        }
-        if ended || orphaned {
-            return Ok(closed_window());
-        }
-        Ok(state)
-    }
-
-    /// Reopens the window a page here watches when it closed, or takes it over when its
-    /// owner is gone; asks the owner when there is one.
-    fn spawn_revive(&self, ctx: NumberCtx) {
-        let this = self.clone();
-        tokio::spawn(async move {
-            if let Err(err) = this.revive(&ctx).await {
-                tracing::warn!(number.id = %ctx.number, error = %err, "could not reopen a watched linking window");
-            }
-        });
-    }
-
-    /// The shared view of `number` (none yet, or unreadable: `None`), and whether it is a
-    /// live one whose owner is gone.
-    async fn shared_view(&self, number: &NumberId) -> Result<Option<(LinkState, bool)>, crate::server::store::StoreError> {
-        // Leases are on real time (see `cluster`).
-        let Some(stored) = self.inner.store.link_view(number, Utc::now()).await? else {
-            return Ok(None);
-        };
-        let Ok(state) = serde_json::from_str::<LinkState>(&stored.view.state) else {
-            return Ok(None);
-        };
-        let orphaned = is_live(&state) && stored.holder.is_none();
-        Ok(Some((state, orphaned)))
-    }
-
-    async fn revive(&self, ctx: &NumberCtx) -> Result<(), super::commands::Failure> {
-        // Read again: the state may have moved on since the page's read that sent us here.
-        let Some((state, orphaned)) = self.shared_view(&ctx.number).await? else {
-            return Ok(());
-        };
-        if !(orphaned || state.is_closed_window()) {
-            return Ok(());
-        }
-        match self.inner.cluster.claim(&ctx.number).await? {
-            Owner::Here if orphaned => {
-                tracing::info!(number.id = %ctx.number, "taking over a linking window whose process is gone");
-                let Some(engine) = self.engine_for(ctx).await else { return Ok(()) };
-                self.open(engine.as_ref(), ctx, Some(ctx.phone.clone())).await?;
-            }
-            Owner::Here => {
-                let _ = self.reopen_for(ctx, false).await;
-            }
-            // The owner answers "not reopened" when a cap or backoff says no: nothing to do.
-            Owner::There(holder) => {
-                self.inner.cluster.ask(&holder, &ctx.number, &Action::Reopen).await?;
-            }
-        }
-        Ok(())
     }
 
     /// Opens a window because someone asked (`connect`, a new number): resets the link's
@@ -472,31 +398,6 @@ impl Windows {
         self.inner.engines.get()?.get(&number.engine)
     }
 
-    /// Applies our checks and bookkeeping to an engine's event, then forwards it.
-    async fn publish_checked(&self, ctx: NumberCtx, state: LinkState, at: DateTime<Utc>) {
-        let state = self.check_phone(&ctx, state);
-        let Some(state) = self.track(&ctx, state) else { return };
-        // Written before it is announced, so every process that hears of it reads it.
-        self.save_view(&ctx, &state, at).await;
-        if !is_live(&state) && !matches!(state, LinkState::Connected { .. } | LinkState::Disconnected { .. }) {
-            // Nothing runs here for the number any more: whoever needs it next takes it.
-            self.inner.cluster.release(&ctx.number).await;
-        }
-        self.inner.next.publish(EngineEvent { number: ctx, state, at }).await;
-    }
-
-    async fn save_view(&self, ctx: &NumberCtx, state: &LinkState, at: DateTime<Utc>) {
-        let view = LinkView {
-            tenant: ctx.tenant.clone(),
-            state: serde_json::to_string(state).unwrap_or_default(),
-            window_ends_at: state.pairing().map(|p| p.window_ends_at),
-            updated_at: at,
-        };
-        if let Err(err) = self.inner.store.save_link_view(&ctx.number, &view).await {
-            tracing::error!(number.id = %ctx.number, error = %err, "could not share a link state");
-        }
-    }
-
     /// Stops orchestrating `number` here (another process took it over, or this one stops).
     pub fn forget(&self, number: &NumberId) {
         self.lock().remove(number);
@@ -505,128 +406,5 @@ impl Windows {
     /// The engines, once built.
     pub fn engines(&self) -> Option<&Engines> {
         self.inner.engines.get()
-    }
-
-    /// A phone other than the number's own is refused (`wrong_number`) and unlinked.
-    fn check_phone(&self, ctx: &NumberCtx, state: LinkState) -> LinkState {
-        let phone = match &state {
-            LinkState::Paired { phone_digits } | LinkState::Connected { phone_digits } => phone_digits,
-            _ => return state,
-        };
-        // An engine that cannot tell the phone (empty) is trusted.
-        if phone.is_empty() || phone == ctx.phone.digits() {
-            return state;
-        }
-        tracing::warn!(number.id = %ctx.number, "a different phone paired; refusing it");
-        let this = self.clone();
-        let ctx = ctx.clone();
-        tokio::spawn(async move {
-            if let Some(engine) = this.engine_for(&ctx).await
-                && let Err(err) = engine.logout(&ctx).await
-            {
-                tracing::warn!(number.id = %ctx.number, error = %err, "unlinking a wrong phone failed");
-            }
-        });
-        LinkState::Failed {
-            reason: reason::WRONG_NUMBER.into(),
-            retryable: true,
-        }
-    }
-
-    /// Records `state`; returns what to publish (`None` to swallow an echo of a refusal).
-    fn track(&self, ctx: &NumberCtx, state: LinkState) -> Option<LinkState> {
-        let now = self.inner.clock.now();
-        let mut numbers = self.lock();
-        let t = numbers.entry(ctx.number.clone()).or_default();
-        t.ctx = Some(ctx.clone());
-        let refusal = matches!(&state, LinkState::Failed { reason: why, .. } if why == reason::WRONG_NUMBER);
-        if t.refused && !refusal && !matches!(state, LinkState::Pairing(_)) {
-            // The unlinking we asked for, coming back as "logged out": keep the reason.
-            return None;
-        }
-        t.refused = refusal;
-        let mut reopen = false;
-        let mut code = None;
-        match &state {
-            LinkState::Pairing(p) => {
-                t.window_ends_at = Some(p.window_ends_at);
-                // Only a code shows WhatsApp stopped throttling us (a QR comes regardless).
-                if p.code.is_some() {
-                    t.backoff = None;
-                }
-                // An engine whose QR comes later (not in `link`'s answer): ask for the code
-                // now that the socket is up. `open` does it itself while busy.
-                if !t.busy && p.qr.is_some() && p.code.is_none() && !t.code_requested && t.code_for.is_some() {
-                    t.code_requested = true;
-                    code = t.code_for.clone();
-                }
-            }
-            LinkState::PasskeyRequired { .. } | LinkState::Paired { .. } | LinkState::Disconnected { .. } => {}
-            closed if closed.is_closed_window() => {
-                t.window_ends_at = None;
-                if matches!(closed, LinkState::Failed { reason: why, .. } if why == reason::THROTTLED) {
-                    let base = self.inner.caps.backoff;
-                    let wait = t.backoff.map_or(base, |b| b.next).min(MAX_BACKOFF);
-                    t.backoff = Some(Backoff {
-                        until: now + wait,
-                        next: (wait * 2).min(MAX_BACKOFF),
-                    });
-                }
-                reopen = t.watchers > 0 && !t.busy;
-            }
-            _ => {
-                t.window_ends_at = None;
-                t.code_for = None;
-                t.backoff = None;
-            }
-        }
-        t.closed = state.is_closed_window();
-        // Settled and unwatched: nothing left to orchestrate, and the engine answers for it.
-        let settled = matches!(
-            state,
-            LinkState::Connected { .. } | LinkState::LoggedOut { .. } | LinkState::Disconnected { .. } | LinkState::Idle
-        );
-        if settled && t.watchers == 0 && !t.busy {
-            numbers.remove(&ctx.number);
-        }
-        drop(numbers);
-        // Engines publish while holding their own locks: act on them from another task.
-        if reopen {
-            let (this, number) = (self.clone(), ctx.number.clone());
-            tokio::spawn(async move {
-                let _ = this.reopen_watched(&number, false).await;
-            });
-        }
-        if let Some(phone) = code {
-            let (this, ctx) = (self.clone(), ctx.clone());
-            tokio::spawn(async move {
-                if let Some(engine) = this.engine_for(&ctx).await {
-                    this.request_code(engine.as_ref(), &ctx, phone).await;
-                }
-            });
-        }
-        Some(state)
-    }
-}
-
-#[async_trait]
-impl EventSink for Windows {
-    async fn publish(&self, event: EngineEvent) {
-        self.publish_checked(event.number, event.state, event.at).await;
-    }
-}
-
-/// A window open, or a pairing under way: something a process runs for the number.
-fn is_live(state: &LinkState) -> bool {
-    matches!(
-        state,
-        LinkState::Pairing(_) | LinkState::PasskeyRequired { .. } | LinkState::Paired { .. }
-    )
-}
-
-fn closed_window() -> LinkState {
-    LinkState::Failed {
-        reason: reason::QR_WINDOW_CLOSED.into(),
-        retryable: true,
     }
 }

@@ -1,0 +1,132 @@
+//! What engines report, checked before anyone hears of it: a phone other than the number's
+//! own is refused and unlinked, the window's bookkeeping is updated (reopen when watched, the
+//! pairing code once the socket is up, backoff after throttling), and the result is shared
+//! (`shared`) and forwarded to the store sink.
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::{Backoff, MAX_BACKOFF, Windows, shared::is_live};
+use crate::server::engines::{EngineEvent, EventSink, LinkState, NumberCtx, reason};
+
+impl Windows {
+    /// Applies our checks and bookkeeping to an engine's event, then forwards it.
+    pub(super) async fn publish_checked(&self, ctx: NumberCtx, state: LinkState, at: DateTime<Utc>) {
+        let state = self.check_phone(&ctx, state);
+        let Some(state) = self.track(&ctx, state) else { return };
+        // Written before it is announced, so every process that hears of it reads it.
+        self.save_view(&ctx, &state, at).await;
+        if !is_live(&state) && !matches!(state, LinkState::Connected { .. } | LinkState::Disconnected { .. }) {
+            // Nothing runs here for the number any more: whoever needs it next takes it.
+            self.inner.cluster.release(&ctx.number).await;
+        }
+        self.inner.next.publish(EngineEvent { number: ctx, state, at }).await;
+    }
+
+    /// A phone other than the number's own is refused (`wrong_number`) and unlinked.
+    fn check_phone(&self, ctx: &NumberCtx, state: LinkState) -> LinkState {
+        let phone = match &state {
+            LinkState::Paired { phone_digits } | LinkState::Connected { phone_digits } => phone_digits,
+            _ => return state,
+        };
+        // An engine that cannot tell the phone (empty) is trusted.
+        if phone.is_empty() || phone == ctx.phone.digits() {
+            return state;
+        }
+        tracing::warn!(number.id = %ctx.number, "a different phone paired; refusing it");
+        let this = self.clone();
+        let ctx = ctx.clone();
+        tokio::spawn(async move {
+            if let Some(engine) = this.engine_for(&ctx).await
+                && let Err(err) = engine.logout(&ctx).await
+            {
+                tracing::warn!(number.id = %ctx.number, error = %err, "unlinking a wrong phone failed");
+            }
+        });
+        LinkState::Failed {
+            reason: reason::WRONG_NUMBER.into(),
+            retryable: true,
+        }
+    }
+
+    /// Records `state`; returns what to publish (`None` to swallow an echo of a refusal).
+    fn track(&self, ctx: &NumberCtx, state: LinkState) -> Option<LinkState> {
+        let now = self.inner.clock.now();
+        let mut numbers = self.lock();
+        let t = numbers.entry(ctx.number.clone()).or_default();
+        t.ctx = Some(ctx.clone());
+        let refusal = matches!(&state, LinkState::Failed { reason: why, .. } if why == reason::WRONG_NUMBER);
+        if t.refused && !refusal && !matches!(state, LinkState::Pairing(_)) {
+            // The unlinking we asked for, coming back as "logged out": keep the reason.
+            return None;
+        }
+        t.refused = refusal;
+        let mut reopen = false;
+        let mut code = None;
+        match &state {
+            LinkState::Pairing(p) => {
+                t.window_ends_at = Some(p.window_ends_at);
+                // Only a code shows WhatsApp stopped throttling us (a QR comes regardless).
+                if p.code.is_some() {
+                    t.backoff = None;
+                }
+                // An engine whose QR comes later (not in `link`'s answer): ask for the code
+                // now that the socket is up. `open` does it itself while busy.
+                if !t.busy && p.qr.is_some() && p.code.is_none() && !t.code_requested && t.code_for.is_some() {
+                    t.code_requested = true;
+                    code = t.code_for.clone();
+                }
+            }
+            LinkState::PasskeyRequired { .. } | LinkState::Paired { .. } | LinkState::Disconnected { .. } => {}
+            closed if closed.is_closed_window() => {
+                t.window_ends_at = None;
+                if matches!(closed, LinkState::Failed { reason: why, .. } if why == reason::THROTTLED) {
+                    let base = self.inner.caps.backoff;
+                    let wait = t.backoff.map_or(base, |b| b.next).min(MAX_BACKOFF);
+                    t.backoff = Some(Backoff {
+                        until: now + wait,
+                        next: (wait * 2).min(MAX_BACKOFF),
+                    });
+                }
+                reopen = t.watchers > 0 && !t.busy;
+            }
+            _ => {
+                t.window_ends_at = None;
+                t.code_for = None;
+                t.backoff = None;
+            }
+        }
+        t.closed = state.is_closed_window();
+        // Settled and unwatched: nothing left to orchestrate, and the engine answers for it.
+        let settled = matches!(
+            state,
+            LinkState::Connected { .. } | LinkState::LoggedOut { .. } | LinkState::Disconnected { .. } | LinkState::Idle
+        );
+        if settled && t.watchers == 0 && !t.busy {
+            numbers.remove(&ctx.number);
+        }
+        drop(numbers);
+        // Engines publish while holding their own locks: act on them from another task.
+        if reopen {
+            let (this, number) = (self.clone(), ctx.number.clone());
+            tokio::spawn(async move {
+                let _ = this.reopen_watched(&number, false).await;
+            });
+        }
+        if let Some(phone) = code {
+            let (this, ctx) = (self.clone(), ctx.clone());
+            tokio::spawn(async move {
+                if let Some(engine) = this.engine_for(&ctx).await {
+                    this.request_code(engine.as_ref(), &ctx, phone).await;
+                }
+            });
+        }
+        Some(state)
+    }
+}
+
+#[async_trait]
+impl EventSink for Windows {
+    async fn publish(&self, event: EngineEvent) {
+        self.publish_checked(event.number, event.state, event.at).await;
+    }
+}
