@@ -74,6 +74,8 @@ struct Tracked {
     refused: bool,
     /// The last window closed (ran out, or was refused) and none is open.
     closed: bool,
+    /// When a page's read last tried to revive the closed window (see `shared`).
+    revived_at: Option<std::time::Instant>,
     /// Held while a pairing code is being requested, so concurrent opens wait for that one
     /// code instead of answering without it.
     code_flight: Arc<tokio::sync::Mutex<()>>,

@@ -16,6 +16,10 @@ use crate::server::{
     store::{LinkView, StoreError},
 };
 
+/// Least time between two revivals of one closed window tried from its pages' reads: the
+/// streams' safety recheck, so a page that missed a notification still gets one per recheck.
+const REVIVE_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
 impl Windows {
     /// The state to show for `ctx`: the shared view (our checks applied), else the engine's
     /// own. A window whose owner is gone shows as closed, unless a page here watches it: then
@@ -32,13 +36,28 @@ impl Windows {
         let ended = matches!(&state, LinkState::Pairing(p) if p.window_ends_at <= now);
         // A window that ran out is its owner's to end (its sweep); a closed or orphaned one
         // is for the process whose page watches it to revive.
-        if (orphaned || state.is_closed_window()) && self.watchers(&ctx.number) > 0 {
+        // A closed one is asked about at most every few seconds however often its pages
+        // wake (each ask costs a lease write, and a command when another process owns it).
+        let revive = orphaned || (state.is_closed_window() && self.revive_due(&ctx.number));
+        if revive && self.watchers(&ctx.number) > 0 {
             self.spawn_revive(ctx.clone());
         }
         if ended || orphaned {
             return Ok(closed_window());
         }
         Ok(state)
+    }
+
+    /// Whether a closed window's revival may be tried again now; marks it tried.
+    fn revive_due(&self, number: &NumberId) -> bool {
+        let mut numbers = self.lock();
+        let Some(t) = numbers.get_mut(number) else { return false };
+        let now = std::time::Instant::now();
+        if t.revived_at.is_some_and(|at| now.duration_since(at) < REVIVE_EVERY) {
+            return false;
+        }
+        t.revived_at = Some(now);
+        true
     }
 
     /// Reopens the window a page here watches when it closed, or takes it over when its
