@@ -1,7 +1,9 @@
 /* Meta Embedded Signup for the Pairlink connect page. The Facebook SDK is JavaScript, so this
- * small shim runs it: load the SDK, FB.login with the configuration id, wait for BOTH the login
- * code and the WA_EMBEDDED_SIGNUP message (only from facebook.com origins), then post them to
- * the link's endpoint. Resolves {ok: true, body} (the connected number) or {ok: false, code, message}. */
+ * small shim runs it: load the SDK, FB.login with the configuration id (and, for a WhatsApp
+ * Business app number, Meta's `whatsapp_business_app_onboarding` feature), wait for BOTH the
+ * login code and the WA_EMBEDDED_SIGNUP message (only from facebook.com origins), then post
+ * them, with which FINISH it was, to the link's endpoint. Resolves {ok: true, body} (the
+ * connected number) or {ok: false, code, message}. */
 window.pairlinkMetaSignup = function (o) {
   "use strict";
   return new Promise(function (resolve) {
@@ -19,7 +21,7 @@ window.pairlinkMetaSignup = function (o) {
       fetch("/v1/remote-pairing/" + encodeURIComponent(o.token) + "/meta/embedded", {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ code: code, wabaId: session.waba_id, phoneNumberId: session.phone_number_id, businessId: session.business_id }),
+        body: JSON.stringify({ code: code, wabaId: session.waba_id, phoneNumberId: session.phone_number_id, businessId: session.business_id, event: session.event }),
       })
         .then(function (res) {
           return res.text().then(function (text) {
@@ -36,7 +38,7 @@ window.pairlinkMetaSignup = function (o) {
       try { data = typeof event.data === "string" ? JSON.parse(event.data) : event.data; } catch (e) { return; }
       if (!data || data.type !== "WA_EMBEDDED_SIGNUP") return;
       if (/^FINISH/.test(data.event)) {
-        session = data.data || {};
+        session = Object.assign({}, data.data || {}, { event: data.event });
         send();
       } else if (data.event === "CANCEL") {
         finish({ ok: false, code: "CANCELLED" });
@@ -56,7 +58,15 @@ window.pairlinkMetaSignup = function (o) {
             finish({ ok: false, code: "CANCELLED" });
           }
         },
-        { config_id: o.configId, response_type: "code", override_default_response_type: true, extras: { setup: {}, sessionInfoVersion: "3" } },
+        {
+          config_id: o.configId,
+          response_type: "code",
+          override_default_response_type: true,
+          // Embedded Signup's own version lives in `extras` (v4, Meta's current one).
+          extras: o.featureType
+            ? { setup: {}, featureType: o.featureType, sessionInfoVersion: "3", version: "v4" }
+            : { setup: {}, sessionInfoVersion: "3", version: "v4" },
+        },
       );
     }
     if (window.FB) return start();

@@ -31,6 +31,11 @@ pub struct ConnectPageData {
     pub frame_ancestors: Vec<String>,
     /// For Meta links: the flow and, for Embedded Signup, the app settings the SDK needs.
     pub meta: Option<MetaSetup>,
+    /// For a WhatsApp Web link whose tenant offers the official rail (`officialFallback`)
+    /// where WhatsApp Web linking cannot work: Embedded Signup for the same number from the
+    /// WhatsApp Business app (flow `coexistence`).
+    #[serde(default)]
+    pub official: Option<MetaSetup>,
     /// Where the page's plain links and forms go, so it works before (and without) its WASM.
     pub urls: PageUrls,
     /// The last start from a plain form failed (not a dead link): say so.
@@ -55,7 +60,7 @@ pub struct PageUrls {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MetaSetup {
-    /// `embedded` or `credentials`.
+    /// `embedded`, `coexistence` or `credentials`.
     pub flow: String,
     pub app_id: String,
     pub config_id: String,

@@ -25,7 +25,8 @@ pub struct RemotePairingIn {
     pub branding_override: Option<Branding>,
     /// `PILOT_STATUS` (default) or `META`.
     pub provider: Option<String>,
-    /// `embedded` or `credentials` (Meta links).
+    /// `embedded`, `coexistence` (a WhatsApp Business app number, kept on the app) or
+    /// `credentials` (Meta links).
     pub meta_flow: Option<String>,
     pub redirect_url: Option<String>,
     pub external_ref: Option<String>,
@@ -155,6 +156,9 @@ pub struct MetaEmbeddedIn {
     pub waba_id: Option<String>,
     pub phone_number_id: Option<String>,
     pub business_id: Option<String>,
+    /// The signup window's `event`: `FINISH` (a new Cloud API number) or
+    /// `FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING` (a WhatsApp Business app number, Coexistence).
+    pub event: Option<String>,
 }
 
 /// `POST /v1/remote-pairing/{token}/meta/credentials`: an existing WABA's credentials.

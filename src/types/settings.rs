@@ -21,6 +21,10 @@ pub struct SettingsOut {
     /// Whether number-scoped keys may send pairing links from the default sender
     /// (`sendLink`); off, their links are made but not sent (`SENDER_NOT_ALLOWED`).
     pub number_keys_send_links: bool,
+    /// Whether a WhatsApp Web link that WhatsApp's passkey gate stops offers the official
+    /// rail (Coexistence: the same WhatsApp Business app number through Meta). Needs Meta's
+    /// Embedded Signup configured on the server.
+    pub official_fallback: bool,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -39,6 +43,7 @@ pub struct SettingsPatch {
     pub engine: Option<Option<String>>,
     pub repair_link_on_disconnect: Option<bool>,
     pub number_keys_send_links: Option<bool>,
+    pub official_fallback: Option<bool>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]

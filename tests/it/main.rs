@@ -16,6 +16,7 @@ mod api_surface;
 mod branding;
 mod cli;
 mod cluster;
+mod coexistence;
 mod compat;
 mod embedded;
 mod evolution;

@@ -139,7 +139,7 @@ async fn a_refused_code_or_registration_leaves_the_link_usable() {
         None,
         Some(&embedded_body("stale")),
         StatusCode::BAD_REQUEST,
-        "META_CODE_INVALID",
+        "META_CODE_EXPIRED",
     )
     .await;
     graph.verify().await;

@@ -120,7 +120,7 @@ async fn settings_accept_only_the_tenants_live_numbers() {
     .await;
     assert_eq!(
         app.get("/v1/settings", &t.key).await,
-        json!({ "defaultSenderNumberId": null, "embedOrigins": [], "engine": null, "repairLinkOnDisconnect": false, "numberKeysSendLinks": false })
+        json!({ "defaultSenderNumberId": null, "embedOrigins": [], "engine": null, "repairLinkOnDisconnect": false, "numberKeysSendLinks": false, "officialFallback": false })
     );
     let mine = app.create_number(&t.key, "A", "5511900000001").await["instance"]["id"]
         .as_str()
@@ -145,7 +145,7 @@ async fn settings_accept_only_the_tenants_live_numbers() {
         .await;
     assert_eq!(
         cleared,
-        json!({ "defaultSenderNumberId": null, "embedOrigins": [], "engine": null, "repairLinkOnDisconnect": false, "numberKeysSendLinks": false })
+        json!({ "defaultSenderNumberId": null, "embedOrigins": [], "engine": null, "repairLinkOnDisconnect": false, "numberKeysSendLinks": false, "officialFallback": false })
     );
 }
 

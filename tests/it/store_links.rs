@@ -20,6 +20,7 @@ contract!(
     links_end_once,
     opening_and_expiry_are_recorded_once_with_their_events,
     pairing_uses_up_the_numbers_link,
+    a_link_moves_its_number_to_meta_once_and_coexistence_counts_add_up,
     settings_upsert_field_by_field,
     templates_are_unique_per_name_and_language,
     links_settings_and_templates_stay_in_their_tenant,
@@ -281,6 +282,79 @@ async fn pairing_uses_up_the_numbers_link(store: Arc<dyn Store>) {
         .unwrap()
         .unwrap();
     assert_eq!(find(&store, &token).await.end_reason, Some(LinkEnd::Used));
+}
+
+async fn a_link_moves_its_number_to_meta_once_and_coexistence_counts_add_up(store: Arc<dyn Store>) {
+    use pairlink::server::store::{CoexDelivery, MetaAccount, MetaConversion};
+    let t = tenant(&store).await;
+    let n = add_number(&store, &t, "5511900000001").await;
+    let (link, token) = new_link(Some(&n.id), Duration::hours(1));
+    store.issue_link(&t, &link, None).await.unwrap();
+    let account = MetaAccount {
+        number_id: n.id.clone(),
+        tenant_id: t.clone(),
+        waba_id: "1020".into(),
+        phone_number_id: "3040".into(),
+        app_id: Some("app".into()),
+        token: "sealed".into(),
+        pin: None,
+        phone: json!({ "display_phone_number": "+55 11 90000-0001" }),
+        waba: json!({}),
+        checked_at: Some(Utc::now()),
+        coexistence: Some(json!({ "status": "CONFIRMED", "evidence": "embedded_signup" })),
+        received: Default::default(),
+    };
+    let connected = event("number.connected", &n);
+    let engine_ref = json!({ "wabaId": "1020", "phoneNumberId": "3040" });
+    let convert = || MetaConversion {
+        number: &n.id,
+        engine_ref: &engine_ref,
+        account: &account,
+        event: &connected,
+        link: &link.id,
+        at: Utc::now(),
+    };
+    let moved = store.convert_to_meta(&t, convert()).await.unwrap();
+    assert_eq!(
+        (moved.id.clone(), moved.provider, moved.engine.as_str(), moved.state),
+        (n.id.clone(), Provider::Meta, "meta", NumberState::Open)
+    );
+    assert!(moved.connected_at.is_some());
+    assert_eq!(find(&store, &token).await.end_reason, Some(LinkEnd::Used));
+    assert!(
+        matches!(store.convert_to_meta(&t, convert()).await, Err(StoreError::NotFound)),
+        "once: the link is used up"
+    );
+    let events = store.list_number_events(&t, &n.id, 10).await.unwrap();
+    assert_eq!(events.iter().filter(|e| e.kind == "number.connected").count(), 1);
+
+    let history = CoexDelivery {
+        history_messages: 3,
+        history: Some("shared"),
+        ..Default::default()
+    };
+    let contacts = CoexDelivery {
+        contacts: 2,
+        ..Default::default()
+    };
+    assert_eq!(store.count_coexistence("1020", "3040", &history, Utc::now()).await.unwrap(), 1);
+    assert_eq!(store.count_coexistence("1020", "3040", &contacts, Utc::now()).await.unwrap(), 1);
+    assert_eq!(
+        store.count_coexistence("1020", "9999", &contacts, Utc::now()).await.unwrap(),
+        0,
+        "another phone of the WABA is not ours"
+    );
+    let got = store.meta_account(&t, &n.id).await.unwrap();
+    assert_eq!(
+        (
+            got.received.webhooks,
+            got.received.history_messages,
+            got.received.contacts,
+            got.received.history.as_deref()
+        ),
+        (2, 3, 2, Some("shared"))
+    );
+    assert_eq!(got.coexistence.unwrap()["status"], "CONFIRMED");
 }
 
 async fn settings_upsert_field_by_field(store: Arc<dyn Store>) {

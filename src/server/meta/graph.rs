@@ -84,12 +84,58 @@ impl GraphError {
         }
     }
 
+    /// Meta's "this authorization code has expired" (subcode 36007): the person took longer
+    /// than the code lives, which is not the same as a code that was never valid.
+    pub fn code_expired(&self) -> bool {
+        match self {
+            Self::Api { subcode, message, .. } => *subcode == Some(36007) || message.to_ascii_lowercase().contains("expired"),
+            _ => false,
+        }
+    }
+
+    /// How Meta refused a contacts or history synchronisation (`smb_app_data`).
+    pub fn sync_refusal(&self) -> Option<SyncRefusal> {
+        let Self::Api { message, .. } = self else { return None };
+        let m = message.to_ascii_lowercase();
+        if m.contains("already") {
+            Some(SyncRefusal::AlreadyStarted)
+        } else if matches!(self.class(), ErrorClass::BadId | ErrorClass::Other) {
+            Some(SyncRefusal::NotEligible)
+        } else {
+            None
+        }
+    }
+
     pub fn code(&self) -> Option<i64> {
         match self {
             Self::Api { code, .. } => Some(*code),
             _ => None,
         }
     }
+}
+
+/// What `smb_app_data` synchronises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncType {
+    Contacts,
+    History,
+}
+
+impl SyncType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Contacts => "smb_app_state_sync",
+            Self::History => "history",
+        }
+    }
+}
+
+/// Meta's refusals of a synchronisation: it runs once per onboarding, and only for a
+/// number that came from the WhatsApp Business app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncRefusal {
+    AlreadyStarted,
+    NotEligible,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -244,6 +290,17 @@ impl Graph {
         succeeded(out)
     }
 
+    /// `POST /{phone}/smb_app_data`: asks Meta to send a WhatsApp Business app number's
+    /// contacts (`smb_app_state_sync`) or chat history (`history`) through our webhooks.
+    /// Meta takes each once, within 24 hours of onboarding; returns its request id.
+    pub async fn smb_app_data(&self, token: &str, phone: &str, sync: SyncType) -> Result<String, GraphError> {
+        let body = json!({ "messaging_product": "whatsapp", "sync_type": sync.as_str() });
+        let out: Value = self
+            .call(Method::POST, &format!("{phone}/smb_app_data"), Some(token), &[], Some(body))
+            .await?;
+        Ok(out["request_id"].as_str().unwrap_or_default().to_owned())
+    }
+
     /// `POST /{waba}/subscribed_apps`: the WABA's webhooks come to our app.
     pub async fn subscribe_app(&self, token: &str, waba: &str) -> Result<(), GraphError> {
         let out: Success = self
@@ -358,6 +415,28 @@ mod tests {
         assert_eq!(api(131030).class(), ErrorClass::Recipient);
         assert_eq!(api(1).class(), ErrorClass::Other);
         assert_eq!(GraphError::Timeout.class(), ErrorClass::Unavailable);
+    }
+
+    #[test]
+    fn expired_codes_and_sync_refusals_are_told_apart() {
+        let with = |code, subcode, message: &str| GraphError::Api {
+            status: 400,
+            code,
+            subcode,
+            message: message.into(),
+        };
+        assert!(with(100, Some(36007), "This authorization code has expired.").code_expired());
+        assert!(!with(100, None, "Invalid verification code format.").code_expired());
+        assert_eq!(
+            with(100, None, "Sync was already initiated for this phone number").sync_refusal(),
+            Some(SyncRefusal::AlreadyStarted)
+        );
+        assert_eq!(
+            with(100, None, "The phone number is not eligible").sync_refusal(),
+            Some(SyncRefusal::NotEligible)
+        );
+        assert_eq!(with(190, None, "Invalid OAuth access token").sync_refusal(), None);
+        assert_eq!(GraphError::Timeout.sync_refusal(), None);
     }
 
     #[test]

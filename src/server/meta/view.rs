@@ -50,4 +50,29 @@ pub fn overlay(out: &mut NumberOut, account: &MetaAccount) {
         "checkedAt": account.checked_at,
     }));
     out.last_validated_at = account.checked_at;
+    out.coexistence = Some(coexistence(account));
+}
+
+/// `coexistence`: `CONFIRMED` with its evidence for a WhatsApp Business app number onboarded
+/// through Embedded Signup, with the synchronisations started and what Meta's coexistence
+/// webhooks delivered (counts only); `UNKNOWN` for other Meta numbers.
+fn coexistence(account: &MetaAccount) -> serde_json::Value {
+    let Some(c) = &account.coexistence else {
+        return json!({ "status": "UNKNOWN", "evidence": [] });
+    };
+    let r = &account.received;
+    json!({
+        "status": c["status"],
+        "evidence": c["evidence"],
+        "contactsSync": c["sync"]["contacts"],
+        "historySync": c["sync"]["history"],
+        "received": {
+            "webhooks": r.webhooks,
+            "historyMessages": r.history_messages,
+            "contacts": r.contacts,
+            "messageEchoes": r.echoes,
+            "history": r.history,
+            "lastAt": r.last_at,
+        },
+    })
 }

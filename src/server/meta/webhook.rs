@@ -6,6 +6,8 @@ use serde_json::Value;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
+use crate::server::store::CoexDelivery;
+
 /// `sha256=<hex HMAC-SHA256(app secret, raw body)>`, compared in constant time.
 pub fn signature_ok(app_secret: &str, header: Option<&str>, body: &[u8]) -> bool {
     let Some(hex) = header.and_then(|h| h.trim().strip_prefix("sha256=")) else {
@@ -52,6 +54,15 @@ pub enum Change {
     },
 }
 
+/// What one coexistence webhook (`history`, `smb_app_state_sync`, `smb_message_echoes`)
+/// delivered for a WhatsApp Business app number, counted; the content itself is not kept.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Coexistence {
+    pub waba: String,
+    pub phone_number_id: String,
+    pub delivery: CoexDelivery,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HealthKind {
     Degraded,
@@ -89,18 +100,62 @@ struct FieldChange {
     value: Value,
 }
 
-/// The changes we act on; everything else (messages, statuses, template updates) is skipped.
-pub fn parse(body: &[u8]) -> Result<Vec<Change>, serde_json::Error> {
+/// What a notification carries that we act on or count; everything else (messages,
+/// statuses, template updates) is skipped.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub changes: Vec<Change>,
+    pub coexistence: Vec<Coexistence>,
+}
+
+pub fn parse(body: &[u8]) -> Result<Parsed, serde_json::Error> {
     let envelope: Envelope = serde_json::from_slice(body)?;
-    let mut out = Vec::new();
+    let mut out = Parsed::default();
     for entry in envelope.entry {
         for change in entry.changes {
             if let Some(c) = read_change(&entry.id, &change.field, &change.value) {
-                out.push(c);
+                out.changes.push(c);
+            }
+            if let Some(c) = read_coexistence(&entry.id, &change.field, &change.value) {
+                out.coexistence.push(c);
             }
         }
     }
     Ok(out)
+}
+
+fn read_coexistence(waba: &str, field: &str, v: &Value) -> Option<Coexistence> {
+    let count = |k: &str| v[k].as_array().map_or(0, |a| a.len() as i64);
+    let delivery = match field {
+        "history" => {
+            let chunks = v["history"].as_array()?;
+            let declined = chunks.iter().any(|c| c["errors"].as_array().is_some_and(|e| !e.is_empty()));
+            let messages = chunks
+                .iter()
+                .flat_map(|c| c["threads"].as_array().into_iter().flatten())
+                .map(|t| t["messages"].as_array().map_or(0, |m| m.len() as i64))
+                .sum();
+            CoexDelivery {
+                history_messages: messages,
+                history: Some(if declined { "declined" } else { "shared" }),
+                ..Default::default()
+            }
+        }
+        "smb_app_state_sync" => CoexDelivery {
+            contacts: count("state_sync"),
+            ..Default::default()
+        },
+        "smb_message_echoes" => CoexDelivery {
+            echoes: count("message_echoes"),
+            ..Default::default()
+        },
+        _ => return None,
+    };
+    Some(Coexistence {
+        waba: waba.to_owned(),
+        phone_number_id: v["metadata"]["phone_number_id"].as_str()?.to_owned(),
+        delivery,
+    })
 }
 
 fn read_change(waba: &str, field: &str, v: &Value) -> Option<Change> {
@@ -149,6 +204,48 @@ fn read_change(waba: &str, field: &str, v: &Value) -> Option<Change> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn coexistence_webhooks_are_counted_not_kept() {
+        let meta = serde_json::json!({ "display_phone_number": "15551234567", "phone_number_id": "7654321" });
+        let body = serde_json::json!({"object": "whatsapp_business_account", "entry": [{"id": "111", "changes": [
+            {"field": "history", "value": {"messaging_product": "whatsapp", "metadata": meta, "history": [
+                {"metadata": {"phase": 0, "chunk_order": 1, "progress": 40}, "threads": [
+                    {"id": "16505551234", "messages": [{"id": "a", "text": {"body": "secret"}}, {"id": "b"}]},
+                    {"id": "16505550000", "messages": [{"id": "c"}]}]}]}},
+            {"field": "history", "value": {"messaging_product": "whatsapp", "metadata": meta, "history": [
+                {"errors": [{"code": 2593109, "title": "History sharing is turned off by the business"}]}]}},
+            {"field": "smb_app_state_sync", "value": {"messaging_product": "whatsapp", "metadata": meta, "state_sync": [
+                {"type": "contact", "contact": {"full_name": "Pablo", "phone_number": "16505551234"}, "action": "add"},
+                {"type": "contact", "contact": {"phone_number": "16505550000"}, "action": "remove"}]}},
+            {"field": "smb_message_echoes", "value": {"messaging_product": "whatsapp", "metadata": meta, "message_echoes": [
+                {"from": "15551234567", "to": "16505551234", "id": "e", "type": "text", "text": {"body": "hi"}}]}},
+            {"field": "smb_message_echoes", "value": {"messaging_product": "whatsapp", "message_echoes": []}}
+        ]}]});
+        let parsed = parse(body.to_string().as_bytes()).unwrap();
+        let got: Vec<_> = parsed
+            .coexistence
+            .iter()
+            .map(|c| (c.waba.as_str(), c.phone_number_id.as_str(), c.delivery.clone()))
+            .collect();
+        let d = |h, c, e, history| CoexDelivery {
+            history_messages: h,
+            contacts: c,
+            echoes: e,
+            history,
+        };
+        assert_eq!(
+            got,
+            [
+                ("111", "7654321", d(3, 0, 0, Some("shared"))),
+                ("111", "7654321", d(0, 0, 0, Some("declined"))),
+                ("111", "7654321", d(0, 2, 0, None)),
+                ("111", "7654321", d(0, 0, 1, None)),
+            ],
+            "one without the phone id is skipped"
+        );
+        assert!(parsed.changes.is_empty());
+    }
+
     fn sign(secret: &str, body: &[u8]) -> String {
         let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
         mac.update(body);
@@ -182,7 +279,7 @@ mod tests {
             {"field": "messages", "value": {"statuses": []}},
             {"field": "account_update", "value": {"event": "PARTNER_ADDED"}}
         ]}]});
-        let changes = parse(body.to_string().as_bytes()).unwrap();
+        let changes = parse(body.to_string().as_bytes()).unwrap().changes;
         assert_eq!(changes.len(), 2, "{changes:?}");
         assert_eq!(
             changes[0],

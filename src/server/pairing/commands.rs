@@ -23,6 +23,9 @@ pub enum Action {
     Fail { reason: String },
     /// Sandbox: what the number sent.
     Sent,
+    /// Ends the number's linking window and drops its engine session: the number leaves
+    /// the WhatsApp Web rail (its link finished on the official one).
+    Release,
 }
 
 /// Why an action failed, in a form that crosses processes.
@@ -137,6 +140,7 @@ mod tests {
             Action::Passkey,
             Action::Fail { reason: "banned".into() },
             Action::Sent,
+            Action::Release,
         ] {
             let text = serde_json::to_string(&action).unwrap();
             assert_eq!(serde_json::from_str::<Action>(&text).unwrap(), action);

@@ -181,6 +181,11 @@ impl Runtime {
                 Ok(Value::Null)
             }
             Action::Sent => Ok(serde_json::to_value(sandbox()?.sent_by(&number.id)).unwrap_or_default()),
+            Action::Release => {
+                self.windows.forget(&number.id);
+                engine.delete(&ctx).await?;
+                Ok(Value::Null)
+            }
         }
     }
 

@@ -204,8 +204,9 @@ fn check_provider(provider: Option<&str>, meta_flow: Option<&str>) -> Result<Opt
         (None | Some("PILOT_STATUS"), None) => Ok(None),
         (None | Some("META"), Some("embedded")) | (Some("META"), None) => Ok(Some("embedded")),
         (None | Some("META"), Some("credentials")) => Ok(Some("credentials")),
+        (None | Some("META"), Some("coexistence")) => Ok(Some("coexistence")),
         (Some("PILOT_STATUS"), Some(_)) => Err(Invalid::new("metaFlow", "applies only to META links").into()),
-        (None | Some("META"), Some(_)) => Err(Invalid::new("metaFlow", "must be embedded or credentials").into()),
+        (None | Some("META"), Some(_)) => Err(Invalid::new("metaFlow", "must be embedded, coexistence or credentials").into()),
         _ => Err(Invalid::new("provider", "must be PILOT_STATUS or META").into()),
     }
 }
@@ -277,6 +278,7 @@ mod tests {
         assert_eq!(check_provider(Some("PILOT_STATUS"), None).unwrap(), None);
         assert_eq!(check_provider(Some("META"), None).unwrap(), Some("embedded"));
         assert_eq!(check_provider(None, Some("credentials")).unwrap(), Some("credentials"));
+        assert_eq!(check_provider(Some("META"), Some("coexistence")).unwrap(), Some("coexistence"));
         assert!(
             check_provider(Some("PILOT_STATUS"), Some("embedded"))
                 .unwrap_err()

@@ -13,10 +13,10 @@ use crate::server::{
     error::{ApiError, ApiResult},
     meta::{
         MetaEngine,
-        graph::{ErrorClass, GraphError, Phone, Waba},
+        graph::{ErrorClass, GraphError, Phone, SyncRefusal, SyncType, Waba},
     },
     state::AppState,
-    store::{Link, MetaAccount, NewMetaNumber, NewNumber, Number, StoreError},
+    store::{Link, MetaAccount, MetaConversion, NewMetaNumber, NewNumber, Number, StoreError},
 };
 
 const SCOPES: [&str; 2] = ["whatsapp_business_management", "whatsapp_business_messaging"];
@@ -30,6 +30,7 @@ pub enum Step {
     Phone,
     Register,
     Subscribe,
+    Sync,
 }
 
 /// Credentials, checked for shape, before any Graph call.
@@ -48,6 +49,8 @@ pub struct Verified {
     pub app_id: Option<String>,
     token: String,
     pin: Option<String>,
+    /// A WhatsApp Business app number onboarded as such: how we know, and its syncs.
+    coexistence: Option<serde_json::Value>,
 }
 
 /// Where a new number comes from: a tenant's API call or a link.
@@ -66,6 +69,12 @@ pub fn engine(state: &AppState) -> ApiResult<Arc<MetaEngine>> {
             "official WhatsApp numbers (Meta Cloud API) are not configured on this server (set meta_token_key)",
         )
     })
+}
+
+/// Whether a page can run Embedded Signup here: Meta on, with an app, its secret and a
+/// Facebook Login for Business configuration.
+pub fn signup_ready(state: &AppState) -> bool {
+    state.engines.meta().is_some_and(|m| m.embedded_ready) && !state.config.meta_config_id.is_empty()
 }
 
 /// Pasted credentials, validated live: token, WABA, the phone in that WABA, its registration
@@ -133,19 +142,14 @@ pub async fn verify_credentials(meta: &MetaEngine, c: &Credentials<'_>) -> ApiRe
         app_id: debug.app_id,
         token: token.to_owned(),
         pin: c.pin.map(str::to_owned),
+        coexistence: None,
     })
 }
 
 /// Embedded Signup's result: the code exchanged for a business token, our app subscribed to
 /// the WABA, the number registered with a PIN we generate, its display number read.
 pub async fn verify_embedded(state: &AppState, meta: &MetaEngine, code: &str, waba_id: &str, phone_id: &str) -> ApiResult<Verified> {
-    if !meta.embedded_ready {
-        return Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "META_NOT_CONFIGURED",
-            "Embedded Signup needs meta_app_id and meta_app_secret on this server",
-        ));
-    }
+    embedded_ready(meta)?;
     let graph = &meta.graph;
     let token = graph.exchange_code(code).await.map_err(|e| fail(Step::Code, e))?;
     graph.subscribe_app(&token, waba_id).await.map_err(|e| fail(Step::Subscribe, e))?;
@@ -159,15 +163,115 @@ pub async fn verify_embedded(state: &AppState, meta: &MetaEngine, code: &str, wa
         app_id: Some(state.config.meta_app_id.clone()),
         token,
         pin: Some(pin),
+        coexistence: None,
     })
+}
+
+/// Embedded Signup's result for a WhatsApp Business app number (Meta's "Coexistence"): the
+/// code exchanged, the phone read (and held against `expected` before anything is started for
+/// it), our app subscribed to the WABA, and the contacts and history synchronisations Meta
+/// asks partners to start within 24 hours. The number is **not** registered: it stays on the
+/// app, which keeps working beside the Cloud API.
+///
+/// A refused synchronisation does not undo the onboarding (the number is on the Cloud API
+/// either way); it is recorded on the number, except Meta saying the number is not a business
+/// app number at all, which refuses the whole step.
+pub async fn verify_coexistence(
+    state: &AppState,
+    meta: &MetaEngine,
+    code: &str,
+    waba_id: &str,
+    phone_id: &str,
+    expected: Option<&PhoneE164>,
+) -> ApiResult<Verified> {
+    embedded_ready(meta)?;
+    let graph = &meta.graph;
+    let token = graph.exchange_code(code).await.map_err(|e| fail(Step::Code, e))?;
+    let phone = graph.phone(&token, phone_id).await.map_err(|e| fail(Step::Phone, e))?;
+    if let Some(expected) = expected {
+        check_expected(expected, &phone)?;
+    }
+    graph.subscribe_app(&token, waba_id).await.map_err(|e| fail(Step::Subscribe, e))?;
+    let contacts = sync(state, meta, &token, phone_id, SyncType::Contacts).await?;
+    let history = sync(state, meta, &token, phone_id, SyncType::History).await?;
+    Ok(Verified {
+        waba_id: waba_id.to_owned(),
+        phone,
+        waba: None,
+        app_id: Some(state.config.meta_app_id.clone()),
+        token,
+        pin: None,
+        coexistence: Some(json!({
+            "status": "CONFIRMED",
+            "evidence": "embedded_signup",
+            "sync": { "contacts": contacts, "history": history },
+        })),
+    })
+}
+
+/// One `smb_app_data` call, as the record kept on the number.
+async fn sync(state: &AppState, meta: &MetaEngine, token: &str, phone_id: &str, kind: SyncType) -> ApiResult<serde_json::Value> {
+    let at = state.clock.now();
+    match meta.graph.smb_app_data(token, phone_id, kind).await {
+        Ok(request) => Ok(json!({ "state": "started", "requestId": request, "at": at })),
+        Err(e) => match e.sync_refusal() {
+            // Meta runs each synchronisation once; a second onboarding of the same number (or
+            // a retried request) finds it started, which is what we wanted.
+            Some(SyncRefusal::AlreadyStarted) => Ok(json!({ "state": "already_started", "at": at })),
+            Some(SyncRefusal::NotEligible) if kind == SyncType::Contacts => Err(bad(
+                "META_NOT_ELIGIBLE",
+                "phoneNumberId",
+                "Meta says this number cannot be onboarded from the WhatsApp Business app (its country, or an app older than 2.24.17); connect it with the usual sign-up instead",
+            )),
+            _ => {
+                let err = fail(Step::Sync, e);
+                Ok(json!({ "state": "failed", "code": err.code, "at": at }))
+            }
+        },
+    }
+}
+
+fn embedded_ready(meta: &MetaEngine) -> ApiResult<()> {
+    if meta.embedded_ready {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "META_NOT_CONFIGURED",
+            "Embedded Signup needs meta_app_id and meta_app_secret on this server",
+        ))
+    }
+}
+
+/// The phone Meta says was onboarded, as a number.
+fn phone_of(phone: &Phone) -> ApiResult<PhoneE164> {
+    let display = phone.display_phone_number.as_deref().unwrap_or_default();
+    PhoneE164::parse("phoneNumberId", display)
+        .map_err(|_| ApiError::new(StatusCode::BAD_GATEWAY, "META_ERROR", "Meta did not say which phone number this is"))
+}
+
+/// The expected-number guard: the phone onboarded must be the one the platform asked for.
+fn check_expected(expected: &PhoneE164, phone: &Phone) -> ApiResult<()> {
+    let got = phone_of(phone)?;
+    if expected == &got {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "NUMBER_MISMATCH",
+            format!(
+                "number: this link is for {}, but Meta onboarded {}",
+                expected.masked(),
+                got.masked()
+            ),
+        ))
+    }
 }
 
 /// Creates the connected number with its encrypted token, `number.created` and
 /// `number.connected` (and consumes the link it came through) in one transaction.
 pub async fn create_number(state: &AppState, meta: &MetaEngine, origin: Origin<'_>, v: Verified) -> ApiResult<Number> {
-    let display = v.phone.display_phone_number.as_deref().unwrap_or_default();
-    let phone = PhoneE164::parse("phoneNumberId", display)
-        .map_err(|_| ApiError::new(StatusCode::BAD_GATEWAY, "META_ERROR", "Meta did not say which phone number this is"))?;
+    let phone = phone_of(&v.phone)?;
     if let Some(expected) = &origin.expected_phone
         && expected != &phone
     {
@@ -200,22 +304,7 @@ pub async fn create_number(state: &AppState, meta: &MetaEngine, origin: Origin<'
         at: now,
         profile: Default::default(),
     };
-    let account = MetaAccount {
-        number_id: id.clone(),
-        tenant_id: origin.tenant.clone(),
-        waba_id: v.waba_id.clone(),
-        phone_number_id: v.phone.id.clone(),
-        app_id: v.app_id.clone(),
-        token: meta.cipher.encrypt_for(id.as_str(), &v.token),
-        pin: v.pin.as_deref().map(|p| meta.cipher.encrypt_for(id.as_str(), p)),
-        phone: serde_json::to_value(&v.phone).unwrap_or_default(),
-        waba: v
-            .waba
-            .as_ref()
-            .map(|w| serde_json::to_value(w).unwrap_or_default())
-            .unwrap_or_default(),
-        checked_at: Some(now),
-    };
+    let account = account(meta, origin.tenant, &id, &v, now);
     let extra = match origin.link {
         Some(l) => json!({ "provider": "META", "linkId": l.id, "externalRef": l.external_ref, "redirectUrl": l.redirect_url }),
         None => json!({ "provider": "META" }),
@@ -263,6 +352,67 @@ pub async fn create_number(state: &AppState, meta: &MetaEngine, origin: Origin<'
     }
 }
 
+/// The official fallback's end: the WhatsApp Web link's own number becomes a connected `META`
+/// number (same id, so the platform's records hold), `number.connected` as for a QR pairing
+/// but with `provider: META`, and the link is used up, in one transaction.
+pub async fn convert_number(state: &AppState, meta: &MetaEngine, link: &Link, number: &Number, v: Verified) -> ApiResult<Number> {
+    check_expected(&number.phone, &v.phone)?;
+    let now = state.clock.now();
+    let account = account(meta, &number.tenant_id, &number.id, &v, now);
+    let extra = json!({
+        "provider": "META",
+        "linkId": link.id,
+        "externalRef": link.external_ref,
+        "redirectUrl": link.redirect_url,
+        "fallback": "official",
+    });
+    let event = number_event(NUMBER_CONNECTED, number.into(), now, extra);
+    let engine_ref = json!({ "wabaId": v.waba_id, "phoneNumberId": v.phone.id });
+    let conversion = MetaConversion {
+        number: &number.id,
+        engine_ref: &engine_ref,
+        account: &account,
+        event: &event,
+        link: &link.id,
+        at: now,
+    };
+    match state.store.convert_to_meta(&number.tenant_id, conversion).await {
+        Ok(n) => {
+            state.live.notify(&n.id).await;
+            state.live.notify_link(&link.id).await;
+            Ok(n)
+        }
+        Err(StoreError::NotFound) => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "LINK_ALREADY_USED",
+            "this link was already used (or its number connected) meanwhile",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The Meta side of number `id`, its secrets sealed to that row.
+fn account(meta: &MetaEngine, tenant: &TenantId, id: &NumberId, v: &Verified, now: chrono::DateTime<chrono::Utc>) -> MetaAccount {
+    MetaAccount {
+        number_id: id.clone(),
+        tenant_id: tenant.clone(),
+        waba_id: v.waba_id.clone(),
+        phone_number_id: v.phone.id.clone(),
+        app_id: v.app_id.clone(),
+        token: meta.cipher.encrypt_for(id.as_str(), &v.token),
+        pin: v.pin.as_deref().map(|p| meta.cipher.encrypt_for(id.as_str(), p)),
+        phone: serde_json::to_value(&v.phone).unwrap_or_default(),
+        waba: v
+            .waba
+            .as_ref()
+            .map(|w| serde_json::to_value(w).unwrap_or_default())
+            .unwrap_or_default(),
+        checked_at: Some(now),
+        coexistence: v.coexistence.clone(),
+        received: Default::default(),
+    }
+}
+
 /// The numeric ids Meta shows (WABA, phone number, business).
 pub fn meta_id<'a>(field: &'static str, value: Option<&'a str>) -> Result<&'a str, Invalid> {
     let v = value.map(str::trim).unwrap_or_default();
@@ -307,6 +457,11 @@ pub fn fail(step: Step, e: GraphError) -> ApiError {
     };
     tracing::warn!(step = ?step, error = %e, "a Meta Graph call failed");
     match (e.class(), step) {
+        (_, Step::Code) if e.code_expired() => bad(
+            "META_CODE_EXPIRED",
+            "code",
+            "the sign-up took longer than Meta's code lives (about a minute); run the sign-up again",
+        ),
         (ErrorClass::Token | ErrorClass::BadId | ErrorClass::Other, Step::Code) => bad(
             "META_CODE_INVALID",
             "code",

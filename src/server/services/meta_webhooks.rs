@@ -46,9 +46,17 @@ pub async fn receive(state: &AppState, signature: Option<&str>, body: &[u8]) -> 
             "X-Hub-Signature-256 does not match the body",
         ));
     }
-    let changes = webhook::parse(body).map_err(|e| ApiError::validation("body", format!("not a Meta webhook payload: {e}")))?;
+    let parsed = webhook::parse(body).map_err(|e| ApiError::validation("body", format!("not a Meta webhook payload: {e}")))?;
     let mut changed = 0;
-    for change in changes {
+    let now = state.clock.now();
+    for c in &parsed.coexistence {
+        let counted = state.store.count_coexistence(&c.waba, &c.phone_number_id, &c.delivery, now).await?;
+        if counted == 0 {
+            tracing::info!(waba = %c.waba, "a coexistence webhook for a phone we do not hold was skipped");
+        }
+        changed += counted as usize;
+    }
+    for change in parsed.changes {
         let (waba, phone) = match &change {
             Change::Lost { waba, phone, .. } | Change::Health { waba, phone, .. } => (waba, phone),
         };

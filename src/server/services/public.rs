@@ -323,16 +323,22 @@ pub async fn page(
         _ => ["Mobi", "Android", "iPhone", "iPad"].iter().any(|m| user_agent.contains(m)),
     };
     let refresh_seconds = status.as_ref().and_then(|s| refresh_after(s, state.clock.now()));
-    let meta = link.as_ref().and_then(|l| l.meta_flow.clone()).map(|flow| MetaSetup {
+    let setup = |flow: String| MetaSetup {
         flow,
         app_id: state.config.meta_app_id.clone(),
         config_id: state.config.meta_config_id.clone(),
         graph_version: state.config.meta_graph_version.clone(),
-    });
-    let frame_ancestors = match &link {
-        Some(l) => state.store.settings(&l.tenant_id).await?.embed_origins,
-        None => Vec::new(),
     };
+    let meta = link.as_ref().and_then(|l| l.meta_flow.clone()).map(setup);
+    let settings = match &link {
+        Some(l) => Some(state.store.settings(&l.tenant_id).await?),
+        None => None,
+    };
+    let official = (link.as_ref().is_some_and(|l| l.meta_flow.is_none() && l.number_id.is_some())
+        && settings.as_ref().is_some_and(|s| s.official_fallback)
+        && super::meta::signup_ready(state))
+    .then(|| setup("coexistence".into()));
+    let frame_ancestors = settings.map(|s| s.embed_origins).unwrap_or_default();
     Ok(ConnectPageData {
         token: token.to_owned(),
         locale: locale.tag().into(),
@@ -346,6 +352,7 @@ pub async fn page(
         embed_source: embed_source(param("envelope")).into(),
         frame_ancestors,
         meta,
+        official,
         urls: PageUrls {
             share: format!("{}{}", state.public_base, page_path(token)),
             ..page_urls(token, query)

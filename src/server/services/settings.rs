@@ -46,7 +46,18 @@ pub async fn update(state: &AppState, client: &ApiClient, patch: SettingsPatch) 
         }
         state.store.save_embed_origins(&client.tenant, &parsed, state.clock.now()).await?;
     }
-    if patch.engine.is_some() || patch.repair_link_on_disconnect.is_some() || patch.number_keys_send_links.is_some() {
+    if patch.official_fallback == Some(true) && !super::meta::signup_ready(state) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "META_NOT_CONFIGURED",
+            "officialFallback: the official rail needs Meta's Embedded Signup configured on this server (meta_app_id, meta_app_secret, meta_config_id)",
+        ));
+    }
+    if patch.engine.is_some()
+        || patch.repair_link_on_disconnect.is_some()
+        || patch.number_keys_send_links.is_some()
+        || patch.official_fallback.is_some()
+    {
         let current = state.store.settings(&client.tenant).await?;
         let engine = match patch.engine {
             Some(Some(name)) => {
@@ -62,6 +73,7 @@ pub async fn update(state: &AppState, client: &ApiClient, patch: SettingsPatch) 
             engine: engine.as_deref(),
             repair_link_on_disconnect: patch.repair_link_on_disconnect.unwrap_or(current.repair_link_on_disconnect),
             number_keys_send_links: patch.number_keys_send_links.unwrap_or(current.number_keys_send_links),
+            official_fallback: patch.official_fallback.unwrap_or(current.official_fallback),
         };
         state
             .store

@@ -83,6 +83,8 @@ pub struct TenantSettings {
     pub repair_link_on_disconnect: bool,
     /// Number-scoped keys may send links from the default sender.
     pub number_keys_send_links: bool,
+    /// A WhatsApp Web link that stalls on the passkey gate offers the official rail.
+    pub official_fallback: bool,
 }
 
 /// The tenant's switches saved together by [`SettingsStore::save_engine_settings`].
@@ -90,6 +92,7 @@ pub struct EngineSettings<'a> {
     pub engine: Option<&'a str>,
     pub repair_link_on_disconnect: bool,
     pub number_keys_send_links: bool,
+    pub official_fallback: bool,
 }
 
 #[derive(Clone, Debug)]

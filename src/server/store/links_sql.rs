@@ -171,7 +171,7 @@ macro_rules! impl_link_store {
         #[async_trait::async_trait]
         impl $crate::server::store::SettingsStore for $store {
             async fn settings(&self, tenant: &TenantId) -> StoreResult<TenantSettings> {
-                let row: Option<SettingsRow> = sqlx::query_as("SELECT branding, default_sender_number_id, embed_origins, engine, repair_link_on_disconnect, number_keys_send_links FROM tenant_settings WHERE tenant_id = $1")
+                let row: Option<SettingsRow> = sqlx::query_as("SELECT branding, default_sender_number_id, embed_origins, engine, repair_link_on_disconnect, number_keys_send_links, official_fallback FROM tenant_settings WHERE tenant_id = $1")
                     .bind(tenant.as_str())
                     .fetch_optional(&self.pool)
                     .await?;
@@ -206,16 +206,18 @@ macro_rules! impl_link_store {
 
             async fn save_engine_settings(&self, tenant: &TenantId, switches: &EngineSettings<'_>, at: DateTime<Utc>) -> StoreResult<()> {
                 sqlx::query(concat!(
-                    "INSERT INTO tenant_settings (tenant_id, engine, repair_link_on_disconnect, number_keys_send_links, updated_at) ",
-                    "VALUES ($1, $2, $3, $4, $5) ",
+                    "INSERT INTO tenant_settings (tenant_id, engine, repair_link_on_disconnect, number_keys_send_links, official_fallback, updated_at) ",
+                    "VALUES ($1, $2, $3, $4, $5, $6) ",
                     "ON CONFLICT (tenant_id) DO UPDATE SET engine = excluded.engine, ",
                     "repair_link_on_disconnect = excluded.repair_link_on_disconnect, ",
-                    "number_keys_send_links = excluded.number_keys_send_links, updated_at = excluded.updated_at"
+                    "number_keys_send_links = excluded.number_keys_send_links, ",
+                    "official_fallback = excluded.official_fallback, updated_at = excluded.updated_at"
                 ))
                 .bind(tenant.as_str())
                 .bind(switches.engine)
                 .bind(switches.repair_link_on_disconnect)
                 .bind(switches.number_keys_send_links)
+                .bind(switches.official_fallback)
                 .bind(to_millis(at))
                 .execute(&self.writer)
                 .await?;

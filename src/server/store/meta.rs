@@ -19,6 +19,32 @@ pub struct MetaAccount {
     pub phone: serde_json::Value,
     pub waba: serde_json::Value,
     pub checked_at: Option<DateTime<Utc>>,
+    /// Set for a WhatsApp Business app number onboarded by Embedded Signup (Coexistence):
+    /// `{status, evidence, sync: {contacts, history}}`.
+    pub coexistence: Option<serde_json::Value>,
+    /// What Meta's coexistence webhooks brought (written by webhook ingress only).
+    pub received: CoexReceived,
+}
+
+/// Counts of what Meta's coexistence webhooks delivered for a number; no content is kept.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CoexReceived {
+    pub webhooks: i64,
+    pub history_messages: i64,
+    pub contacts: i64,
+    pub echoes: i64,
+    /// `shared` or `declined`, once Meta said which.
+    pub history: Option<String>,
+    pub last_at: Option<DateTime<Utc>>,
+}
+
+/// One coexistence webhook change, counted: how many items of each kind it carried.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CoexDelivery {
+    pub history_messages: i64,
+    pub contacts: i64,
+    pub echoes: i64,
+    pub history: Option<&'static str>,
 }
 
 impl std::fmt::Debug for MetaAccount {
@@ -51,6 +77,15 @@ pub trait MetaStore {
     async fn meta_accounts_of_waba(&self, waba_id: &str) -> StoreResult<Vec<MetaAccount>>;
     /// Records what Graph (or a webhook) said about the phone, with the health event it
     /// causes, in one transaction.
+    /// Adds one coexistence webhook's counts to the number whose Meta phone id is
+    /// `phone_number_id` within `waba_id` (atomically: webhooks for a number may arrive on
+    /// several processes at once). Returns how many numbers were counted.
+    async fn count_coexistence(&self, waba_id: &str, phone_number_id: &str, d: &CoexDelivery, at: DateTime<Utc>) -> StoreResult<u64>;
+    /// The official rail's end of a WhatsApp Web link: the link's existing number becomes a
+    /// connected `META` number (same id, so the platform's records stay valid), with its
+    /// account, its `number.connected` event, and the link used up, in one transaction.
+    /// `NotFound` when the link ended meanwhile or the number is already connected.
+    async fn convert_to_meta(&self, tenant: &TenantId, convert: MetaConversion<'_>) -> StoreResult<Number>;
     async fn save_meta_phone(
         &self,
         tenant: &TenantId,
@@ -59,6 +94,16 @@ pub trait MetaStore {
         at: DateTime<Utc>,
         event: Option<&NewEvent>,
     ) -> StoreResult<()>;
+}
+
+/// What [`MetaStore::convert_to_meta`] writes.
+pub struct MetaConversion<'a> {
+    pub number: &'a NumberId,
+    pub engine_ref: &'a serde_json::Value,
+    pub account: &'a MetaAccount,
+    pub event: &'a NewEvent,
+    pub link: &'a LinkId,
+    pub at: DateTime<Utc>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -73,6 +118,13 @@ pub struct MetaRow {
     phone: String,
     waba: String,
     checked_at: Option<i64>,
+    coexistence: Option<String>,
+    coex_webhooks: i64,
+    coex_history_messages: i64,
+    coex_contacts: i64,
+    coex_echoes: i64,
+    coex_history: Option<String>,
+    coex_last_at: Option<i64>,
 }
 
 impl From<MetaRow> for MetaAccount {
@@ -88,6 +140,15 @@ impl From<MetaRow> for MetaAccount {
             phone: serde_json::from_str(&r.phone).unwrap_or_default(),
             waba: serde_json::from_str(&r.waba).unwrap_or_default(),
             checked_at: r.checked_at.map(from_millis),
+            coexistence: r.coexistence.and_then(|c| serde_json::from_str(&c).ok()),
+            received: CoexReceived {
+                webhooks: r.coex_webhooks,
+                history_messages: r.coex_history_messages,
+                contacts: r.coex_contacts,
+                echoes: r.coex_echoes,
+                history: r.coex_history,
+                last_at: r.coex_last_at.map(from_millis),
+            },
         }
     }
 }

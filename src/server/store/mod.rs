@@ -38,7 +38,7 @@ use chrono::{DateTime, Utc};
 pub use self::accounts::{AuditEntry, AuditFilter, DashboardStore, Funnel, FunnelStep, LinkOverview, NewSession, Session, User};
 pub use self::links::{EngineSettings, Link, LinkEnd, LinkIssue, LinkStore, NewLink, SettingsStore, Template, TenantSettings};
 pub use self::logos::{Logo, LogoRow, LogoStore, NewLogo};
-pub use self::meta::{MetaAccount, MetaRow, MetaStore, NewMetaNumber};
+pub use self::meta::{CoexDelivery, CoexReceived, MetaAccount, MetaConversion, MetaRow, MetaStore, NewMetaNumber};
 pub use self::postgres::PgStore;
 pub use self::records::*;
 pub use self::runtime::{Command, LinkView, RuntimeStore, StoredView};

@@ -158,6 +158,7 @@ pub struct SettingsRow {
     engine: Option<String>,
     repair_link_on_disconnect: bool,
     number_keys_send_links: bool,
+    official_fallback: bool,
 }
 
 impl From<SettingsRow> for TenantSettings {
@@ -169,6 +170,7 @@ impl From<SettingsRow> for TenantSettings {
             engine: r.engine,
             repair_link_on_disconnect: r.repair_link_on_disconnect,
             number_keys_send_links: r.number_keys_send_links,
+            official_fallback: r.official_fallback,
         }
     }
 }

@@ -129,6 +129,7 @@ pub async fn admin_set_sender(csrf: String, number_id: String) -> Result<(), App
         engine: None,
         repair_link_on_disconnect: None,
         number_keys_send_links: None,
+        official_fallback: None,
     };
     settings::update(&state, &admin.client, patch).await.map_err(fail)?;
     Ok(())

@@ -105,6 +105,7 @@ fn out_settings(s: crate::server::store::TenantSettings) -> SettingsOut {
         engine: s.engine,
         repair_link_on_disconnect: s.repair_link_on_disconnect,
         number_keys_send_links: s.number_keys_send_links,
+        official_fallback: s.official_fallback,
     }
 }
 

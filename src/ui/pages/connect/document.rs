@@ -81,6 +81,7 @@ mod tests {
             embed_source: "pairlink-embed".into(),
             frame_ancestors: vec![],
             meta: None,
+            official: None,
             urls: PageUrls::default(),
             start_failed: false,
             refresh_seconds: Some(4),

@@ -32,6 +32,9 @@ pub enum Refusal {
     WrongPhone,
     /// WhatsApp does not let this number link devices.
     Banned,
+    /// WhatsApp Web linking cannot work for this phone here (the passkey could not be
+    /// given, or WhatsApp refuses the client): no new QR helps, the official rail may.
+    NoWebLinking,
     Other,
 }
 
@@ -40,6 +43,7 @@ impl Refusal {
         match reason {
             "wrong_number" => Self::WrongPhone,
             "banned" => Self::Banned,
+            "passkey_unsupported" | "client_outdated" => Self::NoWebLinking,
             _ => Self::Other,
         }
     }
@@ -190,6 +194,16 @@ mod tests {
             screen(Some(&status("CONNECTING", "passkey_required", None)), None, true, 30, false),
             Screen::Passkey
         );
+        // Where no new QR helps, the screen says so (and offers the official rail, if on).
+        for reason in ["passkey_unsupported", "client_outdated"] {
+            assert_eq!(
+                screen(Some(&status("CLOSE", "failed", Some((reason, false)))), None, true, 0, false),
+                Screen::Failed {
+                    retryable: false,
+                    why: Refusal::NoWebLinking
+                }
+            );
+        }
         assert_eq!(
             screen(Some(&status("OPEN", "connected", None)), None, true, 0, false),
             Screen::Success

@@ -210,9 +210,14 @@ pub fn Passkey() -> impl IntoView {
         }
     };
     let link_class = "block w-full rounded-xl border border-slate-300 px-4 py-3 text-center font-medium text-slate-900 hover:bg-slate-50 focus:outline-none focus-visible:ring-4 focus-visible:ring-[var(--brand)]/40";
+    let offer = c.page.with_value(|p| p.official.is_some());
     view! {
         <h1 class="text-center text-xl font-semibold">{c.text.passkey_title}</h1>
         <p class="mt-3 text-center text-slate-700">{c.text.passkey_body}</p>
+        {offer.then(|| view! {
+            <Official />
+            <h2 class="mt-6 text-center text-lg font-semibold">{c.text.official_or}</h2>
+        })}
         <p class="mt-3 text-center text-slate-700">{c.text.passkey_handoff}</p>
         <div id="handoff" class="mt-5 space-y-3">
             <label class="block text-sm font-medium text-slate-800" for="share-link">{c.text.passkey_link_label}</label>
@@ -245,15 +250,68 @@ pub fn Failed(retryable: bool, why: Refusal) -> impl IntoView {
         // Say which phone to use: the person most likely scanned with another of theirs.
         Refusal::WrongPhone => (c.text.wrong_phone_title, fill(c.text.wrong_phone_body, &[("number", &c.number())])),
         Refusal::Banned => (c.text.banned_title, fill(c.text.banned_body, &[("company", &company)])),
-        Refusal::Other if retryable => (c.text.failed_title, c.text.failed_body.to_owned()),
-        Refusal::Other => (c.text.failed_title, fill(c.text.failed_final_body, &[("company", &company)])),
+        Refusal::Other | Refusal::NoWebLinking if retryable => (c.text.failed_title, c.text.failed_body.to_owned()),
+        Refusal::Other | Refusal::NoWebLinking => (c.text.failed_title, fill(c.text.failed_final_body, &[("company", &company)])),
     };
+    let offer = why == Refusal::NoWebLinking && c.page.with_value(|p| p.official.is_some());
     view! {
         <h1 class="text-center text-xl font-semibold">{title}</h1>
         <p class="mt-3 text-center text-slate-700">{body}</p>
         <Show when=move || retryable>
             <div class="mt-6"><StartButton id="try-again" label=c.text.try_again /></div>
         </Show>
+        {offer.then(|| view! { <Official /> })}
+    }
+}
+
+/// The official rail, offered where WhatsApp Web linking cannot work: Meta's Embedded Signup
+/// for the same number from the WhatsApp Business app, on this same phone. The server holds
+/// the onboarded number to the link's.
+#[component]
+fn Official() -> impl IntoView {
+    let c = ctx();
+    let problem = RwSignal::new(None::<String>);
+    let start = move || signup(c, true, problem);
+    view! {
+        <section id="official" class="mt-6 rounded-xl border border-slate-200 p-4" aria-labelledby="official-title">
+            <h2 id="official-title" class="text-center text-lg font-semibold">{c.text.official_title}</h2>
+            <p class="mt-2 text-center text-slate-700">{c.text.official_body}</p>
+            <script src="/meta-signup.js" defer></script>
+            <Show when=move || problem.get().is_some()>
+                <p role="alert" class="mt-4 rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">{move || problem.get()}</p>
+            </Show>
+            <div class="mt-4"><Action id="official-continue" label=c.text.official_continue on=start /></div>
+        </section>
+    }
+}
+
+/// Runs Embedded Signup for the link's Meta flow (or, `official`, the WhatsApp Web link's
+/// official rail) and shows its outcome.
+#[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
+fn signup(c: Ctx, official: bool, problem: RwSignal<Option<String>>) {
+    problem.set(None);
+    #[cfg(feature = "hydrate")]
+    {
+        c.busy.set(true);
+        let options = c.page.with_value(|p| {
+            let m = if official { p.official.clone() } else { p.meta.clone() };
+            let coexistence = m.as_ref().is_some_and(|m| m.flow == "coexistence");
+            serde_json::json!({
+                "token": p.token,
+                "appId": m.as_ref().map(|m| m.app_id.clone()),
+                "configId": m.as_ref().map(|m| m.config_id.clone()),
+                "version": m.as_ref().map(|m| m.graph_version.clone()),
+                // Meta's switch for onboarding a WhatsApp Business app number (Coexistence).
+                "featureType": if coexistence { "whatsapp_business_app_onboarding" } else { "" },
+            })
+        });
+        leptos::task::spawn_local(async move {
+            match super::browser::meta_signup(&options).await {
+                Ok(done) => meta_connected(&c, &done),
+                Err(f) => problem.set(Some(meta_failure(&c, f.code.as_deref(), f.message))),
+            }
+            c.busy.set(false);
+        });
     }
 }
 
@@ -323,7 +381,7 @@ fn meta_failure(c: &Ctx, code: Option<&str>, message: Option<String>) -> String 
         Some("META_NOT_CONFIGURED") => fill(c.text.meta_not_configured, &[("company", &c.company())]),
         Some("CANCELLED") => c.text.meta_cancelled.to_owned(),
         // The server's sentences for these are meant for the person (and never hold a secret).
-        Some(code) if code.starts_with("LINK_") || code.starts_with("META_") || code == "NUMBER_ALREADY_EXISTS" => {
+        Some(code) if code.starts_with("LINK_") || code.starts_with("META_") || code.starts_with("NUMBER_") => {
             message.unwrap_or_else(|| c.text.error.to_owned())
         }
         _ => c.text.error.to_owned(),
@@ -359,30 +417,14 @@ fn meta_connected(c: &Ctx, done: &serde_json::Value) {
 fn MetaEmbedded() -> impl IntoView {
     let c = ctx();
     let problem = RwSignal::new(None::<String>);
-    let body = fill(c.text.meta_embedded_body, &[("company", &c.company())]);
-    let start = move || {
-        problem.set(None);
-        #[cfg(feature = "hydrate")]
-        {
-            c.busy.set(true);
-            let options = c.page.with_value(|p| {
-                let m = p.meta.clone();
-                serde_json::json!({
-                    "token": p.token,
-                    "appId": m.as_ref().map(|m| m.app_id.clone()),
-                    "configId": m.as_ref().map(|m| m.config_id.clone()),
-                    "version": m.as_ref().map(|m| m.graph_version.clone()),
-                })
-            });
-            leptos::task::spawn_local(async move {
-                match super::browser::meta_signup(&options).await {
-                    Ok(done) => meta_connected(&c, &done),
-                    Err(f) => problem.set(Some(meta_failure(&c, f.code.as_deref(), f.message))),
-                }
-                c.busy.set(false);
-            });
-        }
+    let coexistence = c.page.with_value(|p| p.meta.as_ref().is_some_and(|m| m.flow == "coexistence"));
+    let text = if coexistence {
+        c.text.meta_coexistence_body
+    } else {
+        c.text.meta_embedded_body
     };
+    let body = fill(text, &[("company", &c.company())]);
+    let start = move || signup(c, false, problem);
     view! {
         <script src="/meta-signup.js" defer></script>
         <p class="mt-3 text-center text-slate-700">{body}</p>
