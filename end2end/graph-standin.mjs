@@ -13,11 +13,18 @@ export const GRAPH = {
   waba: "1234567",
   phoneId: "7654321",
   credentialsPhoneId: "7650000",
+  // WhatsApp Business app numbers (Coexistence): one for a coexistence link, one that is a
+  // WhatsApp Web link's own number (the official fallback).
+  appPhoneId: "7651111",
+  fallbackPhoneId: "7652222",
+  fallbackNumber: "5511977770001",
 };
 
 const PHONES = {
   [GRAPH.phoneId]: { display: "+1 555-010-7654", name: "Loja Oficial" },
   [GRAPH.credentialsPhoneId]: { display: "+1 555-010-7650", name: "Loja Credenciais" },
+  [GRAPH.appPhoneId]: { display: "+1 555-010-7651", name: "Loja do App" },
+  [GRAPH.fallbackPhoneId]: { display: "+55 11 97777-0001", name: "Loja Passkey" },
 };
 
 function error(res, status, code, message) {
@@ -63,6 +70,10 @@ export async function startGraph() {
       if (parts[0] !== GRAPH.waba && !PHONES[parts[0]]) return error(res, 400, 100, "Unsupported get request. Object does not exist");
       if (req.method === "POST" && parts[1] === "subscribed_apps") return ok(res, { success: true });
       if (req.method === "POST" && parts[1] === "register") return ok(res, { success: true });
+      if (req.method === "POST" && parts[1] === "smb_app_data") {
+        const sync = JSON.parse(body || "{}").sync_type;
+        return ok(res, { messaging_product: "whatsapp", request_id: `e2e-${sync}-${parts[0]}` });
+      }
       if (req.method === "GET" && parts[1] === "phone_numbers") return ok(res, { data: Object.keys(PHONES).map((id) => ({ id })) });
       if (req.method === "GET" && parts.length === 1 && parts[0] === GRAPH.waba) return ok(res, { id: GRAPH.waba, name: "E2E WABA" });
       if (req.method === "GET" && parts.length === 1) {

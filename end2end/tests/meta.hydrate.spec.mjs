@@ -85,7 +85,7 @@ test("Embedded Signup posts the code and Meta's ids, and the number connects", a
   const before = (await graphCalls()).length;
   await page.getByRole("button", { name: "Continue with Facebook" }).click();
   const body = (await posted).postDataJSON();
-  expect(body).toEqual({ code: GRAPH.code, wabaId: GRAPH.waba, phoneNumberId: GRAPH.phoneId, businessId: "99999" });
+  expect(body).toEqual({ code: GRAPH.code, wabaId: GRAPH.waba, phoneNumberId: GRAPH.phoneId, businessId: "99999", event: "FINISH" });
   expect(await page.evaluate(() => [window.fbInit.appId, window.fbLogin.config_id, window.fbLogin.response_type])).toEqual([GRAPH.appId, "e2e-config", "code"]);
   await expect(page.getByRole("heading", { name: "WhatsApp connected" })).toBeVisible();
   await shot(page, "meta-embedded-connected");

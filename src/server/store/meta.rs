@@ -72,6 +72,8 @@ pub trait MetaStore {
     /// `Conflict` when the tenant already has a live number with this phone.
     async fn create_meta_number(&self, tenant: &TenantId, new: NewMetaNumber<'_>) -> StoreResult<Number>;
     async fn meta_account(&self, tenant: &TenantId, number: &NumberId) -> StoreResult<MetaAccount>;
+    /// Every Meta account of the tenant, for the number list (one read, not one per number).
+    async fn meta_accounts_of_tenant(&self, tenant: &TenantId) -> StoreResult<Vec<MetaAccount>>;
     /// Webhook ingress: Meta's signed payload names a WABA, not a tenant, so this lookup
     /// spans tenants. Deleted numbers are left out.
     async fn meta_accounts_of_waba(&self, waba_id: &str) -> StoreResult<Vec<MetaAccount>>;

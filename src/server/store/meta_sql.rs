@@ -152,6 +152,18 @@ macro_rules! impl_meta_store {
                 Ok(row.into())
             }
 
+            async fn meta_accounts_of_tenant(&self, tenant: &TenantId) -> StoreResult<Vec<$crate::server::store::MetaAccount>> {
+                let rows: Vec<$crate::server::store::MetaRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    meta_cols!(),
+                    " FROM meta_numbers m WHERE m.tenant_id = $1"
+                ))
+                .bind(tenant.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
             async fn meta_accounts_of_waba(&self, waba_id: &str) -> StoreResult<Vec<$crate::server::store::MetaAccount>> {
                 let rows: Vec<$crate::server::store::MetaRow> = sqlx::query_as(concat!(
                     "SELECT ",

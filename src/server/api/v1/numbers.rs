@@ -8,7 +8,7 @@ use axum::{
 use crate::server::{
     api::{ErrorOut, JsonBody},
     auth::ApiClient,
-    domain::{NumberId, ProfilePatch},
+    domain::{NumberId, ProfilePatch, Provider},
     error::{ApiError, ApiResult},
     services::{meta_numbers, numbers},
     state::AppState,
@@ -59,7 +59,20 @@ pub async fn create_number(
     responses((status = 200, body = Vec<NumberOut>), (status = 401, body = ErrorOut)))]
 pub async fn list_numbers(State(state): State<AppState>, client: ApiClient) -> ApiResult<Json<Vec<NumberOut>>> {
     let numbers = numbers::list(&state, &client).await?;
-    Ok(Json(numbers.iter().map(|(n, keys)| views::number(n, keys)).collect()))
+    // Meta numbers show their last known health and coexistence here too, as in the detail.
+    let accounts = if numbers.iter().any(|(n, _)| n.provider == Provider::Meta) {
+        state.store.meta_accounts_of_tenant(&client.tenant).await?
+    } else {
+        Vec::new()
+    };
+    let out = numbers.iter().map(|(n, keys)| {
+        let mut out = views::number(n, keys);
+        if let Some(account) = accounts.iter().find(|a| a.number_id == n.id) {
+            crate::server::meta::view::overlay(&mut out, account);
+        }
+        out
+    });
+    Ok(Json(out.collect()))
 }
 
 /// Get a number

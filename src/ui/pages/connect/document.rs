@@ -23,6 +23,10 @@ pub fn ConnectDocument(page: ConnectPageData, assets: Assets) -> impl IntoView {
     let title = format!("{} · {company}", locale.strings().title);
     let data = data_json(&page);
     let refresh = refresh_content(&page);
+    // The Facebook SDK shim, for pages that may run Embedded Signup. In the head, not beside
+    // the button: a screen built in the browser (the official offer appears when the passkey
+    // gate does) comes from a template, whose scripts never run.
+    let signup = page.meta.is_some() || page.official.is_some();
     view! {
         <!DOCTYPE html>
         <html lang=locale.tag()>
@@ -33,6 +37,7 @@ pub fn ConnectDocument(page: ConnectPageData, assets: Assets) -> impl IntoView {
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
                 <PageAssets css=assets.css bundle=assets.connect />
                 <script type="application/json" id="connect-data" inner_html=data></script>
+                {signup.then(|| view! { <script src="/meta-signup.js" defer></script> })}
                 {refresh.map(|content| view! { <noscript><meta http-equiv="refresh" content=content /></noscript> })}
             </head>
             <body>

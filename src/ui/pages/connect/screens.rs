@@ -276,7 +276,6 @@ fn Official() -> impl IntoView {
         <section id="official" class="mt-6 rounded-xl border border-slate-200 p-4" aria-labelledby="official-title">
             <h2 id="official-title" class="text-center text-lg font-semibold">{c.text.official_title}</h2>
             <p class="mt-2 text-center text-slate-700">{c.text.official_body}</p>
-            <script src="/meta-signup.js" defer></script>
             <Show when=move || problem.get().is_some()>
                 <p role="alert" class="mt-4 rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">{move || problem.get()}</p>
             </Show>
@@ -426,7 +425,6 @@ fn MetaEmbedded() -> impl IntoView {
     let body = fill(text, &[("company", &c.company())]);
     let start = move || signup(c, false, problem);
     view! {
-        <script src="/meta-signup.js" defer></script>
         <p class="mt-3 text-center text-slate-700">{body}</p>
         <Show when=move || problem.get().is_some()>
             <p role="alert" class="mt-4 rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">{move || problem.get()}</p>
