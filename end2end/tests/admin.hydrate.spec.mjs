@@ -95,6 +95,18 @@ test("links: create one with options and branding preview, copy, revoke; a bad l
 
   await page.getByRole("button", { name: "Revoke" }).click();
   await expect(page.getByTestId("link-status")).toHaveText("revoked");
+
+  // An official link for a WhatsApp Business app number (Coexistence): no phone to type.
+  await page.getByLabel("Customer or number name").fill("");
+  await page.getByLabel("Phone (E.164)").fill("");
+  await page.getByLabel("How the customer connects").selectOption("coexistence");
+  await page.getByRole("button", { name: "Create link" }).click();
+  await expect(page.locator("li[data-link]")).toHaveCount(2);
+  const url = await page.getByTestId("link-url").inputValue();
+  const customer = await page.context().newPage();
+  await customer.goto(url);
+  await expect(customer.getByText(/WhatsApp Business app number you already use/)).toBeVisible();
+  await customer.close();
 });
 
 test("API keys: a new key is shown once; templates and the default sender", async ({ page }) => {

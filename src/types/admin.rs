@@ -98,6 +98,10 @@ pub struct LinkFormIn {
     pub name: String,
     #[serde(default)]
     pub phone: String,
+    /// How the customer connects: empty for WhatsApp Web (QR or code), else the Meta flow
+    /// (`embedded`, `coexistence` or `credentials`).
+    #[serde(default)]
+    pub meta_flow: String,
     #[serde(default)]
     pub ttl_seconds: String,
     #[serde(default)]

@@ -295,9 +295,8 @@ async fn coexistence_refusals_name_what_failed_and_call_meta_no_further() {
     let (status, out) = app.raw(Method::POST, &path, None, Some(&body("es-code", BUSINESS_APP))).await;
     assert_eq!(status, StatusCode::OK, "{out}");
     graph.verify().await;
-    let number = app
-        .get(&format!("/v1/numbers/{}", out["numberId"].as_str().unwrap()), &t2.key)
-        .await;
+    let outage_id = out["numberId"].as_str().unwrap().to_owned();
+    let number = app.get(&format!("/v1/numbers/{outage_id}"), &t2.key).await;
     assert_eq!(
         (
             &number["coexistence"]["historySync"]["state"],
@@ -305,6 +304,25 @@ async fn coexistence_refusals_name_what_failed_and_call_meta_no_further() {
         ),
         (&json!("failed"), &json!("UPSTREAM_ERROR"))
     );
+    // The sweeper tries it again once its wait is over (Meta's window is 24 hours), and only
+    // the one that failed.
+    use pairlink::server::services::coexistence::retry_due;
+    graph.reset().await;
+    refuse_the_rest(&graph).await;
+    sync("history", started("req-h2"), 1).mount(&graph).await;
+    assert_eq!(retry_due(&app.state).await.unwrap(), 0, "not before its time");
+    app.clock.advance(chrono::Duration::minutes(6));
+    assert_eq!(retry_due(&app.state).await.unwrap(), 1);
+    assert_eq!(retry_due(&app.state).await.unwrap(), 0, "nothing left to try");
+    graph.verify().await;
+    let number = app.get(&format!("/v1/numbers/{outage_id}"), &t2.key).await;
+    let history = &number["coexistence"]["historySync"];
+    assert_eq!(
+        (&history["state"], &history["requestId"], &history["attempts"]),
+        (&json!("started"), &json!("req-h2"), &json!(2)),
+        "{history}"
+    );
+    assert_eq!(number["coexistence"]["contactsSync"]["requestId"], "req-c2");
 
     // A plain FINISH on a coexistence link is a new Cloud API number: registered as usual.
     let token = coexistence_link(&app, &app.tenant("Third").await.key).await;

@@ -303,6 +303,7 @@ async fn a_link_moves_its_number_to_meta_once_and_coexistence_counts_add_up(stor
         checked_at: Some(Utc::now()),
         coexistence: Some(json!({ "status": "CONFIRMED", "evidence": "embedded_signup" })),
         received: Default::default(),
+        sync_retry_at: None,
     };
     let connected = event("number.connected", &n);
     let engine_ref = json!({ "wabaId": "1020", "phoneNumberId": "3040" });

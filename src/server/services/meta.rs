@@ -13,7 +13,7 @@ use crate::server::{
     error::{ApiError, ApiResult},
     meta::{
         MetaEngine,
-        graph::{ErrorClass, GraphError, Phone, SyncRefusal, SyncType, Waba},
+        graph::{ErrorClass, GraphError, Phone, Waba},
     },
     state::AppState,
     store::{Link, MetaAccount, MetaConversion, NewMetaNumber, NewNumber, Number, StoreError},
@@ -47,10 +47,12 @@ pub struct Verified {
     pub phone: Phone,
     pub waba: Option<Waba>,
     pub app_id: Option<String>,
-    token: String,
-    pin: Option<String>,
+    pub(super) token: String,
+    pub(super) pin: Option<String>,
     /// A WhatsApp Business app number onboarded as such: how we know, and its syncs.
-    coexistence: Option<serde_json::Value>,
+    pub(super) coexistence: Option<serde_json::Value>,
+    /// When a synchronisation that failed for a passing reason is tried again.
+    pub(super) sync_retry_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Where a new number comes from: a tenant's API call or a link.
@@ -143,6 +145,7 @@ pub async fn verify_credentials(meta: &MetaEngine, c: &Credentials<'_>) -> ApiRe
         token: token.to_owned(),
         pin: c.pin.map(str::to_owned),
         coexistence: None,
+        sync_retry_at: None,
     })
 }
 
@@ -164,74 +167,11 @@ pub async fn verify_embedded(state: &AppState, meta: &MetaEngine, code: &str, wa
         token,
         pin: Some(pin),
         coexistence: None,
+        sync_retry_at: None,
     })
 }
 
-/// Embedded Signup's result for a WhatsApp Business app number (Meta's "Coexistence"): the
-/// code exchanged, the phone read (and held against `expected` before anything is started for
-/// it), our app subscribed to the WABA, and the contacts and history synchronisations Meta
-/// asks partners to start within 24 hours. The number is **not** registered: it stays on the
-/// app, which keeps working beside the Cloud API.
-///
-/// A refused synchronisation does not undo the onboarding (the number is on the Cloud API
-/// either way); it is recorded on the number, except Meta saying the number is not a business
-/// app number at all, which refuses the whole step.
-pub async fn verify_coexistence(
-    state: &AppState,
-    meta: &MetaEngine,
-    code: &str,
-    waba_id: &str,
-    phone_id: &str,
-    expected: Option<&PhoneE164>,
-) -> ApiResult<Verified> {
-    embedded_ready(meta)?;
-    let graph = &meta.graph;
-    let token = graph.exchange_code(code).await.map_err(|e| fail(Step::Code, e))?;
-    let phone = graph.phone(&token, phone_id).await.map_err(|e| fail(Step::Phone, e))?;
-    if let Some(expected) = expected {
-        check_expected(expected, &phone)?;
-    }
-    graph.subscribe_app(&token, waba_id).await.map_err(|e| fail(Step::Subscribe, e))?;
-    let contacts = sync(state, meta, &token, phone_id, SyncType::Contacts).await?;
-    let history = sync(state, meta, &token, phone_id, SyncType::History).await?;
-    Ok(Verified {
-        waba_id: waba_id.to_owned(),
-        phone,
-        waba: None,
-        app_id: Some(state.config.meta_app_id.clone()),
-        token,
-        pin: None,
-        coexistence: Some(json!({
-            "status": "CONFIRMED",
-            "evidence": "embedded_signup",
-            "sync": { "contacts": contacts, "history": history },
-        })),
-    })
-}
-
-/// One `smb_app_data` call, as the record kept on the number.
-async fn sync(state: &AppState, meta: &MetaEngine, token: &str, phone_id: &str, kind: SyncType) -> ApiResult<serde_json::Value> {
-    let at = state.clock.now();
-    match meta.graph.smb_app_data(token, phone_id, kind).await {
-        Ok(request) => Ok(json!({ "state": "started", "requestId": request, "at": at })),
-        Err(e) => match e.sync_refusal() {
-            // Meta runs each synchronisation once; a second onboarding of the same number (or
-            // a retried request) finds it started, which is what we wanted.
-            Some(SyncRefusal::AlreadyStarted) => Ok(json!({ "state": "already_started", "at": at })),
-            Some(SyncRefusal::NotEligible) if kind == SyncType::Contacts => Err(bad(
-                "META_NOT_ELIGIBLE",
-                "phoneNumberId",
-                "Meta says this number cannot be onboarded from the WhatsApp Business app (its country, or an app older than 2.24.17); connect it with the usual sign-up instead",
-            )),
-            _ => {
-                let err = fail(Step::Sync, e);
-                Ok(json!({ "state": "failed", "code": err.code, "at": at }))
-            }
-        },
-    }
-}
-
-fn embedded_ready(meta: &MetaEngine) -> ApiResult<()> {
+pub(super) fn embedded_ready(meta: &MetaEngine) -> ApiResult<()> {
     if meta.embedded_ready {
         Ok(())
     } else {
@@ -244,14 +184,14 @@ fn embedded_ready(meta: &MetaEngine) -> ApiResult<()> {
 }
 
 /// The phone Meta says was onboarded, as a number.
-fn phone_of(phone: &Phone) -> ApiResult<PhoneE164> {
+pub(super) fn phone_of(phone: &Phone) -> ApiResult<PhoneE164> {
     let display = phone.display_phone_number.as_deref().unwrap_or_default();
     PhoneE164::parse("phoneNumberId", display)
         .map_err(|_| ApiError::new(StatusCode::BAD_GATEWAY, "META_ERROR", "Meta did not say which phone number this is"))
 }
 
 /// The expected-number guard: the phone onboarded must be the one the platform asked for.
-fn check_expected(expected: &PhoneE164, phone: &Phone) -> ApiResult<()> {
+pub(super) fn check_expected(expected: &PhoneE164, phone: &Phone) -> ApiResult<()> {
     let got = phone_of(phone)?;
     if expected == &got {
         Ok(())
@@ -410,6 +350,7 @@ fn account(meta: &MetaEngine, tenant: &TenantId, id: &NumberId, v: &Verified, no
         checked_at: Some(now),
         coexistence: v.coexistence.clone(),
         received: Default::default(),
+        sync_retry_at: v.sync_retry_at,
     }
 }
 
@@ -444,7 +385,7 @@ pub fn check_secrets(token: Option<&str>, pin: Option<&str>) -> Result<(String, 
     Ok((token.to_owned(), pin.map(str::to_owned)))
 }
 
-fn bad(code: &'static str, field: &str, why: &str) -> ApiError {
+pub(super) fn bad(code: &'static str, field: &str, why: &str) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, code, format!("{field}: {why}"))
 }
 

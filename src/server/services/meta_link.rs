@@ -4,6 +4,7 @@
 use axum::http::StatusCode;
 
 use super::{
+    coexistence,
     meta::{self, Credentials, Origin, Verified},
     public::{Access, Resolved, resolve},
 };
@@ -61,11 +62,11 @@ pub async fn meta_embedded(state: &AppState, token: &str, input: &MetaEmbeddedIn
             finish(state, &engine, &r.link, verified).await
         }
         Rail::Coexistence => {
-            let verified = meta::verify_coexistence(state, &engine, code, waba_id, phone_id, None).await?;
+            let verified = coexistence::verify_coexistence(state, &engine, code, waba_id, phone_id, None).await?;
             finish(state, &engine, &r.link, verified).await
         }
         Rail::Fallback(number) => {
-            let verified = meta::verify_coexistence(state, &engine, code, waba_id, phone_id, Some(&number.phone)).await?;
+            let verified = coexistence::verify_coexistence(state, &engine, code, waba_id, phone_id, Some(&number.phone)).await?;
             // The WhatsApp Web window that could not link is ended on the process that runs
             // it before the number changes rails, so no late report of it lands on a META number.
             if let Err(f) = state.pairing.act(&number, Action::Release).await {

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod api_keys;
 pub mod audit;
 pub mod branding;
+pub mod coexistence;
 pub mod engine_hooks;
 pub mod link_view;
 pub mod links;

@@ -1,5 +1,6 @@
-//! The expiry sweeper: reports each expired link once (`link.expired`), on any number of
-//! processes. The number keeps its state; an expired link simply stops working.
+//! The sweeper: reports each expired link once (`link.expired`), on any number of processes
+//! (the number keeps its state; an expired link simply stops working), and tries again the
+//! coexistence synchronisations a passing Meta failure left undone.
 use std::time::Duration;
 
 use serde_json::json;
@@ -53,6 +54,11 @@ pub fn spawn(state: AppState, interval: Duration, mut stop: watch::Receiver<bool
                 Ok(0) => {}
                 Ok(n) => tracing::info!(count = n, "expired links reported"),
                 Err(err) => tracing::warn!(error = %err, "expiry sweep failed; will retry"),
+            }
+            match super::coexistence::retry_due(&state).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(count = n, "coexistence synchronisations tried again"),
+                Err(err) => tracing::warn!(error = %err, "coexistence retries failed; will retry"),
             }
         }
     })

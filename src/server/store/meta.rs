@@ -24,6 +24,8 @@ pub struct MetaAccount {
     pub coexistence: Option<serde_json::Value>,
     /// What Meta's coexistence webhooks brought (written by webhook ingress only).
     pub received: CoexReceived,
+    /// When a synchronisation that failed for a passing reason is tried again.
+    pub sync_retry_at: Option<DateTime<Utc>>,
 }
 
 /// Counts of what Meta's coexistence webhooks delivered for a number; no content is kept.
@@ -88,6 +90,17 @@ pub trait MetaStore {
     /// account, its `number.connected` event, and the link used up, in one transaction.
     /// `NotFound` when the link ended meanwhile or the number is already connected.
     async fn convert_to_meta(&self, tenant: &TenantId, convert: MetaConversion<'_>) -> StoreResult<Number>;
+    /// Coexistence accounts whose synchronisation retry is due.
+    async fn coex_retries_due(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<MetaAccount>>;
+    /// Moves a due retry from `seen` to `next` (a lease while it runs, then the next try or
+    /// `None`), saving `coexistence` when given. `false` when another process moved it first.
+    async fn move_coex_retry(
+        &self,
+        number: &NumberId,
+        seen: DateTime<Utc>,
+        next: Option<DateTime<Utc>>,
+        coexistence: Option<&serde_json::Value>,
+    ) -> StoreResult<bool>;
     async fn save_meta_phone(
         &self,
         tenant: &TenantId,
@@ -127,6 +140,7 @@ pub struct MetaRow {
     coex_echoes: i64,
     coex_history: Option<String>,
     coex_last_at: Option<i64>,
+    coex_retry_at: Option<i64>,
 }
 
 impl From<MetaRow> for MetaAccount {
@@ -151,6 +165,7 @@ impl From<MetaRow> for MetaAccount {
                 history: r.coex_history,
                 last_at: r.coex_last_at.map(from_millis),
             },
+            sync_retry_at: r.coex_retry_at.map(from_millis),
         }
     }
 }

@@ -4,7 +4,8 @@ macro_rules! meta_cols {
     () => {
         concat!(
             "m.number_id, m.tenant_id, m.waba_id, m.phone_number_id, m.app_id, m.token, m.pin, m.phone, m.waba, m.checked_at, ",
-            "m.coexistence, m.coex_webhooks, m.coex_history_messages, m.coex_contacts, m.coex_echoes, m.coex_history, m.coex_last_at"
+            "m.coexistence, m.coex_webhooks, m.coex_history_messages, m.coex_contacts, m.coex_echoes, m.coex_history, m.coex_last_at, ",
+            "m.coex_retry_at"
         )
     };
 }
@@ -17,7 +18,8 @@ macro_rules! impl_meta_store {
         {
             sqlx::query(concat!(
                 "INSERT INTO meta_numbers (number_id, tenant_id, waba_id, phone_number_id, app_id, token, pin, phone, waba, ",
-                "checked_at, coexistence, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $10, $10)"
+                "checked_at, coexistence, coex_retry_at, created_at, updated_at) ",
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $10, $10)"
             ))
             .bind(a.number_id.as_str())
             .bind(tenant.as_str())
@@ -30,6 +32,7 @@ macro_rules! impl_meta_store {
             .bind(a.waba.to_string())
             .bind(at)
             .bind(a.coexistence.as_ref().map(ToString::to_string))
+            .bind(a.sync_retry_at.map(to_millis))
             .execute(conn)
             .await?;
             Ok(())
@@ -137,6 +140,41 @@ macro_rules! impl_meta_store {
                 .execute(&self.writer)
                 .await?;
                 Ok(done.rows_affected())
+            }
+
+            async fn coex_retries_due(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<$crate::server::store::MetaAccount>> {
+                let rows: Vec<$crate::server::store::MetaRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    meta_cols!(),
+                    " FROM meta_numbers m JOIN numbers n ON n.id = m.number_id ",
+                    "WHERE m.coex_retry_at IS NOT NULL AND m.coex_retry_at <= $1 AND n.deleted_at IS NULL ",
+                    "ORDER BY m.coex_retry_at LIMIT $2"
+                ))
+                .bind(to_millis(now))
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn move_coex_retry(
+                &self,
+                number: &NumberId,
+                seen: DateTime<Utc>,
+                next: Option<DateTime<Utc>>,
+                coexistence: Option<&serde_json::Value>,
+            ) -> StoreResult<bool> {
+                let done = sqlx::query(concat!(
+                    "UPDATE meta_numbers SET coex_retry_at = $3, coexistence = COALESCE($4, coexistence) ",
+                    "WHERE number_id = $1 AND coex_retry_at = $2"
+                ))
+                .bind(number.as_str())
+                .bind(to_millis(seen))
+                .bind(next.map(to_millis))
+                .bind(coexistence.map(ToString::to_string))
+                .execute(&self.writer)
+                .await?;
+                Ok(done.rows_affected() == 1)
             }
 
             async fn meta_account(&self, tenant: &TenantId, number: &NumberId) -> StoreResult<$crate::server::store::MetaAccount> {

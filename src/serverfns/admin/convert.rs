@@ -36,9 +36,13 @@ pub fn link_in(f: crate::types::admin::LinkFormIn) -> Result<crate::types::links
         default_redirect_url: None,
         hide_pilot_status_branding: None,
     };
+    // An official link's number is picked in Meta's sign-up: name and phone do not apply.
+    let meta_flow = some(f.meta_flow);
+    let official = meta_flow.is_some();
     Ok(crate::types::links::RemotePairingIn {
-        name: some(f.name),
-        number: some(f.phone),
+        name: some(f.name).filter(|_| !official),
+        number: some(f.phone).filter(|_| !official),
+        meta_flow,
         link_to_api_key: Some(false),
         send_via_whats_app: Some(f.send_via_whatsapp.is_some()),
         branding: (branding != Branding::default()).then_some(branding),

@@ -119,12 +119,22 @@ fn CreateForm(create: ServerAction<AdminCreateLink>) -> impl IntoView {
             <ActionForm action=create attr:class="mt-4 space-y-4">
                 <input type="hidden" name="csrf" value=admin.csrf() />
                 <div>
+                    <label for="link-rail" class=class::LABEL>"How the customer connects"</label>
+                    <select id="link-rail" name="input[meta_flow]" class=class::INPUT>
+                        <option value="">"WhatsApp Web: QR code or pairing code"</option>
+                        <option value="embedded">"Official number: Meta's Embedded Signup"</option>
+                        <option value="coexistence">"WhatsApp Business app number, kept on the app (official, Coexistence)"</option>
+                        <option value="credentials">"Official number: existing WhatsApp Business Account credentials"</option>
+                    </select>
+                </div>
+                <div>
                     <label for="link-name" class=class::LABEL>"Customer or number name"</label>
-                    <input id="link-name" name="input[name]" required maxlength="100" class=class::INPUT />
+                    <input id="link-name" name="input[name]" maxlength="100" class=class::INPUT />
                 </div>
                 <div>
                     <label for="link-phone" class=class::LABEL>"Phone (E.164)"</label>
-                    <input id="link-phone" name="input[phone]" required inputmode="tel" class=class::INPUT placeholder="+5511999999999" />
+                    <input id="link-phone" name="input[phone]" inputmode="tel" aria-describedby="link-phone-hint" class=class::INPUT placeholder="+5511999999999" />
+                    <p id="link-phone-hint" class=class::HINT>"Needed for WhatsApp Web links. Official links leave it empty: the customer picks the number in Meta's sign-up."</p>
                 </div>
                 <details class="rounded-md ring-1 ring-slate-200 p-3">
                     <summary class="cursor-pointer text-sm font-medium">"Link options"</summary>
