@@ -76,8 +76,13 @@ struct Cluster {
 }
 
 async fn cluster(processes: usize) -> (Cluster, Arc<tempfile::TempDir>) {
+    cluster_with(processes, &[]).await
+}
+
+async fn cluster_with(processes: usize, extra: &[(&str, &str)]) -> (Cluster, Arc<tempfile::TempDir>) {
     let (db, dir) = pg_database().await;
-    let servers: Vec<Server> = (0..processes).map(|_| serve_with(db.expose(), FAST)).collect();
+    let settings: Vec<(&str, &str)> = FAST.iter().chain(extra).copied().collect();
+    let servers: Vec<Server> = (0..processes).map(|_| serve_with(db.expose(), &settings)).collect();
     let key = tenant_key(db.expose());
     let proxy = round_robin(servers.iter().map(|s| s.base.clone()).collect()).await;
     // No connection reuse: every request is a new choice of process, through the proxy too.
@@ -309,4 +314,96 @@ async fn a_graceful_stop_hands_the_window_over_at_once_and_the_page_still_pairs(
     c.scan(&b, &id).await;
     page.until(Duration::from_secs(4), |s| s["state"] == "OPEN").await;
     assert_eq!(c.connected_events(&id).await, 1);
+}
+
+#[tokio::test]
+async fn the_official_fallback_taken_on_another_process_ends_the_owners_window_and_connects_once() {
+    use crate::meta_graph::*;
+    let graph = wiremock::MockServer::start().await;
+    let (key, uri) = (key(), graph.uri());
+    let meta = [
+        ("PAIRLINK_META_TOKEN_KEY", key.as_str()),
+        ("PAIRLINK_META_APP_ID", APP_ID),
+        ("PAIRLINK_META_APP_SECRET", APP_SECRET),
+        ("PAIRLINK_META_CONFIG_ID", "cfg-123"),
+        ("PAIRLINK_META_GRAPH_URL", uri.as_str()),
+        ("PAIRLINK_METRICS_TOKEN", "metrics-token"),
+    ];
+    // The WhatsApp Web sessions a process holds waiting for a passkey, from its own /metrics.
+    let waiting = |base: String| async move {
+        let text = reqwest::Client::new()
+            .get(format!("{base}/metrics"))
+            .bearer_auth("metrics-token")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.lines()
+            .filter(|l| l.starts_with("pairlink_engine_sessions{") && l.contains(r#"engine="sandbox""#))
+            .filter(|l| l.contains(r#"state="passkey_required""#))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum::<f64>()
+    };
+    let (c, _dir) = cluster_with(2, &meta).await;
+    let (a, b) = (&c.servers[0].base, &c.servers[1].base);
+    let res = c
+        .http
+        .put(format!("{}/v1/settings", c.proxy))
+        .header("x-api-key", &c.key)
+        .json(&json!({ "officialFallback": true }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+
+    // A runs the window; WhatsApp asks the phone for its passkey there.
+    let (token, id) = c.link().await;
+    c.connect(a, &token).await;
+    let (status, body) = c
+        .call(reqwest::Method::POST, format!("{a}/v1/numbers/{id}/sandbox/passkey"), true)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    assert_eq!(waiting(a.clone()).await, 1.0, "A holds the session WhatsApp asks about");
+
+    // The customer's official sign-up lands on B.
+    refuse_the_rest(&graph).await;
+    exchange("es-code", business_token(), 1).mount(&graph).await;
+    let display = ok(
+        json!({ "id": PHONE_ID, "display_phone_number": "+55 11 99999-8888", "verified_name": "A",
+        "platform_type": "CLOUD_API", "status": "CONNECTED" }),
+    );
+    phone(BUSINESS_TOKEN, display, 1).mount(&graph).await;
+    subscribe(BUSINESS_TOKEN, success(), 1).mount(&graph).await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .and(wiremock::matchers::path(format!("{V}/{PHONE_ID}/smb_app_data")))
+        .respond_with(ok(json!({ "messaging_product": "whatsapp", "request_id": "r" })))
+        .expect(2)
+        .mount(&graph)
+        .await;
+    let body = json!({ "code": "es-code", "wabaId": WABA, "phoneNumberId": PHONE_ID,
+        "event": "FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING" });
+    let res = c
+        .http
+        .post(format!("{b}/v1/remote-pairing/{token}/meta/embedded"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    let out: Value = res.json().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{out}");
+    assert_eq!(out["numberId"], json!(id));
+    graph.verify().await;
+
+    // Every process reads it connected, official; the window A ran is gone from A.
+    for base in [a, b] {
+        assert_eq!(c.status(base, &token).await["state"], "OPEN");
+    }
+    let (_, number) = c.call(reqwest::Method::GET, format!("{a}/v1/numbers/{id}"), true).await;
+    assert_eq!((&number["provider"], &number["state"]), (&json!("META"), &json!("OPEN")));
+    assert_eq!(c.connected_events(&id).await, 1);
+    assert_eq!(waiting(a.clone()).await, 0.0, "A let the WhatsApp Web session go");
 }
