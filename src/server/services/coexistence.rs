@@ -1,10 +1,13 @@
 //! WhatsApp Business app numbers onboarded to the Cloud API (Meta's "Coexistence"): the
-//! onboarding that follows Embedded Signup, and the contacts and history synchronisations Meta
-//! asks partners to start within 24 hours, tried again while a passing failure lets them.
+//! onboarding that follows Embedded Signup, the contacts and history synchronisations Meta
+//! asks partners to start within 24 hours (tried again while a passing failure lets them), and
+//! the official fallback's move of a WhatsApp Web link's number to this rail.
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
-use super::meta::{Step, Verified, bad, check_expected, embedded_ready, fail};
+use axum::http::StatusCode;
+
+use super::meta::{Step, Verified, account, bad, check_expected, embedded_ready, fail};
 use crate::server::{
     domain::PhoneE164,
     error::{ApiError, ApiResult},
@@ -12,8 +15,9 @@ use crate::server::{
         MetaEngine,
         graph::{SyncRefusal, SyncType},
     },
+    pairing::events::{NUMBER_CONNECTED, number_event},
     state::AppState,
-    store::StoreError,
+    store::{Link, MetaConversion, Number, StoreError},
 };
 
 /// Our error codes for a synchronisation that may work a little later.
@@ -173,6 +177,45 @@ pub async fn retry_due(state: &AppState) -> Result<usize, StoreError> {
             .await?;
     }
     Ok(tried)
+}
+
+/// The official fallback's end: the WhatsApp Web link's own number becomes a connected `META`
+/// number (same id, so the platform's records hold), `number.connected` as for a QR pairing
+/// but with `provider: META`, and the link is used up, in one transaction.
+pub async fn convert_number(state: &AppState, meta: &MetaEngine, link: &Link, number: &Number, v: Verified) -> ApiResult<Number> {
+    check_expected(&number.phone, &v.phone)?;
+    let now = state.clock.now();
+    let account = account(meta, &number.tenant_id, &number.id, &v, now);
+    let extra = json!({
+        "provider": "META",
+        "linkId": link.id,
+        "externalRef": link.external_ref,
+        "redirectUrl": link.redirect_url,
+        "fallback": "official",
+    });
+    let event = number_event(NUMBER_CONNECTED, number.into(), now, extra);
+    let engine_ref = json!({ "wabaId": v.waba_id, "phoneNumberId": v.phone.id });
+    let conversion = MetaConversion {
+        number: &number.id,
+        engine_ref: &engine_ref,
+        account: &account,
+        event: &event,
+        link: &link.id,
+        at: now,
+    };
+    match state.store.convert_to_meta(&number.tenant_id, conversion).await {
+        Ok(n) => {
+            state.live.notify(&n.id).await;
+            state.live.notify_link(&link.id).await;
+            Ok(n)
+        }
+        Err(StoreError::NotFound) => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "LINK_ALREADY_USED",
+            "this link was already used (or its number connected) meanwhile",
+        )),
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[cfg(test)]

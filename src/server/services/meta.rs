@@ -16,7 +16,7 @@ use crate::server::{
         graph::{ErrorClass, GraphError, Phone, Waba},
     },
     state::AppState,
-    store::{Link, MetaAccount, MetaConversion, NewMetaNumber, NewNumber, Number, StoreError},
+    store::{Link, MetaAccount, NewMetaNumber, NewNumber, Number, StoreError},
 };
 
 const SCOPES: [&str; 2] = ["whatsapp_business_management", "whatsapp_business_messaging"];
@@ -292,47 +292,14 @@ pub async fn create_number(state: &AppState, meta: &MetaEngine, origin: Origin<'
     }
 }
 
-/// The official fallback's end: the WhatsApp Web link's own number becomes a connected `META`
-/// number (same id, so the platform's records hold), `number.connected` as for a QR pairing
-/// but with `provider: META`, and the link is used up, in one transaction.
-pub async fn convert_number(state: &AppState, meta: &MetaEngine, link: &Link, number: &Number, v: Verified) -> ApiResult<Number> {
-    check_expected(&number.phone, &v.phone)?;
-    let now = state.clock.now();
-    let account = account(meta, &number.tenant_id, &number.id, &v, now);
-    let extra = json!({
-        "provider": "META",
-        "linkId": link.id,
-        "externalRef": link.external_ref,
-        "redirectUrl": link.redirect_url,
-        "fallback": "official",
-    });
-    let event = number_event(NUMBER_CONNECTED, number.into(), now, extra);
-    let engine_ref = json!({ "wabaId": v.waba_id, "phoneNumberId": v.phone.id });
-    let conversion = MetaConversion {
-        number: &number.id,
-        engine_ref: &engine_ref,
-        account: &account,
-        event: &event,
-        link: &link.id,
-        at: now,
-    };
-    match state.store.convert_to_meta(&number.tenant_id, conversion).await {
-        Ok(n) => {
-            state.live.notify(&n.id).await;
-            state.live.notify_link(&link.id).await;
-            Ok(n)
-        }
-        Err(StoreError::NotFound) => Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "LINK_ALREADY_USED",
-            "this link was already used (or its number connected) meanwhile",
-        )),
-        Err(e) => Err(e.into()),
-    }
-}
-
 /// The Meta side of number `id`, its secrets sealed to that row.
-fn account(meta: &MetaEngine, tenant: &TenantId, id: &NumberId, v: &Verified, now: chrono::DateTime<chrono::Utc>) -> MetaAccount {
+pub(super) fn account(
+    meta: &MetaEngine,
+    tenant: &TenantId,
+    id: &NumberId,
+    v: &Verified,
+    now: chrono::DateTime<chrono::Utc>,
+) -> MetaAccount {
     MetaAccount {
         number_id: id.clone(),
         tenant_id: tenant.clone(),

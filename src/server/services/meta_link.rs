@@ -72,7 +72,7 @@ pub async fn meta_embedded(state: &AppState, token: &str, input: &MetaEmbeddedIn
             if let Err(f) = state.pairing.act(&number, Action::Release).await {
                 tracing::warn!(number.id = %number.id, error = %f, "the WhatsApp Web window could not be released");
             }
-            let converted = meta::convert_number(state, &engine, &r.link, &number, verified).await?;
+            let converted = coexistence::convert_number(state, &engine, &r.link, &number, verified).await?;
             out(state, &r.link, converted).await
         }
     }
