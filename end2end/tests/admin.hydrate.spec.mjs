@@ -1,7 +1,7 @@
 // The tenant dashboard, walked as a new tenant would: each section's main path and its main
 // error path, an accessibility audit of every page, and screenshots at desktop and phone size.
 import { expect, test } from "@playwright/test";
-import { PHONE, adminUser, axeViolations, hydrated, scan, shot, signIn, webhookReceiver } from "./support.mjs";
+import { PHONE, adminUser, api, axeViolations, hydrated, scan, shot, signIn, webhookReceiver } from "./support.mjs";
 
 // A 16×16 PNG, for the logo upload.
 const PNG_16 = "iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAIAAACQkWg2AAAAFklEQVR4nGNgqQgnCTGMahjVMHw1AADa7tMBx27X7QAAAABJRU5ErkJggg==";
@@ -110,7 +110,7 @@ test("links: create one with options and branding preview, copy, revoke; a bad l
 });
 
 test("API keys: a new key is shown once; templates and the default sender", async ({ page }) => {
-  const { email } = adminUser("Keys Co");
+  const { email, apiKey } = adminUser("Keys Co");
   await signIn(page, email);
   await page.getByRole("link", { name: "API keys" }).click();
   await expect(page.getByRole("heading", { name: "API keys and templates" })).toBeVisible();
@@ -129,6 +129,12 @@ test("API keys: a new key is shown once; templates and the default sender", asyn
   await shot(page, "admin-keys");
   await page.getByRole("button", { name: "Revoke key Backend" }).click();
   await expect(page.locator("li[data-key]")).toHaveCount(1);
+
+  // The official fallback (Meta's Embedded Signup is configured in these runs).
+  await page.getByLabel("Offer the official rail on links WhatsApp Web cannot pair").check();
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Saved" })).toBeVisible();
+  expect((await api(apiKey, "GET", "/v1/settings")).officialFallback).toBe(true);
 });
 
 test("branding: the preview follows the form at both sizes; a bad colour is refused", async ({ page }) => {

@@ -185,6 +185,11 @@ pub struct SenderOut {
     pub default_sender: Option<String>,
     /// `(id, "name · +phone · STATE")` of each live number.
     pub choices: Vec<(String, String)>,
+    /// The tenant's `officialFallback`, and whether this server can run Embedded Signup.
+    #[serde(default)]
+    pub official_fallback: bool,
+    #[serde(default)]
+    pub official_ready: bool,
 }
 
 /// One line of the audit log.

@@ -102,7 +102,7 @@ pub async fn admin_delete_template(csrf: String, id: String) -> Result<(), AppEr
 #[server(endpoint = "admin/sender")]
 pub async fn admin_sender() -> Result<SenderOut, AppError> {
     use super::guard::{fail, signed_in};
-    use crate::server::services::{number_view, settings};
+    use crate::server::services::{meta, number_view, settings};
 
     let (state, admin) = signed_in().await?;
     let current = settings::get(&state, &admin.client).await.map_err(fail)?;
@@ -113,7 +113,24 @@ pub async fn admin_sender() -> Result<SenderOut, AppError> {
             .iter()
             .map(|n| (n.id.to_string(), format!("{} · {} · {}", n.name, n.phone.e164(), n.state.as_str())))
             .collect(),
+        official_fallback: current.official_fallback,
+        official_ready: meta::signup_ready(&state),
     })
+}
+
+/// Turns the official fallback on (a ticked checkbox sends `on`) or off.
+#[server(endpoint = "admin/official-fallback/set")]
+pub async fn admin_set_official_fallback(csrf: String, on: Option<String>) -> Result<(), AppError> {
+    use super::guard::{fail, for_change};
+    use crate::{server::services::settings, types::settings::SettingsPatch};
+
+    let (state, admin) = for_change(&csrf).await?;
+    let patch = SettingsPatch {
+        official_fallback: Some(on.is_some()),
+        ..SettingsPatch::default()
+    };
+    settings::update(&state, &admin.client, patch).await.map_err(fail)?;
+    Ok(())
 }
 
 /// Sets (or, with an empty id, clears) the number links are sent from.

@@ -5,7 +5,8 @@ use leptos_meta::Title;
 
 use crate::{
     serverfns::admin::{
-        AdminCreateKey, AdminDeleteTemplate, AdminRevokeKey, AdminSaveTemplate, AdminSetSender, admin_keys, admin_sender, admin_templates,
+        AdminCreateKey, AdminDeleteTemplate, AdminRevokeKey, AdminSaveTemplate, AdminSetOfficialFallback, AdminSetSender, admin_keys,
+        admin_sender, admin_templates,
     },
     types::admin::{KeyItem, SenderOut, TemplateItem},
     ui::{
@@ -22,6 +23,7 @@ pub fn KeysPage() -> impl IntoView {
         <div class="space-y-8">
             <Keys />
             <Sender />
+            <OfficialFallback />
             <Templates />
         </div>
     }
@@ -157,6 +159,48 @@ fn SenderForm(out: SenderOut, csrf: String, set: ServerAction<AdminSetSender>) -
             </div>
             <button type="submit" class=class::PRIMARY>"Save sender"</button>
         </ActionForm>
+    }
+}
+
+/// The tenant's `officialFallback`: WhatsApp Web links stalled on the passkey gate offer
+/// the official rail (Coexistence) on the same page.
+#[component]
+fn OfficialFallback() -> impl IntoView {
+    let csrf = use_admin().csrf();
+    let set = ServerAction::<AdminSetOfficialFallback>::new();
+    let current = Resource::new(move || set.version().get(), |_| admin_sender());
+    view! {
+        <section aria-labelledby="official-title" class=class::CARD>
+            <h2 id="official-title" class="text-lg font-semibold">"When WhatsApp Web cannot link"</h2>
+            <p class=class::HINT>
+                "WhatsApp may ask a phone for its passkey, which only works in a desktop browser. With this on, the link's page also offers to connect the same WhatsApp Business app number through Meta's official sign-up (Coexistence)."
+            </p>
+            {move || set.value().get().and_then(Result::err).map(|error| view! { <div class="mt-2"><ErrorNotice error /></div> })}
+            {move || set.value().get().and_then(Result::ok).map(|_| view! { <p role="status" class="mt-2 text-sm text-emerald-800">"Saved."</p> })}
+            <Transition fallback=|| view! { <Spinner /> }>
+                {move || {
+                    let csrf = csrf.clone();
+                    Suspend::new(async move {
+                        match current.await {
+                            Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                            Ok(out) => view! {
+                                <ActionForm action=set attr:class="mt-3 flex flex-col gap-2 sm:flex-row sm:items-center sm:justify-between">
+                                    <input type="hidden" name="csrf" value=csrf />
+                                    <label class="flex items-center gap-2 text-sm">
+                                        <input type="checkbox" name="on" class="h-4 w-4" checked=out.official_fallback disabled=!out.official_ready />
+                                        "Offer the official rail on links WhatsApp Web cannot pair"
+                                    </label>
+                                    <button type="submit" class=class::PRIMARY disabled=!out.official_ready>"Save"</button>
+                                </ActionForm>
+                                {(!out.official_ready).then(|| view! {
+                                    <p class=class::HINT>"Needs Meta's Embedded Signup on this server (meta_app_id, meta_app_secret, meta_config_id)."</p>
+                                })}
+                            }.into_any(),
+                        }
+                    })
+                }}
+            </Transition>
+        </section>
     }
 }
 
