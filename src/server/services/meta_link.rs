@@ -17,13 +17,14 @@ use crate::server::{
     state::AppState,
     store::{Link, Number},
 };
-
-/// WhatsApp Web refusals that no new QR fixes, where the official rail is offered.
-pub const FALLBACK_REASONS: [&str; 2] = [reason::PASSKEY_UNSUPPORTED, reason::CLIENT_OUTDATED];
 use crate::types::{
     links::{MetaCredentialsIn, MetaEmbeddedIn},
     meta::MetaLinkOut,
 };
+
+/// WhatsApp Web refusals that no new QR fixes, where the official rail is offered. (The
+/// connect page's `Refusal::NoWebLinking` names the same two: it cannot import server code.)
+pub const FALLBACK_REASONS: [&str; 2] = [reason::PASSKEY_UNSUPPORTED, reason::CLIENT_OUTDATED];
 
 /// The signup window's event for a WhatsApp Business app number (Coexistence).
 pub const COEXISTENCE_FINISH: &str = "FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING";
@@ -93,7 +94,7 @@ async fn rail(state: &AppState, r: &Resolved, business_app: bool) -> ApiResult<R
                 return Err(not_offered());
             }
             if number.state == NumberState::Open {
-                return Err(numbers_already_connected());
+                return Err(already_connected());
             }
             let stalled = r.link.passkey_required_at.is_some() || fallback_failure(state, &number).await;
             if !stalled {
@@ -134,7 +135,7 @@ fn not_offered() -> ApiError {
     )
 }
 
-fn numbers_already_connected() -> ApiError {
+fn already_connected() -> ApiError {
     ApiError::conflict("NUMBER_ALREADY_CONNECTED", "this link's number is already connected")
 }
 

@@ -43,6 +43,7 @@ impl Refusal {
         match reason {
             "wrong_number" => Self::WrongPhone,
             "banned" => Self::Banned,
+            // The server's `meta_link::FALLBACK_REASONS`, where it accepts the official rail.
             "passkey_unsupported" | "client_outdated" => Self::NoWebLinking,
             _ => Self::Other,
         }
