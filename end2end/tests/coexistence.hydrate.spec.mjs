@@ -5,36 +5,13 @@
 // server run.mjs starts.
 import { expect, test } from "@playwright/test";
 import { GRAPH } from "../graph-standin.mjs";
-import { PHONE, api, axeViolations, hydrated, shot, tenant } from "./support.mjs";
+import { PHONE, api, axeViolations, facebook, hydrated, shot, tenant } from "./support.mjs";
 
 test.use({ ...PHONE, bypassCSP: true });
 
-/** Routes Facebook's SDK and signup window to stand-ins that finish with `phoneId`. */
-async function facebook(page, phoneId) {
-  await page.route("https://connect.facebook.net/**", (route) =>
-    route.fulfill({
-      contentType: "application/javascript",
-      body: `window.FB = {
-        init(o) { window.fbInit = o; },
-        login(cb, o) {
-          window.fbLogin = o;
-          const f = document.createElement("iframe");
-          f.src = "https://www.facebook.com/e2e-signup";
-          f.style.display = "none";
-          document.body.appendChild(f);
-          setTimeout(() => cb({ authResponse: { code: "${GRAPH.code}" } }), 50);
-        },
-      };`,
-    }),
-  );
-  await page.route("https://www.facebook.com/e2e-signup", (route) =>
-    route.fulfill({
-      contentType: "text/html",
-      body: `<script>parent.postMessage(JSON.stringify({ type: "WA_EMBEDDED_SIGNUP", event: "FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING",
-        data: { waba_id: "${GRAPH.waba}", phone_number_id: "${phoneId}", business_id: "99999" } }), "*");</script>`,
-    }),
-  );
-}
+/** Facebook's stand-ins, finishing a WhatsApp Business app onboarding of `phoneId`. */
+const businessApp = (page, phoneId) =>
+  facebook(page, { code: GRAPH.code, event: "FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING", waba: GRAPH.waba, phoneId });
 
 async function graphCalls(from = 0) {
   const calls = await (await fetch(`${process.env.E2E_GRAPH_URL}/_calls`)).json();
@@ -43,7 +20,7 @@ async function graphCalls(from = 0) {
 
 test("a coexistence link onboards the WhatsApp Business app number and reaches success", async ({ page }) => {
   const key = tenant("Loja do App");
-  await facebook(page, GRAPH.appPhoneId);
+  await businessApp(page, GRAPH.appPhoneId);
   const link = await api(key, "POST", "/v1/numbers/remote-pairing", { metaFlow: "coexistence", locale: "en" });
   const posted = page.waitForRequest((r) => r.url().endsWith("/meta/embedded") && r.method() === "POST");
   await page.goto(new URL(link.remotePairingUrl).pathname);
@@ -92,7 +69,7 @@ test("a coexistence link onboards the WhatsApp Business app number and reaches s
 test("a link stalled on the passkey gate offers the official rail and completes through it", async ({ page }) => {
   const key = tenant("Loja Passkey");
   await api(key, "PUT", "/v1/settings", { officialFallback: true });
-  await facebook(page, GRAPH.fallbackPhoneId);
+  await businessApp(page, GRAPH.fallbackPhoneId);
   const link = await api(key, "POST", "/v1/numbers/remote-pairing", { name: "Loja Passkey", number: GRAPH.fallbackNumber, locale: "en" });
   await page.goto(new URL(link.remotePairingUrl).pathname);
   await hydrated(page);

@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { GRAPH } from "../graph-standin.mjs";
-import { api, hydrated, shot, tenant } from "./support.mjs";
+import { api, facebook, hydrated, shot, tenant } from "./support.mjs";
 
 let key;
 test.beforeAll(() => {
@@ -55,29 +55,7 @@ test("the credentials form names the field at fault, then connects the number", 
 
 test("Embedded Signup posts the code and Meta's ids, and the number connects", async ({ page }) => {
   // Stand-ins for Facebook: the SDK, and the signup window's message from a facebook.com origin.
-  await page.route("https://connect.facebook.net/**", (route) =>
-    route.fulfill({
-      contentType: "application/javascript",
-      body: `window.FB = {
-        init(o) { window.fbInit = o; },
-        login(cb, o) {
-          window.fbLogin = o;
-          const f = document.createElement("iframe");
-          f.src = "https://www.facebook.com/e2e-signup";
-          f.style.display = "none";
-          document.body.appendChild(f);
-          setTimeout(() => cb({ authResponse: { code: "${GRAPH.code}" } }), 50);
-        },
-      };`,
-    }),
-  );
-  await page.route("https://www.facebook.com/e2e-signup", (route) =>
-    route.fulfill({
-      contentType: "text/html",
-      body: `<script>parent.postMessage(JSON.stringify({ type: "WA_EMBEDDED_SIGNUP", event: "FINISH",
-        data: { waba_id: "${GRAPH.waba}", phone_number_id: "${GRAPH.phoneId}", business_id: "99999" } }), "*");</script>`,
-    }),
-  );
+  await facebook(page, { code: GRAPH.code, event: "FINISH", waba: GRAPH.waba, phoneId: GRAPH.phoneId });
   const posted = page.waitForRequest((r) => r.url().endsWith("/meta/embedded") && r.method() === "POST");
   await page.goto(await metaLink("embedded"));
   await hydrated(page);

@@ -115,3 +115,32 @@ export async function platformPage(html) {
   await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
   return { origin: `http://localhost:${server.address().port}`, close: () => server.close() };
 }
+
+/** Stand-ins for Facebook on `page`: the SDK (FB.login answers with `code` after opening the
+ * signup window) and that window, which posts Meta's `WA_EMBEDDED_SIGNUP` message with `event`
+ * and the ids from a facebook.com origin. The page's calls land in `window.fbInit` / `fbLogin`. */
+export async function facebook(page, { code, event, waba, phoneId }) {
+  await page.route("https://connect.facebook.net/**", (route) =>
+    route.fulfill({
+      contentType: "application/javascript",
+      body: `window.FB = {
+        init(o) { window.fbInit = o; },
+        login(cb, o) {
+          window.fbLogin = o;
+          const f = document.createElement("iframe");
+          f.src = "https://www.facebook.com/e2e-signup";
+          f.style.display = "none";
+          document.body.appendChild(f);
+          setTimeout(() => cb({ authResponse: { code: "${code}" } }), 50);
+        },
+      };`,
+    }),
+  );
+  await page.route("https://www.facebook.com/e2e-signup", (route) =>
+    route.fulfill({
+      contentType: "text/html",
+      body: `<script>parent.postMessage(JSON.stringify({ type: "WA_EMBEDDED_SIGNUP", event: "${event}",
+        data: { waba_id: "${waba}", phone_number_id: "${phoneId}", business_id: "99999" } }), "*");</script>`,
+    }),
+  );
+}

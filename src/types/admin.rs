@@ -185,11 +185,13 @@ pub struct SenderOut {
     pub default_sender: Option<String>,
     /// `(id, "name · +phone · STATE")` of each live number.
     pub choices: Vec<(String, String)>,
-    /// The tenant's `officialFallback`, and whether this server can run Embedded Signup.
-    #[serde(default)]
-    pub official_fallback: bool,
-    #[serde(default)]
-    pub official_ready: bool,
+}
+
+/// The tenant's `officialFallback`, and whether this server can run Embedded Signup.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OfficialFallbackOut {
+    pub on: bool,
+    pub ready: bool,
 }
 
 /// One line of the audit log.

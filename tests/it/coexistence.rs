@@ -18,16 +18,13 @@ const BUSINESS_APP: &str = "FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING";
 
 /// Meta on, with a Facebook Login for Business configuration: pages can run Embedded Signup.
 async fn signup_app(graph: &MockServer) -> TestApp {
-    fn configure(c: &mut Config) {
-        c.meta_token_key = pairlink::server::config::SecretSetting::new(key());
-        c.meta_app_id = APP_ID.into();
-        c.meta_app_secret = pairlink::server::config::SecretSetting::new(APP_SECRET);
-        c.meta_verify_token = pairlink::server::config::SecretSetting::new(VERIFY_TOKEN);
+    fn with_signup(c: &mut Config) {
+        configure(c);
         c.meta_config_id = "cfg-123".into();
     }
     spawn_with(Options {
         meta_graph_url: Some(graph.uri()),
-        configure,
+        configure: with_signup,
         ..Options::default()
     })
     .await

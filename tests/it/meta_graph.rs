@@ -26,7 +26,8 @@ pub fn key() -> String {
     STANDARD.encode([7u8; 32])
 }
 
-fn configure(c: &mut Config) {
+/// Meta on, talking to the stand-in: token key, app, secret and verify token.
+pub fn configure(c: &mut Config) {
     c.meta_token_key = SecretSetting::new(key());
     c.meta_app_id = APP_ID.into();
     c.meta_app_secret = SecretSetting::new(APP_SECRET);

@@ -1,9 +1,10 @@
-//! API keys (create shown once, list by last four, revoke), templates and the default sender.
+//! API keys (create shown once, list by last four, revoke), templates, the default sender and
+//! the official fallback switch.
 use leptos::prelude::*;
 
 use crate::{
     error::AppError,
-    types::admin::{KeyItem, NewKeyOut, SenderOut, TemplateFormIn, TemplateItem},
+    types::admin::{KeyItem, NewKeyOut, OfficialFallbackOut, SenderOut, TemplateFormIn, TemplateItem},
 };
 
 #[server(endpoint = "admin/keys")]
@@ -102,7 +103,7 @@ pub async fn admin_delete_template(csrf: String, id: String) -> Result<(), AppEr
 #[server(endpoint = "admin/sender")]
 pub async fn admin_sender() -> Result<SenderOut, AppError> {
     use super::guard::{fail, signed_in};
-    use crate::server::services::{meta, number_view, settings};
+    use crate::server::services::{number_view, settings};
 
     let (state, admin) = signed_in().await?;
     let current = settings::get(&state, &admin.client).await.map_err(fail)?;
@@ -113,8 +114,19 @@ pub async fn admin_sender() -> Result<SenderOut, AppError> {
             .iter()
             .map(|n| (n.id.to_string(), format!("{} · {} · {}", n.name, n.phone.e164(), n.state.as_str())))
             .collect(),
-        official_fallback: current.official_fallback,
-        official_ready: meta::signup_ready(&state),
+    })
+}
+
+#[server(endpoint = "admin/official-fallback")]
+pub async fn admin_official_fallback() -> Result<OfficialFallbackOut, AppError> {
+    use super::guard::{fail, signed_in};
+    use crate::server::services::{meta, settings};
+
+    let (state, admin) = signed_in().await?;
+    let current = settings::get(&state, &admin.client).await.map_err(fail)?;
+    Ok(OfficialFallbackOut {
+        on: current.official_fallback,
+        ready: meta::signup_ready(&state),
     })
 }
 

@@ -60,14 +60,15 @@ pub async fn create_number(
 pub async fn list_numbers(State(state): State<AppState>, client: ApiClient) -> ApiResult<Json<Vec<NumberOut>>> {
     let numbers = numbers::list(&state, &client).await?;
     // Meta numbers show their last known health and coexistence here too, as in the detail.
-    let accounts = if numbers.iter().any(|(n, _)| n.provider == Provider::Meta) {
-        state.store.meta_accounts_of_tenant(&client.tenant).await?
+    let accounts: std::collections::HashMap<_, _> = if numbers.iter().any(|(n, _)| n.provider == Provider::Meta) {
+        let all = state.store.meta_accounts_of_tenant(&client.tenant).await?;
+        all.into_iter().map(|a| (a.number_id.clone(), a)).collect()
     } else {
-        Vec::new()
+        Default::default()
     };
     let out = numbers.iter().map(|(n, keys)| {
         let mut out = views::number(n, keys);
-        if let Some(account) = accounts.iter().find(|a| a.number_id == n.id) {
+        if let Some(account) = accounts.get(&n.id) {
             crate::server::meta::view::overlay(&mut out, account);
         }
         out

@@ -1,12 +1,13 @@
 //! `/admin/keys`: API keys (each shown once, then only its last four), the default sender,
-//! and the message templates links are sent with.
+//! the official fallback switch, and the message templates links are sent with.
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
+    error::AppError,
     serverfns::admin::{
         AdminCreateKey, AdminDeleteTemplate, AdminRevokeKey, AdminSaveTemplate, AdminSetOfficialFallback, AdminSetSender, admin_keys,
-        admin_sender, admin_templates,
+        admin_official_fallback, admin_sender, admin_templates,
     },
     types::admin::{KeyItem, SenderOut, TemplateItem},
     ui::{
@@ -120,8 +121,7 @@ fn Sender() -> impl IntoView {
         <section aria-labelledby="sender-title" class=class::CARD>
             <h2 id="sender-title" class="text-lg font-semibold">"Default sender"</h2>
             <p class=class::HINT>"The connected number that sends links over WhatsApp when a link asks for it."</p>
-            {move || set.value().get().and_then(Result::err).map(|error| view! { <div class="mt-2"><ErrorNotice error /></div> })}
-            {move || set.value().get().and_then(Result::ok).map(|_| view! { <p role="status" class="mt-2 text-sm text-emerald-800">"Saved."</p> })}
+            <Outcome result=Signal::derive(move || set.value().get()) />
             <Transition fallback=|| view! { <Spinner /> }>
                 {move || {
                     let csrf = csrf.clone();
@@ -134,6 +134,16 @@ fn Sender() -> impl IntoView {
                 }}
             </Transition>
         </section>
+    }
+}
+
+/// What a settings form's last save did: its error, or "Saved."
+#[component]
+fn Outcome(result: Signal<Option<Result<(), AppError>>>) -> impl IntoView {
+    move || match result.get() {
+        Some(Err(error)) => view! { <div class="mt-2"><ErrorNotice error /></div> }.into_any(),
+        Some(Ok(())) => view! { <p role="status" class="mt-2 text-sm text-emerald-800">"Saved."</p> }.into_any(),
+        None => ().into_any(),
     }
 }
 
@@ -168,15 +178,14 @@ fn SenderForm(out: SenderOut, csrf: String, set: ServerAction<AdminSetSender>) -
 fn OfficialFallback() -> impl IntoView {
     let csrf = use_admin().csrf();
     let set = ServerAction::<AdminSetOfficialFallback>::new();
-    let current = Resource::new(move || set.version().get(), |_| admin_sender());
+    let current = Resource::new(move || set.version().get(), |_| admin_official_fallback());
     view! {
         <section aria-labelledby="official-title" class=class::CARD>
             <h2 id="official-title" class="text-lg font-semibold">"When WhatsApp Web cannot link"</h2>
             <p class=class::HINT>
                 "WhatsApp may ask a phone for its passkey, which only works in a desktop browser. With this on, the link's page also offers to connect the same WhatsApp Business app number through Meta's official sign-up (Coexistence)."
             </p>
-            {move || set.value().get().and_then(Result::err).map(|error| view! { <div class="mt-2"><ErrorNotice error /></div> })}
-            {move || set.value().get().and_then(Result::ok).map(|_| view! { <p role="status" class="mt-2 text-sm text-emerald-800">"Saved."</p> })}
+            <Outcome result=Signal::derive(move || set.value().get()) />
             <Transition fallback=|| view! { <Spinner /> }>
                 {move || {
                     let csrf = csrf.clone();
@@ -187,12 +196,12 @@ fn OfficialFallback() -> impl IntoView {
                                 <ActionForm action=set attr:class="mt-3 flex flex-col gap-2 sm:flex-row sm:items-center sm:justify-between">
                                     <input type="hidden" name="csrf" value=csrf />
                                     <label class="flex items-center gap-2 text-sm">
-                                        <input type="checkbox" name="on" class="h-4 w-4" checked=out.official_fallback disabled=!out.official_ready />
+                                        <input type="checkbox" name="on" class="h-4 w-4" checked=out.on disabled=!out.ready />
                                         "Offer the official rail on links WhatsApp Web cannot pair"
                                     </label>
-                                    <button type="submit" class=class::PRIMARY disabled=!out.official_ready>"Save"</button>
+                                    <button type="submit" class=class::PRIMARY disabled=!out.ready>"Save"</button>
                                 </ActionForm>
-                                {(!out.official_ready).then(|| view! {
+                                {(!out.ready).then(|| view! {
                                     <p class=class::HINT>"Needs Meta's Embedded Signup on this server (meta_app_id, meta_app_secret, meta_config_id)."</p>
                                 })}
                             }.into_any(),
