@@ -221,7 +221,7 @@ impl Default for Config {
             embedded_connect_timeout_seconds: 20,
             embedded_disconnect_confirm_seconds: 90,
             embedded_resume_stagger_millis: 750,
-            embedded_lease_seconds: 30,
+            embedded_lease_seconds: 15,
         }
     }
 }

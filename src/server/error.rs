@@ -7,7 +7,12 @@ use axum::{
 };
 use serde_json::json;
 
-use super::{domain::Invalid, engines::EngineError, store::StoreError};
+use super::{
+    domain::Invalid,
+    engines::EngineError,
+    pairing::commands::{Failure, FailureKind},
+    store::StoreError,
+};
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -82,6 +87,18 @@ impl ApiError {
         }
     }
 
+    /// The process that runs the number did not take the request (it stopped, died or hangs),
+    /// or stopped while running it: nothing to fix on our side and safe to repeat (every
+    /// action is idempotent: a send keeps its message id), and within a lease another
+    /// process runs the number. Not a server fault of this request, so no 5xx.
+    pub fn number_moving() -> Self {
+        Self::conflict(
+            "NUMBER_MOVING",
+            "the server running this number is stopping or not answering; another takes it over within seconds, so try again shortly",
+        )
+        .with_field("retryAfterSeconds", 5)
+    }
+
     pub fn upstream(code: &'static str, source: impl Into<anyhow::Error>) -> Self {
         Self {
             source: Some(source.into()),
@@ -107,6 +124,15 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict => Self::conflict("CONFLICT", "conflicts with an existing record"),
             other if other.is_unavailable() => Self::database_unavailable(other),
             other => Self::internal(other),
+        }
+    }
+}
+
+impl From<Failure> for ApiError {
+    fn from(f: Failure) -> Self {
+        match f.kind {
+            FailureKind::NoAnswer | FailureKind::Interrupted => Self::number_moving(),
+            _ => f.into_engine_error().into(),
         }
     }
 }

@@ -109,14 +109,18 @@ pub async fn assemble(settings: Settings, listening: SocketAddr) -> anyhow::Resu
         ttl: chrono::Duration::seconds(config.link_ttl_seconds),
         tokens: sealer.clone(),
     };
-    let store_sink = Arc::new(StoreSink::new(store.clone(), live.clone()).with_repair_links(repair));
+    let lease = std::time::Duration::from_secs(config.embedded_lease_seconds);
+    let cluster = pairing::cluster::Cluster::new(store.clone(), live.clone(), lease);
+    let store_sink = Arc::new(
+        StoreSink::new(store.clone(), live.clone())
+            .with_repair_links(repair)
+            .holding_as(cluster.holder()),
+    );
     let caps = pairing::windows::Caps {
         reopens_per_link: config.qr_window_reopens_per_link,
         windows_per_tenant: config.qr_windows_per_tenant,
         backoff: chrono::Duration::seconds(config.pairing_backoff_seconds as i64),
     };
-    let lease = std::time::Duration::from_secs(config.embedded_lease_seconds);
-    let cluster = pairing::cluster::Cluster::new(store.clone(), live.clone(), lease);
     let windows = pairing::windows::Windows::new(store_sink, store.clone(), clock.clone(), caps, cluster.clone());
     let runtime = pairing::Runtime::new(windows.clone(), cluster.clone(), store.clone(), live.clone(), clock.clone());
     // Engines report through the windows, which check and forward to the store.
@@ -134,7 +138,9 @@ pub async fn assemble(settings: Settings, listening: SocketAddr) -> anyhow::Resu
             next_refs: std::time::Duration::from_secs(config.sandbox_next_qr_seconds),
             ..Timings::default()
         };
-        engines = engines.with_sandbox(Arc::new(SandboxEngine::new(sink.clone(), clock.clone(), timings)));
+        // WhatsApp's side of the sandbox lives where every process meets it: the database.
+        let world = engines::sandbox::World::shared(store.clone(), live.clone());
+        engines = engines.with_sandbox(Arc::new(SandboxEngine::new(sink.clone(), clock.clone(), timings, world)));
     }
     if let Some(meta) = meta {
         engines = engines.with_meta(Arc::new(meta));
@@ -195,6 +201,9 @@ fn spawn_background(state: &AppState) {
     state.pairing.start(state.stop.subscribe());
     if let Some(embedded) = state.engines.embedded() {
         embedded.spawn_background(state.stop.subscribe());
+    }
+    if let Some(sandbox) = state.engines.sandbox() {
+        sandbox.spawn_background(state.stop.subscribe());
     }
     let (limits, mut stop) = (state.limits.clone(), state.stop.subscribe());
     tokio::spawn(async move {

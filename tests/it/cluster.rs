@@ -21,7 +21,7 @@ use crate::{
 };
 
 /// Short windows and leases, so rotation and takeover happen within a test.
-const FAST: &[(&str, &str)] = &[
+pub(crate) const FAST: &[(&str, &str)] = &[
     ("PAIRLINK_SANDBOX_FIRST_QR_SECONDS", "3"),
     ("PAIRLINK_SANDBOX_NEXT_QR_SECONDS", "2"),
     ("PAIRLINK_EMBEDDED_LEASE_SECONDS", "3"),
@@ -32,7 +32,7 @@ const FAST: &[(&str, &str)] = &[
 
 /// Sends each request to the next backend in turn; streams bodies both ways (event streams
 /// included).
-async fn round_robin(backends: Vec<String>) -> String {
+pub(crate) async fn round_robin(backends: Vec<String>) -> String {
     let next = Arc::new(AtomicUsize::new(0));
     let http = reqwest::Client::builder().build().unwrap();
     let backends = Arc::new(backends);
@@ -67,19 +67,19 @@ async fn round_robin(backends: Vec<String>) -> String {
     format!("http://{addr}")
 }
 
-struct Cluster {
-    servers: Vec<Server>,
-    proxy: String,
-    key: String,
-    db: String,
-    http: reqwest::Client,
+pub(crate) struct Cluster {
+    pub servers: Vec<Server>,
+    pub proxy: String,
+    pub key: String,
+    pub db: String,
+    pub http: reqwest::Client,
 }
 
 async fn cluster(processes: usize) -> (Cluster, Arc<tempfile::TempDir>) {
     cluster_with(processes, &[]).await
 }
 
-async fn cluster_with(processes: usize, extra: &[(&str, &str)]) -> (Cluster, Arc<tempfile::TempDir>) {
+pub(crate) async fn cluster_with(processes: usize, extra: &[(&str, &str)]) -> (Cluster, Arc<tempfile::TempDir>) {
     let (db, dir) = pg_database().await;
     let settings: Vec<(&str, &str)> = FAST.iter().chain(extra).copied().collect();
     let servers: Vec<Server> = (0..processes).map(|_| serve_with(db.expose(), &settings)).collect();
@@ -101,7 +101,7 @@ async fn cluster_with(processes: usize, extra: &[(&str, &str)]) -> (Cluster, Arc
 }
 
 impl Cluster {
-    async fn call(&self, method: reqwest::Method, url: String, key: bool) -> (StatusCode, Value) {
+    pub async fn call(&self, method: reqwest::Method, url: String, key: bool) -> (StatusCode, Value) {
         let mut req = self.http.request(method, url);
         if key {
             req = req.header("x-api-key", &self.key);
@@ -110,7 +110,7 @@ impl Cluster {
         (res.status(), res.json().await.unwrap_or(Value::Null))
     }
 
-    async fn link(&self) -> (String, String) {
+    pub async fn link(&self) -> (String, String) {
         let res = self
             .http
             .post(format!("{}/v1/numbers/remote-pairing", self.proxy))
@@ -127,7 +127,7 @@ impl Cluster {
         )
     }
 
-    async fn status(&self, base: &str, token: &str) -> Value {
+    pub async fn status(&self, base: &str, token: &str) -> Value {
         let (status, body) = self
             .call(reqwest::Method::GET, format!("{base}/v1/remote-pairing/{token}/status"), false)
             .await;
@@ -135,7 +135,7 @@ impl Cluster {
         body
     }
 
-    async fn connect(&self, base: &str, token: &str) -> Value {
+    pub async fn connect(&self, base: &str, token: &str) -> Value {
         let (status, body) = self
             .call(reqwest::Method::POST, format!("{base}/v1/remote-pairing/{token}/connect"), false)
             .await;
@@ -143,14 +143,14 @@ impl Cluster {
         body
     }
 
-    async fn scan(&self, base: &str, id: &str) {
+    pub async fn scan(&self, base: &str, id: &str) {
         let (status, body) = self
             .call(reqwest::Method::POST, format!("{base}/v1/numbers/{id}/sandbox/scan"), true)
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
     }
 
-    async fn connected_events(&self, id: &str) -> i64 {
+    pub async fn connected_events(&self, id: &str) -> i64 {
         let pool = sqlx::PgPool::connect(&self.db).await.unwrap();
         sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE number_id = $1 AND kind = 'number.connected'")
             .bind(id)
@@ -161,13 +161,13 @@ impl Cluster {
 }
 
 /// A page's event stream: the latest status it carried.
-struct Page {
+pub(crate) struct Page {
     body: std::pin::Pin<Box<dyn futures::Stream<Item = reqwest::Result<axum::body::Bytes>> + Send>>,
     buffer: String,
 }
 
 impl Page {
-    async fn open(base: &str, token: &str) -> Self {
+    pub async fn open(base: &str, token: &str) -> Self {
         let res = reqwest::get(format!("{base}/v1/remote-pairing/{token}/events")).await.unwrap();
         assert_eq!(res.status(), StatusCode::OK);
         Self {
@@ -177,7 +177,7 @@ impl Page {
     }
 
     /// Waits up to `within` for a status that `wanted` accepts; returns it.
-    async fn until(&mut self, within: Duration, wanted: impl Fn(&Value) -> bool) -> Value {
+    pub async fn until(&mut self, within: Duration, wanted: impl Fn(&Value) -> bool) -> Value {
         let found = tokio::time::timeout(within, async {
             loop {
                 while let Some(end) = self.buffer.find("\n\n") {
@@ -201,7 +201,7 @@ impl Page {
 }
 
 /// A link whose window A opened (and owns), and a page streaming it from B, showing A's code.
-async fn owned_by_a_watched_from_b(c: &Cluster) -> (String, String, Value, Page) {
+pub(crate) async fn owned_by_a_watched_from_b(c: &Cluster) -> (String, String, Value, Page) {
     let (token, id) = c.link().await;
     let before = c.connect(&c.servers[0].base, &token).await;
     let mut page = Page::open(&c.servers[1].base, &token).await;
@@ -209,7 +209,7 @@ async fn owned_by_a_watched_from_b(c: &Cluster) -> (String, String, Value, Page)
     (token, id, before, page)
 }
 
-fn code(status: &Value) -> Option<&str> {
+pub(crate) fn code(status: &Value) -> Option<&str> {
     status["pairingCode"].as_str()
 }
 

@@ -41,7 +41,11 @@ async fn webhook_secrets_and_device_keys_are_sealed_and_still_work() {
             .unwrap(),
     );
     let keys = b"SQLite format 3\0identity and noise keys";
-    app.state.store.save_device_keys(&number, keys, app.clock_now()).await.unwrap();
+    app.state
+        .store
+        .save_device_keys(&number, keys, app.clock_now(), None)
+        .await
+        .unwrap();
     let pool = sqlx::SqlitePool::connect(app.database().0.expose()).await.unwrap();
     let blob: Vec<u8> = sqlx::query_scalar("SELECT store FROM device_keys WHERE number_id = ?")
         .bind(number.as_str())

@@ -33,6 +33,12 @@ impl EngineKind {
         }
     }
 
+    /// Whether the engine runs its numbers' sessions inside this process (a WhatsApp client
+    /// here), so only the process holding a number's lease may run or report it.
+    pub fn runs_here(self) -> bool {
+        matches!(self, Self::Sandbox | Self::Embedded)
+    }
+
     pub fn from_stored(value: &str) -> Option<Self> {
         match value {
             "sandbox" => Some(Self::Sandbox),
@@ -104,6 +110,8 @@ pub enum EngineError {
 /// A change of a number's link state, as an engine saw it.
 #[derive(Clone, Debug)]
 pub struct EngineEvent {
+    /// The engine that reported it.
+    pub from: EngineKind,
     pub number: NumberCtx,
     pub state: LinkState,
     pub at: DateTime<Utc>,
@@ -156,7 +164,9 @@ pub trait Engine: Send + Sync + 'static {
         let _ = number;
     }
     /// Sends a text message from this (connected) number; returns the engine's message id.
-    async fn send_text(&self, number: &NumberCtx, to: &PhoneE164, body: &str) -> Result<String, EngineError>;
+    /// With `id`, the message goes out under that id wherever the engine lets us choose it:
+    /// WhatsApp keeps the first message of an id, so a retried send delivers once.
+    async fn send_text(&self, number: &NumberCtx, to: &PhoneE164, body: &str, id: Option<&str>) -> Result<String, EngineError>;
     /// Carries a number's settings (`profile`, after the change) to where they act, and says
     /// what became of the `changed` names. Engines that handle no messages act on none of
     /// them, which the default says.

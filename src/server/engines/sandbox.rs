@@ -1,7 +1,11 @@
 //! The sandbox engine: a pretend WhatsApp for demos and tests, with WhatsApp's real timing.
 //! A linking window holds six QR refs (the first lives 60 s, the next five 20 s each) and then
 //! closes; pairing codes are eight characters of WhatsApp's alphabet. A "phone" scans through
-//! [`SandboxEngine::scan`] and unlinks through [`SandboxEngine::unlink`].
+//! [`SandboxEngine::scan`] and unlinks through [`SandboxEngine::unlink`]. Its clients meet
+//! WhatsApp's own rules in [`world`]: one connection per device (a second replaces the first),
+//! and one message per message id.
+mod phone;
+mod world;
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use async_trait::async_trait;
@@ -9,6 +13,7 @@ use base64::{Engine as _, engine::general_purpose::STANDARD};
 use rand::{Rng, RngCore};
 use tokio::{sync::Mutex, task::JoinHandle};
 
+pub use self::world::World;
 use super::{
     Capabilities, Engine, EngineError, EngineEvent, EngineKind, EventSink, LinkRequest, LinkState, NumberCtx, PairCode, Pairing, QrRef,
 };
@@ -60,6 +65,9 @@ struct Session {
     /// Bumped by every new window, so a stale rotation task knows to stop.
     generation: u64,
     rotation: Option<JoinHandle<()>>,
+    /// When this process's client took the device's connection in the world (the
+    /// engine's connection count then), while it holds it.
+    connected: Option<u64>,
 }
 
 struct Inner {
@@ -67,9 +75,16 @@ struct Inner {
     clock: Arc<dyn Clock>,
     timings: Timings,
     sessions: Mutex<HashMap<NumberId, Session>>,
-    /// What sandbox numbers "sent", newest last, for demos and tests to inspect.
-    sent: std::sync::Mutex<Vec<SentMessage>>,
+    /// WhatsApp's side: device connections and the messages sent.
+    world: World,
+    /// Connections made so far, to tell a connection made after a look at the world from
+    /// one that look missed.
+    connects: std::sync::atomic::AtomicU64,
 }
+
+/// How often a process looks whether one of its connections was replaced, under the
+/// announcements (a safety net for a lost notification).
+const REPLACED_RECHECK: Duration = Duration::from_secs(2);
 
 /// A message a sandbox number sent.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -81,123 +96,106 @@ pub struct SentMessage {
     pub at: chrono::DateTime<chrono::Utc>,
 }
 
-/// Kept messages per process; older ones are dropped first.
-const SENT_KEPT: usize = 1000;
-
 #[derive(Clone)]
 pub struct SandboxEngine {
     inner: Arc<Inner>,
 }
 
 impl SandboxEngine {
-    pub fn new(sink: Arc<dyn EventSink>, clock: Arc<dyn Clock>, timings: Timings) -> Self {
+    pub fn new(sink: Arc<dyn EventSink>, clock: Arc<dyn Clock>, timings: Timings, world: World) -> Self {
         Self {
             inner: Arc::new(Inner {
                 sink,
                 clock,
                 timings,
                 sessions: Mutex::new(HashMap::new()),
-                sent: Default::default(),
+                world,
+                connects: std::sync::atomic::AtomicU64::new(0),
             }),
         }
     }
 
-    /// The phone scans the QR (or enters the code): the number becomes connected.
-    pub async fn scan(&self, number: &NumberId) -> Result<(), SimulationError> {
-        self.scan_from(number, None).await
+    /// Ends the sessions whose connection another client replaced (WhatsApp tells the first
+    /// client so), until `stop` flips.
+    pub fn spawn_background(&self, mut stop: tokio::sync::watch::Receiver<bool>) -> JoinHandle<()> {
+        let this = self.clone();
+        tokio::spawn(async move {
+            let mut replacements = this.inner.world.replacements();
+            loop {
+                tokio::select! {
+                    () = replacements.changed() => {}
+                    () = tokio::time::sleep(REPLACED_RECHECK) => {}
+                    _ = stop.changed() => return,
+                }
+                this.end_replaced().await;
+            }
+        })
     }
 
-    /// The same, from the phone of `phone` (another number than this one: the service refuses
-    /// it as `wrong_number`, as it would a real phone).
-    pub async fn scan_from(&self, number: &NumberId, phone: Option<&crate::server::domain::PhoneE164>) -> Result<(), SimulationError> {
-        let mut sessions = self.inner.sessions.lock().await;
-        let session = sessions.get_mut(number).ok_or(SimulationError::NotPairing)?;
-        match &session.state {
-            LinkState::Connected { .. } => return Err(SimulationError::AlreadyConnected),
-            // Confirming the passkey on the phone completes the pairing too.
-            LinkState::Pairing(_) | LinkState::PasskeyRequired { .. } => {}
-            _ => return Err(SimulationError::NotPairing),
-        }
-        session.generation += 1;
-        if let Some(task) = session.rotation.take() {
-            task.abort();
-        }
-        let state = LinkState::Connected {
-            phone_digits: phone.unwrap_or(&session.ctx.phone).digits().to_owned(),
+    /// Tells each session whose connection is no longer live that it was replaced.
+    pub async fn end_replaced(&self) {
+        // Only connections the world had before this look are judged by it.
+        let looked_at = self.inner.connects.load(std::sync::atomic::Ordering::SeqCst);
+        let live = match self.inner.world.still_connected().await {
+            Ok(live) => live,
+            Err(err) => return tracing::warn!(error = %err, "sandbox: could not read its device connections"),
         };
-        self.inner.set(session, state).await;
-        Ok(())
-    }
-
-    /// The phone removes the linked device ("Linked devices" → "Log out").
-    pub async fn unlink(&self, number: &NumberId) -> Result<(), SimulationError> {
         let mut sessions = self.inner.sessions.lock().await;
-        let session = sessions.get_mut(number).ok_or(SimulationError::NotConnected)?;
-        if !matches!(session.state, LinkState::Connected { .. }) {
-            return Err(SimulationError::NotConnected);
-        }
-        self.inner
-            .set(
-                session,
-                LinkState::LoggedOut {
-                    reason: "device_removed".into(),
+        for (number, session) in sessions.iter_mut() {
+            if session.connected.is_none_or(|at| at > looked_at) || live.contains(number) {
+                continue;
+            }
+            tracing::warn!(number.id = %number, "sandbox: another client connected with this device; this one was replaced");
+            session.connected = None;
+            session.generation += 1;
+            if let Some(task) = session.rotation.take() {
+                task.abort();
+            }
+            let ended = match session.state {
+                LinkState::Connected { .. } => LinkState::LoggedOut {
+                    reason: super::reason::REPLACED.into(),
                 },
-            )
-            .await;
-        Ok(())
-    }
-
-    /// The phone scanned, and WhatsApp now asks for the account's passkey (the 2026 gate):
-    /// the window waits WhatsApp's ten minutes for it.
-    pub async fn ask_passkey(&self, number: &NumberId) -> Result<(), SimulationError> {
-        let mut sessions = self.inner.sessions.lock().await;
-        let session = sessions.get_mut(number).ok_or(SimulationError::NotPairing)?;
-        if !matches!(session.state, LinkState::Pairing(_)) {
-            return Err(SimulationError::NotPairing);
-        }
-        // The QR no longer rotates: the phone is past it.
-        session.generation += 1;
-        if let Some(task) = session.rotation.take() {
-            task.abort();
-        }
-        let expires_at = Some(self.inner.clock.now() + chrono::Duration::minutes(10));
-        self.inner.set(session, LinkState::PasskeyRequired { expires_at }).await;
-        Ok(())
-    }
-
-    /// Linking fails for good, as when WhatsApp refuses the device (e.g. a banned number).
-    pub async fn fail(&self, number: &NumberId, reason: &str) -> Result<(), SimulationError> {
-        let mut sessions = self.inner.sessions.lock().await;
-        let session = sessions.get_mut(number).ok_or(SimulationError::NotPairing)?;
-        if !matches!(session.state, LinkState::Pairing(_) | LinkState::PasskeyRequired { .. }) {
-            return Err(SimulationError::NotPairing);
-        }
-        session.generation += 1;
-        if let Some(task) = session.rotation.take() {
-            task.abort();
-        }
-        self.inner
-            .set(
-                session,
-                LinkState::Failed {
-                    reason: reason.into(),
-                    retryable: false,
+                _ => LinkState::Failed {
+                    reason: super::reason::QR_WINDOW_CLOSED.into(),
+                    retryable: true,
                 },
-            )
-            .await;
+            };
+            self.inner.set(session, ended).await;
+        }
+    }
+
+    /// Messages sent from `number`, oldest first (WhatsApp's record: any process reads it).
+    pub async fn sent_by(&self, number: &NumberId) -> Result<Vec<SentMessage>, EngineError> {
+        self.inner
+            .world
+            .sent_by(number)
+            .await
+            .map_err(|e| EngineError::Unavailable(e.to_string()))
+    }
+
+    /// Connects the session's (paired) client to the world, if it is not already.
+    pub(super) async fn connect(&self, session: &mut Session) -> Result<(), EngineError> {
+        if session.connected.is_none() {
+            self.inner
+                .world
+                .connect(&session.ctx.number, self.inner.clock.now())
+                .await
+                .map_err(|e| EngineError::Unavailable(e.to_string()))?;
+            // Numbered once the world has it: a look at the world that began before this
+            // number was drawn may have missed it, and must not judge it.
+            let at = self.inner.connects.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+            session.connected = Some(at);
+        }
         Ok(())
     }
 
-    /// Messages sent from `number`, oldest first.
-    pub fn sent_by(&self, number: &NumberId) -> Vec<SentMessage> {
-        self.inner
-            .sent
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .iter()
-            .filter(|m| &m.from == number)
-            .cloned()
-            .collect()
+    /// Closes the session's connection (a device logged out, a client stopped).
+    pub(super) async fn disconnect(&self, session: &mut Session) {
+        if session.connected.take().is_some()
+            && let Err(err) = self.inner.world.disconnect(&session.ctx.number).await
+        {
+            tracing::warn!(number.id = %session.ctx.number, error = %err, "sandbox: could not close a device connection");
+        }
     }
 
     fn open_window(&self, session: &mut Session, pair_code_for: Option<&PhoneE164>) -> LinkState {
@@ -243,6 +241,7 @@ impl SandboxEngine {
         let mut sessions = self.inner.sessions.lock().await;
         if let Some(session) = sessions.get_mut(&number).filter(|s| s.generation == generation) {
             session.rotation = None;
+            self.disconnect(session).await;
             let closed = LinkState::Failed {
                 reason: "qr_window_closed".into(),
                 retryable: true,
@@ -272,6 +271,7 @@ impl SandboxEngine {
             state: LinkState::Idle,
             generation: 0,
             rotation: None,
+            connected: None,
         })
     }
 }
@@ -280,6 +280,7 @@ impl Inner {
     async fn set(&self, session: &mut Session, state: LinkState) {
         session.state = state.clone();
         let event = EngineEvent {
+            from: EngineKind::Sandbox,
             number: session.ctx.clone(),
             state,
             at: self.clock.now(),
@@ -324,6 +325,8 @@ impl Engine for SandboxEngine {
                 }
                 LinkState::Pairing(p)
             }
+            // A linking socket is a new, unpaired device: WhatsApp's one-connection rule is
+            // for the paired device it becomes once scanned.
             _ => self.open_window(session, pair_code_for.as_ref()),
         };
         self.inner.set(session, state.clone()).await;
@@ -338,33 +341,39 @@ impl Engine for SandboxEngine {
     async fn resume(&self, ctx: &NumberCtx) -> Result<LinkState, EngineError> {
         let mut sessions = self.inner.sessions.lock().await;
         let session = Self::session(&mut sessions, ctx);
-        // A sandbox phone stays linked across restarts; a window does not survive one.
+        // A sandbox phone stays linked across restarts (its client connects again); a window
+        // does not survive one.
+        session.ctx = ctx.clone();
         session.state = match ctx.state {
-            NumberState::Open => LinkState::Connected {
-                phone_digits: ctx.phone.digits().to_owned(),
-            },
+            NumberState::Open => {
+                self.connect(session).await?;
+                LinkState::Connected {
+                    phone_digits: ctx.phone.digits().to_owned(),
+                }
+            }
             _ => LinkState::Idle,
         };
         Ok(session.state.clone())
     }
 
-    async fn send_text(&self, ctx: &NumberCtx, to: &PhoneE164, body: &str) -> Result<String, EngineError> {
+    async fn send_text(&self, ctx: &NumberCtx, to: &PhoneE164, body: &str, id: Option<&str>) -> Result<String, EngineError> {
         let connected = matches!(self.status(ctx).await?, LinkState::Connected { .. });
         if !connected {
             return Err(EngineError::NotConnected);
         }
         let message = SentMessage {
-            id: format!("sandbox-{}", uuid::Uuid::now_v7().simple()),
+            id: id.map_or_else(|| format!("sandbox-{}", uuid::Uuid::now_v7().simple()), str::to_owned),
             from: ctx.number.clone(),
             to: to.e164(),
             body: body.to_owned(),
             at: self.inner.clock.now(),
         };
-        let mut sent = self.inner.sent.lock().unwrap_or_else(|p| p.into_inner());
-        if sent.len() >= SENT_KEPT {
-            sent.remove(0);
-        }
-        sent.push(message.clone());
+        // A resent id is accepted and delivers nothing more, as on WhatsApp.
+        self.inner
+            .world
+            .deliver(&message)
+            .await
+            .map_err(|e| EngineError::Unavailable(e.to_string()))?;
         Ok(message.id)
     }
 
@@ -380,15 +389,18 @@ impl Engine for SandboxEngine {
     }
 
     /// The session's window and phone stay where a real engine's would (WhatsApp); this
-    /// process just stops playing them.
+    /// process closes its client's connection and stops playing them.
     async fn let_go(&self, ctx: &NumberCtx) {
         let _ = self.delete(ctx).await;
     }
 
     async fn delete(&self, ctx: &NumberCtx) -> Result<(), EngineError> {
         let mut sessions = self.inner.sessions.lock().await;
-        if let Some(task) = sessions.remove(&ctx.number).and_then(|s| s.rotation) {
-            task.abort();
+        if let Some(mut session) = sessions.remove(&ctx.number) {
+            if let Some(task) = session.rotation.take() {
+                task.abort();
+            }
+            self.disconnect(&mut session).await;
         }
         Ok(())
     }

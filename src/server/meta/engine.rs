@@ -162,7 +162,7 @@ impl Engine for MetaEngine {
 
     /// Cloud API numbers may send free text only inside a customer's 24-hour window; links go
     /// out as templates (`services::meta::send_link`).
-    async fn send_text(&self, _number: &NumberCtx, _to: &PhoneE164, _body: &str) -> Result<String, EngineError> {
+    async fn send_text(&self, _number: &NumberCtx, _to: &PhoneE164, _body: &str, _id: Option<&str>) -> Result<String, EngineError> {
         Err(EngineError::Unsupported)
     }
 }

@@ -4,11 +4,16 @@
 //! through a command row and a notification, and waits for the owner's answer. A lease
 //! nobody renews runs out, and the next process to need the number takes it over.
 //!
-//! Leases and commands run on real time, not the app's clock (tests move that one): they
-//! measure whether processes are alive.
+//! Lease ends are the database's clock (see `store::SessionStore`); the waits here are real
+//! time, not the app's clock (tests move that one): they measure whether processes are alive.
 //!
-//! On SQLite one process owns the database file, so its holder name is fixed: a restarted
-//! process finds its own leases, not a dead stranger's.
+//! A command runs at most once. An asker withdraws a command its holder has not taken within
+//! [`TAKEN_WITHIN`] (the holder is dead or stuck; withdrawn, it can never run) and looks at
+//! the lease again; one the holder took is waited for, never sent again, for as long as the
+//! holder still holds the number (a holder answers every command within [`RUNS_WITHIN`]).
+//!
+//! On SQLite one process owns the database file (a lock enforces it), so its holder name is
+//! fixed: a restarted process finds its own leases, not a dead stranger's.
 use std::{
     collections::HashSet,
     sync::{Arc, Mutex, PoisonError},
@@ -17,6 +22,7 @@ use std::{
 
 use chrono::Utc;
 use serde_json::Value;
+use tokio::time::Instant;
 
 use super::commands::{Action, Failure, FailureKind};
 use crate::server::{
@@ -25,10 +31,15 @@ use crate::server::{
     store::{Command, Store},
 };
 
-/// How long an asker waits for the owner's answer before it looks at the lease again.
-const ANSWER_WITHIN: Duration = Duration::from_secs(20);
+/// How long a live holder takes to pick a command up: it is woken by a notification, and
+/// reads its commands every `RECHECK * 2` whatever happens.
+pub const TAKEN_WITHIN: Duration = Duration::from_secs(2);
+/// How long a holder lets one command run before it answers that it timed out.
+pub const RUNS_WITHIN: Duration = Duration::from_secs(30);
 /// Commands and answers are announced; this is the safety net under lost notifications.
 const RECHECK: Duration = Duration::from_millis(500);
+/// How often an asker waiting for a taken command checks that its holder still lives.
+const HOLDER_RECHECK: Duration = Duration::from_secs(1);
 
 /// Who runs a number now.
 #[derive(Debug, PartialEq, Eq)]
@@ -46,7 +57,7 @@ struct Inner {
     holder: String,
     store: Arc<dyn Store>,
     live: Live,
-    lease: chrono::Duration,
+    lease: Duration,
     /// The numbers whose lease this process holds (renewed by [`Cluster::renew`]).
     owned: Mutex<HashSet<NumberId>>,
     /// Set by [`Cluster::release_all`]: a stopping process takes nothing on.
@@ -65,7 +76,7 @@ impl Cluster {
                 holder,
                 store,
                 live,
-                lease: chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(30)),
+                lease,
                 owned: Mutex::new(HashSet::new()),
                 stopping: Default::default(),
             }),
@@ -80,7 +91,12 @@ impl Cluster {
     /// How often leases are renewed: a third of their length, so one missed renewal is not
     /// a lost lease.
     pub fn renew_every(&self) -> Duration {
-        (self.inner.lease / 3).to_std().unwrap_or(Duration::from_secs(10))
+        self.inner.lease / 3
+    }
+
+    /// How long a lease lasts unrenewed.
+    pub fn lease(&self) -> Duration {
+        self.inner.lease
     }
 
     fn owned(&self) -> std::sync::MutexGuard<'_, HashSet<NumberId>> {
@@ -99,23 +115,26 @@ impl Cluster {
         }
         // The holder may let go between the two reads: then try again.
         for _ in 0..3 {
-            // Leases measure whether processes are alive: real time, whatever the app's clock.
-            let now = Utc::now();
-            if self
-                .inner
-                .store
-                .acquire_lease(number, &self.inner.holder, now, now + self.inner.lease)
-                .await?
-            {
+            if self.inner.store.acquire_lease(number, &self.inner.holder, self.inner.lease).await? {
                 self.owned().insert(number.clone());
                 return Ok(Owner::Here);
             }
-            if let Some(holder) = self.inner.store.lease_holder(number, now).await? {
+            if let Some(holder) = self.inner.store.lease_holder(number).await? {
                 self.owned().remove(number);
                 return Ok(Owner::There(holder));
             }
         }
         Err(Failure::unavailable("the lease on this number keeps changing hands"))
+    }
+
+    /// Who holds `number`'s lease now, if anyone (this process included).
+    pub async fn holder_of(&self, number: &NumberId) -> Result<Option<String>, Failure> {
+        Ok(self.inner.store.lease_holder(number).await?)
+    }
+
+    /// Stops counting `number` as held, without touching its lease (another process has it).
+    pub fn forget(&self, number: &NumberId) {
+        self.owned().remove(number);
     }
 
     /// Lets `number` go, so whoever needs it next takes it at once.
@@ -128,29 +147,41 @@ impl Cluster {
         }
     }
 
-    /// Renews every lease this process holds; returns the ones another process took.
+    /// Renews every lease this process holds, in one statement; returns the ones it no longer
+    /// holds (another process took them): whatever runs here for them must stop at once. A
+    /// stopping process renews nothing: the leases it gives up stay given up.
     pub async fn renew(&self) -> Vec<NumberId> {
-        let numbers: Vec<NumberId> = self.owned().iter().cloned().collect();
-        let mut lost = Vec::new();
-        for number in numbers {
-            let now = Utc::now();
-            match self
-                .inner
-                .store
-                .acquire_lease(&number, &self.inner.holder, now, now + self.inner.lease)
-                .await
-            {
-                Ok(true) => {}
-                Ok(false) => {
-                    tracing::warn!(number.id = %number, "lease lost to another process");
-                    self.owned().remove(&number);
-                    lost.push(number);
-                }
-                // Kept: the next renewal tries again, well within the lease.
-                Err(err) => tracing::warn!(number.id = %number, error = %err, "could not renew a lease"),
-            }
+        if self.stopping() {
+            return Vec::new();
         }
+        let held = match self.inner.store.renew_leases(&self.inner.holder, self.inner.lease).await {
+            Ok(held) => held.into_iter().collect::<HashSet<_>>(),
+            // Kept: the next renewal tries again, well within the lease.
+            Err(err) => {
+                tracing::warn!(error = %err, "could not renew this process's leases");
+                return Vec::new();
+            }
+        };
+        let mut owned = self.owned();
+        let lost: Vec<NumberId> = owned.iter().filter(|n| !held.contains(*n)).cloned().collect();
+        for number in &lost {
+            tracing::warn!(number.id = %number, "lease lost to another process; stopping what runs here for it");
+            owned.remove(number);
+        }
+        // Leases taken for this process by an engine's own start (same holder name) follow
+        // the process's renewals too.
+        owned.extend(held);
         lost
+    }
+
+    /// The numbers this process holds, as far as it knows.
+    pub fn held(&self) -> Vec<NumberId> {
+        self.owned().iter().cloned().collect()
+    }
+
+    /// Stops taking anything on (a graceful stop begins): claims fail, renewals stop.
+    pub fn stop_taking(&self) {
+        self.inner.stopping.store(true, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Whether [`Cluster::release_all`] ran.
@@ -158,9 +189,10 @@ impl Cluster {
         self.inner.stopping.load(std::sync::atomic::Ordering::SeqCst)
     }
 
-    /// Gives up every lease and takes no more (a graceful stop); returns the numbers let go.
+    /// Gives up every lease and takes no more (a graceful stop, once nothing runs here any
+    /// more); returns the numbers let go.
     pub async fn release_all(&self) -> Vec<NumberId> {
-        self.inner.stopping.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.stop_taking();
         let numbers: Vec<NumberId> = self.owned().drain().collect();
         for number in &numbers {
             if let Err(err) = self.inner.store.release_lease(number, &self.inner.holder).await {
@@ -170,8 +202,11 @@ impl Cluster {
         numbers
     }
 
-    /// Asks `holder` to do `action` on `number` and waits for its answer. `None` when no
-    /// answer came in time (the holder died or stopped): the caller looks at the lease again.
+    /// Asks `holder` to do `action` on `number` and waits for its answer. `None` when the
+    /// holder did not take the command in time: it was withdrawn, never ran, and the caller
+    /// may look at the lease again. A command taken is waited for while its holder holds
+    /// the number; if the holder dies with it, the answer is a failure whose outcome is
+    /// unknown, never a second run.
     pub async fn ask(&self, holder: &str, number: &NumberId, action: &Action) -> Result<Option<Result<Value, Failure>>, Failure> {
         let id = uuid::Uuid::now_v7().simple().to_string();
         // Subscribed before the command exists, so its answer cannot slip by.
@@ -185,20 +220,52 @@ impl Cluster {
         };
         self.inner.store.push_command(&command).await?;
         self.inner.live.announce(&command_topic(holder)).await;
-        let deadline = tokio::time::Instant::now() + ANSWER_WITHIN;
-        let answer = loop {
-            if let Some(result) = self.inner.store.command_result(&id).await? {
-                break Some(serde_json::from_str(&result).unwrap_or_else(|e| Err(Failure::unavailable(&e.to_string()))));
-            }
-            if tokio::time::Instant::now() >= deadline {
-                break None;
-            }
-            let _ = tokio::time::timeout(RECHECK, answered.changed()).await;
-        };
+        let answer = self.wait_for(&id, holder, number, &mut answered).await;
         if let Err(err) = self.inner.store.delete_command(&id).await {
             tracing::warn!(error = %err, "could not delete an answered command");
         }
-        Ok(answer)
+        answer
+    }
+
+    async fn wait_for(
+        &self,
+        id: &str,
+        holder: &str,
+        number: &NumberId,
+        answered: &mut crate::server::live::NumberChanges,
+    ) -> Result<Option<Result<Value, Failure>>, Failure> {
+        let asked = Instant::now();
+        let mut holder_checked = Instant::now();
+        loop {
+            let progress = self.inner.store.command_progress(id).await?;
+            match progress {
+                Some(p) if p.result.is_some() => {
+                    let result = p.result.unwrap_or_default();
+                    return Ok(Some(
+                        serde_json::from_str(&result).unwrap_or_else(|e| Err(Failure::unavailable(&e.to_string()))),
+                    ));
+                }
+                Some(p) if !p.taken && asked.elapsed() >= TAKEN_WITHIN => {
+                    if self.inner.store.cancel_command(id).await? {
+                        return Ok(None);
+                    }
+                    // Taken at this very moment: wait for it like any other.
+                }
+                Some(p) if p.taken && holder_checked.elapsed() >= HOLDER_RECHECK => {
+                    holder_checked = Instant::now();
+                    if self.inner.store.lease_holder(number).await?.as_deref() != Some(holder) {
+                        return Ok(Some(Err(Failure::new(
+                            FailureKind::Interrupted,
+                            "the process running this command stopped before it answered; its outcome is unknown",
+                        ))));
+                    }
+                }
+                Some(_) => {}
+                // Forgotten (the sweep drops commands older than any wait): nothing more to learn.
+                None => return Ok(Some(Err(Failure::unavailable("the command was forgotten before it was answered")))),
+            }
+            let _ = tokio::time::timeout(RECHECK, answered.changed()).await;
+        }
     }
 
     /// Serves the commands sent to this process until `stop` flips: each runs in a task of
@@ -219,7 +286,11 @@ impl Cluster {
                             let (this, run) = (this.clone(), run.clone());
                             tokio::spawn(async move {
                                 let id = command.id.clone();
-                                let result = run(command).await;
+                                // Every command is answered, so its asker never waits forever.
+                                let result = match tokio::time::timeout(RUNS_WITHIN, run(command)).await {
+                                    Ok(result) => result,
+                                    Err(_) => Err(Failure::unavailable("the command took too long; its outcome is unknown")),
+                                };
                                 let text = serde_json::to_string(&result).unwrap_or_default();
                                 if let Err(err) = this.inner.store.finish_command(&id, &text, Utc::now()).await {
                                     tracing::warn!(error = %err, "could not answer a command");

@@ -11,8 +11,14 @@ pub enum Action {
     Open { code_for: Option<String> },
     /// Open the next window of a link a page watches (caps and backoff apply).
     Reopen,
-    /// Send a text from the (connected) number.
-    Send { to: String, body: String },
+    /// Send a text from the (connected) number; under message id `id` when given, so a
+    /// send that is retried reaches the recipient once.
+    Send {
+        to: String,
+        body: String,
+        #[serde(default)]
+        id: Option<String>,
+    },
     /// Sandbox: the phone scans (as `phone`, when not the number's own).
     Scan { phone: Option<String> },
     /// Sandbox: the phone removes the linked device.
@@ -21,11 +27,12 @@ pub enum Action {
     Passkey,
     /// Sandbox: linking fails for good.
     Fail { reason: String },
-    /// Sandbox: what the number sent.
-    Sent,
     /// Ends the number's linking window and drops its engine session: the number leaves
     /// the WhatsApp Web rail (its link finished on the official one).
     Release,
+    /// The number is deleted or purged: its device is unlinked and its keys wiped where its
+    /// session runs, then its lease given up.
+    Delete,
 }
 
 /// Why an action failed, in a form that crosses processes.
@@ -49,8 +56,11 @@ pub enum FailureKind {
     NotConnected,
     NotPairing,
     AlreadyConnected,
-    /// The owner did not answer in time, and still holds the number.
+    /// The owner did not take the command (it stops, died or hangs): it never ran.
     NoAnswer,
+    /// The owner stopped while running the command: its outcome is unknown, and it is not
+    /// sent again.
+    Interrupted,
     /// The number or its engine is gone.
     NotFound,
 }
@@ -77,9 +87,11 @@ impl Failure {
                 retry_after: self.retry_after_ms.map(std::time::Duration::from_millis),
             },
             FailureKind::NotConnected => EngineError::NotConnected,
-            FailureKind::Unavailable | FailureKind::NoAnswer | FailureKind::NotPairing | FailureKind::NotFound => {
-                EngineError::Unavailable(self.message)
-            }
+            FailureKind::Unavailable
+            | FailureKind::NoAnswer
+            | FailureKind::Interrupted
+            | FailureKind::NotPairing
+            | FailureKind::NotFound => EngineError::Unavailable(self.message),
         }
     }
 }
@@ -134,13 +146,14 @@ mod tests {
             Action::Send {
                 to: "+1".into(),
                 body: "hi".into(),
+                id: Some("3EB0AA".into()),
             },
             Action::Scan { phone: None },
             Action::Unlink,
             Action::Passkey,
             Action::Fail { reason: "banned".into() },
-            Action::Sent,
             Action::Release,
+            Action::Delete,
         ] {
             let text = serde_json::to_string(&action).unwrap();
             assert_eq!(serde_json::from_str::<Action>(&text).unwrap(), action);

@@ -10,7 +10,7 @@ use crate::server::{
     domain::{EventId, NumberId, PhoneE164},
     engines::{EngineEvent, EventSink, LinkState, NumberCtx},
     live::Live,
-    store::{Link, NewEvent, Number, Store},
+    store::{Fenced, Link, NewEvent, Number, Store},
 };
 
 pub const NUMBER_CREATED: &str = "number.created";
@@ -107,6 +107,9 @@ pub struct StoreSink {
     live: Live,
     repair: Option<super::repair::RepairLinks>,
     funnel: super::funnel::Funnel,
+    /// This process's name on leases: what an engine running here reports is recorded only
+    /// while this process holds the number (fencing).
+    holder: Option<String>,
 }
 
 impl StoreSink {
@@ -116,7 +119,14 @@ impl StoreSink {
             live,
             repair: None,
             funnel: Default::default(),
+            holder: None,
         }
+    }
+
+    /// Fences the states of engines that run here with this process's lease `holder`.
+    pub fn holding_as(mut self, holder: &str) -> Self {
+        self.holder = Some(holder.to_owned());
+        self
     }
 
     /// Lets `number.disconnected` carry a re-pair link for tenants that ask for one.
@@ -203,10 +213,25 @@ impl EventSink for StoreSink {
         // A transient drop changes nothing stored; the page still looks again.
         if let Some(state) = ev.state.number_state() {
             let event = self.event_for(&ev).await;
-            let changed = self
-                .store
-                .transition_number(&n.tenant, &n.number, state, ev.at, event.as_ref())
-                .await;
+            let changed = match self.holder.as_deref().filter(|_| ev.from.runs_here()) {
+                Some(holder) => match self
+                    .store
+                    .transition_number_held(&n.tenant, &n.number, state, ev.at, event.as_ref(), holder)
+                    .await
+                {
+                    Ok(Fenced::Held(changed)) => Ok(changed),
+                    Ok(Fenced::Lost) => {
+                        tracing::warn!(number.id = %n.number, "not recorded: this process no longer holds the number");
+                        return;
+                    }
+                    Err(err) => Err(err),
+                },
+                None => {
+                    self.store
+                        .transition_number(&n.tenant, &n.number, state, ev.at, event.as_ref())
+                        .await
+                }
+            };
             match (&changed, &ev.state) {
                 (Ok(Some(_)), LinkState::Connected { .. }) => crate::server::metrics::link_event("connected"),
                 (Ok(Some(_)), LinkState::Failed { .. }) if event.is_some() => crate::server::metrics::link_event("failed"),

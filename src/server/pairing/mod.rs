@@ -24,8 +24,8 @@ use self::{
 };
 use crate::server::{
     clock::Clock,
-    domain::{NumberState, PhoneE164},
-    engines::{Engine, LinkState, NumberCtx},
+    domain::{NumberId, NumberState, PhoneE164},
+    engines::{Engine, EngineKind, LinkState, NumberCtx},
     live::Live,
     store::{Number, Store},
 };
@@ -98,29 +98,36 @@ impl Runtime {
     }
 
     /// Runs `action` on the number's owner: here when this process holds (or can take) its
-    /// lease, else on the holder, asked through the database.
+    /// lease, else on the holder, asked through the database. Runs it at most once: a command
+    /// the holder took is waited for, never sent again; one it did not take in time was
+    /// withdrawn, and the lease is looked at again only if it changed hands meanwhile.
     pub async fn act(&self, number: &Number, action: Action) -> Result<Value, Failure> {
         for _ in 0..3 {
             if self.stopping() {
-                return Err(Failure::unavailable("this process is stopping"));
+                return Err(Failure::new(
+                    FailureKind::NoAnswer,
+                    "this process is stopping; another runs the number",
+                ));
             }
             match self.run_if_owner(number, &action).await? {
                 Ran::Here(answer) => return answer,
-                Ran::Elsewhere(holder) => {
-                    if let Some(answer) = self.cluster.ask(&holder, &number.id, &action).await? {
-                        // The holder let go meanwhile: look again.
-                        if matches!(&answer, Err(f) if f.kind == FailureKind::NoAnswer) {
-                            continue;
+                Ran::Elsewhere(holder) => match self.cluster.ask(&holder, &number.id, &action).await? {
+                    // The holder let go meanwhile: look again.
+                    Some(Err(f)) if f.kind == FailureKind::NoAnswer => continue,
+                    Some(answer) => return answer,
+                    None => {
+                        tracing::warn!(number.id = %number.id, holder = %holder, "the process that runs this number did not take a command");
+                        // Still its number: it is dead or stuck, and its lease will run out.
+                        if self.cluster.holder_of(&number.id).await?.as_deref() == Some(holder.as_str()) {
+                            break;
                         }
-                        return answer;
                     }
-                    tracing::warn!(number.id = %number.id, holder = %holder, "the process that runs this number did not answer");
-                }
+                },
             }
         }
         Err(Failure::new(
             FailureKind::NoAnswer,
-            "the process that runs this number did not answer in time",
+            "the process that runs this number is not answering; try again in a few seconds",
         ))
     }
 
@@ -129,9 +136,29 @@ impl Runtime {
     async fn run_if_owner(&self, number: &Number, action: &Action) -> Result<Ran, Failure> {
         let was_ours = self.cluster.owns(&number.id);
         Ok(match self.cluster.claim(&number.id).await? {
-            Owner::Here => Ran::Here(self.run_here(number, action, !was_ours).await),
+            Owner::Here => {
+                let answer = self.run_here(number, action, !was_ours).await;
+                self.settle(number).await;
+                Ran::Here(answer)
+            }
             Owner::There(holder) => Ran::Elsewhere(holder),
         })
+    }
+
+    /// Gives the number's lease up when nothing runs for it here any more (an action that
+    /// found nothing to do, a session that ended): a lease is held exactly while a window or
+    /// session runs, so an idle one never keeps others from a number.
+    async fn settle(&self, number: &Number) {
+        let Some(engine) = self.windows.engines().and_then(|e| e.get(&number.engine)) else {
+            return;
+        };
+        if !engine.kind().runs_here() {
+            return;
+        }
+        let state = engine.status(&NumberCtx::of(number)).await.unwrap_or(LinkState::Idle);
+        if !runs(&state) {
+            self.cluster.release(&number.id).await;
+        }
     }
 
     /// Runs `action` here, where the number's lease is held. A number this process just took
@@ -142,7 +169,8 @@ impl Runtime {
             .get(&number.engine)
             .ok_or_else(|| Failure::new(FailureKind::NotFound, "no engine for this number on this server"))?;
         let ctx = NumberCtx::of(number);
-        if fresh && number.state == NumberState::Open {
+        // Taken over: the session comes back here first (not to be deleted: that wipes it).
+        if fresh && number.state == NumberState::Open && action != &Action::Delete {
             engine.resume(&ctx).await?;
         }
         let phone = |p: &str| PhoneE164::parse("phone", p).map_err(|_| Failure::new(FailureKind::Conflict, "not a phone number"));
@@ -162,7 +190,7 @@ impl Runtime {
                 Ok(()) => Ok(Value::Null),
                 Err(skipped) => Err(Failure::new(FailureKind::Conflict, format!("not reopened: {skipped:?}"))),
             },
-            Action::Send { to, body } => Ok(json!(engine.send_text(&ctx, &phone(to)?, body).await?)),
+            Action::Send { to, body, id } => Ok(json!(engine.send_text(&ctx, &phone(to)?, body, id.as_deref()).await?)),
             Action::Scan { phone: from } => {
                 let from = from.as_deref().map(phone).transpose()?;
                 sandbox()?.scan_from(&number.id, from.as_ref()).await?;
@@ -180,17 +208,19 @@ impl Runtime {
                 sandbox()?.fail(&number.id, reason).await?;
                 Ok(Value::Null)
             }
-            Action::Sent => Ok(serde_json::to_value(sandbox()?.sent_by(&number.id)).unwrap_or_default()),
-            Action::Release => {
+            Action::Release | Action::Delete => {
                 self.windows.forget(&number.id);
                 engine.delete(&ctx).await?;
+                // Nothing runs for it here any more: the lease goes with the session.
+                self.cluster.release(&number.id).await;
                 Ok(Value::Null)
             }
         }
     }
 
-    /// Serves the commands other processes send here and renews this process's leases,
-    /// until `stop` flips.
+    /// Serves the commands other processes send here, renews this process's leases (one
+    /// statement a tick) and stops at once whatever runs here for a lease it lost, and takes
+    /// over `OPEN` numbers whose session runs nowhere; until `stop` flips.
     pub fn start(&self, stop: tokio::sync::watch::Receiver<bool>) {
         let this = self.clone();
         self.cluster.serve(
@@ -203,17 +233,58 @@ impl Runtime {
         let (this, mut stop) = (self.clone(), stop);
         tokio::spawn(async move {
             let mut renew = tokio::time::interval(this.cluster.renew_every());
+            renew.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tokio::select! {
                     _ = renew.tick() => {
                         for lost in this.cluster.renew().await {
-                            this.windows.forget(&lost);
+                            this.stop_running(&lost).await;
                         }
+                        this.adopt_orphans().await;
                     }
                     _ = stop.changed() => return,
                 }
             }
         });
+    }
+
+    /// Ends what this process runs for `number` (its window, its engine's client) without
+    /// touching the lease, which is not (or no longer) this process's.
+    async fn stop_running(&self, number: &NumberId) {
+        self.windows.forget(number);
+        let engines = self.windows.engines().cloned().unwrap_or_default();
+        if let Ok(Some(n)) = self.store.find_number_anywhere(number).await
+            && let Some(engine) = engines.get(&n.engine)
+        {
+            engine.let_go(&NumberCtx::of(&n)).await;
+        }
+    }
+
+    /// Takes over the `OPEN` numbers of engines that run sessions in-process whose lease
+    /// nobody holds (their process died, or a resume failed and let go): within a lease of
+    /// the loss, some process runs each of them again.
+    async fn adopt_orphans(&self) {
+        let engines = self.windows.engines().cloned().unwrap_or_default();
+        for kind in [EngineKind::Sandbox, EngineKind::Embedded] {
+            let Some(engine) = engines.get(kind.as_str()) else { continue };
+            let orphans = match self.store.orphaned_sessions(kind.as_str()).await {
+                Ok(orphans) => orphans,
+                Err(err) => return tracing::warn!(error = %err, "could not look for orphaned sessions"),
+            };
+            for number in orphans {
+                if self.stopping() {
+                    return;
+                }
+                if !matches!(self.cluster.claim(&number.id).await, Ok(Owner::Here)) {
+                    continue;
+                }
+                tracing::info!(number.id = %number.id, "taking over a session that runs nowhere");
+                if let Err(err) = engine.resume(&NumberCtx::of(&number)).await {
+                    tracing::warn!(number.id = %number.id, error = %err, "could not take over a session");
+                    self.cluster.release(&number.id).await;
+                }
+            }
+        }
     }
 
     async fn answer(&self, command: crate::server::store::Command) -> Result<Value, Failure> {
@@ -256,7 +327,11 @@ impl Runtime {
                 Ok(Owner::There(_)) => continue,
                 Err(err) => return Err(anyhow::anyhow!("taking the lease of {}: {err}", number.id)),
             }
-            let Some(now_state) = engine.resume(&NumberCtx::of(&number)).await?.number_state() else {
+            let resumed = engine.resume(&NumberCtx::of(&number)).await?;
+            if !runs(&resumed) {
+                self.cluster.release(&number.id).await;
+            }
+            let Some(now_state) = resumed.number_state() else {
                 continue;
             };
             if now_state != number.state {
@@ -268,20 +343,21 @@ impl Runtime {
         Ok(())
     }
 
-    /// A graceful stop: gives up every lease at once and wakes the pages of those numbers,
-    /// so the processes they stream from take the windows over now, not a lease later; then
-    /// ends the page streams served here (the graceful shutdown would otherwise wait for
-    /// pages to leave), whose browsers reconnect to another process.
+    /// A graceful stop: takes nothing more on, stops every window and client this process
+    /// runs (an embedded client flushes and copies its keys first), and only then gives the
+    /// leases up and wakes the pages of those numbers, so the processes they stream from take
+    /// them over now, not a lease later, and never while a client still runs here. Last, the
+    /// page streams served here end (the graceful shutdown would otherwise wait for pages to
+    /// leave), and their browsers reconnect to another process.
     pub async fn hand_over(&self) {
-        let engines = self.windows.engines().cloned().unwrap_or_default();
-        let numbers = self.cluster.release_all().await;
+        self.cluster.stop_taking();
+        let numbers = self.cluster.held();
         for number in &numbers {
-            self.windows.forget(number);
-            if let Ok(Some(n)) = self.store.find_number_anywhere(number).await
-                && let Some(engine) = engines.get(&n.engine)
-            {
-                engine.let_go(&NumberCtx::of(&n)).await;
-            }
+            self.stop_running(number).await;
+        }
+        let released = self.cluster.release_all().await;
+        let woken: std::collections::HashSet<&NumberId> = numbers.iter().chain(&released).collect();
+        for number in woken {
             self.live.notify(number).await;
         }
         if !numbers.is_empty() {
@@ -290,11 +366,23 @@ impl Runtime {
                 "handed linking windows and sessions over to the other processes"
             );
         }
-        // Last: the pages streaming from here reconnect elsewhere, to windows already moved.
         let _ = self.draining.send(true);
     }
 
     fn stopping(&self) -> bool {
         self.cluster.stopping()
     }
+}
+
+/// Whether an engine state means a client runs for the number (a window open, a pairing
+/// under way, a session connected or reconnecting).
+fn runs(state: &LinkState) -> bool {
+    matches!(
+        state,
+        LinkState::Pairing(_)
+            | LinkState::PasskeyRequired { .. }
+            | LinkState::Paired { .. }
+            | LinkState::Connected { .. }
+            | LinkState::Disconnected { .. }
+    )
 }

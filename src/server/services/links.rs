@@ -153,7 +153,7 @@ async fn finish(
     let message = match (&number, send) {
         (Some(number), true) => {
             let by = sending::Sender::of(client);
-            Some(sending::send_link(state, by, number, &url, link.locale.as_deref()).await)
+            Some(sending::send_link(state, by, number, &link.id, &url, link.locale.as_deref()).await)
         }
         _ => None,
     };

@@ -23,10 +23,9 @@ pub async fn all(state: &AppState, client: &ApiClient) -> ApiResult<(Vec<Number>
 pub async fn pairing(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiResult<PairingView> {
     let number = numbers::get(state, client, id).await?;
     let live = match state.engines.get(&number.engine) {
-        Some(engine) if number.state != NumberState::Open => engine
-            .status(&crate::server::engines::NumberCtx::of(&number))
-            .await
-            .unwrap_or(LinkState::Idle),
+        // The shared view, as the connect page reads it: the same QR on every process, not
+        // only on the one that runs the window.
+        Some(engine) if number.state != NumberState::Open => state.pairing.status(engine.as_ref(), &number).await,
         _ => LinkState::Idle,
     };
     let failure = match &live {

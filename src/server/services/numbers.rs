@@ -230,9 +230,7 @@ pub async fn patch(state: &AppState, client: &ApiClient, id: &NumberId, patch: P
 /// Soft delete: the device is unlinked now; the number can be restored for a while.
 pub async fn delete(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiResult<Number> {
     let number = get(state, client, id).await?;
-    if let Some(engine) = state.engines.get(&number.engine) {
-        engine.delete(&NumberCtx::of(&number)).await?;
-    }
+    end_session(state, &number).await?;
     let now = state.clock.now();
     let until = now + Duration::days(state.config.soft_delete_days.into());
     let event = number_event(NUMBER_REMOVED, (&number).into(), now, json!({ "restorableUntil": until }));
@@ -244,6 +242,18 @@ pub async fn delete(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiR
     state.live.notify(id).await;
     super::audit::record(state, client, "number.deleted", Some(id.as_str()), json!({ "name": deleted.name })).await;
     Ok(deleted)
+}
+
+/// Unlinks the number's device and wipes its keys where its session runs (the process that
+/// holds its lease, asked through the database when it is another), then lets it go.
+async fn end_session(state: &AppState, number: &Number) -> ApiResult<()> {
+    if state.engines.get(&number.engine).is_none() {
+        return Ok(());
+    }
+    match state.pairing.act(number, crate::server::pairing::commands::Action::Delete).await {
+        Ok(_) => Ok(()),
+        Err(f) => Err(f.into()),
+    }
 }
 
 pub async fn restore(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiResult<Number> {
@@ -280,10 +290,8 @@ pub async fn restore(state: &AppState, client: &ApiClient, id: &NumberId) -> Api
 /// Removes the number and its keys for good, deleted or not.
 pub async fn purge(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiResult<()> {
     let number = find(state, client, id).await?;
-    if number.deleted_at.is_none()
-        && let Some(engine) = state.engines.get(&number.engine)
-    {
-        engine.delete(&NumberCtx::of(&number)).await?;
+    if number.deleted_at.is_none() {
+        end_session(state, &number).await?;
     }
     state.store.purge_number(&client.tenant, id).await?;
     state.live.notify(id).await;
@@ -318,7 +326,7 @@ pub(super) async fn open_window(state: &AppState, number: &Number) -> ApiResult<
             "UPSTREAM_ERROR",
             anyhow::anyhow!("engine answered {other:?} to a link request"),
         )),
-        Err(f) => Err(f.into_engine_error().into()),
+        Err(f) => Err(f.into()),
     }
 }
 

@@ -5,7 +5,7 @@
 //! either way.
 use crate::server::{
     auth::ApiClient,
-    domain::{NumberId, NumberState, Provider, TenantId, message_safe_name},
+    domain::{LinkId, NumberId, NumberState, Provider, TenantId, message_safe_name},
     state::AppState,
     store::{Number, StoreError, Template},
 };
@@ -32,8 +32,15 @@ impl<'a> Sender<'a> {
 }
 
 /// `Err` carries the documented `messageError` value.
-pub async fn send_link(state: &AppState, by: Sender<'_>, to: &Number, url: &str, locale: Option<&str>) -> Result<(), String> {
-    match try_send(state, by, to, url, locale).await {
+pub async fn send_link(
+    state: &AppState,
+    by: Sender<'_>,
+    to: &Number,
+    link: &LinkId,
+    url: &str,
+    locale: Option<&str>,
+) -> Result<(), String> {
+    match try_send(state, by, to, link, url, locale).await {
         Ok(result) => result,
         Err(err) => {
             tracing::error!(tenant.id = %by.tenant, error = %err, "sending a link failed on our side");
@@ -46,6 +53,7 @@ async fn try_send(
     state: &AppState,
     by: Sender<'_>,
     to: &Number,
+    link: &LinkId,
     url: &str,
     locale: Option<&str>,
 ) -> Result<Result<(), String>, StoreError> {
@@ -73,7 +81,7 @@ async fn try_send(
             }
             None => built_in(locale),
         };
-        return Ok(send_from(state, &operator, to, &template, url).await);
+        return Ok(send_from(state, &operator, to, link, &template, url).await);
     }
     let Some(template) = template else {
         return Ok(Err("TEMPLATE_NOT_FOUND".into()));
@@ -86,7 +94,7 @@ async fn try_send(
         Ok(_) | Err(StoreError::NotFound) => return Ok(Err("SENDER_NOT_CONFIGURED".into())),
         Err(e) => return Err(e),
     };
-    Ok(send_from(state, &sender, to, &template, url).await)
+    Ok(send_from(state, &sender, to, link, &template, url).await)
 }
 
 /// The operator's sender, when configured and still a live number.
@@ -102,7 +110,7 @@ async fn operator_sender(state: &AppState) -> Result<Option<Number>, StoreError>
     Ok(found.filter(|n| n.deleted_at.is_none()))
 }
 
-async fn send_from(state: &AppState, sender: &Number, to: &Number, template: &Template, url: &str) -> Result<(), String> {
+async fn send_from(state: &AppState, sender: &Number, to: &Number, link: &LinkId, template: &Template, url: &str) -> Result<(), String> {
     if sender.state != NumberState::Open {
         return Err("SENDER_NOT_CONNECTED".into());
     }
@@ -116,12 +124,26 @@ async fn send_from(state: &AppState, sender: &Number, to: &Number, template: &Te
         return Err("SENDER_NOT_CONNECTED".into());
     }
     let body = render(&template.body, &message_safe_name(&to.name), url);
-    // Sent by the process that runs the sender's session, wherever that is.
-    let send = crate::server::pairing::commands::Action::Send { to: to.phone.e164(), body };
+    // Sent by the process that runs the sender's session, wherever that is, under an id of
+    // this link's: however the send is retried, the customer gets the link once.
+    let send = crate::server::pairing::commands::Action::Send {
+        to: to.phone.e164(),
+        body,
+        id: Some(message_id(link)),
+    };
     match state.pairing.act(sender, send).await {
         Ok(_) => Ok(()),
         Err(err) => Err(format!("SEND_FAILED: {}", err.into_engine_error())),
     }
+}
+
+/// A WhatsApp message id of the link's own (WhatsApp Web's shape: `3EB0` and 20 hex digits),
+/// the same on every try.
+fn message_id(link: &LinkId) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("pairlink-link-message:{link}").as_bytes());
+    let hex: String = digest.iter().take(10).map(|b| format!("{b:02X}")).collect();
+    format!("3EB0{hex}")
 }
 
 /// The message a link goes out in when the tenant wrote none, in the link's language.

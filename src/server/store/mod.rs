@@ -22,8 +22,11 @@ mod meta;
 mod session_sql;
 #[macro_use]
 mod runtime_sql;
+#[macro_use]
+mod sandbox_sql;
 mod postgres;
 mod runtime;
+mod sandbox;
 mod sessions;
 mod sqlite;
 mod webhook_records;
@@ -41,8 +44,10 @@ pub use self::logos::{Logo, LogoRow, LogoStore, NewLogo};
 pub use self::meta::{CoexDelivery, CoexReceived, MetaAccount, MetaConversion, MetaRow, MetaStore, NewMetaNumber};
 pub use self::postgres::PgStore;
 pub use self::records::*;
-pub use self::runtime::{Command, LinkView, RuntimeStore, StoredView};
+pub use self::runtime::{Command, CommandProgress, Fenced, LinkView, RuntimeStore, StoredView};
+pub use self::sandbox::{SandboxMessage, SandboxStore};
 pub use self::sessions::SessionStore;
+use self::sessions::lease_millis;
 pub use self::sqlite::SqliteStore;
 pub use self::webhook_records::*;
 pub use self::webhooks::WebhookStore;
@@ -105,7 +110,18 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Everything persisted. `WebhookStore` is a supertrait so `Arc<dyn Store>` reaches it too.
 #[async_trait]
 pub trait Store:
-    LinkStore + SettingsStore + WebhookStore + MetaStore + DashboardStore + SessionStore + RuntimeStore + LogoStore + Send + Sync + 'static
+    LinkStore
+    + SettingsStore
+    + WebhookStore
+    + MetaStore
+    + DashboardStore
+    + SessionStore
+    + RuntimeStore
+    + SandboxStore
+    + LogoStore
+    + Send
+    + Sync
+    + 'static
 {
     /// Tells other processes sharing the database that a number changed (PostgreSQL
     /// `NOTIFY`); nothing to do on SQLite.

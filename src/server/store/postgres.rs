@@ -70,6 +70,8 @@ impl_sealing!(PgStore);
 impl_webhook_store!(PgStore);
 impl_meta_store!(PgStore);
 impl_account_store!(PgStore);
-impl_session_store!(PgStore);
-impl_runtime_store!(PgStore);
+// The database's clock in milliseconds: leases and fencing are read with it.
+impl_session_store!(PgStore, "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT");
+impl_runtime_store!(PgStore, "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT");
 impl_logo_store!(PgStore);
+impl_sandbox_store!(PgStore, "seq");

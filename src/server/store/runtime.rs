@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::StoreResult;
-use crate::server::domain::{NumberId, TenantId};
+use super::{NewEvent, Number, StoreResult};
+use crate::server::domain::{NumberId, NumberState, TenantId};
 
 /// A number's page view as its owner last wrote it.
 #[derive(Clone, Debug, PartialEq)]
@@ -25,6 +25,25 @@ pub struct StoredView {
     pub holder: Option<String>,
 }
 
+/// Where a command stands, as its asker sees it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CommandProgress {
+    /// The holder took it: it runs (or ran) there, and must not be sent again.
+    pub taken: bool,
+    /// Its answer, once done.
+    pub result: Option<String>,
+}
+
+/// The outcome of a write fenced by the number's lease.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Fenced<T> {
+    /// The writer held the lease; the write went through (or had nothing to change).
+    Held(T),
+    /// The writer no longer holds the lease: nothing was written, and it must stop running
+    /// the number.
+    Lost,
+}
+
 /// A command for `holder`, the process that owns `number`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Command {
@@ -38,10 +57,23 @@ pub struct Command {
 
 #[async_trait]
 pub trait RuntimeStore: Send + Sync {
-    /// Writes `number`'s view (keeping who watches it).
-    async fn save_link_view(&self, number: &NumberId, view: &LinkView) -> StoreResult<()>;
-    /// `number`'s view, with the lease holder in force at `now`.
-    async fn link_view(&self, number: &NumberId, now: DateTime<Utc>) -> StoreResult<Option<StoredView>>;
+    /// Writes `number`'s view. With a `holder`, only while that process holds the number's
+    /// lease, checked in the same statement (fencing: a process that lost the number cannot
+    /// overwrite what its new owner shows).
+    async fn save_link_view(&self, number: &NumberId, view: &LinkView, holder: Option<&str>) -> StoreResult<Fenced<()>>;
+    /// `number`'s view, with the lease holder in force.
+    async fn link_view(&self, number: &NumberId) -> StoreResult<Option<StoredView>>;
+    /// `transition_number`, only while `holder` holds the number's lease (checked in the
+    /// same statement as the change, so the state and its event are fenced together).
+    async fn transition_number_held(
+        &self,
+        tenant: &TenantId,
+        id: &NumberId,
+        state: NumberState,
+        at: DateTime<Utc>,
+        event: Option<&NewEvent>,
+        holder: &str,
+    ) -> StoreResult<Fenced<Option<Number>>>;
     /// Windows of `tenant` open at `now`, on every process.
     async fn open_windows(&self, tenant: &TenantId, now: DateTime<Utc>) -> StoreResult<u64>;
 
@@ -49,8 +81,11 @@ pub trait RuntimeStore: Send + Sync {
     /// The commands for `holder` nobody took yet, oldest first; marks them taken.
     async fn take_commands(&self, holder: &str, now: DateTime<Utc>) -> StoreResult<Vec<Command>>;
     async fn finish_command(&self, id: &str, result: &str, at: DateTime<Utc>) -> StoreResult<()>;
-    /// The result of command `id`, once done.
-    async fn command_result(&self, id: &str) -> StoreResult<Option<String>>;
+    /// Where command `id` stands; `None` once deleted.
+    async fn command_progress(&self, id: &str) -> StoreResult<Option<CommandProgress>>;
+    /// Withdraws command `id` if its holder has not taken it yet; true when withdrawn (then
+    /// it will never run, and asking again elsewhere cannot run it twice).
+    async fn cancel_command(&self, id: &str) -> StoreResult<bool>;
     async fn delete_command(&self, id: &str) -> StoreResult<()>;
     /// Forgets commands older than `before` (an asker that gave up, a holder that died).
     async fn forget_commands(&self, before: DateTime<Utc>) -> StoreResult<u64>;

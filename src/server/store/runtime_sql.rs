@@ -1,12 +1,38 @@
-//! The runtime's SQL, the same on both backends (see `sql.rs`).
+//! The runtime's SQL, the same on both backends (see `sql.rs`). Fenced writes check the
+//! writer's lease in the statement that writes, against the database's clock (`$now`).
+
+/// The writer (`$h`) holds the number's lease now; vacuous when no writer is named.
+macro_rules! lease_held {
+    ($now:literal, $number:literal, $h:literal) => {
+        concat!(
+            "(",
+            $h,
+            " IS NULL OR EXISTS (SELECT 1 FROM session_leases WHERE number_id = ",
+            $number,
+            " AND holder = ",
+            $h,
+            " AND expires_at > ",
+            $now,
+            "))"
+        )
+    };
+}
 
 macro_rules! impl_runtime_store {
-    ($store:ty) => {
+    ($store:ty, $now:literal) => {
         #[async_trait::async_trait]
         impl $crate::server::store::RuntimeStore for $store {
-            async fn save_link_view(&self, number: &NumberId, view: &$crate::server::store::LinkView) -> StoreResult<()> {
-                sqlx::query(concat!(
-                    "INSERT INTO link_views (number_id, tenant_id, state, window_ends_at, updated_at) VALUES ($1, $2, $3, $4, $5) ",
+            async fn save_link_view(
+                &self,
+                number: &NumberId,
+                view: &$crate::server::store::LinkView,
+                holder: Option<&str>,
+            ) -> StoreResult<$crate::server::store::Fenced<()>> {
+                let done = sqlx::query(concat!(
+                    "INSERT INTO link_views (number_id, tenant_id, state, window_ends_at, updated_at) SELECT $1, $2, $3, $4, $5 ",
+                    "WHERE ",
+                    lease_held!($now, "$1", "$6"),
+                    " ",
                     "ON CONFLICT (number_id) DO UPDATE SET state = excluded.state, window_ends_at = excluded.window_ends_at, ",
                     "updated_at = excluded.updated_at"
                 ))
@@ -15,18 +41,23 @@ macro_rules! impl_runtime_store {
                 .bind(&view.state)
                 .bind(view.window_ends_at.map(to_millis))
                 .bind(to_millis(view.updated_at))
+                .bind(holder)
                 .execute(&self.writer)
                 .await?;
-                Ok(())
+                Ok(match done.rows_affected() {
+                    0 => $crate::server::store::Fenced::Lost,
+                    _ => $crate::server::store::Fenced::Held(()),
+                })
             }
 
-            async fn link_view(&self, number: &NumberId, now: DateTime<Utc>) -> StoreResult<Option<$crate::server::store::StoredView>> {
+            async fn link_view(&self, number: &NumberId) -> StoreResult<Option<$crate::server::store::StoredView>> {
                 let row: Option<(String, String, Option<i64>, i64, Option<String>)> = sqlx::query_as(concat!(
                     "SELECT v.tenant_id, v.state, v.window_ends_at, v.updated_at, l.holder FROM link_views v ",
-                    "LEFT JOIN session_leases l ON l.number_id = v.number_id AND l.expires_at > $2 WHERE v.number_id = $1"
+                    "LEFT JOIN session_leases l ON l.number_id = v.number_id AND l.expires_at > ",
+                    $now,
+                    " WHERE v.number_id = $1"
                 ))
                 .bind(number.as_str())
-                .bind(to_millis(now))
                 .fetch_optional(&self.pool)
                 .await?;
                 Ok(
@@ -40,6 +71,46 @@ macro_rules! impl_runtime_store {
                         holder,
                     }),
                 )
+            }
+
+            async fn transition_number_held(
+                &self,
+                tenant: &TenantId,
+                id: &NumberId,
+                state: NumberState,
+                at: DateTime<Utc>,
+                event: Option<&NewEvent>,
+                holder: &str,
+            ) -> StoreResult<$crate::server::store::Fenced<Option<Number>>> {
+                let mut tx = self.writer.begin().await?;
+                let row: Option<NumberRow> = sqlx::query_as(concat!(
+                    "UPDATE numbers SET state = $3, updated_at = $4, ",
+                    "connected_at = CASE WHEN $3 = 'OPEN' THEN $4 ELSE connected_at END ",
+                    "WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL AND state <> $3 AND ",
+                    lease_held!($now, "$2", "$5"),
+                    " RETURNING ",
+                    number_cols!()
+                ))
+                .bind(tenant.as_str())
+                .bind(id.as_str())
+                .bind(state.as_str())
+                .bind(to_millis(at))
+                .bind(Some(holder))
+                .fetch_optional(&mut *tx)
+                .await?;
+                if row.is_none() {
+                    tx.rollback().await?;
+                    // Nothing changed: already in that state, or the lease is gone.
+                    return Ok(
+                        match $crate::server::store::SessionStore::lease_holder(self, id).await?.as_deref() == Some(holder) {
+                            true => $crate::server::store::Fenced::Held(None),
+                            false => $crate::server::store::Fenced::Lost,
+                        },
+                    );
+                }
+                transitioned(&mut tx, tenant, id, state, at, event).await?;
+                tx.commit().await?;
+                Ok($crate::server::store::Fenced::Held(row.map(Into::into)))
             }
 
             async fn open_windows(&self, tenant: &TenantId, now: DateTime<Utc>) -> StoreResult<u64> {
@@ -97,12 +168,27 @@ macro_rules! impl_runtime_store {
                 Ok(())
             }
 
-            async fn command_result(&self, id: &str) -> StoreResult<Option<String>> {
-                let row: Option<Option<String>> = sqlx::query_scalar("SELECT result FROM pairing_commands WHERE id = $1")
+            async fn command_progress(&self, id: &str) -> StoreResult<Option<$crate::server::store::CommandProgress>> {
+                let row: Option<(Option<i64>, Option<String>)> =
+                    sqlx::query_as("SELECT taken_at, result FROM pairing_commands WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                row.map(|(taken, result)| {
+                    Ok($crate::server::store::CommandProgress {
+                        taken: taken.is_some(),
+                        result: result.map(|r| self.open_text(id, r)).transpose()?,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn cancel_command(&self, id: &str) -> StoreResult<bool> {
+                let done = sqlx::query("DELETE FROM pairing_commands WHERE id = $1 AND taken_at IS NULL")
                     .bind(id)
-                    .fetch_optional(&self.pool)
+                    .execute(&self.writer)
                     .await?;
-                row.flatten().map(|r| self.open_text(id, r)).transpose()
+                Ok(done.rows_affected() == 1)
             }
 
             async fn delete_command(&self, id: &str) -> StoreResult<()> {

@@ -330,19 +330,8 @@ macro_rules! impl_sql_store {
                 .bind(to_millis(at))
                 .fetch_optional(&mut *tx)
                 .await?;
-                if let (Some(_), Some(event)) = (&row, event) {
-                    insert_event(&mut *tx, tenant, event).await?;
-                }
-                if row.is_some() && state == NumberState::Open {
-                    // Single use: the link that paired the number dies with the pairing.
-                    sqlx::query(
-                        "UPDATE links SET ended_at = $3, end_reason = 'used' WHERE tenant_id = $1 AND number_id = $2 AND ended_at IS NULL",
-                    )
-                    .bind(tenant.as_str())
-                    .bind(id.as_str())
-                    .bind(to_millis(at))
-                    .execute(&mut *tx)
-                    .await?;
+                if row.is_some() {
+                    transitioned(&mut tx, tenant, id, state, at, event).await?;
                 }
                 tx.commit().await?;
                 Ok(row.map(Into::into))
@@ -527,6 +516,33 @@ macro_rules! impl_sql_store {
         ///
         /// (A plain `fn` returning a `Send` future, sqlx's documented way around "Acquire is
         /// not general enough" inside `Send` futures.)
+        /// What goes with a number's change of state, in its transaction: its event, and
+        /// (pairing done) the end of the link that paired it.
+        async fn transitioned(
+            tx: &mut sqlx::Transaction<'static, <$store as Backend>::Db>,
+            tenant: &TenantId,
+            id: &NumberId,
+            state: NumberState,
+            at: DateTime<Utc>,
+            event: Option<&NewEvent>,
+        ) -> StoreResult<()> {
+            if let Some(event) = event {
+                insert_event(&mut **tx, tenant, event).await?;
+            }
+            if state == NumberState::Open {
+                // Single use: the link that paired the number dies with the pairing.
+                sqlx::query(
+                    "UPDATE links SET ended_at = $3, end_reason = 'used' WHERE tenant_id = $1 AND number_id = $2 AND ended_at IS NULL",
+                )
+                .bind(tenant.as_str())
+                .bind(id.as_str())
+                .bind(to_millis(at))
+                .execute(&mut **tx)
+                .await?;
+            }
+            Ok(())
+        }
+
         fn insert_event<'a, 'c, A>(
             conn: A,
             tenant: &'a TenantId,

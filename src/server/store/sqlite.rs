@@ -80,6 +80,8 @@ impl_sealing!(SqliteStore);
 impl_webhook_store!(SqliteStore);
 impl_meta_store!(SqliteStore);
 impl_account_store!(SqliteStore);
-impl_session_store!(SqliteStore);
-impl_runtime_store!(SqliteStore);
+// The database's clock in milliseconds: leases and fencing are read with it.
+impl_session_store!(SqliteStore, "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)");
+impl_runtime_store!(SqliteStore, "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)");
 impl_logo_store!(SqliteStore);
+impl_sandbox_store!(SqliteStore, "rowid");

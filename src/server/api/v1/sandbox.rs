@@ -122,15 +122,18 @@ pub struct SentOut {
 
 /// Sandbox: messages this number sent
 ///
-/// What the sandbox would have delivered (pairing links sent with `sendViaWhatsApp`), oldest
-/// first. Kept in memory by this process.
+/// What the sandbox's WhatsApp accepted from this number (pairing links sent with
+/// `sendViaWhatsApp`), oldest first; the newest 1,000.
 #[utoipa::path(get, path = "/numbers/{id}/sandbox/messages", tag = "sandbox", security(("api_key" = [])), params(("id" = String, Path)),
     responses((status = 200, body = Vec<SentOut>), (status = 404, body = ErrorOut)))]
 pub async fn sandbox_messages(State(state): State<AppState>, client: ApiClient, Path(id): Path<String>) -> ApiResult<Json<Vec<SentOut>>> {
     let number = sandbox_number(&state, &client, id).await?;
-    // Kept by the process that runs the number's sandbox session.
-    let sent = state.pairing.act(&number, Action::Sent).await.map_err(simulation_error)?;
-    let sent: Vec<SentMessage> = serde_json::from_value(sent).map_err(ApiError::internal)?;
+    // WhatsApp's record, shared: any process reads it.
+    let sandbox = state
+        .engines
+        .sandbox()
+        .ok_or(ApiError::from(crate::server::engines::EngineError::Unsupported))?;
+    let sent: Vec<SentMessage> = sandbox.sent_by(&number.id).await.map_err(ApiError::from)?;
     let sent = sent
         .into_iter()
         .map(|m| SentOut {
@@ -166,7 +169,7 @@ fn simulation_error(err: Failure) -> ApiError {
         FailureKind::NotPairing => "NOT_PAIRING",
         FailureKind::AlreadyConnected => "NUMBER_ALREADY_CONNECTED",
         FailureKind::NotConnected => "NOT_CONNECTED",
-        _ => return err.into_engine_error().into(),
+        _ => return err.into(),
     };
     ApiError::conflict(code, err.message)
 }

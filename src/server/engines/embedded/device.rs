@@ -74,8 +74,10 @@ impl DeviceFiles {
     }
 
     /// Copies the live file into the shared database (a consistent `VACUUM INTO` snapshot,
-    /// taken beside whatsapp-rust's own connection). Nothing to do without one.
-    pub async fn save_shared(&self, number: &NumberId, at: chrono::DateTime<chrono::Utc>) -> anyhow::Result<()> {
+    /// taken beside whatsapp-rust's own connection), only while `holder` holds the number's
+    /// lease: a process that lost the number never writes its old keys over the new owner's.
+    /// Nothing to do without a shared database.
+    pub async fn save_shared(&self, number: &NumberId, at: chrono::DateTime<chrono::Utc>, holder: &str) -> anyhow::Result<()> {
         let Some(store) = &self.shared else { return Ok(()) };
         let path = self.path(number);
         if !path.exists() {
@@ -90,7 +92,9 @@ impl DeviceFiles {
                 .await?;
             conn.close().await?;
             let bytes = tokio::fs::read(&snapshot).await?;
-            store.save_device_keys(number, &bytes, at).await?;
+            if store.save_device_keys(number, &bytes, at, Some(holder)).await? == crate::server::store::Fenced::Lost {
+                tracing::warn!(number.id = %number, "device keys not copied: this process no longer runs the number");
+            }
             anyhow::Ok(())
         }
         .await;

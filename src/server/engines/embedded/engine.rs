@@ -175,7 +175,15 @@ impl Engine for EmbeddedEngine {
         Ok(())
     }
 
-    async fn send_text(&self, ctx: &NumberCtx, to: &PhoneE164, body: &str) -> Result<String, EngineError> {
+    /// Stops the client (WhatsApp's session stays linked; the keys are flushed and copied)
+    /// and gives the lease up, in that order: the next owner starts its client only once
+    /// this one is gone.
+    async fn let_go(&self, ctx: &NumberCtx) {
+        self.inner.clone().stop(&ctx.number, None, Action::Stop).await;
+        self.inner.sessions.lock().await.remove(&ctx.number);
+    }
+
+    async fn send_text(&self, ctx: &NumberCtx, to: &PhoneE164, body: &str, id: Option<&str>) -> Result<String, EngineError> {
         let client = {
             let sessions = self.inner.sessions.lock().await;
             match sessions.get(&ctx.number).and_then(|s| s.live.as_ref()) {
@@ -184,10 +192,18 @@ impl Engine for EmbeddedEngine {
             }
         };
         let jid = whatsapp_rust::Jid::pn(to.digits());
-        let sent = client
-            .send_message(jid, wa::Message::text(body))
+        let mut options = whatsapp_rust::send::SendOptions::default();
+        if let Some(id) = id {
+            options = options.with_message_id(id);
+        }
+        // A send that hangs (a socket gone quiet) must not hold its command forever.
+        let sent = tokio::time::timeout(SEND_WITHIN, client.send_message_with_options(jid, wa::Message::text(body), options))
             .await
+            .map_err(|_| EngineError::Unavailable("send timed out".into()))?
             .map_err(|e| EngineError::Unavailable(format!("send failed: {e}")))?;
         Ok(sent.message_id)
     }
 }
+
+/// Longest wait for WhatsApp to take a message.
+const SEND_WITHIN: std::time::Duration = std::time::Duration::from_secs(20);

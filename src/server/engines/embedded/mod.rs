@@ -4,9 +4,11 @@
 //! channel, in order, and go through [`mapping`] to our states.
 //!
 //! Ownership: with several processes on one database, each live session runs where its
-//! lease is ([`crate::server::store::SessionStore`]); leases are renewed every third of
-//! their life, a process that loses one stops that client at once, and every process
-//! takes over orphaned `OPEN` numbers from their stored keys.
+//! lease is ([`crate::server::store::SessionStore`]), under the pairing runtime's holder name.
+//! The runtime renews the process's leases, stops the client of a lease it lost
+//! (`Engine::let_go`), and resumes orphaned `OPEN` numbers from their stored keys. A client
+//! is always stopped (keys flushed and copied) before its lease is given up, and started
+//! only once the lease is taken: never two clients on one device.
 mod device;
 mod engine;
 pub mod mapping;
@@ -179,8 +181,8 @@ impl EmbeddedEngine {
         self.inner.sessions.lock().await.get(number).is_some_and(|s| s.live.is_some())
     }
 
-    /// Renews this process's leases and takes over orphaned sessions, every third of a
-    /// lease, until `stop` flips.
+    /// Copies changed device keys to the shared database every third of a lease, until
+    /// `stop` flips (leases and orphans are the pairing runtime's).
     pub fn spawn_background(&self, mut stop: tokio::sync::watch::Receiver<bool>) -> JoinHandle<()> {
         let engine = self.clone();
         tokio::spawn(async move {
@@ -188,10 +190,7 @@ impl EmbeddedEngine {
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tokio::select! {
-                    _ = tick.tick() => {
-                        engine.renew_all().await;
-                        engine.adopt_orphans().await;
-                    }
+                    _ = tick.tick() => engine.save_changed_keys().await,
                     _ = stop.changed() => return,
                 }
             }
@@ -207,45 +206,13 @@ impl EmbeddedEngine {
         }
     }
 
-    async fn renew_all(&self) {
-        let Some(store) = &self.inner.store else { return };
-        let held: Vec<(NumberId, u64)> = {
+    async fn save_changed_keys(&self) {
+        let live: Vec<NumberId> = {
             let sessions = self.inner.sessions.lock().await;
-            sessions
-                .iter()
-                .filter(|(_, s)| s.live.is_some())
-                .map(|(n, s)| (n.clone(), s.generation))
-                .collect()
+            sessions.iter().filter(|(_, s)| s.live.is_some()).map(|(n, _)| n.clone()).collect()
         };
-        for (number, generation) in held {
-            let now = lease_now();
-            match store
-                .acquire_lease(&number, &self.inner.holder, now, now + self.inner.settings.lease)
-                .await
-            {
-                Ok(true) => self.inner.save_keys_if_changed(&number).await,
-                Ok(false) => {
-                    // Someone else runs it now: never two clients on one device. (The
-                    // release at the end of `stop` names this process: it leaves theirs.)
-                    tracing::warn!(number.id = %number, "session lease lost to another process; stopping this client");
-                    self.inner.clone().stop(&number, Some(generation), Action::Stop).await;
-                }
-                Err(err) => tracing::warn!(number.id = %number, error = %err, "could not renew a session lease"),
-            }
-        }
-    }
-
-    async fn adopt_orphans(&self) {
-        let Some(store) = &self.inner.store else { return };
-        let orphans = match store.orphaned_sessions(EngineKind::Embedded.as_str(), lease_now()).await {
-            Ok(o) => o,
-            Err(err) => return tracing::warn!(error = %err, "could not look for orphaned sessions"),
-        };
-        for number in orphans {
-            let ctx = crate::server::engines::NumberCtx::of(&number);
-            if let Err(err) = self.resume(&ctx).await {
-                tracing::warn!(number.id = %number.id, error = %err, "could not take over a session");
-            }
+        for number in live {
+            self.inner.save_keys_if_changed(&number).await;
         }
     }
 }
@@ -258,9 +225,8 @@ impl Inner {
     /// True when this process may run `number`'s client (it holds, or just took, the lease).
     async fn claim(&self, number: &NumberId) -> Result<bool, EngineError> {
         let Some(store) = &self.store else { return Ok(true) };
-        let now = lease_now();
         store
-            .acquire_lease(number, &self.holder, now, now + self.settings.lease)
+            .acquire_lease(number, &self.holder, self.settings.lease)
             .await
             .map_err(|e| EngineError::Unavailable(format!("session lease: {e}")))
     }
@@ -401,6 +367,7 @@ impl Inner {
     async fn publish(&self, session: &mut Session, state: LinkState) {
         session.state = state.clone();
         let event = EngineEvent {
+            from: EngineKind::Embedded,
             number: session.ctx.clone(),
             state,
             at: self.now(),
@@ -450,7 +417,7 @@ impl Inner {
 
     async fn save_keys(&self, number: &NumberId) {
         let modified = self.files.modified(number);
-        if let Err(err) = self.files.save_shared(number, self.now()).await {
+        if let Err(err) = self.files.save_shared(number, self.now(), &self.holder).await {
             return tracing::warn!(number.id = %number, error = %err, "could not copy device keys to the database");
         }
         if let Some(s) = self.sessions.lock().await.get_mut(number) {
@@ -485,11 +452,6 @@ async fn ask_code(client: Arc<Client>, phone: PhoneE164) {
     if let Err(err) = client.pair_with_code(options).await {
         tracing::info!(error = %err, "pairing code request refused");
     }
-}
-
-/// Leases measure real time between processes, never the app's (movable) clock.
-fn lease_now() -> chrono::DateTime<chrono::Utc> {
-    chrono::Utc::now()
 }
 
 fn unavailable(err: impl std::fmt::Display) -> EngineError {

@@ -41,10 +41,15 @@ fn closed_port() -> u16 {
 }
 
 fn engine(dir: &std::path::Path) -> (EmbeddedEngine, Arc<Recorder>) {
+    engine_dialing(dir, closed_port())
+}
+
+/// An engine whose clients dial WhatsApp at `port` on this machine.
+fn engine_dialing(dir: &std::path::Path, port: u16) -> (EmbeddedEngine, Arc<Recorder>) {
     let sink = Arc::new(Recorder::default());
     let settings = EmbeddedSettings {
         data_dir: dir.to_path_buf(),
-        ws_url: Some(format!("ws://127.0.0.1:{}/ws/chat", closed_port())),
+        ws_url: Some(format!("ws://127.0.0.1:{port}/ws/chat")),
         version: Some((2, 3000, 1_026_131_876)),
         device_os: "Windows".into(),
         connect_timeout: Duration::from_secs(1),
@@ -187,11 +192,56 @@ async fn a_connected_number_refuses_a_window_and_sending_needs_a_session() {
     let (engine, _) = engine(dir.path());
     let n = ctx(NumberState::Open);
     let to = PhoneE164::parse("to", "+14155550100").unwrap();
-    assert!(matches!(engine.send_text(&n, &to, "hi").await, Err(EngineError::NotConnected)));
+    assert!(matches!(
+        engine.send_text(&n, &to, "hi", None).await,
+        Err(EngineError::NotConnected)
+    ));
     assert_eq!(
         engine.status(&n).await.unwrap(),
         LinkState::Connected {
             phone_digits: "5511999998888".into()
         }
     );
+}
+
+/// A hand-over lets a paired session go for real: the client stops (keys kept) before
+/// `let_go` returns, and dials WhatsApp no more, so the process that takes the number next
+/// never runs a second client on the device. WhatsApp here is a local listener that counts
+/// the real client's dials (the transport's own reconnects included) and hangs up.
+#[tokio::test]
+async fn letting_a_session_go_stops_its_client_before_anything_else_may_start_one() {
+    use std::sync::atomic::AtomicUsize;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let dials = Arc::new(AtomicUsize::new(0));
+    let counted = dials.clone();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            counted.fetch_add(1, Ordering::SeqCst);
+            drop(socket);
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (engine, _) = engine_dialing(dir.path(), port);
+    let n = ctx(NumberState::Open);
+    engine.files().open(&n.number).await.unwrap();
+    SqliteStore::new(&engine.files().path(&n.number).to_string_lossy()).await.unwrap();
+    engine.resume(&n).await.unwrap();
+    for _ in 0..200 {
+        if dials.load(Ordering::SeqCst) >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        dials.load(Ordering::SeqCst) >= 2,
+        "the client keeps dialing an unreachable WhatsApp"
+    );
+
+    engine.let_go(&n).await;
+    assert!(!engine.is_running(&n.number).await, "stopped before let_go returned");
+    let after = dials.load(Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(dials.load(Ordering::SeqCst), after, "no dial after the hand-over");
+    assert!(engine.files().path(&n.number).exists(), "the keys stay for the next owner");
 }

@@ -95,6 +95,7 @@ impl EvolutionEngine {
     async fn set(&self, last: &mut HashMap<NumberId, LinkState>, ctx: &NumberCtx, state: LinkState) {
         last.insert(ctx.number.clone(), state.clone());
         let event = EngineEvent {
+            from: EngineKind::Evolution,
             number: ctx.clone(),
             state,
             at: self.clock.now(),
@@ -250,7 +251,8 @@ impl Engine for EvolutionEngine {
         Ok(())
     }
 
-    async fn send_text(&self, ctx: &NumberCtx, to: &PhoneE164, body: &str) -> Result<String, EngineError> {
+    // Evolution picks its own message ids: `id` cannot be honoured there.
+    async fn send_text(&self, ctx: &NumberCtx, to: &PhoneE164, body: &str, _id: Option<&str>) -> Result<String, EngineError> {
         let payload = json!({ "number": to.digits(), "text": body, "delay": 0 });
         let answer = self
             .call(Method::POST, &format!("/message/sendText/{}", name(ctx)), Some(&payload))

@@ -43,7 +43,7 @@ fn ctx() -> NumberCtx {
 fn engine() -> (SandboxEngine, Arc<Recorder>) {
     let recorder = Arc::new(Recorder::default());
     (
-        SandboxEngine::new(recorder.clone(), Arc::new(SystemClock), Timings::default()),
+        SandboxEngine::new(recorder.clone(), Arc::new(SystemClock), Timings::default(), World::in_memory()),
         recorder,
     )
 }
@@ -152,11 +152,16 @@ async fn only_connected_numbers_send_and_messages_are_kept() {
     let (engine, _) = engine();
     let n = ctx();
     let to = PhoneE164::parse("to", "+5511900000009").unwrap();
-    assert!(matches!(engine.send_text(&n, &to, "hi").await, Err(EngineError::NotConnected)));
+    assert!(matches!(
+        engine.send_text(&n, &to, "hi", None).await,
+        Err(EngineError::NotConnected)
+    ));
     engine.link(&n, device(None)).await.unwrap();
     engine.scan(&n.number).await.unwrap();
-    let id = engine.send_text(&n, &to, "hello").await.unwrap();
-    let sent = engine.sent_by(&n.number);
+    let id = engine.send_text(&n, &to, "hello", Some("3EB0AAAA")).await.unwrap();
+    // The same id again: WhatsApp keeps the first, nothing more is delivered.
+    assert_eq!(engine.send_text(&n, &to, "hello", Some("3EB0AAAA")).await.unwrap(), id);
+    let sent = engine.sent_by(&n.number).await.unwrap();
     assert_eq!(sent.len(), 1);
     assert_eq!(
         (sent[0].id.as_str(), sent[0].to.as_str(), sent[0].body.as_str()),
@@ -187,4 +192,38 @@ async fn failing_ends_the_window_for_good() {
         }),
         "no rotation after failing"
     );
+}
+
+/// WhatsApp's rule, kept by the sandbox: a second client of one device replaces the first,
+/// which is told so and ends; a client that let go first replaces nothing.
+#[tokio::test]
+async fn a_second_client_on_one_device_replaces_the_first_which_is_told() {
+    let world = World::in_memory();
+    let (rec_a, rec_b) = (Arc::new(Recorder::default()), Arc::new(Recorder::default()));
+    let a = SandboxEngine::new(rec_a.clone(), Arc::new(SystemClock), Timings::default(), world.clone());
+    let b = SandboxEngine::new(rec_b.clone(), Arc::new(SystemClock), Timings::default(), world.another_process());
+    let n = NumberCtx {
+        state: NumberState::Open,
+        ..ctx()
+    };
+
+    a.resume(&n).await.unwrap();
+    b.resume(&n).await.unwrap();
+    a.end_replaced().await;
+    b.end_replaced().await;
+    assert_eq!(
+        rec_a.states(),
+        vec![LinkState::LoggedOut {
+            reason: crate::server::engines::reason::REPLACED.into()
+        }]
+    );
+    assert!(rec_b.states().is_empty(), "the newer client stays: {:?}", rec_b.states());
+
+    // A hand-over done right: the old client goes before the new one connects.
+    b.let_go(&n).await;
+    a.resume(&n).await.unwrap();
+    a.end_replaced().await;
+    b.end_replaced().await;
+    assert_eq!(rec_a.states().len(), 1, "nothing new for A: {:?}", rec_a.states());
+    assert!(rec_b.states().is_empty());
 }

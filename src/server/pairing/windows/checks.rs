@@ -1,25 +1,58 @@
 //! What engines report, checked before anyone hears of it: a phone other than the number's
 //! own is refused and unlinked, the window's bookkeeping is updated (reopen when watched, the
 //! pairing code once the socket is up, backoff after throttling), and the result is shared
-//! (`shared`) and forwarded to the store sink.
+//! (`shared`) and forwarded to the store sink. What an engine that runs its sessions here
+//! reports is fenced: written only while this process holds the number's lease; a process
+//! that lost it writes nothing and stops what it runs for the number at once.
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::{Backoff, MAX_BACKOFF, Windows, shared::is_live};
-use crate::server::engines::{EngineEvent, EventSink, LinkState, NumberCtx, reason};
+use crate::server::{
+    engines::{EngineEvent, EngineKind, EventSink, LinkState, NumberCtx, reason},
+    store::Fenced,
+};
 
 impl Windows {
     /// Applies our checks and bookkeeping to an engine's event, then forwards it.
-    pub(super) async fn publish_checked(&self, ctx: NumberCtx, state: LinkState, at: DateTime<Utc>) {
+    pub(super) async fn publish_checked(&self, from: EngineKind, ctx: NumberCtx, state: LinkState, at: DateTime<Utc>) {
         let state = self.check_phone(&ctx, state);
         let Some(state) = self.track(&ctx, state) else { return };
         // Written before it is announced, so every process that hears of it reads it.
-        self.save_view(&ctx, &state, at).await;
-        if !is_live(&state) && !matches!(state, LinkState::Connected { .. } | LinkState::Disconnected { .. }) {
-            // Nothing runs here for the number any more: whoever needs it next takes it.
-            self.inner.cluster.release(&ctx.number).await;
+        let holder = from.runs_here().then(|| self.inner.cluster.holder());
+        if self.save_view(&ctx, &state, at, holder).await == Fenced::Lost {
+            return self.fenced_off(from, ctx);
         }
-        self.inner.next.publish(EngineEvent { number: ctx, state, at }).await;
+        let ended = !is_live(&state) && !matches!(state, LinkState::Connected { .. } | LinkState::Disconnected { .. });
+        let number = ctx.number.clone();
+        self.inner
+            .next
+            .publish(EngineEvent {
+                from,
+                number: ctx,
+                state,
+                at,
+            })
+            .await;
+        if ended {
+            // Nothing runs here for the number any more: whoever needs it next takes it.
+            self.inner.cluster.release(&number).await;
+        }
+    }
+
+    /// This process reported on a number whose lease it no longer holds: it stops running
+    /// it, at once and without a word (the new owner speaks for the number now).
+    fn fenced_off(&self, from: EngineKind, ctx: NumberCtx) {
+        tracing::warn!(number.id = %ctx.number, "this process no longer holds the number; stopping what it runs for it");
+        self.forget(&ctx.number);
+        self.inner.cluster.forget(&ctx.number);
+        let this = self.clone();
+        // Engines publish while holding their own locks: stop them from another task.
+        tokio::spawn(async move {
+            if let Some(engine) = this.engines().and_then(|e| e.get(from.as_str())) {
+                engine.let_go(&ctx).await;
+            }
+        });
     }
 
     /// A phone other than the number's own is refused (`wrong_number`) and unlinked.
@@ -127,6 +160,6 @@ impl Windows {
 #[async_trait]
 impl EventSink for Windows {
     async fn publish(&self, event: EngineEvent) {
-        self.publish_checked(event.number, event.state, event.at).await;
+        self.publish_checked(event.from, event.number, event.state, event.at).await;
     }
 }

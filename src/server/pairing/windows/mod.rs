@@ -302,14 +302,14 @@ impl Windows {
             t.busy = true;
             t.ctx.clone()
         };
-        if let Some(ctx) = ctx {
-            if let Some(engine) = self.engine_for(&ctx).await
-                && let Err(err) = engine.logout(&ctx).await
-            {
+        if let Some(ctx) = ctx
+            && let Some(engine) = self.engine_for(&ctx).await
+        {
+            if let Err(err) = engine.logout(&ctx).await {
                 tracing::warn!(number.id = %ctx.number, error = %err, "closing an unwatched linking window failed");
             }
             let at = self.inner.clock.now();
-            self.publish_checked(ctx, closed_window(), at).await;
+            self.publish_checked(engine.kind(), ctx, closed_window(), at).await;
         }
         self.lock().entry(number.clone()).or_default().busy = false;
     }

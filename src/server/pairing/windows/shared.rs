@@ -13,7 +13,7 @@ use super::{
 use crate::server::{
     domain::NumberId,
     engines::{Engine, EngineError, LinkState, NumberCtx, reason},
-    store::{LinkView, StoreError},
+    store::{Fenced, LinkView, StoreError},
 };
 
 /// Least time between two revivals of one closed window tried from its pages' reads: the
@@ -75,7 +75,7 @@ impl Windows {
     /// live one whose owner is gone.
     async fn shared_view(&self, number: &NumberId) -> Result<Option<(LinkState, bool)>, StoreError> {
         // Leases are on real time (see `cluster`).
-        let Some(stored) = self.inner.store.link_view(number, Utc::now()).await? else {
+        let Some(stored) = self.inner.store.link_view(number).await? else {
             return Ok(None);
         };
         let Ok(state) = serde_json::from_str::<LinkState>(&stored.view.state) else {
@@ -110,15 +110,22 @@ impl Windows {
         Ok(())
     }
 
-    pub(super) async fn save_view(&self, ctx: &NumberCtx, state: &LinkState, at: DateTime<Utc>) {
+    /// Shares `state` as what `ctx`'s page shows; with a `holder`, only while it holds the
+    /// number's lease.
+    pub(super) async fn save_view(&self, ctx: &NumberCtx, state: &LinkState, at: DateTime<Utc>, holder: Option<&str>) -> Fenced<()> {
         let view = LinkView {
             tenant: ctx.tenant.clone(),
             state: serde_json::to_string(state).unwrap_or_default(),
             window_ends_at: state.pairing().map(|p| p.window_ends_at),
             updated_at: at,
         };
-        if let Err(err) = self.inner.store.save_link_view(&ctx.number, &view).await {
-            tracing::error!(number.id = %ctx.number, error = %err, "could not share a link state");
+        match self.inner.store.save_link_view(&ctx.number, &view, holder).await {
+            Ok(fenced) => fenced,
+            Err(err) => {
+                // Not shared, but still ours: the next state shares again.
+                tracing::error!(number.id = %ctx.number, error = %err, "could not share a link state");
+                Fenced::Held(())
+            }
         }
     }
 }
