@@ -27,12 +27,15 @@ pub mod throttle;
 pub mod views;
 pub mod webhooks;
 
-use std::{net::SocketAddr, sync::Arc};
+use std::{
+    net::SocketAddr,
+    sync::{Arc, LazyLock},
+};
 
 use anyhow::Context;
 use axum::Router;
 use leptos::config::LeptosOptions;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
@@ -215,9 +218,19 @@ fn spawn_background(state: &AppState) {
     }
 }
 
-fn routes(state: &AppState) -> Router {
+/// The app's page routes, read from `<App/>` once per process. Reading them renders the app
+/// with Leptos's process-wide "suppress resource loads" flag up (leptos#4773): a page whose
+/// resource first ran meanwhile, in any app of the process, waited forever. Tests build many
+/// apps in one process while others render pages.
+fn page_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
+    ROUTES.clone()
+}
+
+/// The router serving `state`: what [`build`] returns beside it.
+pub fn routes(state: &AppState) -> Router {
     let (api, _) = api::router(state);
-    let leptos_routes = generate_route_list(App);
+    let leptos_routes = page_routes();
     let context_state = state.clone();
     let assets = state.assets.clone();
     Router::new()

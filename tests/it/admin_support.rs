@@ -74,31 +74,16 @@ impl Admin {
     }
 
     /// A page, as the browser gets it.
-    ///
-    /// One retry, loudly: in full-suite runs (hundreds of apps in one test process) a signed-in
-    /// SSR render of `/admin/numbers` has hung until the client's timeout in about one run in
-    /// three, never when run alone or in the 6-runtime stress run; a real server (one runtime)
-    /// and the Playwright dashboard tests have not shown it. Under investigation: the retry
-    /// keeps CI's signal for the page itself, and the log line keeps the hang visible.
     pub async fn page(&self, path: &str) -> (StatusCode, String) {
-        for attempt in 1..=2 {
-            let sent = self
-                .http
-                .get(format!("{}{path}", self.base))
-                .header("accept", "text/html")
-                .header("cookie", format!("pairlink_session={}", self.cookie))
-                .timeout(std::time::Duration::from_secs(20))
-                .send()
-                .await;
-            match sent {
-                Ok(res) => return (res.status(), res.text().await.unwrap()),
-                Err(err) if attempt == 1 && err.is_timeout() => {
-                    eprintln!("KNOWN FLAKE: {path} did not answer within 20 s; trying once more: {err}");
-                }
-                Err(err) => panic!("{path}: {err}"),
-            }
-        }
-        unreachable!()
+        let res = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("accept", "text/html")
+            .header("cookie", format!("pairlink_session={}", self.cookie))
+            .send()
+            .await
+            .unwrap_or_else(|err| panic!("{path}: {err}"));
+        (res.status(), res.text().await.unwrap())
     }
 }
 
