@@ -275,6 +275,8 @@ pub fn routes(state: &AppState) -> Router {
 
 /// Serves on `listener` until Ctrl-C or SIGTERM, finishing requests in flight.
 pub async fn serve(settings: Settings, listener: TcpListener) -> anyhow::Result<()> {
+    // Before the database is touched; held until this process exits.
+    let _serving = store::lock_for_serving(&settings.config.database_url)?;
     let addr = listener.local_addr()?;
     let (router, state) = build(settings, addr).await?;
     tracing::info!(

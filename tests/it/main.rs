@@ -41,6 +41,7 @@ mod restart;
 mod sealed;
 mod sending;
 mod signin_limits;
+mod sqlite_serving;
 mod store_accounts;
 mod store_contract;
 mod store_links;

@@ -24,6 +24,7 @@ mod session_sql;
 mod runtime_sql;
 mod postgres;
 mod runtime;
+mod serving_lock;
 mod sessions;
 mod sqlite;
 mod webhook_records;
@@ -42,6 +43,7 @@ pub use self::meta::{CoexDelivery, CoexReceived, MetaAccount, MetaConversion, Me
 pub use self::postgres::PgStore;
 pub use self::records::*;
 pub use self::runtime::{Command, LinkView, RuntimeStore, StoredView};
+pub use self::serving_lock::{ServingLock, lock_for_serving};
 pub use self::sessions::SessionStore;
 pub use self::sqlite::SqliteStore;
 pub use self::webhook_records::*;
