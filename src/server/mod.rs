@@ -288,17 +288,39 @@ pub async fn serve(settings: Settings, listener: TcpListener) -> anyhow::Result<
     // The peer address feeds the per-client rate limits.
     let service = router.into_make_service_with_connect_info::<SocketAddr>();
     // On a stop signal the windows and sessions of this process go to the others first (a
-    // rolling restart loses no page), then requests in flight finish.
+    // rolling restart loses no page), then requests in flight finish, for a while.
     let pairing = state.pairing.clone();
+    let (drained, handed_over) = tokio::sync::oneshot::channel();
     let stopping = async move {
         shutdown_signal().await;
         pairing.hand_over().await;
+        let _ = drained.send(());
     };
-    let served = axum::serve(listener, service).with_graceful_shutdown(stopping).await;
+    let graceful = axum::serve(listener, service).with_graceful_shutdown(stopping);
+    let served = tokio::select! {
+        served = graceful => served,
+        () = overdue(handed_over) => {
+            tracing::warn!(grace_seconds = STOP_GRACE.as_secs(), "requests still open after the stop's grace; stopping without them");
+            Ok(())
+        }
+    };
     state.stop_background();
     state.engines.shutdown().await;
     state.webhooks.shutdown().await;
     Ok(served?)
+}
+
+/// How long a stop waits, once this process's pages and windows are handed over, for the
+/// requests still open to finish: a client holding one (a stalled upload, a stream that
+/// does not end on a drain) must not keep an orchestrator's stop waiting until it kills.
+const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(8);
+
+/// Ends [`STOP_GRACE`] after the hand-over; never, if no stop began.
+async fn overdue(handed_over: tokio::sync::oneshot::Receiver<()>) {
+    match handed_over.await {
+        Ok(()) => tokio::time::sleep(STOP_GRACE).await,
+        Err(_) => std::future::pending().await,
+    }
 }
 
 async fn shutdown_signal() {

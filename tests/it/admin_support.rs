@@ -37,14 +37,19 @@ pub async fn call(base: &str, path: &str, cookie: Option<&str>, form: &[(&str, &
 
 /// Signs in; panics unless it works.
 pub async fn login(app: &TestApp, email: &str) -> Admin {
-    let (status, body, headers) = call(&app.base, "login", None, &[("email", email), ("password", PASSWORD)]).await;
+    login_at(&app.base, email).await
+}
+
+/// Signs in to the server at `base` (a `pairlink serve` process, say).
+pub async fn login_at(base: &str, email: &str) -> Admin {
+    let (status, body, headers) = call(base, "login", None, &[("email", email), ("password", PASSWORD)]).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let set = headers["set-cookie"].to_str().unwrap();
     let cookie = set.split(';').next().unwrap().strip_prefix("pairlink_session=").unwrap().to_owned();
-    let (status, session, _) = call(&app.base, "session", Some(&cookie), &[]).await;
+    let (status, session, _) = call(base, "session", Some(&cookie), &[]).await;
     assert_eq!(status, StatusCode::OK, "{session}");
     Admin {
-        base: app.base.clone(),
+        base: base.to_owned(),
         cookie,
         csrf: session["csrf"].as_str().unwrap().to_owned(),
         http: crate::helpers::http_client(),

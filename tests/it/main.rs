@@ -42,6 +42,7 @@ mod sealed;
 mod sending;
 mod signin_limits;
 mod sqlite_serving;
+mod stopping;
 mod store_accounts;
 mod store_contract;
 mod store_links;
