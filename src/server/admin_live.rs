@@ -45,6 +45,7 @@ async fn live(
     let watcher = Watcher {
         changes: state.live.subscribe(),
         draining: state.pairing.draining(),
+        resyncs: state.live.resyncs(),
         recheck: tokio::time::interval_at(tokio::time::Instant::now() + SESSION_RECHECK, SESSION_RECHECK),
         tenant: admin.client.tenant,
         state,
@@ -72,6 +73,11 @@ async fn live(
                     Err(RecvError::Lagged(_)) => Event::default().event("resync").data("lagged"),
                     Err(RecvError::Closed) => return None,
                 },
+                // Other processes' notifications were lost (PostgreSQL's LISTEN reconnected).
+                resynced = w.resyncs.changed() => match resynced {
+                    Ok(()) => Event::default().event("resync").data("reconnected"),
+                    Err(_) => return None,
+                },
                 _ = w.recheck.tick() => match accounts::session(&w.state, &w.cookie).await {
                     Ok(Some(_)) => continue,
                     // Revoked or expired: whoever holds this stream is no longer signed in.
@@ -98,6 +104,7 @@ struct Watcher {
     changes: tokio::sync::broadcast::Receiver<NumberId>,
     /// This process stops (see `pairing::Runtime::hand_over`).
     draining: tokio::sync::watch::Receiver<bool>,
+    resyncs: tokio::sync::watch::Receiver<u64>,
     recheck: tokio::time::Interval,
     cookie: String,
     _slot: StreamSlot,

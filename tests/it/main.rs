@@ -26,6 +26,7 @@ mod helpers;
 mod hostile;
 mod link_webhooks;
 mod links;
+mod live_reconnect;
 mod meta_graph;
 mod meta_link;
 mod meta_numbers;
