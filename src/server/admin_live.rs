@@ -28,8 +28,9 @@ pub fn router() -> Router<AppState> {
 
 /// `number` events whose data is the id of a number of the caller's tenant that changed;
 /// `resync` when notifications were missed and everything should be read again. The stream
-/// ends once its session is revoked or expires (checked every [`SESSION_RECHECK`]), and a
-/// session and an address may hold only a few at once.
+/// ends once its session is revoked or expires (checked every [`SESSION_RECHECK`]) and when
+/// this process stops (the browser reconnects to another; a stop would otherwise wait for the
+/// dashboard to close), and a session and an address may hold only a few at once.
 async fn live(
     State(state): State<AppState>,
     admin: TenantAdmin,
@@ -43,6 +44,8 @@ async fn live(
     let cookie = session::cookie(&headers).unwrap_or_default().to_owned();
     let watcher = Watcher {
         changes: state.live.subscribe(),
+        draining: state.pairing.draining(),
+        resyncs: state.live.resyncs(),
         recheck: tokio::time::interval_at(tokio::time::Instant::now() + SESSION_RECHECK, SESSION_RECHECK),
         tenant: admin.client.tenant,
         state,
@@ -51,7 +54,12 @@ async fn live(
     };
     let stream = futures::stream::unfold(watcher, |mut w| async move {
         loop {
+            if *w.draining.borrow() {
+                return None;
+            }
             let event = tokio::select! {
+                // It only ever flips to true, or goes with the app: either way, stop.
+                _ = w.draining.changed() => return None,
                 change = w.changes.recv() => match change {
                     Ok(id) => match w.state.store.get_number(&w.tenant, &id).await {
                         // Purged numbers are gone for every tenant: the page that purged refreshes itself.
@@ -64,6 +72,11 @@ async fn live(
                     },
                     Err(RecvError::Lagged(_)) => Event::default().event("resync").data("lagged"),
                     Err(RecvError::Closed) => return None,
+                },
+                // Other processes' notifications were lost (PostgreSQL's LISTEN reconnected).
+                resynced = w.resyncs.changed() => match resynced {
+                    Ok(()) => Event::default().event("resync").data("reconnected"),
+                    Err(_) => return None,
                 },
                 _ = w.recheck.tick() => match accounts::session(&w.state, &w.cookie).await {
                     Ok(Some(_)) => continue,
@@ -89,6 +102,9 @@ struct Watcher {
     state: AppState,
     tenant: TenantId,
     changes: tokio::sync::broadcast::Receiver<NumberId>,
+    /// This process stops (see `pairing::Runtime::hand_over`).
+    draining: tokio::sync::watch::Receiver<bool>,
+    resyncs: tokio::sync::watch::Receiver<u64>,
     recheck: tokio::time::Interval,
     cookie: String,
     _slot: StreamSlot,

@@ -25,6 +25,9 @@ pub struct Live {
     tx: broadcast::Sender<NumberId>,
     /// One number's (or numberless link's) changes, for its pages.
     numbers: TopicChannels,
+    /// Counts the times other processes' notifications may have been lost (the LISTEN
+    /// connection dropped), for those who show every number: they read everything again.
+    resyncs: Arc<watch::Sender<u64>>,
     store: Arc<dyn Store>,
 }
 
@@ -35,6 +38,7 @@ impl Live {
         Self {
             tx,
             numbers: TopicChannels::default(),
+            resyncs: Arc::new(watch::channel(0).0),
             store,
         }
     }
@@ -86,8 +90,19 @@ impl Live {
         self.numbers.subscribe(&format!("{LINK_TOPIC}{link}"))
     }
 
+    /// Changes whenever notifications may have been missed: read every number again.
+    pub fn resyncs(&self) -> watch::Receiver<u64> {
+        self.resyncs.subscribe()
+    }
+
     fn dispatch(&self, topic: String) {
         fan_out(&self.numbers, &self.tx, topic);
+    }
+
+    /// Notifications may have been lost: every watcher here looks again.
+    fn resync(&self) {
+        self.numbers.changed_all();
+        self.resyncs.send_modify(|n| *n = n.wrapping_add(1));
     }
 
     /// Forwards other processes' notifications into this one. PostgreSQL only; a no-op task
@@ -98,22 +113,37 @@ impl Live {
         }
         let (live, url) = (self.clone(), url.expose().to_owned());
         Some(tokio::spawn(async move {
+            // Nothing was missed before the first connection; after it, anything sent while
+            // no connection listened was.
+            let mut missed = false;
             loop {
-                if let Err(err) = listen(&url, &live).await {
+                if let Err(err) = listen(&url, &live, missed).await {
                     tracing::warn!(error = %err, "live-update listener lost its connection; reconnecting");
                 }
+                missed = true;
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         }))
     }
 }
 
-async fn listen(url: &str, live: &Live) -> Result<(), sqlx::Error> {
+/// Listens until an error; `missed` asks for a resync once listening.
+async fn listen(url: &str, live: &Live, missed: bool) -> Result<(), sqlx::Error> {
     let mut listener = sqlx::postgres::PgListener::connect(url).await?;
     listener.listen(CHANNEL).await?;
+    if missed {
+        live.resync();
+    }
     loop {
-        let note = listener.recv().await?;
-        live.dispatch(note.payload().to_owned());
+        match listener.try_recv().await? {
+            Some(note) => live.dispatch(note.payload().to_owned()),
+            // The connection dropped, and sqlx has connected and listened again (`recv`
+            // would have done so silently): what other processes sent in between is lost.
+            None => {
+                tracing::warn!("live-update listener reconnected; every watcher looks again");
+                live.resync();
+            }
+        }
     }
 }
 
@@ -151,6 +181,12 @@ impl TopicChannels {
 
     fn changed(&self, topic: &str) {
         if let Some(tx) = self.lock().get(topic) {
+            tx.send_modify(|n| *n = n.wrapping_add(1));
+        }
+    }
+
+    fn changed_all(&self) {
+        for tx in self.lock().values() {
             tx.send_modify(|n| *n = n.wrapping_add(1));
         }
     }
@@ -223,6 +259,16 @@ mod tests {
         assert_eq!(channels.len(), 0, "the last page to leave removes the number");
         channels.changed(id("num_a"));
         assert_eq!(channels.len(), 0, "a change nobody watches makes no entry");
+    }
+
+    #[tokio::test]
+    async fn a_resync_wakes_every_topic() {
+        let topics = TopicChannels::default();
+        let (mut a, mut b) = (topics.subscribe("num_a"), topics.subscribe("cmd:x"));
+        assert!(futures::poll!(Box::pin(a.changed())).is_pending());
+        topics.changed_all();
+        assert!(futures::poll!(Box::pin(a.changed())).is_ready());
+        assert!(futures::poll!(Box::pin(b.changed())).is_ready());
     }
 
     #[tokio::test]

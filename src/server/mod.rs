@@ -27,12 +27,15 @@ pub mod throttle;
 pub mod views;
 pub mod webhooks;
 
-use std::{net::SocketAddr, sync::Arc};
+use std::{
+    net::SocketAddr,
+    sync::{Arc, LazyLock},
+};
 
 use anyhow::Context;
 use axum::Router;
 use leptos::config::LeptosOptions;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
@@ -224,9 +227,19 @@ fn spawn_background(state: &AppState) {
     }
 }
 
-fn routes(state: &AppState) -> Router {
+/// The app's page routes, read from `<App/>` once per process. Reading them renders the app
+/// with Leptos's process-wide "suppress resource loads" flag up (leptos#4773): a page whose
+/// resource first ran meanwhile, in any app of the process, waited forever. Tests build many
+/// apps in one process while others render pages.
+fn page_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
+    ROUTES.clone()
+}
+
+/// The router serving `state`: what [`build`] returns beside it.
+pub fn routes(state: &AppState) -> Router {
     let (api, _) = api::router(state);
-    let leptos_routes = generate_route_list(App);
+    let leptos_routes = page_routes();
     let context_state = state.clone();
     let assets = state.assets.clone();
     Router::new()
@@ -271,6 +284,8 @@ fn routes(state: &AppState) -> Router {
 
 /// Serves on `listener` until Ctrl-C or SIGTERM, finishing requests in flight.
 pub async fn serve(settings: Settings, listener: TcpListener) -> anyhow::Result<()> {
+    // Before the database is touched; held until this process exits.
+    let _serving = store::lock_for_serving(&settings.config.database_url)?;
     let addr = listener.local_addr()?;
     let (router, state) = build(settings, addr).await?;
     tracing::info!(
@@ -282,17 +297,39 @@ pub async fn serve(settings: Settings, listener: TcpListener) -> anyhow::Result<
     // The peer address feeds the per-client rate limits.
     let service = router.into_make_service_with_connect_info::<SocketAddr>();
     // On a stop signal the windows and sessions of this process go to the others first (a
-    // rolling restart loses no page), then requests in flight finish.
+    // rolling restart loses no page), then requests in flight finish, for a while.
     let pairing = state.pairing.clone();
+    let (drained, handed_over) = tokio::sync::oneshot::channel();
     let stopping = async move {
         shutdown_signal().await;
         pairing.hand_over().await;
+        let _ = drained.send(());
     };
-    let served = axum::serve(listener, service).with_graceful_shutdown(stopping).await;
+    let graceful = axum::serve(listener, service).with_graceful_shutdown(stopping);
+    let served = tokio::select! {
+        served = graceful => served,
+        () = overdue(handed_over) => {
+            tracing::warn!(grace_seconds = STOP_GRACE.as_secs(), "requests still open after the stop's grace; stopping without them");
+            Ok(())
+        }
+    };
     state.stop_background();
     state.engines.shutdown().await;
     state.webhooks.shutdown().await;
     Ok(served?)
+}
+
+/// How long a stop waits, once this process's pages and windows are handed over, for the
+/// requests still open to finish: a client holding one (a stalled upload, a stream that
+/// does not end on a drain) must not keep an orchestrator's stop waiting until it kills.
+const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(8);
+
+/// Ends [`STOP_GRACE`] after the hand-over; never, if no stop began.
+async fn overdue(handed_over: tokio::sync::oneshot::Receiver<()>) {
+    match handed_over.await {
+        Ok(()) => tokio::time::sleep(STOP_GRACE).await,
+        Err(_) => std::future::pending().await,
+    }
 }
 
 async fn shutdown_signal() {

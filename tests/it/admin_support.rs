@@ -37,14 +37,19 @@ pub async fn call(base: &str, path: &str, cookie: Option<&str>, form: &[(&str, &
 
 /// Signs in; panics unless it works.
 pub async fn login(app: &TestApp, email: &str) -> Admin {
-    let (status, body, headers) = call(&app.base, "login", None, &[("email", email), ("password", PASSWORD)]).await;
+    login_at(&app.base, email).await
+}
+
+/// Signs in to the server at `base` (a `pairlink serve` process, say).
+pub async fn login_at(base: &str, email: &str) -> Admin {
+    let (status, body, headers) = call(base, "login", None, &[("email", email), ("password", PASSWORD)]).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let set = headers["set-cookie"].to_str().unwrap();
     let cookie = set.split(';').next().unwrap().strip_prefix("pairlink_session=").unwrap().to_owned();
-    let (status, session, _) = call(&app.base, "session", Some(&cookie), &[]).await;
+    let (status, session, _) = call(base, "session", Some(&cookie), &[]).await;
     assert_eq!(status, StatusCode::OK, "{session}");
     Admin {
-        base: app.base.clone(),
+        base: base.to_owned(),
         cookie,
         csrf: session["csrf"].as_str().unwrap().to_owned(),
         http: crate::helpers::http_client(),
@@ -74,31 +79,16 @@ impl Admin {
     }
 
     /// A page, as the browser gets it.
-    ///
-    /// One retry, loudly: in full-suite runs (hundreds of apps in one test process) a signed-in
-    /// SSR render of `/admin/numbers` has hung until the client's timeout in about one run in
-    /// three, never when run alone or in the 6-runtime stress run; a real server (one runtime)
-    /// and the Playwright dashboard tests have not shown it. Under investigation: the retry
-    /// keeps CI's signal for the page itself, and the log line keeps the hang visible.
     pub async fn page(&self, path: &str) -> (StatusCode, String) {
-        for attempt in 1..=2 {
-            let sent = self
-                .http
-                .get(format!("{}{path}", self.base))
-                .header("accept", "text/html")
-                .header("cookie", format!("pairlink_session={}", self.cookie))
-                .timeout(std::time::Duration::from_secs(20))
-                .send()
-                .await;
-            match sent {
-                Ok(res) => return (res.status(), res.text().await.unwrap()),
-                Err(err) if attempt == 1 && err.is_timeout() => {
-                    eprintln!("KNOWN FLAKE: {path} did not answer within 20 s; trying once more: {err}");
-                }
-                Err(err) => panic!("{path}: {err}"),
-            }
-        }
-        unreachable!()
+        let res = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("accept", "text/html")
+            .header("cookie", format!("pairlink_session={}", self.cookie))
+            .send()
+            .await
+            .unwrap_or_else(|err| panic!("{path}: {err}"));
+        (res.status(), res.text().await.unwrap())
     }
 }
 

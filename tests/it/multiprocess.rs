@@ -34,21 +34,7 @@ fn serve(db: &str) -> Server {
 
 /// A server on `db` with extra `PAIRLINK_*` settings.
 pub fn serve_with(db: &str, settings: &[(&str, &str)]) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pairlink"))
-        .arg("serve")
-        .envs(settings.iter().copied())
-        .env("DATABASE_URL", db)
-        .env("PAIRLINK_SECRETS_KEY", crate::helpers::TEST_SECRETS_KEY)
-        .env("PAIRLINK_SANDBOX", "1")
-        .env("PAIRLINK_CONFIG", concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml"))
-        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
-        .env("RUST_LOG", "info")
-        .env("LEPTOS_SITE_ROOT", crate::helpers::site_root())
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("pairlink starts");
+    let mut child = serve_command(db, settings).spawn().expect("pairlink starts");
     let stderr = child.stderr.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -64,6 +50,41 @@ pub fn serve_with(db: &str, settings: &[(&str, &str)]) -> Server {
     });
     let base = rx.recv_timeout(Duration::from_secs(60)).expect("the server says where it listens");
     Server { child, base }
+}
+
+/// `pairlink serve` on `db` with extra `PAIRLINK_*` settings, its log piped to stderr.
+pub fn serve_command(db: &str, settings: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pairlink"));
+    command
+        .arg("serve")
+        .envs(settings.iter().copied())
+        .env("DATABASE_URL", db)
+        .env("PAIRLINK_SECRETS_KEY", crate::helpers::TEST_SECRETS_KEY)
+        .env("PAIRLINK_SANDBOX", "1")
+        .env("PAIRLINK_CONFIG", concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml"))
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .env("RUST_LOG", "info")
+        .env("LEPTOS_SITE_ROOT", crate::helpers::site_root())
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    command
+}
+
+/// `child`'s exit status, or `None` (and the child killed) if it still runs after `within`.
+pub async fn wait_for_exit(child: &mut Child, within: Duration) -> Option<std::process::ExitStatus> {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        if tokio::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 pub fn tenant_key(db: &str) -> String {

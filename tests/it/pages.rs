@@ -113,3 +113,53 @@ async fn a_start_form_on_a_dead_link_shows_why() {
     assert_eq!(status, StatusCode::OK);
     assert!(html.as_str().unwrap().contains(r#"data-code="LINK_NOT_FOUND""#));
 }
+
+/// Every test app builds its router in one test process while others render pages. Building
+/// one used to read the page routes from `<App/>` under Leptos's process-wide "suppress
+/// resource loads" flag (leptos#4773), and a signed-in page whose resource first ran meanwhile
+/// never answered. Here another app's routers are built over and over while pages render:
+/// the flag was up for about 2 % of each build, so one render in 50 hung, and 400 renders
+/// all answering proves it is no longer raised.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signed_in_pages_render_while_other_apps_build_their_routers() {
+    use std::sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    };
+
+    use futures::StreamExt;
+
+    use crate::admin_support::{login, user};
+
+    let options = || Options {
+        configure: |c| c.rate_limit_address_per_minute = 100_000,
+        ..Options::default()
+    };
+    let (app, other) = (spawn_with(options()).await, spawn_with(options()).await);
+    let acme = app.tenant("Acme").await;
+    user(&app, &acme, "ana@acme.example").await;
+    let ana = login(&app, "ana@acme.example").await;
+    let done = Arc::new(AtomicBool::new(false));
+    let building = {
+        let (done, state, runtime) = (done.clone(), other.state.clone(), tokio::runtime::Handle::current());
+        std::thread::spawn(move || {
+            let _entered = runtime.enter();
+            while !done.load(Ordering::Relaxed) {
+                drop(pairlink::server::routes(&state));
+            }
+        })
+    };
+    let renders = futures::stream::iter(0..400)
+        .map(|_| tokio::time::timeout(std::time::Duration::from_secs(10), ana.page("/admin/numbers")))
+        .buffer_unordered(4)
+        .collect::<Vec<_>>()
+        .await;
+    done.store(true, Ordering::Relaxed);
+    building.join().unwrap();
+    let hung = renders.iter().filter(|r| r.is_err()).count();
+    assert_eq!(hung, 0, "{hung} of 400 renders never answered");
+    for (status, html) in renders.into_iter().flatten() {
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("Acme"), "{html}");
+    }
+}
