@@ -329,3 +329,25 @@ async fn an_unwatched_evolution_window_is_logged_out_when_it_ends() {
         (Some("CLOSE"), Some("qr_window_closed"))
     );
 }
+
+/// WhatsApp waits ten minutes for the passkey it asked the phone for: the window waiting on
+/// it outlives the QR window it came from, and the sweep does not close it under the page.
+#[tokio::test]
+async fn a_window_waiting_for_the_passkey_outlives_its_qr_window() {
+    let app = app_with(|_| {}).await;
+    let t = app.tenant("Acme").await;
+    let (token, id) = connected_link(&app, &t, "5511900000003").await;
+    app.post(&format!("/v1/numbers/{id}/sandbox/passkey"), &t.key).await;
+    assert_eq!(status(&app, &token).await["linkState"], "passkey_required");
+
+    app.clock.advance(WINDOW + Duration::seconds(1));
+    app.state.pairing.windows().sweep().await;
+    assert_eq!(
+        status(&app, &token).await["linkState"],
+        "passkey_required",
+        "still waiting for the passkey after the QR window's end"
+    );
+    app.clock.advance(Duration::minutes(10));
+    app.state.pairing.windows().sweep().await;
+    assert_eq!(status(&app, &token).await["linkState"], "failed", "WhatsApp's own wait is over");
+}

@@ -174,7 +174,7 @@ impl SandboxEngine {
     }
 
     /// Connects the session's (paired) client to the world, if it is not already.
-    pub(super) async fn connect(&self, session: &mut Session) -> Result<(), EngineError> {
+    async fn connect(&self, session: &mut Session) -> Result<(), EngineError> {
         if session.connected.is_none() {
             self.inner
                 .world
@@ -190,7 +190,7 @@ impl SandboxEngine {
     }
 
     /// Closes the session's connection (a device logged out, a client stopped).
-    pub(super) async fn disconnect(&self, session: &mut Session) {
+    async fn disconnect(&self, session: &mut Session) {
         if session.connected.take().is_some()
             && let Err(err) = self.inner.world.disconnect(&session.ctx.number).await
         {
