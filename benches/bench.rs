@@ -6,6 +6,10 @@
 //!   scripts/bench.sh                    # both databases (PostgreSQL from TEST_DATABASE_URL)
 //!   scripts/bench.sh --db sqlite --secs 3
 //!   scripts/bench.sh --two-process      # only the two-process row (event on A, page on B)
+//!   scripts/bench.sh --status           # only the status rows (idle links, open windows)
+//!
+//! `PAIRLINK_BENCH_BIN` runs another build of the server (an older one, to compare two builds
+//! each against the bare baseline of its own run).
 //!
 //! (`scripts/bench.sh` is `cargo bench --features ssr --bench bench -- "$@"`.) Not part of
 //! the test command. The load generator shares the machine with the server, as would any
@@ -35,6 +39,8 @@ struct Args {
     bulk: i64,
     /// `--two-process`: only the two-process row (PostgreSQL), e.g. on a debug build.
     two_process_only: bool,
+    /// `--status`: only the bare baseline and the status rows, on each database.
+    status_only: bool,
 }
 
 fn args() -> Args {
@@ -45,6 +51,7 @@ fn args() -> Args {
         streams: 10_000,
         bulk: 1_000_000,
         two_process_only: false,
+        status_only: false,
     };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut it = argv.iter();
@@ -57,6 +64,7 @@ fn args() -> Args {
             "--streams" => a.streams = value().parse().expect("--streams N"),
             "--bulk" => a.bulk = value().parse().expect("--bulk N"),
             "--two-process" => a.two_process_only = true,
+            "--status" => a.status_only = true,
             // cargo bench passes --bench; anything else is a mistake worth knowing about.
             "--bench" => {}
             other => panic!("unknown argument {other}; see the header of benches/bench.rs"),
@@ -142,7 +150,8 @@ async fn start_bare() -> Server {
 }
 
 fn pairlink() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pairlink"));
+    let bin = std::env::var("PAIRLINK_BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_pairlink").to_owned());
+    let mut cmd = Command::new(bin);
     cmd.env("PAIRLINK_CONFIG", format!("{MANIFEST}/Leptos.toml"))
         // PostgreSQL runs need the key every process shares; any fixed key will do here.
         .env("PAIRLINK_SECRETS_KEY", "YmVuY2htYXJrIGtleSBmb3IgcGFpcmxpbmsgcnVucyE=")
@@ -696,58 +705,85 @@ async fn run(args: Args) {
             .await,
         );
         print_row(kind, rows.last().unwrap());
-        let l = links.clone();
-        rows.push(
-            load("token info, 1k links", &server, args.connections, args.secs, move |h, b, i| {
-                h.get(format!("{b}/v1/remote-pairing/{}", l[i % l.len()].0))
-            })
-            .await,
-        );
-        print_row(kind, rows.last().unwrap());
-        let key = t.key.clone();
-        rows.push(
-            load("link creation", &server, args.connections, args.secs, move |h, b, i| {
-                h.post(format!("{b}/v1/numbers/remote-pairing"))
-                    .header("x-api-key", &key)
-                    .json(&json!({"name": "Bench", "number": format!("{}", 5_512_100_000_000u64 + i as u64)}))
-            })
-            .await,
-        );
-        print_row(kind, rows.last().unwrap());
-
-        let bulk = bulk_insert(&db, &t.id, args.bulk).await;
-        let l = links.clone();
-        let mut row = load(
-            &format!("status poll, {} links", args.bulk),
-            &server,
-            args.connections,
-            args.secs,
-            move |h, b, i| h.get(format!("{b}/v1/remote-pairing/{}/status", l[i % l.len()].0)),
-        )
-        .await;
-        row.note = format!("{}; bulk insert took {:.1} s", row.note, bulk.as_secs_f64());
-        print_row(kind, &row);
-        rows.push(row);
-
-        // Webhooks for number.connected, then the fan-out on fresh links.
-        let res = reqwest::Client::new()
-            .post(format!("{}/v1/webhooks", server.base))
-            .header("x-api-key", &t.key)
-            .json(&json!({"url": hook_url, "events": ["number.connected"]}))
-            .send()
-            .await
-            .unwrap();
-        assert!(res.status().is_success(), "{}", res.text().await.unwrap());
-        let fan = create_links(&server, &t.key, args.streams, 5_513_100_000_000).await;
-        let fan_rows = sse_fan_out(kind, &server, &t.key, &fan, hooks).await;
-        for row in fan_rows.iter().filter(|r| !r.name.contains("one at a time")) {
-            print_row(kind, row);
+        if args.status_only {
+            // Pages watching open windows: the QR is on every answer.
+            let open: Vec<(String, String)> = links.iter().take(100).cloned().collect();
+            let http = reqwest::Client::new();
+            for (token, _) in &open {
+                let res = http
+                    .post(format!("{}/v1/remote-pairing/{token}/connect", server.base))
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(res.status().is_success(), "{}", res.text().await.unwrap_or_default());
+            }
+            let open = Arc::new(open);
+            rows.push(
+                load(
+                    "status poll, 100 open windows",
+                    &server,
+                    args.connections,
+                    args.secs,
+                    move |h, b, i| h.get(format!("{b}/v1/remote-pairing/{}/status", open[i % open.len()].0)),
+                )
+                .await,
+            );
+            print_row(kind, rows.last().unwrap());
         }
-        rows.extend(fan_rows);
-        if kind == "postgres" {
-            for row in cross_process(&db, &server, &t.key, 100).await {
-                print_row(kind, &row);
-                rows.push(row);
+        if !args.status_only {
+            let l = links.clone();
+            rows.push(
+                load("token info, 1k links", &server, args.connections, args.secs, move |h, b, i| {
+                    h.get(format!("{b}/v1/remote-pairing/{}", l[i % l.len()].0))
+                })
+                .await,
+            );
+            print_row(kind, rows.last().unwrap());
+            let key = t.key.clone();
+            rows.push(
+                load("link creation", &server, args.connections, args.secs, move |h, b, i| {
+                    h.post(format!("{b}/v1/numbers/remote-pairing"))
+                        .header("x-api-key", &key)
+                        .json(&json!({"name": "Bench", "number": format!("{}", 5_512_100_000_000u64 + i as u64)}))
+                })
+                .await,
+            );
+            print_row(kind, rows.last().unwrap());
+
+            let bulk = bulk_insert(&db, &t.id, args.bulk).await;
+            let l = links.clone();
+            let mut row = load(
+                &format!("status poll, {} links", args.bulk),
+                &server,
+                args.connections,
+                args.secs,
+                move |h, b, i| h.get(format!("{b}/v1/remote-pairing/{}/status", l[i % l.len()].0)),
+            )
+            .await;
+            row.note = format!("{}; bulk insert took {:.1} s", row.note, bulk.as_secs_f64());
+            print_row(kind, &row);
+            rows.push(row);
+
+            // Webhooks for number.connected, then the fan-out on fresh links.
+            let res = reqwest::Client::new()
+                .post(format!("{}/v1/webhooks", server.base))
+                .header("x-api-key", &t.key)
+                .json(&json!({"url": hook_url, "events": ["number.connected"]}))
+                .send()
+                .await
+                .unwrap();
+            assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+            let fan = create_links(&server, &t.key, args.streams, 5_513_100_000_000).await;
+            let fan_rows = sse_fan_out(kind, &server, &t.key, &fan, hooks).await;
+            for row in fan_rows.iter().filter(|r| !r.name.contains("one at a time")) {
+                print_row(kind, row);
+            }
+            rows.extend(fan_rows);
+            if kind == "postgres" {
+                for row in cross_process(&db, &server, &t.key, 100).await {
+                    print_row(kind, &row);
+                    rows.push(row);
+                }
             }
         }
         drop(server);

@@ -1,5 +1,8 @@
 //! QR payloads rendered as `data:image/png;base64,…`, the documented `qrcodeBase64` shape.
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+
 use base64::{Engine as _, engine::general_purpose::STANDARD};
+use hashlink::LruCache;
 use qrcode::{Color, EcLevel, QrCode};
 
 /// Pixels per module: big enough to scan from a laptop screen, small enough to send.
@@ -7,8 +10,23 @@ const SCALE: usize = 8;
 /// The quiet zone the QR standard asks for, in modules.
 const QUIET: usize = 4;
 
-pub fn png_data_uri(payload: &str) -> anyhow::Result<String> {
-    Ok(format!("data:image/png;base64,{}", STANDARD.encode(png(payload)?)))
+/// QR images kept, newest used first: a QR lives 20–60 s and every page watching its window
+/// polls it, so each is encoded once, not once per request.
+const CACHED: usize = 4096;
+
+/// The QR of `payload` as a PNG data URI (encoded once per QR, then shared).
+pub fn png_data_uri(payload: &str) -> anyhow::Result<Arc<str>> {
+    static CACHE: LazyLock<Mutex<LruCache<String, Arc<str>>>> = LazyLock::new(|| Mutex::new(LruCache::new(CACHED)));
+    if let Some(hit) = CACHE.lock().unwrap_or_else(PoisonError::into_inner).get(payload) {
+        return Ok(hit.clone());
+    }
+    // Encoded outside the lock: two first readers may both encode; both get the same image.
+    let uri: Arc<str> = format!("data:image/png;base64,{}", STANDARD.encode(png(payload)?)).into();
+    CACHE
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(payload.to_owned(), uri.clone());
+    Ok(uri)
 }
 
 /// A 1-bit greyscale PNG: the smallest faithful encoding of a black-and-white code.
@@ -62,5 +80,7 @@ mod tests {
     #[test]
     fn data_uri_has_the_documented_prefix() {
         assert!(png_data_uri("hello").unwrap().starts_with("data:image/png;base64,iVBOR"));
+        // Encoded once: a second read of the same QR is the same image, not a new encoding.
+        assert!(Arc::ptr_eq(&png_data_uri("hello").unwrap(), &png_data_uri("hello").unwrap()));
     }
 }

@@ -58,7 +58,10 @@ fn key_summary(k: &ApiKey) -> KeySummaryOut {
 
 /// The QR as a PNG data URI and the code as `ABCD-1234`.
 pub fn pairing(p: &Pairing) -> anyhow::Result<PairingOut> {
-    let qrcode_base64 = p.qr.as_ref().map(|q| qr::png_data_uri(&q.payload)).transpose()?;
+    let qrcode_base64 =
+        p.qr.as_ref()
+            .map(|q| qr::png_data_uri(&q.payload).map(|uri| uri.to_string()))
+            .transpose()?;
     Ok(PairingOut {
         qrcode_base64,
         pairing_code: p.code.as_ref().map(|c| c.display()),

@@ -351,3 +351,29 @@ async fn a_window_waiting_for_the_passkey_outlives_its_qr_window() {
     app.state.pairing.windows().sweep().await;
     assert_eq!(status(&app, &token).await["linkState"], "failed", "WhatsApp's own wait is over");
 }
+
+/// "Get a new code" never hands back a window about to end: with under 5 s left, a connect
+/// opens a fresh window (the page's countdown, rounded down, may already show the old one
+/// ended).
+#[tokio::test]
+async fn asking_for_a_code_as_the_window_ends_gets_a_fresh_window() {
+    let app = app_with(|_| {}).await;
+    let t = app.tenant("Acme").await;
+    let (token, _) = connected_link(&app, &t, "5511900000004").await;
+    let (first_qr, _) = live_window(&app, &token).await.unwrap();
+
+    // Still live, with 2 s to go.
+    app.clock.advance(WINDOW - Duration::seconds(2));
+    let (code, body) = app.public(Method::POST, &format!("/v1/remote-pairing/{token}/connect")).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    assert_eq!(body["secondsLeft"], 60 + 100, "a whole new window: {body}");
+    let (qr, left) = live_window(&app, &token).await.unwrap();
+    assert_ne!(qr, first_qr);
+    assert_eq!(left, 160);
+
+    // A live window with time to use is joined, not replaced.
+    app.clock.advance(Duration::seconds(30));
+    let (_, again) = app.public(Method::POST, &format!("/v1/remote-pairing/{token}/connect")).await;
+    assert_eq!(again["secondsLeft"], 130, "{again}");
+    assert_eq!(live_window(&app, &token).await.unwrap().0, qr);
+}

@@ -102,6 +102,15 @@ pub mod reason {
 impl LinkState {
     /// The number's API state this link state settles, or `None` when it changes nothing
     /// (a transient drop: the number keeps the state it had).
+    /// Whether a client runs for the number in this state (a window open, a pairing under
+    /// way, a session connected or reconnecting): its lease must stay held.
+    pub fn runs_a_client(&self) -> bool {
+        matches!(
+            self,
+            Self::Pairing(_) | Self::PasskeyRequired { .. } | Self::Paired { .. } | Self::Connected { .. } | Self::Disconnected { .. }
+        )
+    }
+
     pub fn number_state(&self) -> Option<NumberState> {
         match self {
             Self::Pairing(_) | Self::PasskeyRequired { .. } | Self::Paired { .. } => Some(NumberState::Connecting),

@@ -62,7 +62,14 @@ struct Inner {
     owned: Mutex<HashSet<NumberId>>,
     /// Set by [`Cluster::release_all`]: a stopping process takes nothing on.
     stopping: std::sync::atomic::AtomicBool,
+    /// Starting something for a number (claim, then start) and letting it go when nothing
+    /// runs (look, then release) take turns per number, or a release decided on an old
+    /// window's end would drop the lease of the window just opened (striped: bounded memory).
+    turns: Vec<tokio::sync::Mutex<()>>,
 }
+
+/// Stripes of [`Inner::turns`].
+const TURNS: usize = 64;
 
 impl Cluster {
     pub fn new(store: Arc<dyn Store>, live: Live, lease: Duration) -> Self {
@@ -79,6 +86,7 @@ impl Cluster {
                 lease,
                 owned: Mutex::new(HashSet::new()),
                 stopping: Default::default(),
+                turns: (0..TURNS).map(|_| tokio::sync::Mutex::new(())).collect(),
             }),
         }
     }
@@ -101,6 +109,14 @@ impl Cluster {
 
     fn owned(&self) -> std::sync::MutexGuard<'_, HashSet<NumberId>> {
         self.inner.owned.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// `number`'s turn: held while something starts for it, or while it is let go.
+    pub async fn turn(&self, number: &NumberId) -> tokio::sync::MutexGuard<'_, ()> {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        number.hash(&mut hasher);
+        self.inner.turns[(hasher.finish() as usize) % TURNS].lock().await
     }
 
     /// Whether this process holds `number`'s lease, as far as it knows.

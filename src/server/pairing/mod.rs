@@ -27,7 +27,7 @@ use crate::server::{
     domain::{NumberId, NumberState, PhoneE164},
     engines::{Engine, EngineKind, LinkState, NumberCtx},
     live::Live,
-    store::{Number, Store},
+    store::{Number, Store, StoredView},
 };
 
 /// How long commands nobody deleted are kept (an asker that died before it read its answer).
@@ -90,6 +90,14 @@ impl Runtime {
     /// What the number's page shows now, the same on every process.
     pub async fn status(&self, engine: &dyn Engine, number: &Number) -> LinkState {
         self.windows.status(engine, &NumberCtx::of(number)).await.unwrap_or(LinkState::Idle)
+    }
+
+    /// The same, from the shared view the caller read with the number (one query a poll).
+    pub async fn status_from(&self, engine: &dyn Engine, number: &Number, view: Option<StoredView>) -> LinkState {
+        self.windows
+            .status_from(engine, &NumberCtx::of(number), view)
+            .await
+            .unwrap_or(LinkState::Idle)
     }
 
     /// Counts a page as watching the number until the guard drops.
@@ -155,6 +163,7 @@ impl Runtime {
         if !engine.kind().runs_here() {
             return;
         }
+        let _turn = self.cluster.turn(&number.id).await;
         let state = engine.status(&NumberCtx::of(number)).await.unwrap_or(LinkState::Idle);
         if !runs(&state) {
             self.cluster.release(&number.id).await;
@@ -238,7 +247,10 @@ impl Runtime {
                 tokio::select! {
                     _ = renew.tick() => {
                         for lost in this.cluster.renew().await {
-                            this.stop_running(&lost).await;
+                            // Unless taken back since (a new window here).
+                            if !this.cluster.owns(&lost) {
+                                this.stop_running(&lost).await;
+                            }
                         }
                         this.adopt_orphans().await;
                     }
@@ -374,15 +386,6 @@ impl Runtime {
     }
 }
 
-/// Whether an engine state means a client runs for the number (a window open, a pairing
-/// under way, a session connected or reconnecting).
 fn runs(state: &LinkState) -> bool {
-    matches!(
-        state,
-        LinkState::Pairing(_)
-            | LinkState::PasskeyRequired { .. }
-            | LinkState::Paired { .. }
-            | LinkState::Connected { .. }
-            | LinkState::Disconnected { .. }
-    )
+    state.runs_a_client()
 }

@@ -11,7 +11,7 @@ use crate::server::{
     error::{ApiError, ApiResult},
     pairing::events::{LINK_OPENED, link_event},
     state::AppState,
-    store::{Link, LinkEnd, Number},
+    store::{Link, LinkEnd, LinkForPage, Number, StoredView},
     views,
 };
 use crate::types::{
@@ -36,14 +36,17 @@ pub struct Resolved {
     pub link: Link,
     /// `None` for a Meta link until its signup completes.
     pub number: Option<Number>,
+    /// The number's shared view (what its page shows), read with the link.
+    pub view: Option<StoredView>,
 }
 
 /// The live link behind `token`, or the 404 that says why there is none.
 pub async fn resolve(state: &AppState, token: &str, access: Access) -> ApiResult<Resolved> {
-    // One read for both: this runs on every poll and every stream wake-up.
-    let (link, number) = state
+    // One read for the link, its number and its page's view: this runs on every poll and
+    // every stream wake-up.
+    let LinkForPage { link, number, view } = state
         .store
-        .find_link_and_number_by_token(&LinkToken::from_path(token).hash())
+        .find_link_for_page(&LinkToken::from_path(token).hash())
         .await?
         .ok_or_else(|| gone("LINK_NOT_FOUND", "no such link"))?;
     let now = state.clock.now();
@@ -67,7 +70,7 @@ pub async fn resolve(state: &AppState, token: &str, access: Access) -> ApiResult
         (Some(_), Some(_)) => return Err(gone("LINK_REVOKED", "this link was revoked")),
         (Some(_), None) => return Err(gone("LINK_NOT_FOUND", "no such link")),
     };
-    Ok(Resolved { link, number })
+    Ok(Resolved { link, number, view })
 }
 
 fn used_up() -> ApiError {
@@ -172,7 +175,7 @@ pub async fn snapshot(state: &AppState, r: &Resolved) -> ApiResult<TokenStatusOu
     // `r` was resolved for this call, so its number is as fresh as a second read would be.
     let Some(number) = &r.number else { return Ok(waiting_for_meta(r)) };
     let live = match state.engines.get(&number.engine) {
-        Some(engine) => state.pairing.status(engine.as_ref(), number).await,
+        Some(engine) => state.pairing.status_from(engine.as_ref(), number, r.view.clone()).await,
         None => LinkState::Idle,
     };
     let open = number.state == NumberState::Open;

@@ -13,6 +13,20 @@ macro_rules! template_cols {
     };
 }
 
+/// A link (`l`) and its number (`n`, `n_` prefixed), for the public token endpoints.
+macro_rules! link_and_number_select {
+    () => {
+        concat!(
+            "SELECT l.id, l.tenant_id, l.number_id, l.provider, l.meta_flow, l.branding, l.redirect_url, l.refresh_url, ",
+            "l.external_ref, l.locale, l.created_at, l.expires_at, l.opened_at, l.ended_at, l.end_reason, l.passkey_required_at, ",
+            "n.id AS n_id, n.tenant_id AS n_tenant_id, n.name AS n_name, n.phone AS n_phone, n.provider AS n_provider, ",
+            "n.engine AS n_engine, n.engine_ref AS n_engine_ref, n.state AS n_state, n.created_at AS n_created_at, ",
+            "n.updated_at AS n_updated_at, n.connected_at AS n_connected_at, n.deleted_at AS n_deleted_at, ",
+            "n.restorable_until AS n_restorable_until, n.profile AS n_profile"
+        )
+    };
+}
+
 macro_rules! impl_link_store {
     ($store:ty) => {
         #[async_trait::async_trait]
@@ -73,13 +87,8 @@ macro_rules! impl_link_store {
 
             async fn find_link_and_number_by_token(&self, token_hash: &str) -> StoreResult<Option<(Link, Option<Number>)>> {
                 let row: Option<LinkNumberRow> = sqlx::query_as(concat!(
-                    "SELECT l.id, l.tenant_id, l.number_id, l.provider, l.meta_flow, l.branding, l.redirect_url, l.refresh_url, ",
-                    "l.external_ref, l.locale, l.created_at, l.expires_at, l.opened_at, l.ended_at, l.end_reason, l.passkey_required_at, ",
-                    "n.id AS n_id, n.tenant_id AS n_tenant_id, n.name AS n_name, n.phone AS n_phone, n.provider AS n_provider, ",
-                    "n.engine AS n_engine, n.engine_ref AS n_engine_ref, n.state AS n_state, n.created_at AS n_created_at, ",
-                    "n.updated_at AS n_updated_at, n.connected_at AS n_connected_at, n.deleted_at AS n_deleted_at, ",
-                    "n.restorable_until AS n_restorable_until, n.profile AS n_profile ",
-                    "FROM links l LEFT JOIN numbers n ON n.tenant_id = l.tenant_id AND n.id = l.number_id WHERE l.token_hash = $1"
+                    link_and_number_select!(),
+                    " FROM links l LEFT JOIN numbers n ON n.tenant_id = l.tenant_id AND n.id = l.number_id WHERE l.token_hash = $1"
                 ))
                 .bind(token_hash)
                 .fetch_optional(&self.pool)

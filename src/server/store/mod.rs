@@ -45,7 +45,7 @@ pub use self::logos::{Logo, LogoRow, LogoStore, NewLogo};
 pub use self::meta::{CoexDelivery, CoexReceived, MetaAccount, MetaConversion, MetaRow, MetaStore, NewMetaNumber};
 pub use self::postgres::PgStore;
 pub use self::records::*;
-pub use self::runtime::{Command, CommandProgress, Fenced, LinkView, RuntimeStore, StoredView};
+pub use self::runtime::{Command, CommandProgress, Fenced, LinkForPage, LinkView, RuntimeStore, StoredView};
 pub use self::sandbox::{SandboxMessage, SandboxStore};
 pub use self::serving_lock::{ServingLock, lock_for_serving};
 pub use self::sessions::SessionStore;

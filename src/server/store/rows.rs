@@ -253,3 +253,34 @@ impl From<LinkNumberRow> for (Link, Option<Number>) {
         (r.link.into(), number.map(Into::into))
     }
 }
+
+/// A link, its number, and the number's shared view with its lease holder in one read: what
+/// every page poll and stream wake needs.
+#[derive(sqlx::FromRow)]
+pub struct LinkPageRow {
+    #[sqlx(flatten)]
+    pair: LinkNumberRow,
+    v_tenant_id: Option<String>,
+    v_state: Option<String>,
+    v_window_ends_at: Option<i64>,
+    v_updated_at: Option<i64>,
+    v_holder: Option<String>,
+}
+
+impl From<LinkPageRow> for super::LinkForPage {
+    fn from(r: LinkPageRow) -> Self {
+        let (link, number) = r.pair.into();
+        let view = (|| {
+            Some(super::StoredView {
+                view: super::LinkView {
+                    tenant: TenantId::from_trusted(r.v_tenant_id?),
+                    state: r.v_state?,
+                    window_ends_at: r.v_window_ends_at.map(from_millis),
+                    updated_at: from_millis(r.v_updated_at?),
+                },
+                holder: r.v_holder,
+            })
+        })();
+        Self { link, number, view }
+    }
+}

@@ -44,6 +44,16 @@ pub enum Fenced<T> {
     Lost,
 }
 
+/// What a page's read finds behind a token.
+#[derive(Clone, Debug)]
+pub struct LinkForPage {
+    pub link: super::Link,
+    /// `None` for a Meta link until its signup completes.
+    pub number: Option<Number>,
+    /// The number's shared view, if its owner wrote one.
+    pub view: Option<StoredView>,
+}
+
 /// A command for `holder`, the process that owns `number`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Command {
@@ -63,6 +73,9 @@ pub trait RuntimeStore: Send + Sync {
     async fn save_link_view(&self, number: &NumberId, view: &LinkView, holder: Option<&str>) -> StoreResult<Fenced<()>>;
     /// `number`'s view, with the lease holder in force.
     async fn link_view(&self, number: &NumberId) -> StoreResult<Option<StoredView>>;
+    /// Everything a page's read needs in one query (it runs on every poll and stream wake):
+    /// the link behind `token_hash`, its number, and the number's view with its lease holder.
+    async fn find_link_for_page(&self, token_hash: &str) -> StoreResult<Option<LinkForPage>>;
     /// `transition_number`, only while `holder` holds the number's lease (checked in the
     /// same statement as the change, so the state and its event are fenced together).
     async fn transition_number_held(

@@ -73,6 +73,24 @@ macro_rules! impl_runtime_store {
                 )
             }
 
+            async fn find_link_for_page(&self, token_hash: &str) -> StoreResult<Option<$crate::server::store::LinkForPage>> {
+                let row: Option<$crate::server::store::rows::LinkPageRow> = sqlx::query_as(concat!(
+                    link_and_number_select!(),
+                    ", v.tenant_id AS v_tenant_id, v.state AS v_state, v.window_ends_at AS v_window_ends_at, ",
+                    "v.updated_at AS v_updated_at, s.holder AS v_holder ",
+                    "FROM links l LEFT JOIN numbers n ON n.tenant_id = l.tenant_id AND n.id = l.number_id ",
+                    "LEFT JOIN link_views v ON v.number_id = l.number_id ",
+                    "LEFT JOIN session_leases s ON s.number_id = l.number_id AND s.expires_at > ",
+                    $now,
+                    " ",
+                    "WHERE l.token_hash = $1"
+                ))
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(Into::into))
+            }
+
             async fn transition_number_held(
                 &self,
                 tenant: &TenantId,

@@ -121,15 +121,18 @@ impl Engine for EmbeddedEngine {
         session.code_for = None;
         session.mode = Mode::Resumed;
         session.starting = true;
-        // Staggered, so a restart does not reconnect every number in the same second.
-        let slot = inner.resumes.fetch_add(1, Ordering::Relaxed);
-        let delay = inner
-            .settings
-            .resume_stagger
-            .saturating_mul(u32::try_from(slot).unwrap_or(u32::MAX));
+        // Staggered, so a restart does not reconnect every number in the same second; each
+        // resume takes the next free turn, so one asked for late in a process's life (a
+        // session taken over) starts at once, not behind every resume before it.
+        let turn = {
+            let mut next = inner.next_resume.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let turn = (*next).max(tokio::time::Instant::now());
+            *next = turn + inner.settings.resume_stagger;
+            turn
+        };
         let (inner, number) = (inner.clone(), ctx.number.clone());
         tokio::spawn(async move {
-            tokio::time::sleep(delay).await;
+            tokio::time::sleep_until(turn).await;
             inner.start_resumed(number).await;
         });
         Ok(connected)

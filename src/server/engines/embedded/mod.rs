@@ -124,8 +124,8 @@ struct Inner {
     holder: String,
     sessions: Mutex<HashMap<NumberId, Session>>,
     generations: AtomicU64,
-    /// Resumes requested so far, to stagger their connects.
-    resumes: AtomicU64,
+    /// When the next resume may connect, to stagger them.
+    next_resume: std::sync::Mutex<tokio::time::Instant>,
 }
 
 #[derive(Clone)]
@@ -153,7 +153,7 @@ impl EmbeddedEngine {
                 holder: format!("pairlink-{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()),
                 sessions: Mutex::new(HashMap::new()),
                 generations: AtomicU64::new(0),
-                resumes: AtomicU64::new(0),
+                next_resume: std::sync::Mutex::new(tokio::time::Instant::now()),
             }),
         }
     }

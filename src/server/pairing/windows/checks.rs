@@ -7,7 +7,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::{Backoff, MAX_BACKOFF, Windows, shared::is_live};
+use super::{Backoff, MAX_BACKOFF, Windows};
 use crate::server::{
     engines::{EngineEvent, EngineKind, EventSink, LinkState, NumberCtx, reason},
     store::Fenced,
@@ -23,8 +23,8 @@ impl Windows {
         if self.save_view(&ctx, &state, at, holder).await == Fenced::Lost {
             return self.fenced_off(from, ctx);
         }
-        let ended = !is_live(&state) && !matches!(state, LinkState::Connected { .. } | LinkState::Disconnected { .. });
-        let number = ctx.number.clone();
+        let ended = !state.runs_a_client();
+        let number = ctx.clone();
         self.inner
             .next
             .publish(EngineEvent {
@@ -36,19 +36,51 @@ impl Windows {
             .await;
         if ended {
             // Nothing runs here for the number any more: whoever needs it next takes it.
-            self.inner.cluster.release(&number).await;
+            self.release_if_idle(from, number);
         }
     }
 
-    /// This process reported on a number whose lease it no longer holds: it stops running
-    /// it, at once and without a word (the new owner speaks for the number now).
-    fn fenced_off(&self, from: EngineKind, ctx: NumberCtx) {
-        tracing::warn!(number.id = %ctx.number, "this process no longer holds the number; stopping what it runs for it");
-        self.forget(&ctx.number);
-        self.inner.cluster.forget(&ctx.number);
+    /// Gives the lease up once nothing runs for the number, looked at in the number's turn:
+    /// a window opened since this ending (the engine was still publishing it) keeps it.
+    fn release_if_idle(&self, from: EngineKind, ctx: NumberCtx) {
         let this = self.clone();
-        // Engines publish while holding their own locks: stop them from another task.
+        // Engines publish while holding their own locks: look from another task.
         tokio::spawn(async move {
+            let cluster = &this.inner.cluster;
+            if !from.runs_here() {
+                // Its sessions live elsewhere (Evolution): no client here to look at.
+                return cluster.release(&ctx.number).await;
+            }
+            let _turn = cluster.turn(&ctx.number).await;
+            let Some(engine) = this.engines().and_then(|e| e.get(from.as_str())) else {
+                return;
+            };
+            if !engine.status(&ctx).await.is_ok_and(|s| s.runs_a_client()) {
+                cluster.release(&ctx.number).await;
+            }
+        });
+    }
+
+    /// This process reported on a number whose lease it does not hold. Held by another
+    /// process: this one lost it, and stops running it at once and without a word (the new
+    /// owner speaks for the number now). Held by nobody: a late word from a window or session
+    /// that already ended here (its lease went with it), dropped, and nothing is stopped: a
+    /// new window may already run.
+    fn fenced_off(&self, from: EngineKind, ctx: NumberCtx) {
+        let this = self.clone();
+        // Engines publish while holding their own locks: look and stop from another task.
+        tokio::spawn(async move {
+            let cluster = &this.inner.cluster;
+            let elsewhere = match cluster.holder_of(&ctx.number).await {
+                Ok(Some(holder)) => holder != cluster.holder(),
+                _ => false,
+            };
+            // Taken back since (a new window here): nothing to stop.
+            if !elsewhere || cluster.owns(&ctx.number) {
+                return;
+            }
+            tracing::warn!(number.id = %ctx.number, "another process holds this number now; stopping what runs for it here");
+            this.forget(&ctx.number);
             if let Some(engine) = this.engines().and_then(|e| e.get(from.as_str())) {
                 engine.let_go(&ctx).await;
             }

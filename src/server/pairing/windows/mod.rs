@@ -29,6 +29,10 @@ use crate::server::{
     store::Store,
 };
 
+/// A window with less than this left is not handed to someone who asks for a code: they get
+/// a fresh one.
+const FRESH_FOR: Duration = Duration::seconds(5);
+
 /// Longest wait between attempts after WhatsApp throttles us.
 const MAX_BACKOFF: Duration = Duration::minutes(15);
 
@@ -145,19 +149,30 @@ impl Windows {
     /// Call it on the number's owner (see `cluster`): it takes the lease when free and
     /// refuses when another process holds it.
     pub async fn open(&self, engine: &dyn Engine, ctx: &NumberCtx, code_for: Option<PhoneE164>) -> Result<LinkState, EngineError> {
+        let _turn = self.inner.cluster.turn(&ctx.number).await;
         self.own(&ctx.number).await?;
-        {
+        let dying = {
             let mut numbers = self.lock();
             let t = numbers.entry(ctx.number.clone()).or_default();
             t.ctx = Some(ctx.clone());
             t.reopens = 0;
             t.refused = false;
+            let now = self.inner.clock.now();
+            // Someone asked for a code: a window about to end would hand them one they have
+            // no time to use (and a page whose countdown already ran out would show it as
+            // ended), so it gives way to a fresh one.
+            let dying = t.window_ends_at.is_some_and(|end| end > now && end - now < FRESH_FOR);
             // A live window keeps its code; a new one asks again.
-            if t.window_ends_at.is_none_or(|end| end <= self.inner.clock.now()) {
+            if dying || t.window_ends_at.is_none_or(|end| end <= now) {
                 t.code_requested = false;
+                t.window_ends_at = None;
             }
             t.code_for = code_for;
             t.busy = true;
+            dying
+        };
+        if dying && let Err(err) = engine.logout(ctx).await {
+            tracing::warn!(number.id = %ctx.number, error = %err, "closing a window about to end failed");
         }
         let result = self.open_now(engine, ctx).await;
         self.lock().entry(ctx.number.clone()).or_default().busy = false;
@@ -315,6 +330,7 @@ impl Windows {
     }
 
     async fn open_owned(&self, engine: &dyn Engine, ctx: &NumberCtx) -> Result<LinkState, EngineError> {
+        let _turn = self.inner.cluster.turn(&ctx.number).await;
         self.own(&ctx.number).await?;
         self.open_now(engine, ctx).await
     }

@@ -13,7 +13,7 @@ use super::{
 use crate::server::{
     domain::NumberId,
     engines::{Engine, EngineError, LinkState, NumberCtx, reason},
-    store::{Fenced, LinkView, StoreError},
+    store::{Fenced, LinkView, StoreError, StoredView},
 };
 
 /// Least time between two revivals of one closed window tried from its pages' reads: the
@@ -25,20 +25,28 @@ impl Windows {
     /// own. A window whose owner is gone shows as closed, unless a page here watches it: then
     /// this process takes it over, and the page sees the new window when it opens.
     pub async fn status(&self, engine: &dyn Engine, ctx: &NumberCtx) -> Result<LinkState, EngineError> {
-        let now = self.inner.clock.now();
-        let view = self
-            .shared_view(&ctx.number)
+        let stored = self
+            .inner
+            .store
+            .link_view(&ctx.number)
             .await
             .map_err(|e| EngineError::Unavailable(e.to_string()))?;
-        let Some((state, orphaned)) = view else {
+        self.status_from(engine, ctx, stored).await
+    }
+
+    /// [`Windows::status`] from a view the caller read with the rest of its page (a page's
+    /// poll reads link, number and view in one query).
+    pub async fn status_from(&self, engine: &dyn Engine, ctx: &NumberCtx, stored: Option<StoredView>) -> Result<LinkState, EngineError> {
+        let now = self.inner.clock.now();
+        let Some((state, orphaned)) = stored.and_then(parsed) else {
             return engine.status(ctx).await;
         };
         let ended = matches!(&state, LinkState::Pairing(p) if p.window_ends_at <= now);
         // A window that ran out is its owner's to end (its sweep); a closed or orphaned one
         // is for the process whose page watches it to revive.
-        // A closed one is asked about at most every few seconds however often its pages
-        // wake (each ask costs a lease write, and a command when another process owns it).
-        let revive = orphaned || (state.is_closed_window() && self.revive_due(&ctx.number));
+        // Either is tried at most every few seconds however often its pages wake (each try
+        // costs a lease write, and a command when another process owns it).
+        let revive = (orphaned || state.is_closed_window()) && self.revive_due(&ctx.number);
         if revive && self.watchers(&ctx.number) > 0 {
             self.spawn_revive(ctx.clone());
         }
@@ -74,15 +82,7 @@ impl Windows {
     /// The shared view of `number` (none yet, or unreadable: `None`), and whether it is a
     /// live one whose owner is gone.
     async fn shared_view(&self, number: &NumberId) -> Result<Option<(LinkState, bool)>, StoreError> {
-        // Leases are on real time (see `cluster`).
-        let Some(stored) = self.inner.store.link_view(number).await? else {
-            return Ok(None);
-        };
-        let Ok(state) = serde_json::from_str::<LinkState>(&stored.view.state) else {
-            return Ok(None);
-        };
-        let orphaned = is_live(&state) && stored.holder.is_none();
-        Ok(Some((state, orphaned)))
+        Ok(self.inner.store.link_view(number).await?.and_then(parsed))
     }
 
     async fn revive(&self, ctx: &NumberCtx) -> Result<(), Failure> {
@@ -128,6 +128,13 @@ impl Windows {
             }
         }
     }
+}
+
+/// A stored view's state, and whether it is a live one whose owner is gone.
+fn parsed(stored: StoredView) -> Option<(LinkState, bool)> {
+    let state = serde_json::from_str::<LinkState>(&stored.view.state).ok()?;
+    let orphaned = is_live(&state) && stored.holder.is_none();
+    Some((state, orphaned))
 }
 
 /// A window open, or a pairing under way: something a process runs for the number.
