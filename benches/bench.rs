@@ -8,7 +8,7 @@
 //!   scripts/bench.sh --two-process      # only the two-process row (event on A, page on B)
 //!   scripts/bench.sh --status           # only the status rows (idle links, open windows)
 //!
-//! `PAIRLINK_BENCH_BIN` runs another build of the server (an older one, to compare two builds
+//! `BENCH_PAIRLINK_BIN` runs another build of the server (an older one, to compare two builds
 //! each against the bare baseline of its own run).
 //!
 //! (`scripts/bench.sh` is `cargo bench --features ssr --bench bench -- "$@"`.) Not part of
@@ -150,7 +150,7 @@ async fn start_bare() -> Server {
 }
 
 fn pairlink() -> Command {
-    let bin = std::env::var("PAIRLINK_BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_pairlink").to_owned());
+    let bin = std::env::var("BENCH_PAIRLINK_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_pairlink").to_owned());
     let mut cmd = Command::new(bin);
     cmd.env("PAIRLINK_CONFIG", format!("{MANIFEST}/Leptos.toml"))
         // PostgreSQL runs need the key every process shares; any fixed key will do here.
