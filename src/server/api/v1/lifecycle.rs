@@ -11,7 +11,7 @@ use crate::types::numbers::{DeleteOut, EventOut, OkOut, RestoreOut};
 ///
 /// Unlinks the device now and keeps the number restorable for 30 days (configurable).
 #[utoipa::path(delete, path = "/numbers/{id}", tag = "numbers", security(("api_key" = [])), params(("id" = String, Path)),
-    responses((status = 200, body = DeleteOut), (status = 404, body = ErrorOut)))]
+    responses((status = 200, body = DeleteOut), (status = 404, body = ErrorOut), (status = 409, body = ErrorOut, description = "NUMBER_MOVING (Retry-After): the server running the number is stopping or not answering; nothing was done, try again")))]
 pub async fn delete_number(State(state): State<AppState>, client: ApiClient, Path(id): Path<String>) -> ApiResult<Json<DeleteOut>> {
     let number = numbers::delete(&state, &client, &NumberId::from_trusted(id)).await?;
     let restorable_until = number.restorable_until.unwrap_or(number.updated_at);

@@ -163,9 +163,9 @@ pub async fn number_status(State(state): State<AppState>, client: ApiClient, Pat
 /// Get a fresh QR and pairing code
 ///
 /// Opens a linking window, or returns the one already open (WhatsApp allows one at a time).
-/// 409 when the number is already connected.
+/// 409 when the number is already connected, or while it moves between servers.
 #[utoipa::path(get, path = "/numbers/{id}/connect", tag = "numbers", security(("api_key" = [])), params(("id" = String, Path)),
-    responses((status = 200, body = ConnectOut), (status = 404, body = ErrorOut), (status = 400, body = ErrorOut, description = "SECONDARY_LINK_NOT_SUPPORTED for ?link=secondary"), (status = 409, body = ErrorOut, description = "NUMBER_ALREADY_CONNECTED")))]
+    responses((status = 200, body = ConnectOut), (status = 404, body = ErrorOut), (status = 400, body = ErrorOut, description = "SECONDARY_LINK_NOT_SUPPORTED for ?link=secondary"), (status = 409, body = ErrorOut, description = "NUMBER_ALREADY_CONNECTED; NUMBER_MOVING (Retry-After): the server running the number is stopping or not answering, nothing was done, try again")))]
 pub async fn connect_number(
     State(state): State<AppState>,
     client: ApiClient,

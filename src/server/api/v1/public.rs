@@ -47,7 +47,7 @@ pub async fn link_info(State(state): State<AppState>, Path(token): Path<String>,
 /// Opens a linking window and returns its QR and pairing code, or returns the window already
 /// open: however many calls arrive, the number has one window. No body needed.
 #[utoipa::path(post, path = "/remote-pairing/{token}/connect", tag = "link (public)", params(("token" = String, Path)),
-    responses((status = 200, body = TokenConnectOut), (status = 400, body = ErrorOut, description = "SECONDARY_LINK_NOT_SUPPORTED for ?link=secondary"), (status = 404, body = ErrorOut), (status = 409, body = ErrorOut, description = "NUMBER_ALREADY_CONNECTED")))]
+    responses((status = 200, body = TokenConnectOut), (status = 400, body = ErrorOut, description = "SECONDARY_LINK_NOT_SUPPORTED for ?link=secondary"), (status = 404, body = ErrorOut), (status = 409, body = ErrorOut, description = "NUMBER_ALREADY_CONNECTED; NUMBER_MOVING (Retry-After): the server running the number is stopping or not answering, nothing was done, try again")))]
 pub async fn link_connect(State(state): State<AppState>, Path(token): Path<String>, Query(q): Params) -> ApiResult<Json<TokenConnectOut>> {
     super::dual::primary_link_only(&q)?;
     Ok(Json(public::connect(&state, &token).await?))
