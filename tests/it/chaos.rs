@@ -17,7 +17,7 @@ use rand::Rng;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::{helpers::pg_database, receiver::receiver};
+use crate::{helpers::pg_database, multiprocess::sandbox_sessions, receiver::receiver};
 
 const PROCESSES: usize = 3;
 const CHAOS_FOR: Duration = Duration::from_secs(25);
@@ -175,19 +175,6 @@ async fn worker(client: Client, w: u32, until: Instant, made: Arc<Mutex<Vec<Made
     }
 }
 
-/// The sandbox sessions connected in each process, from their own `/metrics`.
-async fn connected(http: &reqwest::Client, base: &str) -> f64 {
-    let Ok(res) = http.get(format!("{base}/metrics")).bearer_auth("metrics-token").send().await else {
-        return 0.0;
-    };
-    let text = res.text().await.unwrap_or_default();
-    text.lines()
-        .filter(|l| l.starts_with("pairlink_engine_sessions{") && l.contains(r#"engine="sandbox""#))
-        .filter(|l| l.contains(r#"state="connected""#))
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum()
-}
-
 #[tokio::test]
 async fn three_processes_stopped_killed_and_restarted_under_load_keep_every_promise() {
     let (db, _dir) = pg_database().await;
@@ -289,7 +276,7 @@ async fn three_processes_stopped_killed_and_restarted_under_load_keep_every_prom
     while settled.elapsed() < Duration::from_secs(15) {
         sessions = 0.0;
         for p in &procs {
-            sessions += connected(&http, &p.base()).await;
+            sessions += sandbox_sessions(&p.base(), "connected").await;
         }
         if sessions == open as f64 {
             break;
@@ -298,8 +285,8 @@ async fn three_processes_stopped_killed_and_restarted_under_load_keep_every_prom
     }
     if sessions != open as f64 {
         let per_process: Vec<f64> = futures::future::join_all(procs.iter().map(|p| {
-            let (http, base) = (http.clone(), p.base());
-            async move { connected(&http, &base).await }
+            let base = p.base();
+            async move { sandbox_sessions(&base, "connected").await }
         }))
         .await;
         let states: Vec<(String, i64)> = sqlx::query_as("SELECT state, COUNT(*) FROM numbers GROUP BY state")

@@ -330,22 +330,7 @@ async fn the_official_fallback_taken_on_another_process_ends_the_owners_window_a
         ("PAIRLINK_METRICS_TOKEN", "metrics-token"),
     ];
     // The WhatsApp Web sessions a process holds waiting for a passkey, from its own /metrics.
-    let waiting = |base: String| async move {
-        let text = reqwest::Client::new()
-            .get(format!("{base}/metrics"))
-            .bearer_auth("metrics-token")
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        text.lines()
-            .filter(|l| l.starts_with("pairlink_engine_sessions{") && l.contains(r#"engine="sandbox""#))
-            .filter(|l| l.contains(r#"state="passkey_required""#))
-            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-            .sum::<f64>()
-    };
+    let waiting = |base: String| async move { crate::multiprocess::sandbox_sessions(&base, "passkey_required").await };
     let (c, _dir) = cluster_with(2, &meta).await;
     let (a, b) = (&c.servers[0].base, &c.servers[1].base);
     let res = c

@@ -10,22 +10,9 @@ use crate::cluster::{Cluster, FAST, cluster_with, code, owned_by_a_watched_from_
 
 const METRICS: (&str, &str) = ("PAIRLINK_METRICS_TOKEN", "metrics-token");
 
-/// The sandbox sessions a process holds connected, from its own `/metrics`.
+/// The sandbox sessions a process holds connected.
 async fn connected_here(base: &str) -> f64 {
-    let text = reqwest::Client::new()
-        .get(format!("{base}/metrics"))
-        .bearer_auth(METRICS.1)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .filter(|l| l.starts_with("pairlink_engine_sessions{") && l.contains(r#"engine="sandbox""#))
-        .filter(|l| l.contains(r#"state="connected""#))
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum()
+    crate::multiprocess::sandbox_sessions(base, "connected").await
 }
 
 /// Waits (bounded) until `check` holds; panics naming `what`.

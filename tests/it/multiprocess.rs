@@ -87,6 +87,29 @@ pub async fn wait_for_exit(child: &mut Child, within: Duration) -> Option<std::p
     }
 }
 
+/// The sandbox sessions a process holds in `state` (`connected`, `passkey_required`, …), from
+/// its own `/metrics` (served with `PAIRLINK_METRICS_TOKEN=metrics-token`); 0 when it does not
+/// answer (a process that is down holds none).
+pub async fn sandbox_sessions(base: &str, state: &str) -> f64 {
+    let Ok(res) = reqwest::Client::new()
+        .get(format!("{base}/metrics"))
+        .bearer_auth("metrics-token")
+        .send()
+        .await
+    else {
+        return 0.0;
+    };
+    let state = format!(r#"state="{state}""#);
+    res.text()
+        .await
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.starts_with("pairlink_engine_sessions{") && l.contains(r#"engine="sandbox""#))
+        .filter(|l| l.contains(&state))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
 pub fn tenant_key(db: &str) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_pairlink"))
         .args(["tenant", "create", "--name", "Acme"])

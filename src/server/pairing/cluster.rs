@@ -102,11 +102,6 @@ impl Cluster {
         self.inner.lease / 3
     }
 
-    /// How long a lease lasts unrenewed.
-    pub fn lease(&self) -> Duration {
-        self.inner.lease
-    }
-
     fn owned(&self) -> std::sync::MutexGuard<'_, HashSet<NumberId>> {
         self.inner.owned.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -146,11 +141,6 @@ impl Cluster {
     /// Who holds `number`'s lease now, if anyone (this process included).
     pub async fn holder_of(&self, number: &NumberId) -> Result<Option<String>, Failure> {
         Ok(self.inner.store.lease_holder(number).await?)
-    }
-
-    /// Stops counting `number` as held, without touching its lease (another process has it).
-    pub fn forget(&self, number: &NumberId) {
-        self.owned().remove(number);
     }
 
     /// Lets `number` go, so whoever needs it next takes it at once.
