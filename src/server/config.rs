@@ -57,6 +57,9 @@ pub struct Config {
     pub meta_config_id: String,
     /// Graph API version the page's Facebook SDK uses.
     pub meta_graph_version: String,
+    /// Where people get the passkey extension (its browser-store listing), shown on the
+    /// connect page's passkey screen; empty: the page only names it.
+    pub passkey_extension_url: String,
     /// A number (`num_…`, usually of the operator's own tenant) that sends pairing links for
     /// tenants with no default sender of their own; empty: none.
     pub operator_sender_number_id: String,
@@ -178,6 +181,7 @@ impl Default for Config {
             meta_app_id: String::new(),
             meta_config_id: String::new(),
             meta_graph_version: "v26.0".into(),
+            passkey_extension_url: String::new(),
             operator_sender_number_id: String::new(),
             webhook_worker: true,
             webhook_allowlist: String::new(),

@@ -1,6 +1,6 @@
-//! The connect page's two routes: its document, rendered whole on the server from one read of
-//! the link, and the plain form that opens a linking window, so the page works before its WASM
-//! has arrived (a tap on a slow phone) and without JavaScript at all.
+//! The connect page's routes: its document, rendered whole on the server from one read of the
+//! link, and the plain forms that open a linking window and make a passkey hand-off code, so
+//! the page works before its WASM has arrived (a tap on a slow phone) and without JavaScript.
 use axum::{
     Router,
     extract::{Path, Request, State},
@@ -11,15 +11,20 @@ use axum::{
 use leptos::prelude::*;
 
 use super::{
-    services::public::{self, page_path, with_query},
+    services::{
+        passkey,
+        public::{self, page_path, with_query},
+    },
     state::AppState,
 };
+use crate::types::connect::ConnectPageData;
 use crate::ui::pages::ConnectDocument;
 
 pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/connect/{token}", get(page))
         .route("/connect/{token}/start", post(start))
+        .route("/connect/{token}/handoff", post(handoff))
         .layer(axum::middleware::from_fn_with_state(state.clone(), super::throttle::limit))
 }
 
@@ -30,6 +35,24 @@ fn query_of(req_query: Option<&str>) -> Vec<(String, String)> {
 }
 
 async fn page(State(state): State<AppState>, Path(token): Path<String>, req: Request) -> Response {
+    render_page(state, token, req, None).await
+}
+
+/// The page's passkey hand-off without JavaScript: makes the code and shows the page with it
+/// in this answer (a code never goes in a URL; a reload asks for a new one).
+async fn handoff(State(state): State<AppState>, Path(token): Path<String>, req: Request) -> Response {
+    match passkey::handoff(&state, &token).await {
+        Ok(code) => render_page(state, token, req, Some(code)).await,
+        // The page explains a dead link or a passkey step that moved on.
+        Err(_) => {
+            let query = query_of(req.uri().query());
+            let kept = query.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+            Redirect::to(&with_query(&page_path(&token), kept)).into_response()
+        }
+    }
+}
+
+async fn render_page(state: AppState, token: String, req: Request, handoff: Option<crate::types::passkey::HandoffOut>) -> Response {
     let query = query_of(req.uri().query());
     let headers: &HeaderMap = req.headers();
     let header = |name| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
@@ -42,7 +65,7 @@ async fn page(State(state): State<AppState>, Path(token): Path<String>, req: Req
     )
     .await
     {
-        Ok(page) => page,
+        Ok(page) => ConnectPageData { handoff, ..page },
         Err(err) => return err.into_response(),
     };
     let assets = state.assets.clone();

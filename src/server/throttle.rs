@@ -30,8 +30,10 @@ fn exempt(path: &str) -> bool {
 fn public(path: &str) -> bool {
     [
         "/v1/remote-pairing/",
+        "/v1/passkey/",
         "/v1/connect/",
         "/api/v1/remote-pairing/",
+        "/api/v1/passkey/",
         "/api/v1/connect/",
         "/connect/",
     ]

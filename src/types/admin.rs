@@ -88,6 +88,14 @@ pub struct LinkItem {
     /// When WhatsApp first asked the phone for its passkey (`link.passkey_required`).
     #[serde(default)]
     pub passkey_required_at: Option<DateTime<Utc>>,
+    /// The passkey ceremony through the extension: when a computer took it up, and how it
+    /// ended.
+    #[serde(default)]
+    pub passkey_claimed_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub passkey_confirmed_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub passkey_failed_at: Option<DateTime<Utc>>,
 }
 
 /// The link form: every option of `POST /v1/numbers/remote-pairing`, as text fields

@@ -43,6 +43,12 @@ pub struct ConnectPageData {
     /// Without JavaScript the page reloads itself after this many seconds while a window is
     /// open (by the QR's next rotation), to show the new QR or the outcome.
     pub refresh_seconds: Option<i64>,
+    /// A passkey hand-off code the person asked for (the plain form's answer: never in a URL).
+    #[serde(default)]
+    pub handoff: Option<super::passkey::HandoffOut>,
+    /// Where to get the passkey extension (operator setting), if known.
+    #[serde(default)]
+    pub passkey_extension_url: Option<String>,
 }
 
 /// The page's own addresses, with its query (language, cosmetic branding, embedding origin).
@@ -56,6 +62,9 @@ pub struct PageUrls {
     /// The page's absolute address, for sending it to another device.
     #[serde(default)]
     pub share: String,
+    /// `POST` here makes a passkey hand-off code and shows the page with it.
+    #[serde(default)]
+    pub handoff: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -103,6 +103,9 @@ pub struct TokenStatusOut {
     pub seconds_left: i64,
     /// When the link itself expires.
     pub expires_at: DateTime<Utc>,
+    /// The passkey ceremony, once the page handed it off (see docs/passkey-ceremony.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passkey: Option<super::passkey::PasskeyStageOut>,
 }
 
 /// `GET /v1/remote-pairing/{token}`.

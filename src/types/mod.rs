@@ -7,6 +7,7 @@ pub mod branding;
 pub mod connect;
 pub mod links;
 pub mod numbers;
+pub mod passkey;
 pub mod server_info;
 pub mod settings;
 

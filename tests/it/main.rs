@@ -36,6 +36,7 @@ mod meta_webhooks;
 mod multiprocess;
 mod observability;
 mod pages;
+mod passkey;
 mod public_links;
 mod rate_limits;
 mod receiver;

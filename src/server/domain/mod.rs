@@ -4,6 +4,7 @@ mod api_key;
 mod branding;
 mod ids;
 mod number;
+pub mod passkey;
 mod phone;
 mod profile;
 mod time;

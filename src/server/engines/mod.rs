@@ -166,6 +166,16 @@ pub trait Engine: Send + Sync + 'static {
     /// Sends a text message from this (connected) number; returns the engine's message id.
     /// With `id`, the message goes out under that id wherever the engine lets us choose it:
     /// WhatsApp keeps the first message of an id, so a retried send delivers once.
+    /// Hands WhatsApp the (checked) assertion of the number's passkey ceremony.
+    async fn passkey_response(&self, _number: &NumberCtx, _assertion: &crate::server::domain::passkey::Assertion) -> Result<(), EngineError> {
+        Err(EngineError::Unsupported)
+    }
+
+    /// The person confirmed the code WhatsApp showed after the assertion: linking completes.
+    async fn passkey_confirm(&self, _number: &NumberCtx) -> Result<(), EngineError> {
+        Err(EngineError::Unsupported)
+    }
+
     async fn send_text(&self, number: &NumberCtx, to: &PhoneE164, body: &str, id: Option<&str>) -> Result<String, EngineError>;
     /// Carries a number's settings (`profile`, after the change) to where they act, and says
     /// what became of the `changed` names. Engines that handle no messages act on none of

@@ -4,6 +4,7 @@
 //! [`SandboxEngine::scan`] and unlinks through [`SandboxEngine::unlink`]. Its clients meet
 //! WhatsApp's own rules in [`world`]: one connection per device (a second replaces the first),
 //! and one message per message id.
+mod gate;
 mod phone;
 mod world;
 use std::{collections::HashMap, sync::Arc, time::Duration};
@@ -13,6 +14,7 @@ use base64::{Engine as _, engine::general_purpose::STANDARD};
 use rand::{Rng, RngCore};
 use tokio::{sync::Mutex, task::JoinHandle};
 
+pub use self::gate::SandboxCredential;
 pub use self::world::World;
 use super::{
     Capabilities, Engine, EngineError, EngineEvent, EngineKind, EventSink, LinkRequest, LinkState, NumberCtx, PairCode, Pairing, QrRef,
@@ -68,6 +70,8 @@ struct Session {
     /// When this process's client took the device's connection in the world (the
     /// engine's connection count then), while it holds it.
     connected: Option<u64>,
+    /// WhatsApp's passkey request, while it waits for one.
+    gate: Option<gate::Gate>,
 }
 
 struct Inner {
@@ -272,6 +276,7 @@ impl SandboxEngine {
             generation: 0,
             rotation: None,
             connected: None,
+            gate: None,
         })
     }
 }
@@ -375,6 +380,14 @@ impl Engine for SandboxEngine {
             .await
             .map_err(|e| EngineError::Unavailable(e.to_string()))?;
         Ok(message.id)
+    }
+
+    async fn passkey_response(&self, ctx: &NumberCtx, assertion: &crate::server::domain::passkey::Assertion) -> Result<(), EngineError> {
+        self.receive_assertion(ctx, assertion).await
+    }
+
+    async fn passkey_confirm(&self, ctx: &NumberCtx) -> Result<(), EngineError> {
+        self.confirm_passkey(ctx).await
     }
 
     async fn session_counts(&self) -> Vec<(&'static str, u64)> {

@@ -15,6 +15,14 @@ pub enum LinkState {
     /// confirmed on the phone before the device is linked.
     PasskeyRequired {
         expires_at: Option<DateTime<Utc>>,
+        /// WhatsApp's `PublicKeyCredentialRequestOptions` JSON, verbatim: for the ceremony's
+        /// extension only, never for the page.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request: Option<String>,
+        /// The `XXXX-XXXX` code WhatsApp asks the person to confirm once it accepted the
+        /// assertion (a first link; a re-link skips it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        confirmation: Option<String>,
     },
     /// The phone accepted the device; the session is being set up. Carries the phone that
     /// paired so the service can refuse one that is not the expected number.
@@ -95,6 +103,8 @@ pub mod reason {
     pub const CONNECT_TIMEOUT: &str = "connect_timeout";
     /// WhatsApp wanted a passkey we could not provide.
     pub const PASSKEY_UNSUPPORTED: &str = "passkey_unsupported";
+    /// WhatsApp refused the passkey assertion (a wrong signature, challenge or a replay).
+    pub const PASSKEY_REJECTED: &str = "passkey_rejected";
     /// The transport dropped; the engine is reconnecting.
     pub const CONNECTION_LOST: &str = "connection_lost";
 }
@@ -184,7 +194,7 @@ mod tests {
             Some(NumberState::Connecting)
         );
         assert_eq!(
-            LinkState::PasskeyRequired { expires_at: None }.number_state(),
+            LinkState::PasskeyRequired { expires_at: None, request: None, confirmation: None }.number_state(),
             Some(NumberState::Connecting)
         );
         assert_eq!(LinkState::Disconnected { reason: "x".into() }.number_state(), None);

@@ -2,7 +2,10 @@
 //! back. Both cross the database as JSON (sealed at rest: a message body may hold a link).
 use serde::{Deserialize, Serialize};
 
-use crate::server::engines::{EngineError, sandbox::SimulationError};
+use crate::server::engines::{
+    EngineError,
+    sandbox::{SandboxCredential, SimulationError},
+};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "do", rename_all = "snake_case")]
@@ -23,8 +26,17 @@ pub enum Action {
     Scan { phone: Option<String> },
     /// Sandbox: the phone removes the linked device.
     Unlink,
-    /// Sandbox: WhatsApp asks the phone for its passkey.
-    Passkey,
+    /// Sandbox: WhatsApp asks the phone for its passkey (which the account holds when a
+    /// credential is given: the ceremony can then answer).
+    Passkey {
+        #[serde(default)]
+        credential: Option<SandboxCredential>,
+    },
+    /// The passkey ceremony's assertion (`PublicKeyCredential.toJSON()`), already checked:
+    /// hand it to WhatsApp.
+    PasskeyAssertion { assertion: String },
+    /// The person confirmed the code WhatsApp showed after the assertion.
+    PasskeyConfirm,
     /// Sandbox: linking fails for good.
     Fail { reason: String },
     /// Ends the number's linking window and drops its engine session: the number leaves
@@ -150,7 +162,11 @@ mod tests {
             },
             Action::Scan { phone: None },
             Action::Unlink,
-            Action::Passkey,
+            Action::Passkey { credential: None },
+            Action::PasskeyAssertion {
+                assertion: "{}".into(),
+            },
+            Action::PasskeyConfirm,
             Action::Fail { reason: "banned".into() },
             Action::Release,
             Action::Delete,

@@ -241,7 +241,7 @@ impl EventSink for StoreSink {
                 tracing::error!(tenant.id = %n.tenant, number.id = %n.number, error = %err, "could not record an engine state change");
             }
         }
-        if let LinkState::PasskeyRequired { expires_at } = &ev.state {
+        if let LinkState::PasskeyRequired { expires_at, .. } = &ev.state {
             self.passkey_required(&ev, *expires_at).await;
         }
         self.funnel.note(self.store.as_ref(), &ev).await;
@@ -288,7 +288,7 @@ mod tests {
             failed(reason::THROTTLED, true),
             LinkState::Idle,
             pairing,
-            LinkState::PasskeyRequired { expires_at: None },
+            LinkState::PasskeyRequired { expires_at: None, request: None, confirmation: None },
             LinkState::Paired { phone_digits: "1".into() },
             LinkState::Disconnected {
                 reason: reason::CONNECTION_LOST.into(),

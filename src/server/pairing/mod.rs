@@ -24,7 +24,7 @@ use self::{
 };
 use crate::server::{
     clock::Clock,
-    domain::{NumberId, NumberState, PhoneE164},
+    domain::{NumberId, NumberState, PhoneE164, passkey::Assertion},
     engines::{Engine, EngineKind, LinkState, NumberCtx},
     live::Live,
     store::{Number, Store, StoredView},
@@ -209,8 +209,19 @@ impl Runtime {
                 sandbox()?.unlink(&number.id).await?;
                 Ok(Value::Null)
             }
-            Action::Passkey => {
-                sandbox()?.ask_passkey(&number.id).await?;
+            Action::Passkey { credential } => {
+                sandbox()?.ask_passkey(&number.id, credential.clone()).await?;
+                Ok(Value::Null)
+            }
+            Action::PasskeyAssertion { assertion } => {
+                let unreadable = |e: String| Failure::new(FailureKind::Conflict, format!("the assertion is unreadable: {e}"));
+                let json = serde_json::from_str(assertion).map_err(|e| unreadable(e.to_string()))?;
+                let assertion = Assertion::decode(&json).map_err(|e| unreadable(e.to_string()))?;
+                engine.passkey_response(&ctx, &assertion).await?;
+                Ok(Value::Null)
+            }
+            Action::PasskeyConfirm => {
+                engine.passkey_confirm(&ctx).await?;
                 Ok(Value::Null)
             }
             Action::Fail { reason } => {

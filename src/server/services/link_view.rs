@@ -36,6 +36,9 @@ fn item(o: LinkOverview, now: DateTime<Utc>) -> LinkItem {
         qr_rotations: o.funnel.qr_rotations,
         failure: o.funnel.last_failure.clone(),
         passkey_required_at: l.passkey_required_at,
+        passkey_claimed_at: o.funnel.passkey_claimed_at,
+        passkey_confirmed_at: o.funnel.passkey_confirmed_at,
+        passkey_failed_at: o.funnel.passkey_failed_at,
     }
 }
 

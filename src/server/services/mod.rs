@@ -15,6 +15,8 @@ pub mod meta_numbers;
 pub mod meta_webhooks;
 pub mod number_view;
 pub mod numbers;
+pub mod passkey;
+pub mod passkey_stage;
 pub mod public;
 pub mod sending;
 pub mod settings;

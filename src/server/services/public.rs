@@ -180,6 +180,11 @@ pub async fn snapshot(state: &AppState, r: &Resolved) -> ApiResult<TokenStatusOu
     };
     let open = number.state == NumberState::Open;
     let (link_state, failure) = link_state_view(&live, open);
+    // Read only while WhatsApp waits for the passkey: the page then follows the ceremony.
+    let passkey = match &live {
+        LinkState::PasskeyRequired { .. } if !open => super::passkey_stage::stage_for_page(state, &r.link, &live).await,
+        _ => None,
+    };
     let pairing = live.pairing().filter(|_| !open);
     let shown = pairing.map(views::pairing).transpose().map_err(ApiError::internal)?;
     let link = crate::types::numbers::LinkOut {
@@ -198,6 +203,7 @@ pub async fn snapshot(state: &AppState, r: &Resolved) -> ApiResult<TokenStatusOu
         qr_expires_at: pairing.and_then(|p| p.qr.as_ref()).map(|q| q.expires_at),
         seconds_left: pairing.map_or(0, |p| seconds_left(state, p)),
         expires_at: r.link.expires_at,
+        passkey,
     })
 }
 
@@ -239,6 +245,7 @@ fn waiting_for_meta(r: &Resolved) -> TokenStatusOut {
         qr_expires_at: None,
         seconds_left: 0,
         expires_at: r.link.expires_at,
+        passkey: None,
     }
 }
 
@@ -362,6 +369,8 @@ pub async fn page(
         },
         start_failed: param("failed").is_some(),
         refresh_seconds,
+        handoff: None,
+        passkey_extension_url: Some(state.config.passkey_extension_url.clone()).filter(|u| !u.is_empty()),
     })
 }
 
@@ -394,6 +403,7 @@ pub fn page_urls(token: &str, query: &[(String, String)]) -> PageUrls {
     };
     PageUrls {
         start: with_query(&format!("{page}/start"), kept(false)),
+        handoff: with_query(&format!("{page}/handoff"), kept(false)),
         show_qr: with_query(&page, kept(true).chain([("method", "qr")])),
         show_code: with_query(&page, kept(true).chain([("method", "code")])),
         share: String::new(),
@@ -463,7 +473,7 @@ mod tests {
         assert_eq!(view(&LinkState::Idle), ("idle", None));
         assert_eq!(view(&pairing(Some(qr.clone()), Some(code.clone()))), ("qr", None));
         assert_eq!(view(&pairing(None, Some(code))), ("code", None));
-        assert_eq!(view(&LinkState::PasskeyRequired { expires_at: None }), ("passkey_required", None));
+        assert_eq!(view(&LinkState::PasskeyRequired { expires_at: None, request: None, confirmation: None }), ("passkey_required", None));
         assert_eq!(view(&LinkState::Paired { phone_digits: "1".into() }), ("connected", None));
         assert_eq!(view(&LinkState::Connected { phone_digits: "1".into() }), ("connected", None));
         assert_eq!(view(&LinkState::Disconnected { reason: "replaced".into() }), ("idle", None));
@@ -499,6 +509,7 @@ mod tests {
             qr_expires_at: qr_in.map(|s| now + Duration::seconds(s)),
             seconds_left: window,
             expires_at: now,
+            passkey: None,
         };
         assert_eq!(refresh_after(&status("qr", Some(2), 100), now), Some(3), "just after the rotation");
         assert_eq!(

@@ -183,6 +183,10 @@ pub struct Funnel {
     pub codes_shown: i64,
     pub qr_rotations: i64,
     pub last_failure: Option<String>,
+    /// The passkey ceremony's steps (docs/passkey-ceremony.md), when it had one.
+    pub passkey_claimed_at: Option<DateTime<Utc>>,
+    pub passkey_confirmed_at: Option<DateTime<Utc>>,
+    pub passkey_failed_at: Option<DateTime<Utc>>,
 }
 
 /// What one engine report adds to the number's live link's funnel.
@@ -205,6 +209,9 @@ pub struct LinkOverviewRow {
     codes_shown: i64,
     qr_rotations: i64,
     last_failure: Option<String>,
+    passkey_claimed_at: Option<i64>,
+    passkey_confirmed_at: Option<i64>,
+    passkey_failed_at: Option<i64>,
 }
 
 impl From<LinkOverviewRow> for LinkOverview {
@@ -220,6 +227,9 @@ impl From<LinkOverviewRow> for LinkOverview {
                 codes_shown: r.codes_shown,
                 qr_rotations: r.qr_rotations,
                 last_failure: r.last_failure,
+                passkey_claimed_at: r.passkey_claimed_at.map(from_millis),
+                passkey_confirmed_at: r.passkey_confirmed_at.map(from_millis),
+                passkey_failed_at: r.passkey_failed_at.map(from_millis),
             },
         }
     }

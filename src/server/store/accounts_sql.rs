@@ -137,8 +137,10 @@ macro_rules! impl_account_store {
                     "l.external_ref, l.locale, l.created_at, l.expires_at, l.opened_at, l.ended_at, l.end_reason, l.passkey_required_at, ",
                     "n.name AS number_name, n.phone AS number_phone, n.state AS number_state, n.connected_at AS number_connected_at, ",
                     "CAST(l.windows_opened AS BIGINT) AS windows_opened, CAST(l.codes_shown AS BIGINT) AS codes_shown, ",
-                    "CAST(l.qr_rotations AS BIGINT) AS qr_rotations, l.last_failure ",
+                    "CAST(l.qr_rotations AS BIGINT) AS qr_rotations, l.last_failure, ",
+                    "c.claimed_at AS passkey_claimed_at, c.confirmed_at AS passkey_confirmed_at, c.failed_at AS passkey_failed_at ",
                     "FROM links l LEFT JOIN numbers n ON n.id = l.number_id AND n.tenant_id = l.tenant_id ",
+                    "LEFT JOIN passkey_ceremonies c ON c.link_id = l.id ",
                     "WHERE l.tenant_id = $1 ORDER BY l.created_at DESC, l.id DESC LIMIT $2"
                 ))
                 .bind(tenant.as_str())

@@ -1,6 +1,9 @@
 //! Persistence behind one trait, with a SQLite and a PostgreSQL backend that share their SQL.
 //! Every tenant-owned method takes the tenant first and filters by it.
 mod accounts;
+mod ceremonies;
+#[macro_use]
+mod ceremony_sql;
 #[macro_use]
 mod accounts_sql;
 mod links;
@@ -40,6 +43,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 pub use self::accounts::{AuditEntry, AuditFilter, DashboardStore, Funnel, FunnelStep, LinkOverview, NewSession, Session, User};
+pub use self::ceremonies::{Ceremony, CeremonyStep, CeremonyStore, NewHandoff};
 pub use self::links::{EngineSettings, Link, LinkEnd, LinkIssue, LinkStore, NewLink, SettingsStore, Template, TenantSettings};
 pub use self::logos::{Logo, LogoRow, LogoStore, NewLogo};
 pub use self::meta::{CoexDelivery, CoexReceived, MetaAccount, MetaConversion, MetaRow, MetaStore, NewMetaNumber};
@@ -120,6 +124,7 @@ pub trait Store:
     + SessionStore
     + RuntimeStore
     + SandboxStore
+    + CeremonyStore
     + LogoStore
     + Send
     + Sync

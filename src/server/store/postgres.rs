@@ -75,3 +75,4 @@ impl_session_store!(PgStore, "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BI
 impl_runtime_store!(PgStore, "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT");
 impl_logo_store!(PgStore);
 impl_sandbox_store!(PgStore, "seq");
+impl_ceremony_store!(PgStore);

@@ -85,3 +85,4 @@ impl_session_store!(SqliteStore, "CAST((julianday('now') - 2440587.5) * 86400000
 impl_runtime_store!(SqliteStore, "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)");
 impl_logo_store!(SqliteStore);
 impl_sandbox_store!(SqliteStore, "rowid");
+impl_ceremony_store!(SqliteStore);

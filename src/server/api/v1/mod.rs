@@ -6,6 +6,7 @@ mod lifecycle;
 mod links;
 mod meta;
 mod numbers;
+mod passkey;
 mod public;
 mod sandbox;
 mod settings;
@@ -48,6 +49,11 @@ pub fn router(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) 
         .routes(routes!(public::link_branding))
         .routes(routes!(public::link_meta_embedded))
         .routes(routes!(public::link_meta_credentials))
+        .routes(routes!(passkey::handoff))
+        .routes(routes!(passkey::claim))
+        .routes(routes!(passkey::ceremony))
+        .routes(routes!(passkey::assertion))
+        .routes(routes!(passkey::confirm))
         .routes(routes!(branding::get_branding, branding::put_branding))
         .routes(routes!(api_keys::list_api_keys, api_keys::rotate_number_key))
         .routes(routes!(api_keys::regenerate_api_key))

@@ -10,7 +10,10 @@ use crate::server::{
     api::ErrorOut,
     auth::ApiClient,
     domain::{NumberId, PhoneE164},
-    engines::{EngineKind, sandbox::SentMessage},
+    engines::{
+        EngineKind,
+        sandbox::{SandboxCredential, SentMessage},
+    },
     error::{ApiError, ApiResult},
     pairing::commands::{Action, Failure, FailureKind},
     services::numbers,
@@ -55,13 +58,44 @@ pub async fn sandbox_unlink(State(state): State<AppState>, client: ApiClient, Pa
     Ok(Json(OkOut { ok: true }))
 }
 
-#[utoipa::path(post, path = "/numbers/{id}/sandbox/passkey", tag = "sandbox", security(("api_key" = [])), params(("id" = String, Path)),
-    responses((status = 200, body = OkOut), (status = 404, body = ErrorOut), (status = 409, body = ErrorOut, description = "NOT_PAIRING")))]
+/// A passkey the sandbox account holds (`POST …/sandbox/passkey`, optional body).
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SandboxPasskeyIn {
+    /// base64url credential id.
+    pub credential_id: Option<String>,
+    /// base64url SubjectPublicKeyInfo (DER) of the credential's P-256 public key.
+    pub public_key: Option<String>,
+}
+
+/// Sandbox: WhatsApp asks for the passkey
+///
 /// WhatsApp asks the phone for its passkey, as it does some accounts since June 2026: the
 /// link reports `passkey_required` and sends `link.passkey_required`; a scan completes it.
-pub async fn sandbox_passkey(State(state): State<AppState>, client: ApiClient, Path(id): Path<String>) -> ApiResult<Json<OkOut>> {
+/// With `{credentialId, publicKey}` the account holds that passkey (ES256), and the passkey
+/// ceremony (docs/passkey-ceremony.md) can answer: the sandbox checks its assertion as
+/// WhatsApp does, then asks for the confirmation code.
+#[utoipa::path(post, path = "/numbers/{id}/sandbox/passkey", tag = "sandbox", security(("api_key" = [])), params(("id" = String, Path)),
+    request_body(content = Option<SandboxPasskeyIn>, description = "optional: the account's passkey"),
+    responses((status = 200, body = OkOut), (status = 400, body = ErrorOut, description = "the credential is not a base64url id and P-256 public key"), (status = 404, body = ErrorOut), (status = 409, body = ErrorOut, description = "NOT_PAIRING")))]
+pub async fn sandbox_passkey(State(state): State<AppState>, client: ApiClient, Path(id): Path<String>, body: axum::body::Bytes) -> ApiResult<Json<OkOut>> {
+    let input: SandboxPasskeyIn = if body.iter().all(u8::is_ascii_whitespace) {
+        SandboxPasskeyIn::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| ApiError::validation("body", e))?
+    };
+    let credential = match (&input.credential_id, &input.public_key) {
+        (None, None) => None,
+        (Some(id), Some(key)) => Some(SandboxCredential::parse(id, key).ok_or_else(|| {
+            ApiError::validation(
+                "publicKey",
+                "credentialId must be base64url and publicKey a base64url P-256 SubjectPublicKeyInfo",
+            )
+        })?),
+        _ => return Err(ApiError::validation("credentialId", "give both credentialId and publicKey, or neither")),
+    };
     let number = sandbox_number(&state, &client, id).await?;
-    state.pairing.act(&number, Action::Passkey).await.map_err(simulation_error)?;
+    state.pairing.act(&number, Action::Passkey { credential }).await.map_err(simulation_error)?;
     Ok(Json(OkOut { ok: true }))
 }
 

@@ -186,6 +186,26 @@ impl Engine for EmbeddedEngine {
         self.inner.sessions.lock().await.remove(&ctx.number);
     }
 
+    async fn passkey_response(&self, ctx: &NumberCtx, assertion: &crate::server::domain::passkey::Assertion) -> Result<(), EngineError> {
+        let client = self.inner.linking_client(&ctx.number).await?;
+        let assertion = whatsapp_rust::passkey::Assertion {
+            assertion_json: assertion.to_whatsapp_json(),
+            credential_id: assertion.credential_id.clone(),
+        };
+        tokio::time::timeout(SEND_WITHIN, client.send_passkey_response(assertion))
+            .await
+            .map_err(|_| EngineError::Unavailable("WhatsApp did not take the passkey in time".into()))?
+            .map_err(|e| EngineError::Conflict(format!("WhatsApp refused the passkey: {e}")))
+    }
+
+    async fn passkey_confirm(&self, ctx: &NumberCtx) -> Result<(), EngineError> {
+        let client = self.inner.linking_client(&ctx.number).await?;
+        tokio::time::timeout(SEND_WITHIN, client.send_passkey_confirmation())
+            .await
+            .map_err(|_| EngineError::Unavailable("WhatsApp did not take the confirmation in time".into()))?
+            .map_err(|e| EngineError::Conflict(format!("WhatsApp refused the confirmation: {e}")))
+    }
+
     async fn send_text(&self, ctx: &NumberCtx, to: &PhoneE164, body: &str, id: Option<&str>) -> Result<String, EngineError> {
         let client = {
             let sessions = self.inner.sessions.lock().await;

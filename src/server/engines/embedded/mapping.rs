@@ -53,8 +53,13 @@ pub enum Signal {
     Dropped {
         reason: String,
     },
-    /// WhatsApp's 2026 passkey gate; we hold no passkey for the phone's account.
-    PasskeyRequired,
+    /// WhatsApp's 2026 passkey gate: its request options (JSON, verbatim) for the ceremony.
+    PasskeyRequired { options: String },
+    /// WhatsApp accepted the assertion; a first link must confirm `code`, a re-link
+    /// (`skip`) needs no one.
+    PasskeyConfirmation { code: String, skip: bool },
+    /// WhatsApp refused the assertion or the step timed out: a new window may try again.
+    PasskeyFailed,
 }
 
 /// What the session does besides publishing.
@@ -69,6 +74,8 @@ pub enum Action {
     LogoutAndWipe,
     /// Save the device keys where another process can take over from.
     SaveKeys,
+    /// Confirm the passkey link without a person (a re-link WhatsApp lets skip the code).
+    ConfirmPasskey,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -139,10 +146,14 @@ pub fn signal_of(event: &Event) -> Option<Signal> {
         Event::Disconnected(d) => Signal::Dropped {
             reason: d.reason.to_string(),
         },
-        Event::PairPasskeyRequest(_) => Signal::PasskeyRequired,
-        Event::PairPasskeyError(_) => Signal::PairFailed {
-            reason: reason::PASSKEY_UNSUPPORTED.into(),
+        Event::PairPasskeyRequest(request) => Signal::PasskeyRequired {
+            options: request.request_options_json.clone(),
         },
+        Event::PairPasskeyConfirmation(c) => Signal::PasskeyConfirmation {
+            code: c.code.clone(),
+            skip: c.skip_handoff_ux,
+        },
+        Event::PairPasskeyError(_) => Signal::PasskeyFailed,
         _ => return None,
     })
 }
@@ -227,13 +238,34 @@ pub fn step(signal: Signal, prior: &LinkState, expected_digits: &str, now: DateT
             _ => Step::publish(failed(&reason, true), Action::Stop),
         },
         Signal::Outdated => Step::publish(failed(reason::CLIENT_OUTDATED, false), Action::Stop),
-        // WhatsApp asks the phone to confirm with its passkey (~10 minutes); the page says so.
-        Signal::PasskeyRequired => Step::publish(
+        // WhatsApp asks for the account's passkey and waits its options' `timeout` (ten
+        // minutes): the socket stays open that long, the page and the ceremony say so.
+        Signal::PasskeyRequired { options } => Step::publish(
             LinkState::PasskeyRequired {
-                expires_at: Some(now + PASSKEY_WAIT),
+                expires_at: Some(now + passkey_wait(&options)),
+                request: Some(options),
+                confirmation: None,
             },
             Action::None,
         ),
+        Signal::PasskeyFailed => Step::publish(failed(reason::PASSKEY_REJECTED, true), Action::Wipe),
+        Signal::PasskeyConfirmation { code, skip } => {
+            let expires_at = match prior {
+                LinkState::PasskeyRequired { expires_at, .. } => *expires_at,
+                _ => Some(now + PASSKEY_WAIT),
+            };
+            let request = match prior {
+                LinkState::PasskeyRequired { request, .. } => request.clone(),
+                _ => None,
+            };
+            let state = LinkState::PasskeyRequired {
+                expires_at,
+                request,
+                // A re-link is confirmed here at once: nobody needs to see its code.
+                confirmation: (!skip).then_some(code),
+            };
+            Step::publish(state, if skip { Action::ConfirmPasskey } else { Action::None })
+        }
     }
 }
 
@@ -244,8 +276,18 @@ fn failed(reason: &str, retryable: bool) -> LinkState {
     }
 }
 
-/// How long WhatsApp waits for a passkey confirmation.
+/// How long WhatsApp waits for a passkey confirmation, when its options do not say.
 pub const PASSKEY_WAIT: Duration = Duration::from_secs(600);
+
+/// The options' `timeout` (milliseconds), within reason; WhatsApp's ten minutes otherwise.
+fn passkey_wait(options: &str) -> Duration {
+    serde_json::from_str::<serde_json::Value>(options)
+        .ok()
+        .and_then(|v| v.get("timeout").and_then(serde_json::Value::as_u64))
+        .map(Duration::from_millis)
+        .filter(|d| (Duration::from_secs(30)..=Duration::from_secs(1800)).contains(d))
+        .unwrap_or(PASSKEY_WAIT)
+}
 
 /// WhatsApp's window: six refs, 60 s then 20 s each. The QR events carry the exact times.
 pub const WINDOW: Duration = Duration::from_secs(160);

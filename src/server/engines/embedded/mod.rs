@@ -81,6 +81,7 @@ const KINDS: &[EventKind] = &[
     EventKind::ConnectFailure,
     EventKind::ClientOutdated,
     EventKind::PairPasskeyRequest,
+    EventKind::PairPasskeyConfirmation,
     EventKind::PairPasskeyError,
 ];
 
@@ -340,6 +341,19 @@ impl Inner {
         drop(sessions);
         match step.action {
             Action::None => {}
+            Action::ConfirmPasskey => {
+                let inner = self.clone();
+                let number = number.clone();
+                tokio::spawn(async move {
+                    let confirmed = match inner.linking_client(&number).await {
+                        Ok(client) => client.send_passkey_confirmation().await.map_err(|e| e.to_string()),
+                        Err(err) => Err(err.to_string()),
+                    };
+                    if let Err(err) = confirmed {
+                        tracing::warn!(number.id = %number, error = %err, "could not confirm a passkey re-link");
+                    }
+                });
+            }
             Action::SaveKeys => {
                 let inner = self.clone();
                 let number = number.clone();
@@ -349,6 +363,19 @@ impl Inner {
                 // Not from this task: stopping aborts the pump.
                 tokio::spawn(self.clone().stop_owned(number.clone(), Some(generation), other));
             }
+        }
+    }
+
+    /// The client of a number's linking window (the passkey steps run on it).
+    async fn linking_client(&self, number: &NumberId) -> Result<Arc<Client>, EngineError> {
+        let sessions = self.sessions.lock().await;
+        match sessions.get(number) {
+            Some(Session {
+                live: Some(live),
+                state: LinkState::PasskeyRequired { .. },
+                ..
+            }) => Ok(live.client.clone()),
+            _ => Err(EngineError::Conflict("WhatsApp is not waiting for a passkey on this number here".into())),
         }
     }
 
@@ -409,7 +436,7 @@ impl Inner {
             }
             // A clean stop flushed the store: the copy is exact now.
             Action::Stop => self.save_keys(number).await,
-            Action::None | Action::SaveKeys => {}
+            Action::None | Action::SaveKeys | Action::ConfirmPasskey => {}
         }
         // Nothing runs here any more: another process may take the number at once.
         self.release(number).await;

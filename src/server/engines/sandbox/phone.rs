@@ -21,6 +21,13 @@ impl SandboxEngine {
             LinkState::Pairing(_) | LinkState::PasskeyRequired { .. } => {}
             _ => return Err(SimulationError::NotPairing),
         }
+        session.gate = None;
+        self.complete(session, phone).await;
+        Ok(())
+    }
+
+    /// The device is linked (as `phone`, when not the number's own) and connects.
+    pub(super) async fn complete(&self, session: &mut super::Session, phone: Option<&crate::server::domain::PhoneE164>) {
         session.generation += 1;
         if let Some(task) = session.rotation.take() {
             task.abort();
@@ -30,10 +37,9 @@ impl SandboxEngine {
         };
         // Scanned: the window's socket is now the account's paired device.
         if let Err(err) = self.connect(session).await {
-            tracing::warn!(number.id = %number, error = %err, "sandbox: could not record the device's connection");
+            tracing::warn!(number.id = %session.ctx.number, error = %err, "sandbox: could not record the device's connection");
         }
         self.inner.set(session, state).await;
-        Ok(())
     }
 
     /// The phone removes the linked device ("Linked devices" → "Log out").
@@ -52,24 +58,6 @@ impl SandboxEngine {
                 },
             )
             .await;
-        Ok(())
-    }
-
-    /// The phone scanned, and WhatsApp now asks for the account's passkey (the 2026 gate):
-    /// the window waits WhatsApp's ten minutes for it.
-    pub async fn ask_passkey(&self, number: &NumberId) -> Result<(), SimulationError> {
-        let mut sessions = self.inner.sessions.lock().await;
-        let session = sessions.get_mut(number).ok_or(SimulationError::NotPairing)?;
-        if !matches!(session.state, LinkState::Pairing(_)) {
-            return Err(SimulationError::NotPairing);
-        }
-        // The QR no longer rotates: the phone is past it.
-        session.generation += 1;
-        if let Some(task) = session.rotation.take() {
-            task.abort();
-        }
-        let expires_at = Some(self.inner.clock.now() + chrono::Duration::minutes(10));
-        self.inner.set(session, LinkState::PasskeyRequired { expires_at }).await;
         Ok(())
     }
 

@@ -143,7 +143,7 @@ impl Windows {
             }
             // WhatsApp waits for the passkey past the QR window (ten minutes): so does the
             // window, or the sweep would close it under a person confirming on their phone.
-            LinkState::PasskeyRequired { expires_at } => t.window_ends_at = *expires_at,
+            LinkState::PasskeyRequired { expires_at, .. } => t.window_ends_at = *expires_at,
             LinkState::Paired { .. } | LinkState::Disconnected { .. } => {}
             closed if closed.is_closed_window() => {
                 t.window_ends_at = None;

@@ -272,6 +272,9 @@ fn Funnel(link: LinkItem) -> impl IntoView {
             <figcaption class="text-xs text-slate-600">
                 {summary} {link.failure.clone().map(|f| format!(" · last failure: {f}"))}
                 {link.passkey_required_at.map(|at| format!(" · WhatsApp asked for the passkey {}", fmt_time_opt(Some(at))))}
+                {link.passkey_claimed_at.map(|at| format!(" · passkey taken up on a computer {}", fmt_time_opt(Some(at))))}
+                {link.passkey_confirmed_at.map(|at| format!(" · passkey confirmed {}", fmt_time_opt(Some(at))))}
+                {link.passkey_failed_at.map(|at| format!(" · passkey refused {}", fmt_time_opt(Some(at))))}
                 {link.connected_at.map(|at| format!(" · connected {}", fmt_time_opt(Some(at))))}
             </figcaption>
         </figure>

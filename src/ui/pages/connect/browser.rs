@@ -83,6 +83,12 @@ pub async fn connect(token: &str) -> Result<TokenConnectOut, Failure> {
     serde_json::from_str(&text).map_err(|_| Failure::offline())
 }
 
+/// A passkey hand-off code for the extension on a computer.
+pub async fn handoff(token: &str) -> Result<crate::types::passkey::HandoffOut, Failure> {
+    let text = call("POST", &format!("/v1/remote-pairing/{token}/passkey/handoff")).await?;
+    serde_json::from_str(&text).map_err(|_| Failure::offline())
+}
+
 pub async fn status(token: &str) -> Result<TokenStatusOut, Failure> {
     let text = call("GET", &format!("/v1/remote-pairing/{token}/status")).await?;
     serde_json::from_str(&text).map_err(|_| Failure::offline())

@@ -90,6 +90,8 @@ mod tests {
             urls: PageUrls::default(),
             start_failed: false,
             refresh_seconds: Some(4),
+            handoff: None,
+            passkey_extension_url: None,
         }
     }
 

@@ -131,6 +131,7 @@ mod tests {
             qr_expires_at: None,
             seconds_left: 100,
             expires_at: chrono::DateTime::UNIX_EPOCH,
+            passkey: None,
         }
     }
 

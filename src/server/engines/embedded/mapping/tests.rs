@@ -275,23 +275,44 @@ fn passkey_errors_end_the_window() {
             .build(),
     );
     assert_eq!(
-        run(err, &LinkState::PasskeyRequired { expires_at: None }),
-        Step::publish(failed(reason::PASSKEY_UNSUPPORTED, false), Action::Wipe)
+        run(err, &LinkState::PasskeyRequired { expires_at: None, request: None, confirmation: None }),
+        Step::publish(failed(reason::PASSKEY_REJECTED, true), Action::Wipe)
     );
 }
 
 #[test]
-fn the_passkey_gate_is_a_state_the_page_can_explain() {
-    let ask = Event::PairPasskeyRequest(PairPasskeyRequest::builder().request_options_json("{}".into()).build());
-    assert_eq!(
-        run(ask, &pairing_with_code()),
-        Step::publish(
-            LinkState::PasskeyRequired {
-                expires_at: Some(now() + chrono::Duration::minutes(10))
-            },
-            Action::None
+fn the_passkey_gate_keeps_whatsapps_request_for_the_ceremony() {
+    let options = r#"{"challenge":"AAEC","timeout":600000,"rpId":"whatsapp.com"}"#;
+    let ask = Event::PairPasskeyRequest(PairPasskeyRequest::builder().request_options_json(options.into()).build());
+    let asked = LinkState::PasskeyRequired {
+        expires_at: Some(now() + chrono::Duration::minutes(10)),
+        request: Some(options.into()),
+        confirmation: None,
+    };
+    assert_eq!(run(ask, &pairing_with_code()), Step::publish(asked.clone(), Action::None));
+    // Its own timeout, within reason, sets how long the window waits.
+    let short = Event::PairPasskeyRequest(PairPasskeyRequest::builder().request_options_json(r#"{"challenge":"AA","timeout":120000}"#.into()).build());
+    assert!(matches!(
+        run(short, &pairing_with_code()).state,
+        Some(LinkState::PasskeyRequired { expires_at: Some(at), .. }) if at == now() + chrono::Duration::minutes(2)
+    ));
+
+    // A first link shows WhatsApp's code to confirm; a re-link confirms by itself.
+    let confirm = |skip| {
+        Event::PairPasskeyConfirmation(
+            whatsapp_rust::wacore::types::events::PairPasskeyConfirmation::builder()
+                .code("ABCD-EFGH".into())
+                .skip_handoff_ux(skip)
+                .build(),
         )
-    );
+    };
+    let shown = LinkState::PasskeyRequired {
+        expires_at: Some(now() + chrono::Duration::minutes(10)),
+        request: Some(options.into()),
+        confirmation: Some("ABCD-EFGH".into()),
+    };
+    assert_eq!(run(confirm(false), &asked), Step::publish(shown, Action::None));
+    assert_eq!(run(confirm(true), &asked), Step::publish(asked.clone(), Action::ConfirmPasskey));
 }
 
 #[test]

@@ -1,0 +1,119 @@
+// The passkey ceremony through the browser extension (docs/passkey-ceremony.md): the phone's
+// page hands off to a computer with a code, the extension (packed as an operator would, with
+// this server as its Pairlink) claims it, and on a stand-in web.whatsapp.com a virtual
+// authenticator answers WhatsApp's request. The sandbox checks the signature like WhatsApp, so
+// only a real assertion from the right origin connects the number.
+import { expect, test } from "@playwright/test";
+import { BASE, PHONE, api, hydrated, newLink, shot, tenant, webhookReceiver } from "./support.mjs";
+import { WHATSAPP, addAuthenticator, launchWithExtension, newPasskey, packExtension, startStandin } from "../passkey-standin.mjs";
+
+const COMPANY = "Extension Shop";
+let key, hook, standin, extension;
+
+test.beforeAll(async () => {
+  key = tenant(COMPANY);
+  hook = await webhookReceiver();
+  await api(key, "POST", "/v1/webhooks", { url: hook.url, name: "Platform", events: ["number.connected"] });
+  standin = await startStandin();
+  extension = packExtension(BASE);
+});
+
+test.afterAll(async () => {
+  hook?.close();
+  await standin?.close();
+  extension?.remove();
+});
+
+test.use({ ...PHONE });
+
+/** A fresh computer: its own profile with the extension, and the popup opened as a tab. */
+async function computer() {
+  const desktop = await launchWithExtension(extension.dir, standin);
+  const popup = await desktop.context.newPage();
+  await popup.goto(`chrome-extension://${desktop.extensionId}/popup.html`);
+  return { ...desktop, popup };
+}
+
+async function typeCode(popup, code) {
+  await popup.getByLabel("Hand-off code").fill(code);
+  await popup.getByRole("button", { name: "Continue" }).click();
+}
+
+/** The web.whatsapp.com tab the extension opened. */
+async function whatsappTab(context) {
+  let tab;
+  await expect.poll(() => (tab = context.pages().find((p) => p.url().startsWith(WHATSAPP)))).toBeTruthy();
+  return tab;
+}
+
+test("a computer's extension answers the passkey and the phone's page connects", async ({ page }) => {
+  const number = `5521${9e8 + Math.floor(Math.random() * 9e7)}`; // not support.mjs's 5511 range
+  const { url, id } = await newLink(key, { locale: "en", number });
+  await page.goto(url);
+  await hydrated(page);
+  await page.locator("#start").click();
+  await expect(page.locator("#pairing-code, #qr").first()).toBeVisible();
+  const passkey = newPasskey();
+  await api(key, "POST", `/v1/numbers/${id}/sandbox/passkey`, { credentialId: passkey.credentialId, publicKey: passkey.publicKeySpki });
+  await expect(page.locator("#connect")).toHaveAttribute("data-screen", "passkey");
+
+  await page.getByRole("button", { name: "Use a computer", exact: true }).click();
+  const code = page.locator("#handoff-code");
+  await expect(code).toHaveText(/^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$/);
+  const handoff = (await code.textContent()).trim();
+
+  const desktop = await computer();
+  try {
+    const { context, popup } = desktop;
+    await typeCode(popup, handoff);
+    await expect(popup.getByRole("status")).toHaveText(`Code accepted for ${COMPANY}. Continue in the WhatsApp Web tab.`);
+
+    // The card names who asks, and waits for a click.
+    const tab = await whatsappTab(context);
+    const card = tab.getByRole("dialog", { name: "Pairlink: confirm a new linked device" });
+    await expect(card).toBeVisible();
+    await expect(card).toContainText(COMPANY);
+    await expect(card).toContainText(BASE);
+    await expect(card.getByText(new RegExp(`^\\+.*•.*${number.slice(-2)}$`))).toBeVisible(); // masked, e.g. +55 21 ••••• ••67
+    await shot(tab, "passkey-extension-card");
+
+    // The code is single use: a second claim is refused, and the running card is untouched.
+    await typeCode(popup, handoff);
+    await expect(popup.getByRole("status")).toContainText("That code is not valid");
+    await expect(card.getByRole("button", { name: "Confirm with your passkey" })).toBeVisible();
+
+    await addAuthenticator(tab, passkey);
+    await tab.bringToFront();
+    await card.getByRole("button", { name: "Confirm with your passkey" }).click();
+
+    // WhatsApp asks to confirm a code; the card shows it, the person confirms.
+    await expect(card.getByText(/^[A-Z0-9]{4}-[A-Z0-9]{4}$/)).toBeVisible();
+    await shot(tab, "passkey-extension-confirmation");
+    await card.getByRole("button", { name: "Confirm", exact: true }).click();
+    await expect(card.getByRole("status")).toHaveText("Done: the number is linked. You can close this card.");
+    await expect(page.locator("#connect")).toHaveAttribute("data-screen", "success");
+  } finally {
+    await desktop.close();
+  }
+
+  // The platform hears it once.
+  const connected = () => hook.requests.filter((r) => r.body?.event === "number.connected" && r.body.data?.numberId === id);
+  await expect.poll(() => connected().length, { timeout: 20_000 }).toBe(1);
+  await new Promise((r) => setTimeout(r, 2000)); // a duplicate would come right behind
+  expect(connected()).toHaveLength(1);
+});
+
+test("the popup refuses a short code at once and a wrong code with a clear message", async () => {
+  const desktop = await computer();
+  try {
+    const { context, popup } = desktop;
+    await typeCode(popup, "K7QM");
+    await expect(popup.getByRole("status")).toHaveText("A code has 8 letters and digits, like K7QM-4XPR.");
+    await typeCode(popup, "zzzz zzzz");
+    await expect(popup.getByRole("status")).toHaveText("That code is not valid: it may be mistyped, expired or already used. Ask the page for a new code.");
+    // Nothing was opened on WhatsApp Web.
+    expect(context.pages().filter((p) => p.url().startsWith(WHATSAPP))).toEqual([]);
+  } finally {
+    await desktop.close();
+  }
+});
