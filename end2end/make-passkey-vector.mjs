@@ -41,7 +41,9 @@ async function makeVector(browser, origin) {
     }, options);
     checkAssertion(assertion, { challenge: options.challenge, origin, publicKeySpki: passkey.publicKeySpki });
     return {
-      about: `Made by end2end/make-passkey-vector.mjs: Chromium's answer on ${origin} with a CDP virtual authenticator; ES256 over authenticatorData || SHA-256(clientDataJSON).`,
+      about:
+        `Made by end2end/make-passkey-vector.mjs: Chromium's answer on ${origin} with a CDP virtual ` +
+        "authenticator; ES256 over authenticatorData || SHA-256(clientDataJSON).",
       origin,
       options,
       ...passkey,

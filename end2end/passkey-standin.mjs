@@ -29,8 +29,9 @@ function certificate() {
   const dir = mkdtempSync(join(tmpdir(), "pairlink-standin-"));
   try {
     const san = HOSTS.map((h) => `DNS:${h}`).join(",");
-    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
-      "-subj", `/CN=${HOSTS[0]}`, "-addext", `subjectAltName=${san}`, "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")], { stdio: "ignore" });
+    const args = ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2"];
+    args.push("-subj", `/CN=${HOSTS[0]}`, "-addext", `subjectAltName=${san}`);
+    execFileSync("openssl", [...args, "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")], { stdio: "ignore" });
     const cert = readFileSync(join(dir, "cert.pem"));
     const spki = new X509Certificate(cert).publicKey.export({ type: "spki", format: "der" });
     return { key: readFileSync(join(dir, "key.pem")), cert, spkiHash: sha256(spki).toString("base64") };
@@ -124,7 +125,14 @@ export async function addAuthenticator(page, passkey) {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send("WebAuthn.enable", { enableUI: false });
   const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
-    options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+    options: {
+      protocol: "ctap2",
+      transport: "internal",
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
   });
   // CDP's binary fields are standard base64, not base64url.
   const std = (text) => Buffer.from(text, "base64url").toString("base64");

@@ -36,7 +36,7 @@ async function call(origin, method, path, { secret, body } = {}) {
 /** The message of Pairlink's error envelope (`{error, code}`), whatever its exact shape. */
 function errorText(json, status) {
   const e = json.error;
-  return (typeof e === "string" ? e : e?.detail ?? e?.message) ?? `Pairlink answered ${status}.`;
+  return (typeof e === "string" ? e : e?.detail ?? e?.message) ?? `The service answered ${status}.`;
 }
 
 // ---- claiming a code (from the popup) ----
@@ -103,11 +103,12 @@ async function inject(tabId) {
 // ---- polling ----
 
 let polling = false;
+let steps = 0; // counts the card's steps, so a poll answered before a step cannot undo it
 
 function startPolling() {
   if (polling) return;
   polling = true;
-  setTimeout(pollOnce, POLL_MS);
+  pollOnce(); // at once: the claim's answer has no options yet
 }
 
 async function pollOnce() {
@@ -116,11 +117,17 @@ async function pollOnce() {
     polling = false;
     return;
   }
-  const before = JSON.stringify(ceremony.view);
-  await refresh(ceremony);
-  if (JSON.stringify(ceremony.view) !== before) {
-    await save(ceremony);
-    await push(ceremony);
+  try {
+    const before = JSON.stringify(ceremony.view);
+    const seen = steps;
+    await refresh(ceremony);
+    if (steps === seen && JSON.stringify(ceremony.view) !== before) {
+      await save(ceremony);
+      await push(ceremony);
+    }
+  } catch {
+    // Whatever failed this time (storage, a closed tab), the next tick tries again: the card
+    // must not stop hearing about the ceremony.
   }
   setTimeout(pollOnce, POLL_MS);
 }
@@ -158,6 +165,7 @@ async function sendConfirmation(ceremony, code) {
 /** A step's answer: the new stage goes to the card at once instead of at the next poll. */
 async function afterStep(ceremony, answer) {
   if (answer.status === 200 && answer.json.stage) {
+    steps += 1;
     ceremony.view = { ...ceremony.view, stage: answer.json.stage };
     await save(ceremony);
     await push(ceremony);

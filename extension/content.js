@@ -65,7 +65,10 @@
       alert: el("p", { class: "alert", role: "alert" }),
       notice: el("p", { class: "alert" }),
     };
-    const facts = el("dl", {}, el("dt", {}, "Company"), parts.company, el("dt", {}, "Number"), parts.number, el("dt", {}, "Requested at"), parts.origin);
+    const facts = el("dl", {},
+      el("dt", {}, "Company"), parts.company,
+      el("dt", {}, "Number"), parts.number,
+      el("dt", {}, "Requested at"), parts.origin);
     root.append(
       el(
         "div",
@@ -111,7 +114,9 @@
       case "challenge":
         if (!view.options) return { text: "Waiting for WhatsApp's request…" };
         return {
-          text: busy ? "Answer your browser's passkey prompt…" : "WhatsApp asks for this account's passkey to link a new device. Nothing happens until you click.",
+          text: busy
+            ? "Answer your browser's passkey prompt…"
+            : "WhatsApp asks for this account's passkey to link a new device. Nothing happens until you click.",
           button: { label: "Confirm with your passkey", action: usePasskey },
         };
       case "verifying":
@@ -137,10 +142,12 @@
     render(false);
     const result = await askMainWorld(view.options);
     if (result.error) {
-      alert = result.error.name === "NotAllowedError" ? "The passkey prompt was cancelled or timed out. Click to try again." : `The browser could not use the passkey: ${result.error.message}`;
+      alert = result.error.name === "NotAllowedError"
+        ? "The passkey prompt was cancelled or timed out. Click to try again."
+        : `The browser could not use the passkey: ${result.error.message}`;
     } else {
       const answer = await ask({ type: "assertion", credential: result.credential });
-      if (!answer?.ok) alert = `Pairlink refused the passkey answer: ${answer?.message ?? "no answer"}`;
+      if (!answer?.ok) alert = `The service refused the passkey answer: ${answer?.message ?? "no answer"}`;
     }
     busy = false;
     render(false);

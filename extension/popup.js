@@ -37,18 +37,18 @@ form.addEventListener("submit", async (event) => {
   const code = codeInput.value.replace(/[\s-]/g, "").toUpperCase();
   const origin = parseOrigin(originInput.value);
   if (code.length !== 8) return say("A code has 8 letters and digits, like K7QM-4XPR.", "error");
-  if (!origin) return say("The Pairlink address must be an https:// address.", "error");
+  if (!origin) return say("The service address must start with https://.", "error");
   // Asked first, while the click still counts as the person's gesture; the default origin is
   // granted at install, so Chrome answers yes without a prompt.
   const granted = await chrome.permissions.request({ origins: [permissionPattern(origin)] });
-  if (!granted) return say(`Without access to ${origin} the extension cannot reach that Pairlink.`, "error");
+  if (!granted) return say(`Without access to ${origin} the extension cannot reach that service.`, "error");
   await chrome.storage.local.set({ origin });
 
   button.disabled = true;
   say("Checking the code…", "");
   try {
     const answer = await chrome.runtime.sendMessage({ type: "claim", origin, code });
-    if (answer?.ok) say(`Code accepted for ${answer.company}. Continue in the WhatsApp Web tab.`, "ok");
+    if (answer?.ok) say(`Code accepted${answer.company ? ` for ${answer.company}` : ""}. Continue in the WhatsApp Web tab.`, "ok");
     else say(answer?.message ?? "The extension did not answer. Try again.", "error");
   } finally {
     button.disabled = false;

@@ -26,7 +26,9 @@ function fail(message) {
 function brand(originFlag) {
   const brand = JSON.parse(readFileSync(join(source, "brand.json"), "utf8"));
   if (originFlag) brand.defaultOrigin = originFlag;
-  if (typeof brand.name !== "string" || !brand.name.trim() || brand.name.length > 45) fail("brand.json: `name` must be 1–45 characters (the store's limit)");
+  if (typeof brand.name !== "string" || !brand.name.trim() || brand.name.length > 45) {
+    fail("brand.json: `name` must be 1–45 characters (the store's limit)");
+  }
   let url;
   try {
     url = new URL(brand.defaultOrigin);
@@ -38,7 +40,9 @@ function brand(originFlag) {
   if (url.protocol !== "https:" && !(url.protocol === "http:" && local)) fail("`defaultOrigin` must be an https:// origin");
   brand.defaultOrigin = url.origin;
   const icon = join(source, brand.icon ?? "");
-  if (!brand.icon || !existsSync(icon) || !readFileSync(icon).subarray(1, 4).equals(Buffer.from("PNG"))) fail("brand.json: `icon` must name a PNG file inside extension/");
+  if (!brand.icon || !existsSync(icon) || !readFileSync(icon).subarray(1, 4).equals(Buffer.from("PNG"))) {
+    fail("brand.json: `icon` must name a PNG file inside extension/");
+  }
   return brand;
 }
 
