@@ -82,13 +82,16 @@ async fn gated(app: &TestApp, key: &str, who: &Authenticator) -> (String, String
 }
 
 async fn handoff(app: &TestApp, token: &str) -> String {
-    let (status, body) = app.public(Method::POST, &format!("/v1/remote-pairing/{token}/passkey/handoff")).await;
+    let (status, body) = app
+        .public(Method::POST, &format!("/v1/remote-pairing/{token}/passkey/handoff"))
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     body["code"].as_str().unwrap().to_owned()
 }
 
 async fn claim(app: &TestApp, code: &str) -> (StatusCode, Value) {
-    app.raw(Method::POST, "/v1/passkey/claim", None, Some(&json!({ "code": code }).to_string())).await
+    app.raw(Method::POST, "/v1/passkey/claim", None, Some(&json!({ "code": code }).to_string()))
+        .await
 }
 
 /// The extension's calls, with the ceremony's bearer secret.
@@ -108,7 +111,10 @@ async fn page_status(app: &TestApp, token: &str) -> Value {
 }
 
 async fn number_state(app: &TestApp, key: &str, id: &str) -> String {
-    app.get(&format!("/v1/numbers/{id}"), key).await["state"].as_str().unwrap().to_owned()
+    app.get(&format!("/v1/numbers/{id}"), key).await["state"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 async fn the_ceremony_pairs(app: TestApp) {
@@ -143,7 +149,14 @@ async fn the_ceremony_pairs(app: TestApp) {
     assert!(!page.to_string().contains(&challenge), "the page never sees WhatsApp's request");
 
     let assertion = phone.assert(&challenge, ORIGIN, "whatsapp.com");
-    let (status, after) = ext(&app, Method::POST, "/v1/passkey/ceremony/assertion", &secret, Some(assertion.clone())).await;
+    let (status, after) = ext(
+        &app,
+        Method::POST,
+        "/v1/passkey/ceremony/assertion",
+        &secret,
+        Some(assertion.clone()),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{after}");
     assert_eq!(after["stage"], "confirmation");
     let shown = after["confirmationCode"].as_str().unwrap().to_owned();
@@ -153,12 +166,33 @@ async fn the_ceremony_pairs(app: TestApp) {
 
     // The same assertion again goes nowhere.
     let (status, again) = ext(&app, Method::POST, "/v1/passkey/ceremony/assertion", &secret, Some(assertion)).await;
-    assert_eq!((status, again["code"].as_str()), (StatusCode::CONFLICT, Some("CEREMONY_STAGE")), "{again}");
-    let (status, wrong) = ext(&app, Method::POST, "/v1/passkey/ceremony/confirm", &secret, Some(json!({ "code": "AAAA-AAAA" }))).await;
-    assert_eq!((status, wrong["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("CONFIRMATION_MISMATCH")));
+    assert_eq!(
+        (status, again["code"].as_str()),
+        (StatusCode::CONFLICT, Some("CEREMONY_STAGE")),
+        "{again}"
+    );
+    let (status, wrong) = ext(
+        &app,
+        Method::POST,
+        "/v1/passkey/ceremony/confirm",
+        &secret,
+        Some(json!({ "code": "AAAA-AAAA" })),
+    )
+    .await;
+    assert_eq!(
+        (status, wrong["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("CONFIRMATION_MISMATCH"))
+    );
     assert_eq!(number_state(&app, &t.key, &id).await, "CONNECTING");
 
-    let (status, done) = ext(&app, Method::POST, "/v1/passkey/ceremony/confirm", &secret, Some(json!({ "code": shown }))).await;
+    let (status, done) = ext(
+        &app,
+        Method::POST,
+        "/v1/passkey/ceremony/confirm",
+        &secret,
+        Some(json!({ "code": shown })),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{done}");
     assert_eq!(done["stage"], "done");
     for _ in 0..200 {
@@ -209,9 +243,15 @@ async fn bad_assertions_are_refused_and_nothing_connects() {
     let mut unsigned = phone.assert(&challenge, ORIGIN, "whatsapp.com");
     unsigned["response"]["signature"] = "".into();
     let cases = [
-        (phone.assert(&challenge, "https://evil.example", "whatsapp.com"), "https://evil.example"),
+        (
+            phone.assert(&challenge, "https://evil.example", "whatsapp.com"),
+            "https://evil.example",
+        ),
         (phone.assert(&challenge, ORIGIN, "evil.example"), "another relying party"),
-        (phone.assert(&URL_SAFE_NO_PAD.encode(b"another challenge"), ORIGIN, "whatsapp.com"), "another challenge"),
+        (
+            phone.assert(&URL_SAFE_NO_PAD.encode(b"another challenge"), ORIGIN, "whatsapp.com"),
+            "another challenge",
+        ),
         (unsigned, "no signature"),
     ];
     for (assertion, says) in cases {
@@ -222,8 +262,19 @@ async fn bad_assertions_are_refused_and_nothing_connects() {
         // Our own check refused it: the ceremony waits for a good one.
         assert_eq!(page_status(&app, &token).await["passkey"]["stage"], "challenge");
     }
-    let (status, err) = ext(&app, Method::POST, "/v1/passkey/ceremony/assertion", &secret, Some(json!({ "id": 1 }))).await;
-    assert_eq!((status, err["code"].as_str()), (StatusCode::BAD_REQUEST, Some("VALIDATION_ERROR")), "{err}");
+    let (status, err) = ext(
+        &app,
+        Method::POST,
+        "/v1/passkey/ceremony/assertion",
+        &secret,
+        Some(json!({ "id": 1 })),
+    )
+    .await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("VALIDATION_ERROR")),
+        "{err}"
+    );
 
     // Signed by a key the account does not hold: WhatsApp refuses it, and the link fails.
     let mut stranger = Authenticator::new();
@@ -236,7 +287,11 @@ async fn bad_assertions_are_refused_and_nothing_connects() {
         Some(stranger.assert(&challenge, ORIGIN, "whatsapp.com")),
     )
     .await;
-    assert_eq!((status, err["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("PASSKEY_REJECTED")), "{err}");
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("PASSKEY_REJECTED")),
+        "{err}"
+    );
     assert!(err["error"].as_str().unwrap().contains("signature"), "{err}");
     let (_, after) = ext(&app, Method::GET, "/v1/passkey/ceremony", &secret, None).await;
     assert_eq!(after["stage"], "failed", "{after}");
@@ -258,7 +313,11 @@ async fn bad_assertions_are_refused_and_nothing_connects() {
     let code = handoff(&app, &token).await;
     let secret = claim(&app, &code).await.1["ceremony"].as_str().unwrap().to_owned();
     let (status, err) = ext(&app, Method::POST, "/v1/passkey/ceremony/assertion", &secret, Some(replay)).await;
-    assert_eq!((status, err["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("PASSKEY_ASSERTION_INVALID")), "{err}");
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("PASSKEY_ASSERTION_INVALID")),
+        "{err}"
+    );
     let kinds = app.event_kinds(&id, &t.key).await;
     assert!(!kinds.iter().any(|k| k == "number.connected"), "{kinds:?}");
 }
@@ -274,13 +333,19 @@ async fn hand_off_codes_are_short_lived_single_use_and_guarded() {
     // Nothing to hand off before WhatsApp asks.
     let link = app.create_link(&t.key, json!({ "name": "Early", "number": "5511977776666" })).await;
     let early = link["remotePairingToken"].as_str().unwrap();
-    let (status, err) = app.public(Method::POST, &format!("/v1/remote-pairing/{early}/passkey/handoff")).await;
+    let (status, err) = app
+        .public(Method::POST, &format!("/v1/remote-pairing/{early}/passkey/handoff"))
+        .await;
     assert_eq!((status, err["code"].as_str()), (StatusCode::CONFLICT, Some("PASSKEY_NOT_REQUIRED")));
 
     let (token, id) = gated(&app, &t.key, &phone).await;
     for bad in ["", "ABCD", "ABCD-EFG0", "😀😀😀😀😀😀😀😀"] {
         let (status, err) = claim(&app, bad).await;
-        assert_eq!((status, err["code"].as_str()), (StatusCode::NOT_FOUND, Some("HANDOFF_CODE_INVALID")), "{bad}: {err}");
+        assert_eq!(
+            (status, err["code"].as_str()),
+            (StatusCode::NOT_FOUND, Some("HANDOFF_CODE_INVALID")),
+            "{bad}: {err}"
+        );
     }
     // Expired: five minutes pass.
     let code = handoff(&app, &token).await;
@@ -299,14 +364,20 @@ async fn hand_off_codes_are_short_lived_single_use_and_guarded() {
     for i in 0..5 {
         assert_eq!(claim(&app, &wrong(i)).await.0, StatusCode::NOT_FOUND);
     }
-    assert_eq!(claim(&app, &code).await.0, StatusCode::NOT_FOUND, "the code died after five wrong tries");
+    assert_eq!(
+        claim(&app, &code).await.0,
+        StatusCode::NOT_FOUND,
+        "the code died after five wrong tries"
+    );
 
     // A fresh code: one claim, not two; and then no new code while the extension holds it.
     let code = handoff(&app, &token).await;
     let (status, first) = claim(&app, &code).await;
     assert_eq!(status, StatusCode::OK, "{first}");
     assert_eq!(claim(&app, &code).await.0, StatusCode::NOT_FOUND, "a second claim");
-    let (status, err) = app.public(Method::POST, &format!("/v1/remote-pairing/{token}/passkey/handoff")).await;
+    let (status, err) = app
+        .public(Method::POST, &format!("/v1/remote-pairing/{token}/passkey/handoff"))
+        .await;
     assert_eq!((status, err["code"].as_str()), (StatusCode::CONFLICT, Some("PASSKEY_CLAIMED")));
     let secret = first["ceremony"].as_str().unwrap();
     for unknown in ["", "nope", &"x".repeat(500)] {
@@ -315,12 +386,28 @@ async fn hand_off_codes_are_short_lived_single_use_and_guarded() {
     }
 
     // The link is revoked: every step is refused.
-    app.expect(Method::DELETE, &format!("/v1/numbers/{id}/remote-pairing"), &t.key, None, StatusCode::OK).await;
+    app.expect(
+        Method::DELETE,
+        &format!("/v1/numbers/{id}/remote-pairing"),
+        &t.key,
+        None,
+        StatusCode::OK,
+    )
+    .await;
     let (status, _) = ext(&app, Method::GET, "/v1/passkey/ceremony", secret, None).await;
     assert_eq!(status, StatusCode::GONE);
-    let (status, _) = ext(&app, Method::POST, "/v1/passkey/ceremony/confirm", secret, Some(json!({ "code": "AAAA-AAAA" }))).await;
+    let (status, _) = ext(
+        &app,
+        Method::POST,
+        "/v1/passkey/ceremony/confirm",
+        secret,
+        Some(json!({ "code": "AAAA-AAAA" })),
+    )
+    .await;
     assert_eq!(status, StatusCode::GONE);
-    let (status, _) = app.public(Method::POST, &format!("/v1/remote-pairing/{token}/passkey/handoff")).await;
+    let (status, _) = app
+        .public(Method::POST, &format!("/v1/remote-pairing/{token}/passkey/handoff"))
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_ne!(number_state(&app, &t.key, &id).await, "OPEN");
 }
@@ -346,7 +433,8 @@ async fn every_step_reaches_the_owner_from_any_process() {
     };
     let (status, body) = post(b, format!("/v1/numbers/{id}/sandbox/passkey"), phone.registration(), true).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    page.until(std::time::Duration::from_secs(4), |s| s["linkState"] == "passkey_required").await;
+    page.until(std::time::Duration::from_secs(4), |s| s["linkState"] == "passkey_required")
+        .await;
     let (status, handed) = post(third, format!("/v1/remote-pairing/{token}/passkey/handoff"), json!({}), false).await;
     assert_eq!(status, StatusCode::CREATED, "{handed}");
     let (status, claimed) = post(&c.proxy, "/v1/passkey/claim".into(), json!({ "code": handed["code"] }), false).await;
@@ -360,10 +448,21 @@ async fn every_step_reaches_the_owner_from_any_process() {
             (res.status(), res.json::<Value>().await.unwrap_or(Value::Null))
         }
     };
-    let (status, asserted) = bearer(b, "/v1/passkey/ceremony/assertion", phone.assert(&challenge, ORIGIN, "whatsapp.com")).await;
+    let (status, asserted) = bearer(
+        b,
+        "/v1/passkey/ceremony/assertion",
+        phone.assert(&challenge, ORIGIN, "whatsapp.com"),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{asserted}");
-    page.until(std::time::Duration::from_secs(4), |s| s["passkey"]["stage"] == "confirmation").await;
-    let (status, done) = bearer(third, "/v1/passkey/ceremony/confirm", json!({ "code": asserted["confirmationCode"] })).await;
+    page.until(std::time::Duration::from_secs(4), |s| s["passkey"]["stage"] == "confirmation")
+        .await;
+    let (status, done) = bearer(
+        third,
+        "/v1/passkey/ceremony/confirm",
+        json!({ "code": asserted["confirmationCode"] }),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{done}");
     page.until(std::time::Duration::from_secs(4), |s| s["state"] == "OPEN").await;
     assert_eq!(c.connected_events(&id).await, 1);

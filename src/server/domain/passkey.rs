@@ -130,7 +130,13 @@ impl Assertion {
             client_data_json: b64("clientDataJSON", &json.response.client_data_json)?,
             authenticator_data: b64("authenticatorData", &json.response.authenticator_data)?,
             signature: b64("signature", &json.response.signature)?,
-            user_handle: json.response.user_handle.as_deref().filter(|h| !h.is_empty()).map(|h| b64("userHandle", h)).transpose()?,
+            user_handle: json
+                .response
+                .user_handle
+                .as_deref()
+                .filter(|h| !h.is_empty())
+                .map(|h| b64("userHandle", h))
+                .transpose()?,
         })
     }
 
@@ -140,8 +146,8 @@ impl Assertion {
         if self.signature.is_empty() {
             return Err(AssertionError::Unsigned);
         }
-        let client: ClientData = serde_json::from_slice(&self.client_data_json)
-            .map_err(|e| AssertionError::Malformed(format!("clientDataJSON: {e}")))?;
+        let client: ClientData =
+            serde_json::from_slice(&self.client_data_json).map_err(|e| AssertionError::Malformed(format!("clientDataJSON: {e}")))?;
         if client.kind != "webauthn.get" {
             return Err(AssertionError::WrongType(client.kind));
         }

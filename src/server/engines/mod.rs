@@ -167,7 +167,11 @@ pub trait Engine: Send + Sync + 'static {
     /// With `id`, the message goes out under that id wherever the engine lets us choose it:
     /// WhatsApp keeps the first message of an id, so a retried send delivers once.
     /// Hands WhatsApp the (checked) assertion of the number's passkey ceremony.
-    async fn passkey_response(&self, _number: &NumberCtx, _assertion: &crate::server::domain::passkey::Assertion) -> Result<(), EngineError> {
+    async fn passkey_response(
+        &self,
+        _number: &NumberCtx,
+        _assertion: &crate::server::domain::passkey::Assertion,
+    ) -> Result<(), EngineError> {
         Err(EngineError::Unsupported)
     }
 

@@ -194,7 +194,12 @@ mod tests {
             Some(NumberState::Connecting)
         );
         assert_eq!(
-            LinkState::PasskeyRequired { expires_at: None, request: None, confirmation: None }.number_state(),
+            LinkState::PasskeyRequired {
+                expires_at: None,
+                request: None,
+                confirmation: None
+            }
+            .number_state(),
             Some(NumberState::Connecting)
         );
         assert_eq!(LinkState::Disconnected { reason: "x".into() }.number_state(), None);

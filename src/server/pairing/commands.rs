@@ -163,9 +163,7 @@ mod tests {
             Action::Scan { phone: None },
             Action::Unlink,
             Action::Passkey { credential: None },
-            Action::PasskeyAssertion {
-                assertion: "{}".into(),
-            },
+            Action::PasskeyAssertion { assertion: "{}".into() },
             Action::PasskeyConfirm,
             Action::Fail { reason: "banned".into() },
             Action::Release,

@@ -288,7 +288,11 @@ mod tests {
             failed(reason::THROTTLED, true),
             LinkState::Idle,
             pairing,
-            LinkState::PasskeyRequired { expires_at: None, request: None, confirmation: None },
+            LinkState::PasskeyRequired {
+                expires_at: None,
+                request: None,
+                confirmation: None,
+            },
             LinkState::Paired { phone_digits: "1".into() },
             LinkState::Disconnected {
                 reason: reason::CONNECTION_LOST.into(),

@@ -92,7 +92,13 @@ pub async fn claim(state: &AppState, code: &str) -> ApiResult<CeremonyOut> {
     let now = state.clock.now();
     let ceremony = state
         .store
-        .claim_handoff(&code[..PREFIX_LEN], &hex_sha256(code.as_bytes()), &hex_sha256(secret.as_bytes()), HANDOFF_TRIES, now)
+        .claim_handoff(
+            &code[..PREFIX_LEN],
+            &hex_sha256(code.as_bytes()),
+            &hex_sha256(secret.as_bytes()),
+            HANDOFF_TRIES,
+            now,
+        )
         .await?
         .ok_or_else(invalid_code)?;
     let mut out = view(state, &ceremony).await?;
@@ -113,7 +119,10 @@ pub async fn assertion(state: &AppState, secret: &str, body: &AssertionJson) -> 
     if stage_of(&ceremony, &live, number.state == NumberState::Open, state.clock.now()) != stage::CHALLENGE {
         return Err(wrong_stage());
     }
-    let LinkState::PasskeyRequired { request: Some(request), .. } = &live else {
+    let LinkState::PasskeyRequired {
+        request: Some(request), ..
+    } = &live
+    else {
         return Err(wrong_stage());
     };
     let options = RequestOptions::parse(request).map_err(ApiError::internal)?;
@@ -160,12 +169,18 @@ pub async fn confirm(state: &AppState, secret: &str, code: &str) -> ApiResult<Ce
     let ceremony = held(state, secret).await?;
     let (link, number, live) = current(state, &ceremony).await?;
     let LinkState::PasskeyRequired {
-        confirmation: Some(expected), ..
+        confirmation: Some(expected),
+        ..
     } = &live
     else {
         return Err(wrong_stage());
     };
-    let same = |a: &str| a.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_ascii_uppercase();
+    let same = |a: &str| {
+        a.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_ascii_uppercase()
+    };
     if same(code) != same(expected) {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -174,7 +189,11 @@ pub async fn confirm(state: &AppState, secret: &str, code: &str) -> ApiResult<Ce
         ));
     }
     state.pairing.act(&number, Action::PasskeyConfirm).await?;
-    if state.store.mark_ceremony(&link.id, CeremonyStep::Confirmed, None, state.clock.now()).await? {
+    if state
+        .store
+        .mark_ceremony(&link.id, CeremonyStep::Confirmed, None, state.clock.now())
+        .await?
+    {
         crate::server::metrics::link_event("passkey_confirmed");
     }
     ceremony_view(state, &link.id).await
@@ -291,7 +310,9 @@ fn normalize(code: &str) -> Option<String> {
 
 fn new_code() -> String {
     let mut rng = rand::rng();
-    (0..CODE_LEN).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect()
+    (0..CODE_LEN)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
 }
 
 fn not_required() -> ApiError {

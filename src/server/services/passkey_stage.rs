@@ -2,7 +2,11 @@
 //! state for the number: what the page and the extension both follow.
 use chrono::{DateTime, Utc};
 
-use crate::server::{engines::LinkState, state::AppState, store::{Ceremony, Link}};
+use crate::server::{
+    engines::LinkState,
+    state::AppState,
+    store::{Ceremony, Link},
+};
 use crate::types::passkey::PasskeyStageOut;
 
 /// The stages, as the API names them.
@@ -39,7 +43,11 @@ pub fn stage_of(ceremony: &Ceremony, live: &LinkState, open: bool, now: DateTime
         return stage::DONE;
     }
     if open || matches!(live, LinkState::Connected { .. } | LinkState::Paired { .. }) {
-        return if ceremony.claimed_at.is_some() { stage::DONE } else { stage::EXPIRED };
+        return if ceremony.claimed_at.is_some() {
+            stage::DONE
+        } else {
+            stage::EXPIRED
+        };
     }
     if ceremony.failed_at.is_some() {
         return stage::FAILED;
@@ -57,4 +65,3 @@ pub fn stage_of(ceremony: &Ceremony, live: &LinkState, open: bool, now: DateTime
         _ => stage::EXPIRED,
     }
 }
-

@@ -473,7 +473,14 @@ mod tests {
         assert_eq!(view(&LinkState::Idle), ("idle", None));
         assert_eq!(view(&pairing(Some(qr.clone()), Some(code.clone()))), ("qr", None));
         assert_eq!(view(&pairing(None, Some(code))), ("code", None));
-        assert_eq!(view(&LinkState::PasskeyRequired { expires_at: None, request: None, confirmation: None }), ("passkey_required", None));
+        assert_eq!(
+            view(&LinkState::PasskeyRequired {
+                expires_at: None,
+                request: None,
+                confirmation: None
+            }),
+            ("passkey_required", None)
+        );
         assert_eq!(view(&LinkState::Paired { phone_digits: "1".into() }), ("connected", None));
         assert_eq!(view(&LinkState::Connected { phone_digits: "1".into() }), ("connected", None));
         assert_eq!(view(&LinkState::Disconnected { reason: "replaced".into() }), ("idle", None));

@@ -8,7 +8,17 @@ macro_rules! ceremony_columns {
     };
 }
 
-pub(crate) type CeremonyRow = (String, String, String, i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<String>);
+pub(crate) type CeremonyRow = (
+    String,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+);
 
 pub(crate) fn ceremony_of(row: CeremonyRow) -> crate::server::store::Ceremony {
     use crate::server::domain::{LinkId, NumberId, TenantId, from_millis};

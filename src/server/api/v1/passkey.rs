@@ -58,7 +58,11 @@ pub async fn ceremony(State(state): State<AppState>, headers: HeaderMap) -> ApiR
     request_body(content = Object, description = "PublicKeyCredential.toJSON()"),
     responses((status = 200, body = CeremonyOut), (status = 401, body = ErrorOut), (status = 409, body = ErrorOut, description = "CEREMONY_STAGE"),
         (status = 410, body = ErrorOut), (status = 422, body = ErrorOut, description = "PASSKEY_ASSERTION_INVALID (our check); PASSKEY_REJECTED (WhatsApp's)")))]
-pub async fn assertion(State(state): State<AppState>, headers: HeaderMap, JsonBody(input): JsonBody<AssertionJson>) -> ApiResult<Json<CeremonyOut>> {
+pub async fn assertion(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    JsonBody(input): JsonBody<AssertionJson>,
+) -> ApiResult<Json<CeremonyOut>> {
     Ok(Json(passkey::assertion(&state, bearer(&headers), &input).await?))
 }
 
@@ -66,7 +70,11 @@ pub async fn assertion(State(state): State<AppState>, headers: HeaderMap, JsonBo
 #[utoipa::path(post, path = "/passkey/ceremony/confirm", tag = "passkey ceremony", request_body = ConfirmIn,
     responses((status = 200, body = CeremonyOut), (status = 401, body = ErrorOut), (status = 409, body = ErrorOut), (status = 410, body = ErrorOut),
         (status = 422, body = ErrorOut, description = "CONFIRMATION_MISMATCH")))]
-pub async fn confirm(State(state): State<AppState>, headers: HeaderMap, JsonBody(input): JsonBody<ConfirmIn>) -> ApiResult<Json<CeremonyOut>> {
+pub async fn confirm(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    JsonBody(input): JsonBody<ConfirmIn>,
+) -> ApiResult<Json<CeremonyOut>> {
     Ok(Json(passkey::confirm(&state, bearer(&headers), &input.code).await?))
 }
 

@@ -78,7 +78,12 @@ pub struct SandboxPasskeyIn {
 #[utoipa::path(post, path = "/numbers/{id}/sandbox/passkey", tag = "sandbox", security(("api_key" = [])), params(("id" = String, Path)),
     request_body(content = Option<SandboxPasskeyIn>, description = "optional: the account's passkey"),
     responses((status = 200, body = OkOut), (status = 400, body = ErrorOut, description = "the credential is not a base64url id and P-256 public key"), (status = 404, body = ErrorOut), (status = 409, body = ErrorOut, description = "NOT_PAIRING")))]
-pub async fn sandbox_passkey(State(state): State<AppState>, client: ApiClient, Path(id): Path<String>, body: axum::body::Bytes) -> ApiResult<Json<OkOut>> {
+pub async fn sandbox_passkey(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<OkOut>> {
     let input: SandboxPasskeyIn = if body.iter().all(u8::is_ascii_whitespace) {
         SandboxPasskeyIn::default()
     } else {
@@ -92,10 +97,19 @@ pub async fn sandbox_passkey(State(state): State<AppState>, client: ApiClient, P
                 "credentialId must be base64url and publicKey a base64url P-256 SubjectPublicKeyInfo",
             )
         })?),
-        _ => return Err(ApiError::validation("credentialId", "give both credentialId and publicKey, or neither")),
+        _ => {
+            return Err(ApiError::validation(
+                "credentialId",
+                "give both credentialId and publicKey, or neither",
+            ));
+        }
     };
     let number = sandbox_number(&state, &client, id).await?;
-    state.pairing.act(&number, Action::Passkey { credential }).await.map_err(simulation_error)?;
+    state
+        .pairing
+        .act(&number, Action::Passkey { credential })
+        .await
+        .map_err(simulation_error)?;
     Ok(Json(OkOut { ok: true }))
 }
 

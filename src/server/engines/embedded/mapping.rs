@@ -54,10 +54,15 @@ pub enum Signal {
         reason: String,
     },
     /// WhatsApp's 2026 passkey gate: its request options (JSON, verbatim) for the ceremony.
-    PasskeyRequired { options: String },
+    PasskeyRequired {
+        options: String,
+    },
     /// WhatsApp accepted the assertion; a first link must confirm `code`, a re-link
     /// (`skip`) needs no one.
-    PasskeyConfirmation { code: String, skip: bool },
+    PasskeyConfirmation {
+        code: String,
+        skip: bool,
+    },
     /// WhatsApp refused the assertion or the step timed out: a new window may try again.
     PasskeyFailed,
 }

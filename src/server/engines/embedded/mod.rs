@@ -375,7 +375,9 @@ impl Inner {
                 state: LinkState::PasskeyRequired { .. },
                 ..
             }) => Ok(live.client.clone()),
-            _ => Err(EngineError::Conflict("WhatsApp is not waiting for a passkey on this number here".into())),
+            _ => Err(EngineError::Conflict(
+                "WhatsApp is not waiting for a passkey on this number here".into(),
+            )),
         }
     }
 

@@ -151,7 +151,9 @@ fn judge(gate: &Gate, assertion: &Assertion) -> Result<u32, AssertionError> {
     if URL_SAFE_NO_PAD.encode(&assertion.credential_id) != credential.credential_id {
         return Err(AssertionError::BadSignature);
     }
-    let key = URL_SAFE_NO_PAD.decode(&credential.public_key).map_err(|_| AssertionError::BadSignature)?;
+    let key = URL_SAFE_NO_PAD
+        .decode(&credential.public_key)
+        .map_err(|_| AssertionError::BadSignature)?;
     assertion.verify_es256(&key)?;
     let count = assertion.sign_count();
     if count != 0 && count <= gate.last_count {

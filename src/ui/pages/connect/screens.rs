@@ -259,7 +259,10 @@ fn Ceremony() -> impl IntoView {
             });
         }
     };
-    let stage = move || c.status.with(|s| s.as_ref().and_then(|s| s.passkey.as_ref()).map(|p| p.stage.clone()));
+    let stage = move || {
+        c.status
+            .with(|s| s.as_ref().and_then(|s| s.passkey.as_ref()).map(|p| p.stage.clone()))
+    };
     let stage_text = move || match stage().as_deref() {
         Some("challenge") => c.text.ceremony_challenge,
         Some("verifying") => c.text.ceremony_verifying,

@@ -275,7 +275,14 @@ fn passkey_errors_end_the_window() {
             .build(),
     );
     assert_eq!(
-        run(err, &LinkState::PasskeyRequired { expires_at: None, request: None, confirmation: None }),
+        run(
+            err,
+            &LinkState::PasskeyRequired {
+                expires_at: None,
+                request: None,
+                confirmation: None
+            }
+        ),
         Step::publish(failed(reason::PASSKEY_REJECTED, true), Action::Wipe)
     );
 }
@@ -291,7 +298,11 @@ fn the_passkey_gate_keeps_whatsapps_request_for_the_ceremony() {
     };
     assert_eq!(run(ask, &pairing_with_code()), Step::publish(asked.clone(), Action::None));
     // Its own timeout, within reason, sets how long the window waits.
-    let short = Event::PairPasskeyRequest(PairPasskeyRequest::builder().request_options_json(r#"{"challenge":"AA","timeout":120000}"#.into()).build());
+    let short = Event::PairPasskeyRequest(
+        PairPasskeyRequest::builder()
+            .request_options_json(r#"{"challenge":"AA","timeout":120000}"#.into())
+            .build(),
+    );
     assert!(matches!(
         run(short, &pairing_with_code()).state,
         Some(LinkState::PasskeyRequired { expires_at: Some(at), .. }) if at == now() + chrono::Duration::minutes(2)
