@@ -28,6 +28,10 @@ test("the passkey screen hands the link over, is accessible, and the page still 
   await page.getByRole("button", { name: "Copy link" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Link copied" })).toBeVisible();
   await shot(page, "passkey-phone");
+  // The ceremony through the extension on a computer starts with a code typed there.
+  await page.getByRole("button", { name: "Use a computer", exact: true }).click();
+  await expect(page.locator("#handoff-code")).toHaveText(/^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$/);
+  await expect(page.locator("#ceremony-stage")).toHaveText("Waiting for your computer…");
 
   const axe = await import("axe-core");
   await page.addScriptTag({ content: axe.default.source });

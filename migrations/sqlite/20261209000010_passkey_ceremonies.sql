@@ -7,6 +7,8 @@ CREATE TABLE passkey_ceremonies (
     link_id            TEXT PRIMARY KEY REFERENCES links (id) ON DELETE CASCADE,
     tenant_id          TEXT NOT NULL,
     number_id          TEXT NOT NULL,
+    -- SHA-256 of WhatsApp's request the code was made for: a later request is a new ceremony.
+    request_hash       TEXT NOT NULL,
     handoff_prefix     TEXT,
     handoff_hash       TEXT NOT NULL,
     handoff_expires_at INTEGER NOT NULL,

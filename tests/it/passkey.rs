@@ -69,7 +69,12 @@ impl Authenticator {
 
 /// A link whose number WhatsApp asks for the passkey of `who`'s account; its token and id.
 async fn gated(app: &TestApp, key: &str, who: &Authenticator) -> (String, String) {
-    let link = app.create_link(key, json!({ "name": "Loja", "number": "5511988887777" })).await;
+    let link = app
+        .create_link(
+            key,
+            json!({ "name": "Loja", "number": "5511988887777", "branding": { "companyName": "Passkey Shop" } }),
+        )
+        .await;
     let token = link["remotePairingToken"].as_str().unwrap().to_owned();
     let id = link["numberId"].as_str().unwrap().to_owned();
     app.public(Method::POST, &format!("/v1/remote-pairing/{token}/connect")).await;
@@ -385,6 +390,27 @@ async fn hand_off_codes_are_short_lived_single_use_and_guarded() {
         assert_eq!((status, err["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("CEREMONY_INVALID")));
     }
 
+    // WhatsApp asks again (a new window): the old ceremony is over, and the page may hand
+    // the new request off.
+    app.post(&format!("/v1/numbers/{id}/sandbox/fail"), &t.key).await;
+    app.public(Method::POST, &format!("/v1/remote-pairing/{token}/connect")).await;
+    let asked = phone.registration().to_string();
+    app.raw(
+        Method::POST,
+        &format!("/v1/numbers/{id}/sandbox/passkey"),
+        Some(&t.key),
+        Some(&asked),
+    )
+    .await;
+    let (_, old) = ext(&app, Method::GET, "/v1/passkey/ceremony", secret, None).await;
+    assert_eq!(old["stage"], "expired", "{old}");
+    assert!(old.get("options").is_none(), "the new request is not the old holder's: {old}");
+    let code = handoff(&app, &token).await;
+    let (_, gone) = ext(&app, Method::GET, "/v1/passkey/ceremony", secret, None).await;
+    assert_eq!(gone["code"], "CEREMONY_INVALID", "a new code ends the old holder's step: {gone}");
+    let (_, claimed) = claim(&app, &code).await;
+    let secret = claimed["ceremony"].as_str().unwrap();
+
     // The link is revoked: every step is refused.
     app.expect(
         Method::DELETE,
@@ -466,4 +492,46 @@ async fn every_step_reaches_the_owner_from_any_process() {
     assert_eq!(status, StatusCode::OK, "{done}");
     page.until(std::time::Duration::from_secs(4), |s| s["state"] == "OPEN").await;
     assert_eq!(c.connected_events(&id).await, 1);
+}
+
+/// Without the page's WASM: the passkey screen's button is a plain form whose answer is the
+/// page with the code (never a URL carrying it); a claimed step sends the form back to the page.
+#[tokio::test]
+async fn the_hand_off_works_from_a_plain_form() {
+    let app = spawn_app().await;
+    let t = app.tenant("Forms").await;
+    let phone = Authenticator::new();
+    let (token, _) = gated(&app, &t.key, &phone).await;
+    let (_, html) = app.public(Method::GET, &format!("/connect/{token}?lang=en")).await;
+    let html = html.as_str().unwrap();
+    assert!(html.contains(r#"data-screen="passkey""#), "{html}");
+    assert!(html.contains(&format!(r#"action="/connect/{token}/handoff?lang=en""#)), "{html}");
+    assert!(!html.contains("whatsapp.com\""), "WhatsApp's request stays off the page");
+
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = no_redirects
+        .post(format!("{}/connect/{token}/handoff?lang=en", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let html = res.text().await.unwrap();
+    let at = html.find(r#"id="handoff-code""#).expect("the code is on the page");
+    let shown: String = html[at..].split('>').nth(1).unwrap().chars().take(9).collect();
+    assert_eq!(shown.len(), 9, "{shown}");
+    let (status, claimed) = claim(&app, &shown).await;
+    assert_eq!(status, StatusCode::OK, "{claimed}");
+
+    // Taken up on a computer: a second press cannot make another code.
+    let res = no_redirects
+        .post(format!("{}/connect/{token}/handoff?lang=en", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], format!("/connect/{token}?lang=en").as_str());
 }

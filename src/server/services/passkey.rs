@@ -15,6 +15,7 @@ use crate::server::{
     domain::{
         NumberState, hex_sha256,
         passkey::{Assertion, AssertionJson, RequestOptions},
+        resolve_branding,
     },
     engines::LinkState,
     error::{ApiError, ApiResult},
@@ -41,7 +42,7 @@ pub async fn handoff(state: &AppState, token: &str) -> ApiResult<HandoffOut> {
     let live = live_state(state, number, r.view.clone()).await;
     let LinkState::PasskeyRequired {
         expires_at,
-        request: Some(_),
+        request: Some(request),
         confirmation: None,
     } = live
     else {
@@ -56,6 +57,7 @@ pub async fn handoff(state: &AppState, token: &str) -> ApiResult<HandoffOut> {
             link: r.link.id.clone(),
             tenant: r.link.tenant_id.clone(),
             number: number.id.clone(),
+            request_hash: hex_sha256(request.as_bytes()),
             prefix: code[..PREFIX_LEN].to_owned(),
             hash: hex_sha256(code.as_bytes()),
             expires_at,
@@ -263,13 +265,11 @@ async fn view(state: &AppState, ceremony: &Ceremony) -> ApiResult<CeremonyOut> {
         ),
         _ => (None, None),
     };
+    // The name the link's page shows, so the person recognises who asks.
     let company = match &link {
-        Some(l) => state
-            .store
-            .settings(&ceremony.tenant)
-            .await
-            .ok()
-            .and_then(|s| l.branding.company_name.clone().or(s.branding.company_name)),
+        Some(l) => state.store.settings(&ceremony.tenant).await.ok().and_then(|s| {
+            resolve_branding(&Default::default(), &l.branding, &s.branding, l.locale.as_deref().unwrap_or("en")).company_name
+        }),
         None => None,
     };
     let expires_at = match &live {

@@ -13,6 +13,8 @@ pub struct NewHandoff {
     pub link: LinkId,
     pub tenant: TenantId,
     pub number: NumberId,
+    /// SHA-256 (hex) of WhatsApp's request options the code answers.
+    pub request_hash: String,
     /// The code's first characters, in clear: how a claim finds it.
     pub prefix: String,
     /// SHA-256 of the whole code (hex).
@@ -27,6 +29,8 @@ pub struct Ceremony {
     pub link: LinkId,
     pub tenant: TenantId,
     pub number: NumberId,
+    /// SHA-256 (hex) of WhatsApp's request options it answers.
+    pub request_hash: String,
     pub handoff_expires_at: DateTime<Utc>,
     pub claimed_at: Option<DateTime<Utc>>,
     pub asserted_at: Option<DateTime<Utc>>,
@@ -49,9 +53,9 @@ pub enum CeremonyStep {
 
 #[async_trait]
 pub trait CeremonyStore: Send + Sync {
-    /// Issues `handoff` for its link, replacing an unclaimed (or failed) code. `Ok(false)`
-    /// when an extension holds the link's ceremony; `Conflict` when another live code has
-    /// the same prefix (draw another).
+    /// Issues `handoff` for its link, replacing an unclaimed or failed code, or one made for
+    /// an earlier request. `Ok(false)` when an extension holds the ceremony of this request;
+    /// `Conflict` when another live code has the same prefix (draw another).
     async fn issue_handoff(&self, handoff: &NewHandoff) -> StoreResult<bool>;
     /// Claims the live code `prefix` + `hash` for the bearer secret `secret_hash`. A wrong
     /// `hash` counts a try at that code, and `max_tries` of them end it. `None` for every

@@ -4,11 +4,12 @@
 /// `CeremonyRow`'s order (a macro, so queries stay literals).
 macro_rules! ceremony_columns {
     () => {
-        "link_id, tenant_id, number_id, handoff_expires_at, claimed_at, asserted_at, confirmed_at, failed_at, failure"
+        "link_id, tenant_id, number_id, request_hash, handoff_expires_at, claimed_at, asserted_at, confirmed_at, failed_at, failure"
     };
 }
 
 pub(crate) type CeremonyRow = (
+    String,
     String,
     String,
     String,
@@ -22,11 +23,12 @@ pub(crate) type CeremonyRow = (
 
 pub(crate) fn ceremony_of(row: CeremonyRow) -> crate::server::store::Ceremony {
     use crate::server::domain::{LinkId, NumberId, TenantId, from_millis};
-    let (link, tenant, number, expires, claimed, asserted, confirmed, failed, failure) = row;
+    let (link, tenant, number, request_hash, expires, claimed, asserted, confirmed, failed, failure) = row;
     crate::server::store::Ceremony {
         link: LinkId::from_trusted(link),
         tenant: TenantId::from_trusted(tenant),
         number: NumberId::from_trusted(number),
+        request_hash,
         handoff_expires_at: from_millis(expires),
         claimed_at: claimed.map(from_millis),
         asserted_at: asserted.map(from_millis),
@@ -42,12 +44,12 @@ macro_rules! impl_ceremony_store {
         impl $crate::server::store::CeremonyStore for $store {
             async fn issue_handoff(&self, h: &$crate::server::store::NewHandoff) -> StoreResult<bool> {
                 let mut tx = self.writer.begin().await?;
-                let held: Option<(Option<i64>, Option<i64>)> =
-                    sqlx::query_as("SELECT claimed_at, failed_at FROM passkey_ceremonies WHERE link_id = $1")
+                let held: Option<(Option<i64>, Option<i64>, String)> =
+                    sqlx::query_as("SELECT claimed_at, failed_at, request_hash FROM passkey_ceremonies WHERE link_id = $1")
                         .bind(h.link.as_str())
                         .fetch_optional(&mut *tx)
                         .await?;
-                if matches!(held, Some((Some(_), None))) {
+                if matches!(&held, Some((Some(_), None, request)) if *request == h.request_hash) {
                     return Ok(false);
                 }
                 // A dead code's prefix is free for the next one.
@@ -57,9 +59,9 @@ macro_rules! impl_ceremony_store {
                     .execute(&mut *tx)
                     .await?;
                 sqlx::query(concat!(
-                    "INSERT INTO passkey_ceremonies (link_id, tenant_id, number_id, handoff_prefix, handoff_hash, handoff_expires_at, created_at) ",
-                    "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (link_id) DO UPDATE SET ",
-                    "number_id = excluded.number_id, handoff_prefix = excluded.handoff_prefix, handoff_hash = excluded.handoff_hash, ",
+                    "INSERT INTO passkey_ceremonies (link_id, tenant_id, number_id, handoff_prefix, handoff_hash, handoff_expires_at, created_at, request_hash) ",
+                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (link_id) DO UPDATE SET ",
+                    "number_id = excluded.number_id, request_hash = excluded.request_hash, handoff_prefix = excluded.handoff_prefix, handoff_hash = excluded.handoff_hash, ",
                     "handoff_expires_at = excluded.handoff_expires_at, handoff_tries = 0, secret_hash = NULL, claimed_at = NULL, ",
                     "asserted_at = NULL, confirmed_at = NULL, failed_at = NULL, failure = NULL"
                 ))
@@ -70,6 +72,7 @@ macro_rules! impl_ceremony_store {
                 .bind(&h.hash)
                 .bind(to_millis(h.expires_at))
                 .bind(to_millis(h.at))
+                .bind(&h.request_hash)
                 .execute(&mut *tx)
                 .await?;
                 tx.commit().await?;

@@ -143,3 +143,36 @@ fn options_are_read_without_assuming_the_relying_party() {
     assert!(RequestOptions::parse(r#"{"challenge":""}"#).is_err());
     assert!(RequestOptions::parse("not json").is_err());
 }
+
+/// Vectors made by Chromium's virtual authenticator (`node end2end/make-passkey-vector.mjs`):
+/// a real `navigator.credentials.get` on `https://web.whatsapp.com`, and one on
+/// `https://business.whatsapp.com` (a legal origin for rpId `whatsapp.com`, but not WhatsApp
+/// Web's).
+fn vector(json: &str) -> (RequestOptions, Assertion, Vec<u8>) {
+    let v: serde_json::Value = serde_json::from_str(json).unwrap();
+    let options = RequestOptions::parse(&v["options"].to_string()).unwrap();
+    let assertion: AssertionJson = serde_json::from_value(v["assertion"].clone()).unwrap();
+    let key = b64("publicKeySpki", v["publicKeySpki"].as_str().unwrap()).unwrap();
+    (options, Assertion::decode(&assertion).unwrap(), key)
+}
+
+#[test]
+fn a_browsers_assertion_on_whatsapp_web_passes_and_verifies() {
+    let (options, assertion, key) = vector(include_str!("../../../../tests/fixtures/passkey/vector.json"));
+    assert_eq!(assertion.check(&options), Ok(()));
+    assert_eq!(assertion.verify_es256(&key), Ok(()));
+    let mut tampered = assertion.clone();
+    tampered.client_data_json.push(b' ');
+    assert_eq!(tampered.verify_es256(&key), Err(AssertionError::BadSignature));
+}
+
+#[test]
+fn a_browsers_assertion_on_another_whatsapp_origin_is_refused() {
+    let (options, assertion, key) = vector(include_str!("../../../../tests/fixtures/passkey/vector-other-origin.json"));
+    // Genuinely signed, for the right relying party: only the origin gives it away.
+    assert_eq!(assertion.verify_es256(&key), Ok(()));
+    assert_eq!(
+        assertion.check(&options),
+        Err(AssertionError::WrongOrigin("https://business.whatsapp.com".into()))
+    );
+}
