@@ -7,7 +7,7 @@ use axum::{
 };
 
 use crate::server::{
-    api::ErrorOut,
+    api::{ErrorOut, JsonBody},
     auth::ApiClient,
     domain::{NumberId, PhoneE164},
     engines::{
@@ -82,13 +82,8 @@ pub async fn sandbox_passkey(
     State(state): State<AppState>,
     client: ApiClient,
     Path(id): Path<String>,
-    body: axum::body::Bytes,
+    JsonBody(input): JsonBody<SandboxPasskeyIn>,
 ) -> ApiResult<Json<OkOut>> {
-    let input: SandboxPasskeyIn = if body.iter().all(u8::is_ascii_whitespace) {
-        SandboxPasskeyIn::default()
-    } else {
-        serde_json::from_slice(&body).map_err(|e| ApiError::validation("body", e))?
-    };
     let credential = match (&input.credential_id, &input.public_key) {
         (None, None) => None,
         (Some(id), Some(key)) => Some(SandboxCredential::parse(id, key).ok_or_else(|| {
