@@ -48,6 +48,7 @@ mod signin_limits;
 mod sqlite_serving;
 mod stopping;
 mod store_accounts;
+mod store_ceremonies;
 mod store_contract;
 mod store_leases;
 mod store_links;

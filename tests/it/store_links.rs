@@ -26,7 +26,7 @@ contract!(
     links_settings_and_templates_stay_in_their_tenant,
 );
 
-fn new_link(number: Option<&NumberId>, ttl: Duration) -> (NewLink, LinkToken) {
+pub(crate) fn new_link(number: Option<&NumberId>, ttl: Duration) -> (NewLink, LinkToken) {
     let token = LinkToken::generate();
     let at = Utc::now();
     let link = NewLink {
