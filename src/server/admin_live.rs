@@ -13,8 +13,9 @@ use futures::Stream;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::{
-    domain::{NumberId, TenantId},
+    domain::TenantId,
     error::ApiError,
+    live::Change,
     ratelimit::{ClientAddress, StreamOwner, StreamSlot},
     services::accounts,
     session::{self, TenantAdmin},
@@ -61,9 +62,13 @@ async fn live(
                 // It only ever flips to true, or goes with the app: either way, stop.
                 _ = w.draining.changed() => return None,
                 change = w.changes.recv() => match change {
-                    Ok(id) => match w.state.store.get_number(&w.tenant, &id).await {
+                    // The change names its tenant: another tenant's costs this dashboard nothing.
+                    Ok(Change { tenant: Some(tenant), .. }) if tenant != w.tenant => continue,
+                    Ok(Change { number, tenant: Some(_) }) => Event::default().event("number").data(number.as_str()),
+                    // From a process of an earlier version (a rolling upgrade): look it up.
+                    Ok(Change { number, tenant: None }) => match w.state.store.get_number(&w.tenant, &number).await {
                         // Purged numbers are gone for every tenant: the page that purged refreshes itself.
-                        Ok(_) => Event::default().event("number").data(id.as_str()),
+                        Ok(_) => Event::default().event("number").data(number.as_str()),
                         Err(StoreError::NotFound) => continue,
                         Err(err) => {
                             tracing::warn!(error = %err, "live stream could not check a number");
@@ -101,7 +106,7 @@ const SESSION_RECHECK: Duration = Duration::from_secs(5);
 struct Watcher {
     state: AppState,
     tenant: TenantId,
-    changes: tokio::sync::broadcast::Receiver<NumberId>,
+    changes: tokio::sync::broadcast::Receiver<Change>,
     /// This process stops (see `pairing::Runtime::hand_over`).
     draining: tokio::sync::watch::Receiver<bool>,
     resyncs: tokio::sync::watch::Receiver<u64>,

@@ -1,7 +1,8 @@
 //! Live updates: "number N changed" (or "link L changed", for a link that has no number yet)
 //! fanned out to every open page stream in this process and, on PostgreSQL, to every other
 //! process through `LISTEN/NOTIFY` (no extra broker). A notification's payload is its topic:
-//! a number id, or `link:` and a link id.
+//! a number id and its tenant (`num_…@ten_…`, so a dashboard hears only its tenant's numbers
+//! without reading them), or `link:` and a link id.
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex, PoisonError},
@@ -12,17 +13,27 @@ use tokio::sync::{broadcast, watch};
 
 use super::{
     config::DatabaseUrl,
-    domain::{LinkId, NumberId},
+    domain::{LinkId, NumberId, TenantId},
     store::Store,
 };
 
 pub const CHANNEL: &str = "pairlink_live";
 const LINK_TOPIC: &str = "link:";
+/// Between a number and its tenant in a payload.
+const TENANT_SEP: char = '@';
+
+/// A number's change, as those who watch every number hear it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    pub number: NumberId,
+    /// `None` from a process of an earlier version (its payload named the number only).
+    pub tenant: Option<TenantId>,
+}
 
 #[derive(Clone)]
 pub struct Live {
     /// Every change, for whoever cares about all numbers (the webhook worker, the dashboard).
-    tx: broadcast::Sender<NumberId>,
+    tx: broadcast::Sender<Change>,
     /// One number's (or numberless link's) changes, for its pages.
     numbers: TopicChannels,
     /// Counts the times other processes' notifications may have been lost (the LISTEN
@@ -43,8 +54,14 @@ impl Live {
         }
     }
 
-    /// Tells every watcher of `number`, here and in other processes, to look again.
-    pub async fn notify(&self, number: &NumberId) {
+    /// Tells every watcher of `tenant`'s `number`, here and in other processes, to look again.
+    pub async fn notify(&self, tenant: &TenantId, number: &NumberId) {
+        self.publish(format!("{number}{TENANT_SEP}{tenant}")).await;
+    }
+
+    /// The same where the tenant is not at hand (a stopping process waking the numbers it
+    /// hands over): dashboards read the number to know whether it is theirs.
+    pub async fn wake(&self, number: &NumberId) {
         self.publish(number.as_str().to_owned()).await;
     }
 
@@ -74,7 +91,7 @@ impl Live {
     }
 
     /// Every number's changes.
-    pub fn subscribe(&self) -> broadcast::Receiver<NumberId> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Change> {
         self.tx.subscribe()
     }
 
@@ -150,10 +167,17 @@ async fn listen(url: &str, live: &Live, missed: bool) -> Result<(), sqlx::Error>
 /// Wakes the topic's watchers; a number's change also goes to those who watch every number,
 /// a link's or the runtime's (prefixed topics) does not (a link's number, once made,
 /// announces itself).
-fn fan_out(topics: &TopicChannels, every: &broadcast::Sender<NumberId>, topic: String) {
-    topics.changed(&topic);
+fn fan_out(topics: &TopicChannels, every: &broadcast::Sender<Change>, payload: String) {
+    let (topic, tenant) = match payload.split_once(TENANT_SEP) {
+        Some((number, tenant)) => (number, Some(TenantId::from_trusted(tenant))),
+        None => (payload.as_str(), None),
+    };
+    topics.changed(topic);
     if !topic.contains(':') {
-        let _ = every.send(NumberId::from_trusted(topic));
+        let _ = every.send(Change {
+            number: NumberId::from_trusted(topic),
+            tenant,
+        });
     }
 }
 
@@ -282,7 +306,7 @@ mod tests {
         assert!(futures::poll!(Box::pin(page.changed())).is_pending(), "woken by another's news");
         fan_out(&topics, &every, format!("{LINK_TOPIC}{link}"));
         assert!(futures::poll!(Box::pin(page.changed())).is_ready());
-        assert_eq!(all.try_recv().unwrap().as_str(), "num_other");
+        assert_eq!(all.try_recv().unwrap().number.as_str(), "num_other");
         assert!(all.try_recv().is_err(), "link topics are not numbers");
     }
 }

@@ -52,6 +52,16 @@ pub struct KeySummaryOut {
     pub key_last4: String,
 }
 
+/// `GET /v1/numbers` with paging parameters: one page, and where the next starts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct NumberPageOut {
+    pub data: Vec<NumberOut>,
+    /// Pass as `cursor` for the next page; `null` on the last one.
+    pub next_cursor: Option<String>,
+}
+
 /// A number, as list items, details and `instance` objects all show it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(ToSchema))]

@@ -72,7 +72,7 @@ async fn a_new_number_shows_its_qr_until_the_phone_links_and_the_stream_says_so(
 }
 
 /// `/admin/live` as `(event, data)` pairs.
-async fn sse(base: &str, cookie: &str) -> tokio::sync::mpsc::Receiver<(String, String)> {
+pub(crate) async fn sse(base: &str, cookie: &str) -> tokio::sync::mpsc::Receiver<(String, String)> {
     use futures::StreamExt;
     let res = reqwest::Client::new()
         .get(format!("{base}/admin/live"))

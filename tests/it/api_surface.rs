@@ -44,6 +44,7 @@ async fn openapi_describes_every_endpoint() {
         "POST /v1/numbers/{id}/sandbox/unlink",
         "POST /v1/numbers/{id}/sandbox/fail",
         "POST /v1/numbers/{id}/sandbox/passkey",
+        "GET /v1/numbers/export",
         "GET /v1/numbers/{id}/sandbox/messages",
         "POST /v1/numbers/{id}/sandbox/expire-link",
         "POST /v1/numbers/remote-pairing",

@@ -34,6 +34,7 @@ mod meta_link;
 mod meta_numbers;
 mod meta_webhooks;
 mod multiprocess;
+mod number_pages;
 mod observability;
 mod pages;
 mod passkey;

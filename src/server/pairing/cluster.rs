@@ -135,7 +135,8 @@ impl Cluster {
                 return Ok(Owner::There(holder));
             }
         }
-        Err(Failure::unavailable("the lease on this number keeps changing hands"))
+        // Nothing was run: the caller may simply try again (409 NUMBER_MOVING).
+        Err(Failure::new(FailureKind::NoAnswer, "the lease on this number keeps changing hands"))
     }
 
     /// Who holds `number`'s lease now, if anyone (this process included).
@@ -268,7 +269,12 @@ impl Cluster {
                 }
                 Some(_) => {}
                 // Forgotten (the sweep drops commands older than any wait): nothing more to learn.
-                None => return Ok(Some(Err(Failure::unavailable("the command was forgotten before it was answered")))),
+                None => {
+                    return Ok(Some(Err(Failure::new(
+                        FailureKind::Interrupted,
+                        "the command was forgotten before it was answered",
+                    ))));
+                }
             }
             let _ = tokio::time::timeout(RECHECK, answered.changed()).await;
         }
@@ -295,7 +301,10 @@ impl Cluster {
                                 // Every command is answered, so its asker never waits forever.
                                 let result = match tokio::time::timeout(RUNS_WITHIN, run(command)).await {
                                     Ok(result) => result,
-                                    Err(_) => Err(Failure::unavailable("the command took too long; its outcome is unknown")),
+                                    Err(_) => Err(Failure::new(
+                                        FailureKind::Interrupted,
+                                        "the command took too long; its outcome is unknown",
+                                    )),
                                 };
                                 let text = serde_json::to_string(&result).unwrap_or_default();
                                 if let Err(err) = this.inner.store.finish_command(&id, &text, Utc::now()).await {

@@ -245,7 +245,7 @@ impl EventSink for StoreSink {
             self.passkey_required(&ev, *expires_at).await;
         }
         self.funnel.note(self.store.as_ref(), &ev).await;
-        self.live.notify(&n.number).await;
+        self.live.notify(&n.tenant, &n.number).await;
     }
 }
 

@@ -381,7 +381,7 @@ impl Runtime {
         let released = self.cluster.release_all().await;
         let woken: std::collections::HashSet<&NumberId> = numbers.iter().chain(&released).collect();
         for number in woken {
-            self.live.notify(number).await;
+            self.live.wake(number).await;
         }
         if !numbers.is_empty() {
             tracing::info!(

@@ -205,7 +205,7 @@ pub async fn convert_number(state: &AppState, meta: &MetaEngine, link: &Link, nu
     };
     match state.store.convert_to_meta(&number.tenant_id, conversion).await {
         Ok(n) => {
-            state.live.notify(&n.id).await;
+            state.live.notify(&n.tenant_id, &n.id).await;
             state.live.notify_link(&link.id).await;
             Ok(n)
         }

@@ -100,7 +100,7 @@ pub async fn reissue(state: &AppState, client: &ApiClient, id: &NumberId, input:
         .issue_link_with(&client.tenant, &new_link, LinkIssue::audited(&audit))
         .await?;
     crate::server::metrics::link_event("created");
-    state.live.notify(id).await;
+    state.live.notify(&client.tenant, id).await;
     finish(state, client, link, token, Some(number), None, options.send).await
 }
 
@@ -114,7 +114,7 @@ pub async fn revoke(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiR
     {
         return Err(no_link());
     }
-    state.live.notify(id).await;
+    state.live.notify(&client.tenant, id).await;
     super::audit::record(
         state,
         client,
@@ -132,7 +132,7 @@ pub async fn expire_now(state: &AppState, client: &ApiClient, number: &NumberId)
     if !state.store.set_link_expiry(&client.tenant, &link.id, state.clock.now()).await? {
         return Err(no_link());
     }
-    state.live.notify(number).await;
+    state.live.notify(&client.tenant, number).await;
     Ok(())
 }
 

@@ -272,7 +272,7 @@ pub async fn create_number(state: &AppState, meta: &MetaEngine, origin: Origin<'
         .await;
     match created {
         Ok(n) => {
-            state.live.notify(&n.id).await;
+            state.live.notify(&n.tenant_id, &n.id).await;
             // The link's page was waiting for a number to exist; it learns which one now.
             if let Some(link) = origin.link {
                 state.live.notify_link(&link.id).await;

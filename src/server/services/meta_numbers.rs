@@ -89,7 +89,7 @@ pub async fn account(state: &AppState, client: &ApiClient, id: &NumberId, refres
             .store
             .transition_number(&client.tenant, id, settled, now, Some(&event))
             .await?;
-        state.live.notify(id).await;
+        state.live.notify(&client.tenant, id).await;
     }
     let number = state.store.get_number(&client.tenant, id).await?;
     let account = state.store.meta_account(&client.tenant, id).await?;

@@ -63,7 +63,7 @@ pub async fn receive(state: &AppState, signature: Option<&str>, body: &[u8]) -> 
         for (number, account) in affected(state, waba, phone.as_deref()).await? {
             if apply(state, &number, &account, &change).await? {
                 changed += 1;
-                state.live.notify(&number.id).await;
+                state.live.notify(&number.tenant_id, &number.id).await;
             }
         }
     }

@@ -12,7 +12,7 @@ use crate::server::{
     engines::{Engine, LinkState, NumberCtx, Pairing, SettingsSync},
     error::{ApiError, ApiResult},
     state::AppState,
-    store::{ApiKey, Event, LinkEnd, NewEvent, NewNumber, Number, StoreError},
+    store::{ApiKey, Event, LinkEnd, NewEvent, NewNumber, Number, NumberQuery, StoreError},
 };
 use crate::types::numbers::CreateNumberIn;
 
@@ -120,6 +120,58 @@ pub async fn list(state: &AppState, client: &ApiClient) -> ApiResult<Vec<(Number
             (n, own)
         })
         .collect())
+}
+
+/// The most numbers one page holds; the default when `limit` is not given.
+pub const PAGE_MAX: u32 = 500;
+pub const PAGE_DEFAULT: u32 = 100;
+
+/// One page of the caller's numbers and where the next starts (`None`: this was the last).
+pub struct NumberPage {
+    pub numbers: Vec<(Number, Vec<ApiKey>)>,
+    pub next: Option<String>,
+}
+
+/// A page of `query` (its `after` from a cursor), with the page's keys in one more read.
+pub async fn page(state: &AppState, client: &ApiClient, mut query: NumberQuery) -> ApiResult<NumberPage> {
+    if let Some(own) = &client.number {
+        query.only = Some(own.clone());
+    }
+    let limit = query.limit;
+    // One more than asked says whether a next page exists, without counting.
+    query.limit = limit + 1;
+    let mut numbers = state.store.list_numbers_page(&client.tenant, &query).await?;
+    let more = numbers.len() > limit as usize;
+    numbers.truncate(limit as usize);
+    let keys = match (numbers.first(), numbers.last()) {
+        (Some(first), Some(last)) => state.store.list_keys_of_numbers(&client.tenant, first, last).await?,
+        _ => Vec::new(),
+    };
+    let next = more.then(|| numbers.last().map(cursor_of)).flatten();
+    let numbers = numbers
+        .into_iter()
+        .map(|n| {
+            let own = keys.iter().filter(|k| k.number_id.as_ref() == Some(&n.id)).cloned().collect();
+            (n, own)
+        })
+        .collect();
+    Ok(NumberPage { numbers, next })
+}
+
+/// An opaque cursor: where the page after `last` starts.
+pub fn cursor_of(last: &Number) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{}:{}", crate::server::domain::to_millis(last.created_at), last.id))
+}
+
+/// The position a cursor names; `None` for anything we did not make.
+pub fn cursor_position(cursor: &str) -> Option<(DateTime<Utc>, NumberId)> {
+    use base64::Engine as _;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cursor).ok()?;
+    let text = String::from_utf8(raw).ok()?;
+    let (at, id) = text.split_once(':')?;
+    let at: i64 = at.parse().ok()?;
+    (id.starts_with("num_") && id.len() < 64).then(|| (crate::server::domain::from_millis(at), NumberId::from_trusted(id)))
 }
 
 /// A live number the caller may see; 404 for anything else, deleted numbers included.
@@ -239,7 +291,7 @@ pub async fn delete(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiR
     if let Some(link) = state.store.current_link(&client.tenant, id).await? {
         state.store.end_link(&client.tenant, &link.id, LinkEnd::Revoked, now).await?;
     }
-    state.live.notify(id).await;
+    state.live.notify(&client.tenant, id).await;
     super::audit::record(state, client, "number.deleted", Some(id.as_str()), json!({ "name": deleted.name })).await;
     Ok(deleted)
 }
@@ -294,7 +346,7 @@ pub async fn purge(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiRe
         end_session(state, &number).await?;
     }
     state.store.purge_number(&client.tenant, id).await?;
-    state.live.notify(id).await;
+    state.live.notify(&client.tenant, id).await;
     super::audit::record(state, client, "number.purged", Some(id.as_str()), json!({ "name": number.name })).await;
     Ok(())
 }

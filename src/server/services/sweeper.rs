@@ -29,7 +29,7 @@ pub async fn sweep_expired(state: &AppState) -> Result<usize, StoreError> {
                 reported += 1;
                 crate::server::metrics::link_event("expired");
                 if let Some(number) = &number {
-                    state.live.notify(&number.id).await;
+                    state.live.notify(&number.tenant_id, &number.id).await;
                 }
             }
         }

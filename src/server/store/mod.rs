@@ -113,6 +113,39 @@ impl StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Which numbers a page holds; every filter is optional.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NumberQuery {
+    pub state: Option<NumberState>,
+    pub provider: Option<crate::server::domain::Provider>,
+    /// A case-insensitive piece of the name, or digits of the phone.
+    pub search: Option<String>,
+    pub created_after: Option<DateTime<Utc>>,
+    pub created_before: Option<DateTime<Utc>>,
+    /// Only this number (a key bound to one number sees no other).
+    pub only: Option<NumberId>,
+    /// The last number of the previous page: `(created_at, id)`.
+    pub after: Option<(DateTime<Utc>, NumberId)>,
+    pub limit: u32,
+}
+
+impl NumberQuery {
+    /// `%…%` for `LIKE`, lower case, its own wildcards escaped (`\`).
+    pub fn like_pattern(&self) -> Option<String> {
+        self.search.as_ref().map(|s| {
+            let escaped: String = s
+                .to_lowercase()
+                .chars()
+                .flat_map(|c| match c {
+                    '%' | '_' | '\\' => vec!['\\', c],
+                    c => vec![c],
+                })
+                .collect();
+            format!("%{escaped}%")
+        })
+    }
+}
+
 /// Everything persisted. `WebhookStore` is a supertrait so `Arc<dyn Store>` reaches it too.
 #[async_trait]
 pub trait Store:
@@ -170,6 +203,12 @@ pub trait Store:
     async fn get_number(&self, tenant: &TenantId, id: &NumberId) -> StoreResult<Number>;
     /// The tenant's live (not deleted) numbers, oldest first.
     async fn list_numbers(&self, tenant: &TenantId) -> StoreResult<Vec<Number>>;
+    /// One page of them, oldest first, after `query.after` (keyset on `(created_at, id)`:
+    /// a walk through the pages sees each number once while others come and go).
+    async fn list_numbers_page(&self, tenant: &TenantId, query: &NumberQuery) -> StoreResult<Vec<Number>>;
+    /// The live keys of the numbers from `first` to `last` (by `(created_at, id)`): a page's
+    /// keys in one read.
+    async fn list_keys_of_numbers(&self, tenant: &TenantId, first: &Number, last: &Number) -> StoreResult<Vec<ApiKey>>;
     async fn find_deleted_number_by_phone(&self, tenant: &TenantId, phone: &PhoneE164) -> StoreResult<Option<Number>>;
     /// Moves a live number to `state` unless it is already there. Returns the updated number
     /// when it changed (and then writes `event` in the same transaction), `None` otherwise,

@@ -296,6 +296,57 @@ macro_rules! impl_sql_store {
                 Ok(rows.into_iter().map(Into::into).collect())
             }
 
+            async fn list_numbers_page(&self, tenant: &TenantId, q: &$crate::server::store::NumberQuery) -> StoreResult<Vec<Number>> {
+                let (after_at, after_id) = match &q.after {
+                    Some((at, id)) => (Some(to_millis(*at)), Some(id.as_str().to_owned())),
+                    None => (None, None),
+                };
+                // One statement whatever the filters: an absent one is a NULL that matches all.
+                let rows: Vec<NumberRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    number_cols!(),
+                    " FROM numbers WHERE tenant_id = $1 AND deleted_at IS NULL",
+                    " AND ($2 IS NULL OR state = $2) AND ($3 IS NULL OR provider = $3)",
+                    " AND ($4 IS NULL OR LOWER(name) LIKE $4 ESCAPE '\\' OR phone LIKE $4 ESCAPE '\\')",
+                    " AND ($5 IS NULL OR created_at > $5) AND ($6 IS NULL OR created_at < $6)",
+                    " AND ($7 IS NULL OR created_at > $7 OR (created_at = $7 AND id > $8))",
+                    " AND ($9 IS NULL OR id = $9)",
+                    " ORDER BY created_at, id LIMIT $10"
+                ))
+                .bind(tenant.as_str())
+                .bind(q.state.map(|s| s.as_str()))
+                .bind(q.provider.map(|p| p.as_str()))
+                .bind(q.like_pattern())
+                .bind(q.created_after.map(to_millis))
+                .bind(q.created_before.map(to_millis))
+                .bind(after_at)
+                .bind(after_id)
+                .bind(q.only.as_ref().map(|n| n.as_str().to_owned()))
+                .bind(i64::from(q.limit))
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn list_keys_of_numbers(&self, tenant: &TenantId, first: &Number, last: &Number) -> StoreResult<Vec<ApiKey>> {
+                let rows: Vec<ApiKeyRow> = sqlx::query_as(concat!(
+                    "SELECT k.id, k.tenant_id, k.number_id, k.name, k.key_last4, k.created_at",
+                    " FROM api_keys k JOIN numbers n ON n.id = k.number_id AND n.tenant_id = k.tenant_id",
+                    " WHERE k.tenant_id = $1 AND k.revoked_at IS NULL",
+                    " AND (n.created_at > $2 OR (n.created_at = $2 AND n.id >= $3))",
+                    " AND (n.created_at < $4 OR (n.created_at = $4 AND n.id <= $5))",
+                    " ORDER BY k.created_at, k.id"
+                ))
+                .bind(tenant.as_str())
+                .bind(to_millis(first.created_at))
+                .bind(first.id.as_str())
+                .bind(to_millis(last.created_at))
+                .bind(last.id.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
             async fn find_deleted_number_by_phone(&self, tenant: &TenantId, phone: &PhoneE164) -> StoreResult<Option<Number>> {
                 let row: Option<NumberRow> = sqlx::query_as(concat!(
                     "SELECT ",

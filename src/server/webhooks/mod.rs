@@ -44,7 +44,7 @@ impl Webhooks {
         config: &Config,
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
-        changes: tokio::sync::broadcast::Receiver<super::domain::NumberId>,
+        changes: tokio::sync::broadcast::Receiver<super::live::Change>,
         links: worker::LinkUrls,
     ) -> anyhow::Result<Self> {
         let allowlist = Allowlist::parse(&config.webhook_allowlist).map_err(anyhow::Error::msg)?;

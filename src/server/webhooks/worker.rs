@@ -26,7 +26,7 @@ use super::{
 use crate::server::{
     clock::Clock,
     crypto::Sealer,
-    domain::{AttemptId, NumberId},
+    domain::AttemptId,
     store::{ClaimedDelivery, DeliveryPolicy, NewAttempt, NextStep, Store},
 };
 
@@ -167,7 +167,7 @@ impl Worker {
         }
     }
 
-    pub fn spawn(self, changes: broadcast::Receiver<NumberId>) -> WorkerHandle {
+    pub fn spawn(self, changes: broadcast::Receiver<crate::server::live::Change>) -> WorkerHandle {
         let cancel = CancellationToken::new();
         let health = self.health.clone();
         let task = tokio::spawn(Arc::new(self).run(cancel.clone(), changes));
@@ -178,7 +178,7 @@ impl Worker {
         }
     }
 
-    async fn run(self: Arc<Self>, cancel: CancellationToken, mut changes: broadcast::Receiver<NumberId>) {
+    async fn run(self: Arc<Self>, cancel: CancellationToken, mut changes: broadcast::Receiver<crate::server::live::Change>) {
         let mut listening = true;
         tracing::info!(worker = %self.name, "webhook worker started");
         let mut in_flight = JoinSet::new();

@@ -5,6 +5,7 @@ mod dual;
 mod lifecycle;
 mod links;
 mod meta;
+mod number_lists;
 mod numbers;
 mod passkey;
 mod public;
@@ -25,7 +26,8 @@ use crate::server::{error::ApiError, state::AppState};
 
 pub fn router(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (router, doc) = OpenApiRouter::new()
-        .routes(routes!(numbers::create_number, numbers::list_numbers))
+        .routes(routes!(numbers::create_number, number_lists::list_numbers))
+        .routes(routes!(number_lists::export_numbers))
         .routes(routes!(numbers::get_number, numbers::patch_number))
         .routes(routes!(numbers::number_status))
         .routes(routes!(numbers::connect_number))

@@ -8,7 +8,7 @@ use axum::{
 use crate::server::{
     api::{ErrorOut, JsonBody},
     auth::ApiClient,
-    domain::{NumberId, ProfilePatch, Provider},
+    domain::{NumberId, ProfilePatch},
     error::{ApiError, ApiResult},
     services::{meta_numbers, numbers},
     state::AppState,
@@ -50,30 +50,6 @@ pub async fn create_number(
         window_ends_at: Some(created.pairing.window_ends_at),
     };
     Ok((StatusCode::CREATED, Json(out)))
-}
-
-/// List numbers
-///
-/// The tenant's live numbers, oldest first (a number-scoped key sees only its own).
-#[utoipa::path(get, path = "/numbers", tag = "numbers", security(("api_key" = [])),
-    responses((status = 200, body = Vec<NumberOut>), (status = 401, body = ErrorOut)))]
-pub async fn list_numbers(State(state): State<AppState>, client: ApiClient) -> ApiResult<Json<Vec<NumberOut>>> {
-    let numbers = numbers::list(&state, &client).await?;
-    // Meta numbers show their last known health and coexistence here too, as in the detail.
-    let accounts: std::collections::HashMap<_, _> = if numbers.iter().any(|(n, _)| n.provider == Provider::Meta) {
-        let all = state.store.meta_accounts_of_tenant(&client.tenant).await?;
-        all.into_iter().map(|a| (a.number_id.clone(), a)).collect()
-    } else {
-        Default::default()
-    };
-    let out = numbers.iter().map(|(n, keys)| {
-        let mut out = views::number(n, keys);
-        if let Some(account) = accounts.get(&n.id) {
-            crate::server::meta::view::overlay(&mut out, account);
-        }
-        out
-    });
-    Ok(Json(out.collect()))
 }
 
 /// Get a number
