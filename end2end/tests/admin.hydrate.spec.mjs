@@ -67,6 +67,55 @@ test("numbers: add one, see its QR, watch it connect live; a bad phone is refuse
   await expect(page.locator("tr[data-number]")).toHaveCount(1);
 });
 
+test("numbers: a tenant with many pages, searches and filters them; a live change shows on page 1 and in the counts", async ({ page }) => {
+  const { email, apiKey } = adminUser("Many Numbers Co");
+  const made = [];
+  for (let i = 0; i < 60; i++) {
+    const phone = `55119${String(70000000 + i).padStart(8, "0")}`;
+    const link = await api(apiKey, "POST", "/v1/numbers/remote-pairing", { name: `Shop ${String(i).padStart(2, "0")}`, number: phone });
+    made.push(link.numberId);
+  }
+  await signIn(page, email);
+  const rows = page.locator("tr[data-number]");
+  await expect(rows).toHaveCount(50);
+  await expect(page.locator("#number-counts")).toHaveText("60 numbers: 0 connected, 0 pairing, 60 not connected; 0 recently deleted.");
+  expect(await axeViolations(page)).toEqual([]);
+  await shot(page, "admin-numbers-many");
+
+  await page.getByRole("link", { name: "Show more" }).click();
+  await expect(rows).toHaveCount(60);
+  await expect(page.getByRole("link", { name: "Show more" })).toHaveCount(0);
+
+  await page.getByLabel("Search").fill("shop 07");
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toHaveAttribute("data-number", made[7]);
+  await page.getByLabel("Search").fill("5511970000012");
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(rows.first()).toHaveAttribute("data-number", made[12]);
+  await expect(rows).toHaveCount(1);
+
+  // A number connects while page 1 is shown: its row and the counts change, no reload.
+  await page.goto("/admin/numbers");
+  await expect(rows).toHaveCount(50);
+  await api(apiKey, "GET", `/v1/numbers/${made[3]}/connect`);
+  await scan(apiKey, made[3]);
+  await expect(page.locator(`tr[data-number="${made[3]}"]`)).toHaveAttribute("data-state", "OPEN");
+  await expect(page.locator("#number-counts")).toHaveText("60 numbers: 1 connected, 0 pairing, 59 not connected; 0 recently deleted.");
+
+  await page.getByLabel("State").selectOption("OPEN");
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(rows).toHaveCount(1);
+  await page.getByLabel("Search").fill("nobody here");
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(page.getByText("No number matches")).toBeVisible();
+  expect(await axeViolations(page)).toEqual([]);
+
+  // A number's own address opens its panel.
+  await page.goto(`/admin/numbers?id=${made[40]}`);
+  await expect(page.getByTestId("qr").or(page.locator("#pairing"))).toBeVisible();
+});
+
 test("links: create one with options and branding preview, copy, revoke; a bad lifetime is refused", async ({ page }) => {
   const { email } = adminUser("Links Co");
   await signIn(page, email);

@@ -40,10 +40,26 @@ pub struct NumberItem {
 /// The live numbers, and the deleted ones that can still be restored.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NumbersOut {
+    /// The first `shown` live numbers that match the filters.
     pub live: Vec<NumberItem>,
     pub deleted: Vec<NumberItem>,
     /// Whether new numbers can be paired here (an engine is on); the form says why not.
     pub can_create: bool,
+    /// Live numbers in each state, whatever the filters.
+    #[serde(default)]
+    pub counts: NumberCounts,
+    /// More numbers match than are shown.
+    #[serde(default)]
+    pub more: bool,
+}
+
+/// How many of the tenant's numbers are in each state.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NumberCounts {
+    pub open: i64,
+    pub connecting: i64,
+    pub close: i64,
+    pub deleted: i64,
 }
 
 /// A number's linking window as the dashboard shows it.

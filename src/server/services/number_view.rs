@@ -6,7 +6,7 @@ use crate::server::{
     engines::LinkState,
     error::{ApiError, ApiResult},
     state::AppState,
-    store::Number,
+    store::{Number, NumberQuery},
     views,
 };
 use crate::types::admin::PairingView;
@@ -17,6 +17,35 @@ pub async fn all(state: &AppState, client: &ApiClient) -> ApiResult<(Vec<Number>
     let live = state.store.list_numbers(&client.tenant).await?;
     let deleted = state.store.list_deleted_numbers(&client.tenant, state.clock.now()).await?;
     Ok((live, deleted))
+}
+
+/// Deleted numbers the dashboard lists at most (the rest are restorable through the API).
+const DELETED_SHOWN: usize = 50;
+
+/// What the dashboard's numbers page shows: a page of the live numbers that match `query`,
+/// whether more match, the first deleted ones still in their restore window, and the counts.
+pub struct NumbersView {
+    pub live: Vec<Number>,
+    pub more: bool,
+    pub deleted: Vec<Number>,
+    pub deleted_count: usize,
+    pub counts: Vec<(NumberState, i64)>,
+}
+
+pub async fn page(state: &AppState, client: &ApiClient, query: NumberQuery) -> ApiResult<NumbersView> {
+    client.require_tenant_scope()?;
+    let page = numbers::page(state, client, query).await?;
+    let mut deleted = state.store.list_deleted_numbers(&client.tenant, state.clock.now()).await?;
+    let deleted_count = deleted.len();
+    deleted.truncate(DELETED_SHOWN);
+    let counts = state.store.count_numbers_by_state(&client.tenant).await?;
+    Ok(NumbersView {
+        live: page.numbers.into_iter().map(|(n, _)| n).collect(),
+        more: page.next.is_some(),
+        deleted,
+        deleted_count,
+        counts,
+    })
 }
 
 /// The number's state and, while a window is open, its QR and code. Opens nothing.

@@ -206,6 +206,8 @@ pub trait Store:
     /// One page of them, oldest first, after `query.after` (keyset on `(created_at, id)`:
     /// a walk through the pages sees each number once while others come and go).
     async fn list_numbers_page(&self, tenant: &TenantId, query: &NumberQuery) -> StoreResult<Vec<Number>>;
+    /// How many live numbers the tenant has in each state.
+    async fn count_numbers_by_state(&self, tenant: &TenantId) -> StoreResult<Vec<(NumberState, i64)>>;
     /// The live keys of the numbers from `first` to `last` (by `(created_at, id)`): a page's
     /// keys in one read.
     async fn list_keys_of_numbers(&self, tenant: &TenantId, first: &Number, last: &Number) -> StoreResult<Vec<ApiKey>>;

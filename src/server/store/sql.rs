@@ -328,6 +328,16 @@ macro_rules! impl_sql_store {
                 Ok(rows.into_iter().map(Into::into).collect())
             }
 
+            async fn count_numbers_by_state(&self, tenant: &TenantId) -> StoreResult<Vec<(NumberState, i64)>> {
+                let rows: Vec<(String, i64)> = sqlx::query_as(
+                    "SELECT state, CAST(COUNT(*) AS BIGINT) FROM numbers WHERE tenant_id = $1 AND deleted_at IS NULL GROUP BY state",
+                )
+                .bind(tenant.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(|(s, n)| (NumberState::from_stored(&s), n)).collect())
+            }
+
             async fn list_keys_of_numbers(&self, tenant: &TenantId, first: &Number, last: &Number) -> StoreResult<Vec<ApiKey>> {
                 let rows: Vec<ApiKeyRow> = sqlx::query_as(concat!(
                     "SELECT k.id, k.tenant_id, k.number_id, k.name, k.key_last4, k.created_at",

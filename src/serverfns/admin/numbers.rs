@@ -7,20 +7,58 @@ use crate::{
     types::admin::{NewNumberIn, NumberItem, NumbersOut, PairingView},
 };
 
+/// A page of the tenant's numbers: the first `shown` (50 unless asked, at most 500) that match
+/// `q` (a piece of the name, digits of the phone, or a number's id) and `state`, with the
+/// counts per state.
 #[server(endpoint = "admin/numbers")]
-pub async fn admin_numbers() -> Result<NumbersOut, AppError> {
+pub async fn admin_numbers(
+    #[server(default)] q: String,
+    #[server(default)] state: String,
+    #[server(default)] shown: u32,
+) -> Result<NumbersOut, AppError> {
     use super::{
         convert,
         guard::{fail, signed_in},
     };
-    use crate::server::services::number_view;
+    use crate::server::{
+        domain::{NumberId, NumberState},
+        services::number_view,
+        store::NumberQuery,
+    };
+    use crate::types::admin::NumberCounts;
 
-    let (state, admin) = signed_in().await?;
-    let (live, deleted) = number_view::all(&state, &admin.client).await.map_err(fail)?;
+    let (app, admin) = signed_in().await?;
+    let q = q.trim();
+    let digits: String = q.chars().filter(char::is_ascii_digit).collect();
+    let mut query = NumberQuery {
+        limit: if shown == 0 { 50 } else { shown.min(500) },
+        state: match state.as_str() {
+            "OPEN" => Some(NumberState::Open),
+            "CONNECTING" => Some(NumberState::Connecting),
+            "CLOSE" => Some(NumberState::Close),
+            _ => None,
+        },
+        ..NumberQuery::default()
+    };
+    if q.starts_with("num_") {
+        query.only = Some(NumberId::from_trusted(q));
+    } else if !q.is_empty() {
+        let phone_like = !digits.is_empty() && q.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
+        query.search = Some(if phone_like { digits } else { q.chars().take(100).collect() });
+    }
+    let view = number_view::page(&app, &admin.client, query).await.map_err(fail)?;
+    let count = |s: NumberState| view.counts.iter().find(|(c, _)| *c == s).map_or(0, |(_, n)| *n);
     Ok(NumbersOut {
-        live: live.iter().map(convert::number).collect(),
-        deleted: deleted.iter().map(convert::number).collect(),
-        can_create: state.engines.for_new_device_numbers().is_some(),
+        live: view.live.iter().map(convert::number).collect(),
+        deleted: view.deleted.iter().map(convert::number).collect(),
+        can_create: app.engines.for_new_device_numbers().is_some(),
+        counts: NumberCounts {
+            open: count(NumberState::Open),
+            connecting: count(NumberState::Connecting),
+            close: count(NumberState::Close),
+            deleted: view.deleted_count as i64,
+        },
+        more: view.more,
     })
 }
 

@@ -1,13 +1,16 @@
-//! `/admin/numbers`: the tenant's numbers with their live state, a form to add one, its QR
-//! and code until it connects, and delete / restore / purge.
+//! `/admin/numbers`: the tenant's numbers with their live state, a page at a time (50, then
+//! more on demand), searched and filtered through the URL (`?q=…&state=…&shown=…&id=…`, so
+//! a view can be shared and works without JavaScript), a form to add one, its QR and code
+//! until it connects, and delete / restore / purge.
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 use crate::{
     serverfns::admin::{
         AdminConnectNumber, AdminCreateNumber, AdminDeleteNumber, AdminPurgeNumber, AdminRestoreNumber, admin_number_pairing, admin_numbers,
     },
-    types::admin::{NumberItem, NumbersOut, PairingView},
+    types::admin::{NumberCounts, NumberItem, NumbersOut, PairingView},
     ui::{
         components::{EmptyState, ErrorNotice, PageHeader, Spinner, class, fmt_time, fmt_time_opt},
         layouts::use_admin,
@@ -26,11 +29,17 @@ struct Page {
     connect: ServerAction<AdminConnectNumber>,
 }
 
+/// A page holds this many numbers; "Show more" adds as many again.
+const PAGE: u32 = 50;
+
 #[component]
 pub fn NumbersPage() -> impl IntoView {
     let create = ServerAction::<AdminCreateNumber>::new();
+    let query = use_query_map();
+    let param = move |k: &str| query.read().get(k).unwrap_or_default();
     let page = Page {
-        selected: RwSignal::new(None),
+        // A number named in the URL (a search result, a shared link) opens its panel.
+        selected: RwSignal::new(Some(param("id")).filter(|id| !id.is_empty())),
         changed: RwSignal::new(0),
         selected_changed: RwSignal::new(0),
         delete: ServerAction::new(),
@@ -52,6 +61,8 @@ pub fn NumbersPage() -> impl IntoView {
             page.selected.set(Some(n.id));
         }
     });
+    let shown = move || param("shown").parse::<u32>().unwrap_or(PAGE).clamp(PAGE, 500);
+    // A change refetches the one page shown and the counts, never the whole tenant.
     let numbers = Resource::new(
         move || {
             (
@@ -60,9 +71,10 @@ pub fn NumbersPage() -> impl IntoView {
                 page.delete.version().get(),
                 page.restore.version().get(),
                 page.purge.version().get(),
+                (param("q"), param("state"), shown()),
             )
         },
-        |_| admin_numbers(),
+        |(.., (q, state, shown))| admin_numbers(q, state, shown),
     );
     view! {
         <Title text="Numbers · Pairlink" />
@@ -74,7 +86,22 @@ pub fn NumbersPage() -> impl IntoView {
                     {move || Suspend::new(async move {
                         match numbers.await {
                             Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                            Ok(out) => view! { <NumberLists out /> }.into_any(),
+                            Ok(out) => view! {
+                                <Filters counts=out.counts.clone() q=param("q") state=param("state") />
+                                <NumberLists out=out.clone() filtered=!param("q").is_empty() || !param("state").is_empty() />
+                                {out.more.then(|| {
+                                    let next = more_href(&param("q"), &param("state"), shown() + PAGE);
+                                    view! {
+                                        <p class="text-center">
+                                            {if shown() + PAGE <= 500 {
+                                                view! { <a id="more-numbers" class=class::SECONDARY href=next>"Show more"</a> }.into_any()
+                                            } else {
+                                                view! { <span class=class::HINT>"Search to find a number among the rest, or export them all as CSV from the API."</span> }.into_any()
+                                            }}
+                                        </p>
+                                    }
+                                })}
+                            }.into_any(),
                         }
                     })}
                 </Transition>
@@ -84,6 +111,66 @@ pub fn NumbersPage() -> impl IntoView {
                 {move || page.selected.get().map(|id| view! { <PairingPanel id /> })}
             </div>
         </div>
+    }
+}
+
+fn more_href(q: &str, state: &str, shown: u32) -> String {
+    let query: String = url_pairs(&[("q", q), ("state", state), ("shown", &shown.to_string())]);
+    format!("/admin/numbers?{query}")
+}
+
+/// `k=v&…` for the non-empty pairs, percent-encoded.
+fn url_pairs(pairs: &[(&str, &str)]) -> String {
+    let encode = |s: &str| -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    pairs
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The search box and the state filter, with how many numbers each state holds. A GET form:
+/// the filters live in the URL.
+#[component]
+fn Filters(counts: NumberCounts, q: String, state: String) -> impl IntoView {
+    let total = counts.open + counts.connecting + counts.close;
+    let options = [
+        ("", "All", total),
+        ("OPEN", "Connected", counts.open),
+        ("CONNECTING", "Pairing", counts.connecting),
+        ("CLOSE", "Not connected", counts.close),
+    ];
+    view! {
+        <form method="get" action="/admin/numbers" role="search" class="flex flex-col gap-2 sm:flex-row sm:items-end">
+            <div class="grow">
+                <label for="numbers-q" class=class::LABEL>"Search"</label>
+                <input id="numbers-q" name="q" type="search" value=q class=class::INPUT placeholder="Name, phone or num_…" />
+            </div>
+            <div>
+                <label for="numbers-state" class=class::LABEL>"State"</label>
+                <select id="numbers-state" name="state" class=class::INPUT>
+                    {options
+                        .into_iter()
+                        .map(|(value, label, n)| view! { <option value=value selected=value == state>{format!("{label} ({n})")}</option> })
+                        .collect_view()}
+                </select>
+            </div>
+            <button type="submit" class=class::SECONDARY>"Search"</button>
+        </form>
+        <p id="number-counts" class=class::HINT>
+            {format!(
+                "{total} numbers: {} connected, {} pairing, {} not connected; {} recently deleted.",
+                counts.open, counts.connecting, counts.close, counts.deleted
+            )}
+        </p>
     }
 }
 
@@ -131,15 +218,19 @@ fn CreateForm(create: ServerAction<AdminCreateNumber>) -> impl IntoView {
 }
 
 #[component]
-fn NumberLists(out: NumbersOut) -> impl IntoView {
-    let NumbersOut { live, deleted, can_create } = out;
+fn NumberLists(out: NumbersOut, filtered: bool) -> impl IntoView {
+    let NumbersOut {
+        live, deleted, can_create, ..
+    } = out;
     view! {
         {(!can_create).then(|| view! {
             <p role="status" class="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900">
                 "No pairing engine is enabled on this server, so new numbers cannot be paired yet."
             </p>
         })}
-        {if live.is_empty() {
+        {if live.is_empty() && filtered {
+            view! { <EmptyState title="No number matches" hint="Try another part of the name or phone, or show every state." /> }.into_any()
+        } else if live.is_empty() {
             view! { <EmptyState title="No numbers yet" hint="Add your first number with the form; its QR code shows up right away." /> }.into_any()
         } else {
             view! { <NumberTable numbers=live /> }.into_any()
