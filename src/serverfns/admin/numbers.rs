@@ -20,11 +20,9 @@ pub async fn admin_numbers(
         convert,
         guard::{fail, signed_in},
     };
-    use crate::server::{
-        domain::{NumberId, NumberState},
-        services::number_view,
-        store::NumberQuery,
-    };
+    use crate::server::domain::{NumberId, NumberState};
+    use crate::server::services::number_view;
+    use crate::server::store::NumberQuery;
     use crate::types::admin::NumberCounts;
 
     let (app, admin) = signed_in().await?;
