@@ -90,6 +90,9 @@ test("numbers: a tenant with many pages, searches and filters them; a live chang
   await page.getByRole("button", { name: "Search" }).click();
   await expect(rows).toHaveCount(1);
   await expect(rows.first()).toHaveAttribute("data-number", made[7]);
+  // The export follows the filters shown, signed in by the session.
+  const exported = await page.request.get(await page.getByRole("link", { name: "Export CSV" }).getAttribute("href"));
+  expect((await exported.text()).trim().split("\r\n")).toHaveLength(2);
   await page.getByLabel("Search").fill("5511970000012");
   await page.getByRole("button", { name: "Search" }).click();
   await expect(rows.first()).toHaveAttribute("data-number", made[12]);

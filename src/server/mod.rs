@@ -1,4 +1,5 @@
 //! The server half. Nothing below compiles to WASM.
+pub mod admin_export;
 pub mod admin_live;
 pub mod api;
 pub mod assets;
@@ -245,6 +246,7 @@ pub fn routes(state: &AppState) -> Router {
     Router::new()
         .merge(api)
         .merge(admin_live::router())
+        .merge(admin_export::router())
         .merge(connect_page::router(state))
         .merge(assets::router(&state.leptos_options.site_root, &state.assets))
         .leptos_routes_with_context(

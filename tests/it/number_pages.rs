@@ -231,3 +231,31 @@ async fn a_dashboard_hears_only_its_tenants_numbers() {
         "another tenant's number reached this dashboard: {heard:?}"
     );
 }
+
+/// The dashboard exports what it shows (its filters), signed in by its session; a number's
+/// id finds it, and a number-scoped key finds no other by id.
+#[tokio::test]
+async fn the_dashboard_exports_its_filtered_numbers_and_ids_find_numbers() {
+    let app = spawn_app().await;
+    let t = app.tenant("Export Co").await;
+    let made = numbers(&app, &t.key, 3, "Bakery").await;
+    user(&app, &t, "ana@export.example").await;
+    let ana = login(&app, "ana@export.example").await;
+    let export = |query: &'static str, cookie: Option<String>| {
+        let mut req = reqwest::Client::new().get(format!("{}/admin/numbers/export?{query}", app.base));
+        if let Some(cookie) = cookie {
+            req = req.header("cookie", format!("pairlink_session={cookie}"));
+        }
+        req.send()
+    };
+    let res = export("q=bakery%201", Some(ana.cookie.clone())).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let text = res.text().await.unwrap();
+    assert_eq!(text.split("\r\n").filter(|l| !l.is_empty()).count(), 2, "{text}");
+    assert!(text.contains(&made[1]));
+    assert_eq!(export("", None).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+
+    assert_eq!(ids(&page(&app, &t.key, &format!("q={}", made[2])).await.0), vec![made[2].clone()]);
+    let own = app.number_key(&t, &made[0]).await;
+    assert!(ids(&page(&app, &own, &format!("q={}", made[2])).await.0).is_empty());
+}

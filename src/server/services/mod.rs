@@ -13,6 +13,7 @@ pub mod meta;
 pub mod meta_link;
 pub mod meta_numbers;
 pub mod meta_webhooks;
+pub mod number_list;
 pub mod number_view;
 pub mod numbers;
 pub mod passkey;

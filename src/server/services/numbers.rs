@@ -135,6 +135,13 @@ pub struct NumberPage {
 /// A page of `query` (its `after` from a cursor), with the page's keys in one more read.
 pub async fn page(state: &AppState, client: &ApiClient, mut query: NumberQuery) -> ApiResult<NumberPage> {
     if let Some(own) = &client.number {
+        // A key bound to one number finds no other, by id or otherwise.
+        if query.only.as_ref().is_some_and(|asked| asked != own) {
+            return Ok(NumberPage {
+                numbers: Vec::new(),
+                next: None,
+            });
+        }
         query.only = Some(own.clone());
     }
     let limit = query.limit;

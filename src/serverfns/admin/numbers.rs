@@ -20,30 +20,19 @@ pub async fn admin_numbers(
         convert,
         guard::{fail, signed_in},
     };
-    use crate::server::domain::{NumberId, NumberState};
-    use crate::server::services::number_view;
-    use crate::server::store::NumberQuery;
+    use crate::server::domain::NumberState;
+    use crate::server::services::{number_list, number_view};
     use crate::types::admin::NumberCounts;
 
     let (app, admin) = signed_in().await?;
-    let q = q.trim();
-    let digits: String = q.chars().filter(char::is_ascii_digit).collect();
-    let mut query = NumberQuery {
-        limit: if shown == 0 { 50 } else { shown.min(500) },
-        state: match state.as_str() {
-            "OPEN" => Some(NumberState::Open),
-            "CONNECTING" => Some(NumberState::Connecting),
-            "CLOSE" => Some(NumberState::Close),
-            _ => None,
-        },
-        ..NumberQuery::default()
-    };
-    if q.starts_with("num_") {
-        query.only = Some(NumberId::from_trusted(q));
-    } else if !q.is_empty() {
-        let phone_like = !digits.is_empty() && q.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
-        query.search = Some(if phone_like { digits } else { q.chars().take(100).collect() });
-    }
+    // The API's own reading of the filters; the page size is the page's.
+    let limit = if shown == 0 { 50 } else { shown.min(500) }.to_string();
+    let params: Vec<(String, String)> = [("q", q.as_str()), ("state", state.as_str()), ("limit", limit.as_str())]
+        .into_iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| (k.to_owned(), v.trim().to_owned()))
+        .collect();
+    let query = number_list::query_of(&params).map_err(fail)?;
     let view = number_view::page(&app, &admin.client, query).await.map_err(fail)?;
     let count = |s: NumberState| view.counts.iter().find(|(c, _)| *c == s).map_or(0, |(_, n)| *n);
     Ok(NumbersOut {

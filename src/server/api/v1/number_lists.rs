@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use axum::{
     Json,
-    body::{Body, Bytes},
+    body::Body,
     extract::{Query, State},
     http::{HeaderValue, header},
     response::{IntoResponse, Response},
@@ -13,11 +13,11 @@ use axum::{
 use crate::server::{
     api::ErrorOut,
     auth::ApiClient,
-    domain::{NumberState, Provider},
-    error::{ApiError, ApiResult},
-    services::numbers::{self, PAGE_DEFAULT, PAGE_MAX},
+    domain::Provider,
+    error::ApiResult,
+    services::{number_list, numbers},
     state::AppState,
-    store::{ApiKey, MetaAccount, Number, NumberQuery},
+    store::{ApiKey, MetaAccount, Number},
     views,
 };
 use crate::types::numbers::{NumberOut, NumberPageOut};
@@ -46,7 +46,7 @@ pub async fn list_numbers(State(state): State<AppState>, client: ApiClient, Quer
         let numbers = numbers::list(&state, &client).await?;
         return Ok(Json(outs(&state, &client, &numbers).await?).into_response());
     }
-    let query = query_of(&params)?;
+    let query = number_list::query_of(&params)?;
     let page = numbers::page(&state, &client, query).await?;
     let out = NumberPageOut {
         data: outs(&state, &client, &page.numbers).await?,
@@ -75,41 +75,11 @@ pub async fn list_numbers(State(state): State<AppState>, client: ApiClient, Quer
         ("createdAfter" = Option<String>, Query), ("createdBefore" = Option<String>, Query)),
     responses((status = 200, content_type = "text/csv", description = "one header line, then a line per number"), (status = 400, body = ErrorOut), (status = 401, body = ErrorOut)))]
 pub async fn export_numbers(State(state): State<AppState>, client: ApiClient, Query(params): Params) -> ApiResult<Response> {
-    let mut query = query_of(&params)?;
-    query.limit = PAGE_MAX;
-    query.after = None;
-    let header_line = Bytes::from_static(b"id,name,number,state,provider,engine,createdAt,connectedAt\r\n");
-    let pages = futures::stream::unfold(Some(query), move |next| {
-        let (state, client) = (state.clone(), client.clone());
-        async move {
-            let query = next?;
-            match numbers::page(&state, &client, query.clone()).await {
-                Ok(page) => {
-                    let mut chunk = String::new();
-                    for (n, _) in &page.numbers {
-                        csv_line(&mut chunk, n);
-                    }
-                    let after = page.next.as_deref().and_then(numbers::cursor_position);
-                    let next = after.map(|after| NumberQuery {
-                        after: Some(after),
-                        ..query
-                    });
-                    Some((Ok::<_, std::io::Error>(Bytes::from(chunk)), next))
-                }
-                // Mid-stream there is no status left to send: the body ends short, and the
-                // client sees a truncated download rather than a quiet partial file.
-                Err(err) => Some((Err(std::io::Error::other(err.message)), None)),
-            }
-        }
-    });
-    let body = futures::StreamExt::chain(futures::stream::once(async move { Ok(header_line) }), pages);
-    let mut response = Body::from_stream(body).into_response();
+    let query = number_list::query_of(&params)?;
+    let mut response = Body::from_stream(number_list::csv(state, client, query)).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
-    headers.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment; filename=\"numbers.csv\""),
-    );
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(number_list::CSV_TYPE));
+    headers.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static(number_list::CSV_DISPOSITION));
     Ok(response)
 }
 
@@ -132,109 +102,4 @@ async fn outs(state: &AppState, client: &ApiClient, numbers: &[(Number, Vec<ApiK
             out
         })
         .collect())
-}
-
-fn query_of(params: &[(String, String)]) -> ApiResult<NumberQuery> {
-    let mut q = NumberQuery {
-        limit: PAGE_DEFAULT,
-        ..NumberQuery::default()
-    };
-    let time = |field: &str, v: &str| {
-        chrono::DateTime::parse_from_rfc3339(v)
-            .map(|t| t.with_timezone(&chrono::Utc))
-            .map_err(|_| ApiError::validation(field, "must be an RFC 3339 time, e.g. 2026-12-01T00:00:00Z"))
-    };
-    for (k, v) in params {
-        match k.as_str() {
-            "limit" => {
-                q.limit = v
-                    .parse()
-                    .ok()
-                    .filter(|l| (1..=PAGE_MAX).contains(l))
-                    .ok_or_else(|| ApiError::validation("limit", format!("must be a whole number from 1 to {PAGE_MAX}")))?;
-            }
-            "cursor" => {
-                q.after = Some(numbers::cursor_position(v).ok_or_else(|| ApiError::validation("cursor", "is not a cursor this API gave"))?);
-            }
-            "state" => {
-                q.state = Some(match v.as_str() {
-                    "OPEN" => NumberState::Open,
-                    "CONNECTING" => NumberState::Connecting,
-                    "CLOSE" => NumberState::Close,
-                    _ => return Err(ApiError::validation("state", "must be OPEN, CONNECTING or CLOSE")),
-                });
-            }
-            "provider" => {
-                q.provider = Some(match v.as_str() {
-                    "PILOT_STATUS" => Provider::PilotStatus,
-                    "META" => Provider::Meta,
-                    _ => return Err(ApiError::validation("provider", "must be PILOT_STATUS or META")),
-                });
-            }
-            "q" => {
-                let text = v.trim();
-                if text.chars().count() > 100 {
-                    return Err(ApiError::validation("q", "must be at most 100 characters"));
-                }
-                // A phone is searched by its digits, however it was typed.
-                let digits: String = text.chars().filter(char::is_ascii_digit).collect();
-                let phone_like = !digits.is_empty() && text.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
-                q.search = Some(if phone_like { digits } else { text.to_owned() }).filter(|s| !s.is_empty());
-            }
-            "createdAfter" => q.created_after = Some(time("createdAfter", v)?),
-            "createdBefore" => q.created_before = Some(time("createdBefore", v)?),
-            _ => {}
-        }
-    }
-    Ok(q)
-}
-
-/// One CSV line (RFC 4180). A cell that a spreadsheet would run as a formula gets a leading
-/// `'` (names are the customers' own text).
-fn csv_line(out: &mut String, n: &Number) {
-    let cells = [
-        n.id.as_str().to_owned(),
-        n.name.clone(),
-        n.phone.digits().to_owned(),
-        n.state.as_str().to_owned(),
-        n.provider.as_str().to_owned(),
-        n.engine.clone(),
-        n.created_at.to_rfc3339(),
-        n.connected_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
-    ];
-    for (i, cell) in cells.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        let cell = if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-            format!("'{cell}")
-        } else {
-            cell.clone()
-        };
-        if cell.contains([',', '"', '\n', '\r']) {
-            out.push('"');
-            out.push_str(&cell.replace('"', "\"\""));
-            out.push('"');
-        } else {
-            out.push_str(&cell);
-        }
-    }
-    out.push_str("\r\n");
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paging_parameters_are_checked_and_a_phone_is_searched_by_its_digits() {
-        let p = |pairs: &[(&str, &str)]| query_of(&pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>());
-        assert_eq!(p(&[]).unwrap().limit, PAGE_DEFAULT);
-        assert!(p(&[("limit", "0")]).is_err() && p(&[("limit", "501")]).is_err() && p(&[("limit", "x")]).is_err());
-        assert!(p(&[("cursor", "bm90IGEgY3Vyc29y")]).is_err());
-        assert!(p(&[("state", "open")]).is_err());
-        assert_eq!(p(&[("q", "+55 (11) 9999")]).unwrap().search.as_deref(), Some("55119999"));
-        assert_eq!(p(&[("q", "Loja 10")]).unwrap().search.as_deref(), Some("Loja 10"));
-        assert!(p(&[("createdAfter", "yesterday")]).is_err());
-    }
 }

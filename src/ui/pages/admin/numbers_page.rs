@@ -141,6 +141,8 @@ fn url_pairs(pairs: &[(&str, &str)]) -> String {
 /// the filters live in the URL.
 #[component]
 fn Filters(counts: NumberCounts, q: String, state: String) -> impl IntoView {
+    // The export follows the filters shown.
+    let export_href = format!("/admin/numbers/export?{}", url_pairs(&[("q", &q), ("state", &state)]));
     let total = counts.open + counts.connecting + counts.close;
     let options = [
         ("", "All", total),
@@ -164,6 +166,7 @@ fn Filters(counts: NumberCounts, q: String, state: String) -> impl IntoView {
                 </select>
             </div>
             <button type="submit" class=class::SECONDARY>"Search"</button>
+            <a id="export-numbers" class=class::SECONDARY href=export_href download="numbers.csv">"Export CSV"</a>
         </form>
         <p id="number-counts" class=class::HINT>
             {format!(
