@@ -54,7 +54,10 @@ async fn paired_on_a(c: &Cluster) -> String {
 
 #[tokio::test]
 async fn a_delete_through_any_process_ends_the_session_where_it_runs() {
-    let (c, _dir) = cluster_with(2, &[METRICS]).await;
+    // A's lease must not lapse under a loaded machine mid-test: then B would rightly take
+    // the number and A stop a renewal later, which is another test's story.
+    // (Later settings win over `FAST`'s.)
+    let (c, _dir) = cluster_with(2, &[("PAIRLINK_EMBEDDED_LEASE_SECONDS", "15"), METRICS]).await;
     let id = paired_on_a(&c).await;
     let (a, b) = (&c.servers[0].base, &c.servers[1].base);
 

@@ -90,6 +90,21 @@ impl NumberCtx {
 pub enum LinkRequest {
     /// Open a linking window (a live QR); with a phone, also a pairing code for that phone.
     Device { pair_code_for: Option<PhoneE164> },
+    /// The pairing code for `phone` in the window already open. Never opens a window: the
+    /// one it was asked for may have moved on since (scanned, refused, waiting for the
+    /// passkey), and a new one would replace what the person is doing. Without a live window
+    /// the engine answers where the number stands.
+    Code { phone: PhoneE164 },
+}
+
+impl LinkRequest {
+    /// The phone a code is wanted for, and whether a window may be opened for it.
+    pub fn parts(self) -> (Option<PhoneE164>, bool) {
+        match self {
+            Self::Device { pair_code_for } => (pair_code_for, true),
+            Self::Code { phone } => (Some(phone), false),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

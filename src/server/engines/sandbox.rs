@@ -313,13 +313,23 @@ impl Engine for SandboxEngine {
     }
 
     async fn link(&self, ctx: &NumberCtx, request: LinkRequest) -> Result<LinkState, EngineError> {
-        let LinkRequest::Device { pair_code_for } = request;
+        let (pair_code_for, may_open) = request.parts();
         let mut sessions = self.inner.sessions.lock().await;
+        let now = self.inner.clock.now();
+        let live = |s: &Session| matches!(&s.state, LinkState::Pairing(p) if p.window_ends_at > now);
+        if !may_open && !sessions.get(&ctx.number).is_some_and(live) {
+            // The window this code was for has moved on: say where the number stands.
+            return Ok(sessions.get(&ctx.number).map_or(LinkState::Idle, |s| s.state.clone()));
+        }
         let session = Self::session(&mut sessions, ctx);
         session.ctx = ctx.clone();
-        let now = self.inner.clock.now();
         let state = match &session.state {
             LinkState::Connected { .. } => return Err(EngineError::Conflict("the number is already connected".into())),
+            // The phone is past the QR, confirming with its passkey on the same socket:
+            // WhatsApp opens no second one, and the ceremony goes on.
+            LinkState::PasskeyRequired { expires_at, .. } if expires_at.is_none_or(|end| end > now) => {
+                return Ok(session.state.clone());
+            }
             // A live window is reused: one linking socket per number, as WhatsApp allows.
             LinkState::Pairing(p) if p.window_ends_at > now => {
                 let mut p = p.clone();

@@ -250,7 +250,9 @@ impl Runtime {
             },
             stop.clone(),
         );
-        let (this, mut stop) = (self.clone(), stop);
+        // Two loops: a slow adoption (a resume that connects) must never hold a renewal
+        // back, or this process's own leases lapse under it.
+        let (this, mut halt) = (self.clone(), stop.clone());
         tokio::spawn(async move {
             let mut renew = tokio::time::interval(this.cluster.renew_every());
             renew.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -263,9 +265,19 @@ impl Runtime {
                                 this.stop_running(&lost).await;
                             }
                         }
-                        this.adopt_orphans().await;
                     }
-                    _ = stop.changed() => return,
+                    _ = halt.changed() => return,
+                }
+            }
+        });
+        let (this, mut halt) = (self.clone(), stop);
+        tokio::spawn(async move {
+            let mut adopt = tokio::time::interval(this.cluster.renew_every());
+            adopt.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    _ = adopt.tick() => this.adopt_orphans().await,
+                    _ = halt.changed() => return,
                 }
             }
         });

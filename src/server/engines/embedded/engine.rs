@@ -22,13 +22,21 @@ impl Engine for EmbeddedEngine {
     }
 
     async fn link(&self, ctx: &NumberCtx, request: LinkRequest) -> Result<LinkState, EngineError> {
-        let LinkRequest::Device { pair_code_for } = request;
+        let (pair_code_for, may_open) = request.parts();
         let inner = &self.inner;
         let mut sessions = inner.sessions.lock().await;
+        let now = inner.now();
+        let live = |s: &Session| s.live.is_some() && matches!(&s.state, LinkState::Pairing(p) if p.window_ends_at > now);
+        if !may_open && !sessions.get(&ctx.number).is_some_and(live) {
+            // The window this code was for has moved on: say where the number stands.
+            return Ok(sessions.get(&ctx.number).map_or(LinkState::Idle, |s| s.state.clone()));
+        }
         let session = sessions.entry(ctx.number.clone()).or_insert_with(|| Session::new(ctx));
         session.ctx = ctx.clone();
-        let now = inner.now();
         match &session.state {
+            // The phone is past the QR, confirming with its passkey on this socket: a second
+            // linking client would end the ceremony.
+            LinkState::PasskeyRequired { .. } if session.live.is_some() => return Ok(session.state.clone()),
             LinkState::Connected { .. } | LinkState::Disconnected { .. } | LinkState::Paired { .. } => {
                 return Err(EngineError::Conflict("the number is already connected".into()));
             }

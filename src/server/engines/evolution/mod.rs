@@ -180,7 +180,18 @@ impl Engine for EvolutionEngine {
     }
 
     async fn link(&self, ctx: &NumberCtx, request: LinkRequest) -> Result<LinkState, EngineError> {
-        let LinkRequest::Device { pair_code_for } = request;
+        let (pair_code_for, may_open) = request.parts();
+        if !may_open {
+            let last = self.last.lock().await;
+            let state = last.get(&ctx.number);
+            let live = state
+                .and_then(LinkState::pairing)
+                .is_some_and(|p| p.window_ends_at > self.clock.now());
+            if !live {
+                // The window this code was for has moved on: say where the number stands.
+                return Ok(state.cloned().unwrap_or(LinkState::Idle));
+            }
+        }
         let path = match &pair_code_for {
             Some(phone) => format!("/instance/connect/{}?number={}", name(ctx), phone.digits()),
             None => format!("/instance/connect/{}", name(ctx)),

@@ -137,6 +137,41 @@ async fn scanning_connects_and_stops_the_window() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_code_asked_for_a_window_that_moved_on_opens_no_new_one() {
+    let (engine, rec) = engine();
+    let n = ctx();
+    let code = || LinkRequest::Code { phone: n.phone.clone() };
+    // No window at all: nothing opens.
+    assert_eq!(engine.link(&n, code()).await.unwrap(), LinkState::Idle);
+    assert!(rec.states().is_empty());
+
+    // The phone reached the passkey before the code was asked: the ceremony stays.
+    engine.link(&n, device(None)).await.unwrap();
+    engine.ask_passkey(&n.number, None).await.unwrap();
+    let waiting = engine.status(&n).await.unwrap();
+    assert!(matches!(waiting, LinkState::PasskeyRequired { .. }));
+    assert_eq!(engine.link(&n, code()).await.unwrap(), waiting);
+    // Nor does a page asking for a window again open a second socket under it.
+    assert_eq!(engine.link(&n, device(Some(n.phone.clone()))).await.unwrap(), waiting);
+    assert_eq!(rec.states().last(), Some(&waiting));
+
+    // A wrong phone scanned and was unlinked before the code was asked: no window opens
+    // in place of the refusal.
+    let m = ctx();
+    engine.link(&m, device(None)).await.unwrap();
+    let other = PhoneE164::parse("phone", "+5521988887777").unwrap();
+    engine.scan_from(&m.number, Some(&other)).await.unwrap();
+    engine.logout(&m).await.unwrap();
+    let published = rec.states().len();
+    assert_eq!(
+        engine.link(&m, LinkRequest::Code { phone: m.phone.clone() }).await.unwrap(),
+        LinkState::Idle
+    );
+    assert_eq!(engine.status(&m).await.unwrap(), LinkState::Idle);
+    assert_eq!(rec.states().len(), published, "nothing published");
+}
+
+#[tokio::test(start_paused = true)]
 async fn resume_keeps_linked_phones_and_drops_windows() {
     let (engine, _) = engine();
     let mut n = ctx();

@@ -309,9 +309,13 @@ impl Windows {
 
     /// A window that may not go on ran out: free the engine's socket, tell the store and page.
     async fn close(&self, number: &NumberId) {
+        let now = self.inner.clock.now();
         let ctx = {
             let mut numbers = self.lock();
-            let Some(t) = numbers.get_mut(number).filter(|t| !t.busy) else {
+            // Looked at again: since the sweep saw it end, the phone may have moved on
+            // (the passkey, a scan) and the window with it.
+            let ended = |t: &&mut Tracked| !t.busy && t.window_ends_at.is_some_and(|end| end <= now);
+            let Some(t) = numbers.get_mut(number).filter(ended) else {
                 return;
             };
             t.busy = true;
@@ -355,7 +359,13 @@ impl Windows {
         let Some(flight) = flight else { return Ok(state) };
         let _one_at_a_time = flight.lock().await;
         match self.take_code_phone(&ctx.number) {
-            Some(phone) => Ok(self.request_code(engine, ctx, phone).await.unwrap_or(state)),
+            Some(phone) => match self.request_code(engine, ctx, phone).await {
+                Some(with_code @ LinkState::Pairing(_)) => Ok(with_code),
+                // The window moved on before its code was asked: answer what its page shows
+                // (our checks applied), never the engine's raw word.
+                Some(_) => Ok(self.status(engine, ctx).await.unwrap_or(state)),
+                None => Ok(state),
+            },
             // Another call asked for this window's code meanwhile: show what it got.
             None => Ok(engine.status(ctx).await.unwrap_or(state)),
         }
@@ -375,15 +385,9 @@ impl Windows {
     }
 
     async fn request_code(&self, engine: &dyn Engine, ctx: &NumberCtx, phone: PhoneE164) -> Option<LinkState> {
-        match engine
-            .link(
-                ctx,
-                LinkRequest::Device {
-                    pair_code_for: Some(phone),
-                },
-            )
-            .await
-        {
+        // For this window only: the phone may have scanned, been refused or reached the
+        // passkey since the window opened, and a new window would undo that.
+        match engine.link(ctx, LinkRequest::Code { phone }).await {
             Ok(state) => Some(state),
             Err(err) => {
                 tracing::warn!(number.id = %ctx.number, error = %err, "requesting a pairing code failed");
