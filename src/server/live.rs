@@ -5,7 +5,11 @@
 //! without reading them), or `link:` and a link id.
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex, PoisonError},
+    hash::{DefaultHasher, Hash, Hasher},
+    sync::{
+        Arc, Mutex, PoisonError,
+        atomic::{AtomicU64, Ordering},
+    },
     time::Duration,
 };
 
@@ -21,6 +25,8 @@ pub const CHANNEL: &str = "pairlink_live";
 const LINK_TOPIC: &str = "link:";
 /// Between a number and its tenant in a payload.
 const TENANT_SEP: char = '@';
+/// Version slots (see [`Versions`]): enough that two numbers rarely share one.
+const VERSION_SLOTS: usize = 4096;
 
 /// A number's change, as those who watch every number hear it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,7 +45,49 @@ pub struct Live {
     /// Counts the times other processes' notifications may have been lost (the LISTEN
     /// connection dropped), for those who show every number: they read everything again.
     resyncs: Arc<watch::Sender<u64>>,
+    versions: Arc<Versions>,
     store: Arc<dyn Store>,
+}
+
+/// How many changes were heard for each topic, by slot: whoever notes a topic's version
+/// before reading what it names knows the read is stale once the version moves. Topics are
+/// hashed to a fixed number of slots, so memory stays flat; two topics sharing a slot only
+/// cost an extra read. A resync moves every version.
+struct Versions {
+    slots: Box<[AtomicU64]>,
+    epoch: AtomicU64,
+}
+
+impl Versions {
+    fn new() -> Self {
+        Self {
+            slots: (0..VERSION_SLOTS).map(|_| AtomicU64::new(0)).collect(),
+            epoch: AtomicU64::new(0),
+        }
+    }
+
+    fn slot(&self, topic: &str) -> &AtomicU64 {
+        let mut hasher = DefaultHasher::new();
+        topic.hash(&mut hasher);
+        &self.slots[(hasher.finish() as usize) % self.slots.len()]
+    }
+
+    /// A notification's payload was heard: its topic's version moves.
+    fn heard(&self, payload: &str) {
+        let topic = payload.split_once(TENANT_SEP).map_or(payload, |(number, _)| number);
+        self.slot(topic).fetch_add(1, Ordering::AcqRel);
+    }
+
+    fn resync(&self) {
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+    }
+
+    fn of(&self, topic: &str) -> u64 {
+        // Both only grow, so their sum moves whenever either does.
+        self.epoch
+            .load(Ordering::Acquire)
+            .wrapping_add(self.slot(topic).load(Ordering::Acquire))
+    }
 }
 
 impl Live {
@@ -50,8 +98,19 @@ impl Live {
             tx,
             numbers: TopicChannels::default(),
             resyncs: Arc::new(watch::channel(0).0),
+            versions: Arc::new(Versions::new()),
             store,
         }
+    }
+
+    /// How many changes of `number` this process has heard of (see [`Versions`]).
+    pub fn number_version(&self, number: &NumberId) -> u64 {
+        self.versions.of(number.as_str())
+    }
+
+    /// The same for a link that has no number yet ([`Live::notify_link`]).
+    pub fn link_version(&self, link: &LinkId) -> u64 {
+        self.versions.of(&format!("{LINK_TOPIC}{link}"))
     }
 
     /// Tells every watcher of `tenant`'s `number`, here and in other processes, to look again.
@@ -113,11 +172,14 @@ impl Live {
     }
 
     fn dispatch(&self, topic: String) {
+        // Counted before anyone wakes: a woken reader must not trust what it kept.
+        self.versions.heard(&topic);
         fan_out(&self.numbers, &self.tx, topic);
     }
 
     /// Notifications may have been lost: every watcher here looks again.
     fn resync(&self) {
+        self.versions.resync();
         self.numbers.changed_all();
         self.resyncs.send_modify(|n| *n = n.wrapping_add(1));
     }
@@ -308,5 +370,18 @@ mod tests {
         assert!(futures::poll!(Box::pin(page.changed())).is_ready());
         assert_eq!(all.try_recv().unwrap().number.as_str(), "num_other");
         assert!(all.try_recv().is_err(), "link topics are not numbers");
+    }
+
+    #[test]
+    fn a_topic_version_moves_with_its_own_news_and_with_a_resync() {
+        let versions = Versions::new();
+        let (a, b) = (versions.of("num_a"), versions.of("num_b"));
+        versions.heard("num_a@ten_x");
+        assert_eq!(versions.of("num_a"), a + 1, "a number's news names its tenant too");
+        assert_eq!(versions.of("num_b"), b, "another number's version stays");
+        versions.heard("link:lnk_a");
+        assert_eq!(versions.of("link:lnk_a"), 1);
+        versions.resync();
+        assert_eq!((versions.of("num_a"), versions.of("num_b")), (a + 2, b + 1), "all moved");
     }
 }

@@ -16,6 +16,7 @@ pub mod keyring;
 pub mod live;
 pub mod meta;
 pub mod metrics;
+pub mod page_reads;
 pub mod pairing;
 pub mod qr;
 pub mod ratelimit;
@@ -172,6 +173,7 @@ pub async fn assemble(settings: Settings, listening: SocketAddr) -> anyhow::Resu
         assets,
         public_base: config.public_base(listening).into(),
         config: Arc::new(config),
+        page_reads: page_reads::PageReads::new(store.clone(), live.clone()),
         store,
         engines,
         clock,

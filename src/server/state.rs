@@ -18,6 +18,8 @@ pub struct AppState {
     /// Where links point, e.g. `https://pair.example.com`.
     pub public_base: Arc<str>,
     pub live: Live,
+    /// Pages' reads, kept while nothing changed (see `page_reads`).
+    pub page_reads: super::page_reads::PageReads,
     pub limits: Arc<super::ratelimit::RateLimits>,
     /// Flipped to `true` to stop background tasks (sweeper, listeners).
     pub stop: Arc<tokio::sync::watch::Sender<bool>>,

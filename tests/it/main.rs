@@ -36,6 +36,7 @@ mod meta_webhooks;
 mod multiprocess;
 mod number_pages;
 mod observability;
+mod page_reads;
 mod pages;
 mod passkey;
 mod public_links;

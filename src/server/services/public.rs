@@ -28,6 +28,9 @@ pub const USED_GRACE_MINUTES: i64 = 15;
 pub enum Access {
     /// Reading state and branding.
     View,
+    /// A page's poll or stream reading its state again: served from a read kept while
+    /// nothing changed (`page_reads`).
+    Poll,
     /// Opening a linking window.
     Act,
 }
@@ -44,14 +47,15 @@ pub struct Resolved {
 pub async fn resolve(state: &AppState, token: &str, access: Access) -> ApiResult<Resolved> {
     // One read for the link, its number and its page's view: this runs on every poll and
     // every stream wake-up.
-    let LinkForPage { link, number, view } = state
-        .store
-        .find_link_for_page(&LinkToken::from_path(token).hash())
-        .await?
-        .ok_or_else(|| gone("LINK_NOT_FOUND", "no such link"))?;
+    let hash = LinkToken::from_path(token).hash();
+    let found = match access {
+        Access::Poll => state.page_reads.read(&hash).await?,
+        Access::View | Access::Act => state.store.find_link_for_page(&hash).await?,
+    };
+    let LinkForPage { link, number, view } = found.ok_or_else(|| gone("LINK_NOT_FOUND", "no such link"))?;
     let now = state.clock.now();
     match (link.end_reason, link.ended_at) {
-        (Some(LinkEnd::Used), Some(at)) if access == Access::View && now - at < Duration::minutes(USED_GRACE_MINUTES) => {}
+        (Some(LinkEnd::Used), Some(at)) if access != Access::Act && now - at < Duration::minutes(USED_GRACE_MINUTES) => {}
         (Some(LinkEnd::Used), _) => return Err(used_up()),
         (Some(LinkEnd::Revoked), _) => return Err(gone("LINK_REVOKED", "this link was revoked")),
         (Some(LinkEnd::Replaced), _) => return Err(gone("LINK_REVOKED", "a newer link was issued for this number")),

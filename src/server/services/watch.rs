@@ -109,7 +109,7 @@ async fn next_update(state: &AppState, token: &str, last: &mut Option<TokenStatu
             message: "the number is connected".into(),
         });
     }
-    let status = match public::resolve(state, token, Access::View).await {
+    let status = match public::resolve(state, token, Access::Poll).await {
         Ok(r) => public::snapshot(state, &r).await,
         Err(e) => Err(e),
     };

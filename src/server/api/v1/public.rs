@@ -60,7 +60,7 @@ pub async fn link_connect(State(state): State<AppState>, Path(token): Path<Strin
 #[utoipa::path(get, path = "/remote-pairing/{token}/status", tag = "link (public)", params(("token" = String, Path)),
     responses((status = 200, body = TokenStatusOut), (status = 404, body = ErrorOut)))]
 pub async fn link_status(State(state): State<AppState>, Path(token): Path<String>) -> ApiResult<Json<TokenStatusOut>> {
-    let resolved = public::resolve(&state, &token, Access::View).await?;
+    let resolved = public::resolve(&state, &token, Access::Poll).await?;
     Ok(Json(public::snapshot(&state, &resolved).await?))
 }
 
