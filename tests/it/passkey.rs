@@ -36,11 +36,7 @@ impl Authenticator {
 
     /// `{credentialId, publicKey}` for the sandbox account.
     fn registration(&self) -> Value {
-        let mut spki = vec![
-            0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03,
-            0x01, 0x07, 0x03, 0x42, 0x00,
-        ];
-        spki.extend_from_slice(self.key.public_key().as_ref());
+        let spki = pairlink::server::domain::passkey::p256_spki(self.key.public_key().as_ref());
         json!({ "credentialId": URL_SAFE_NO_PAD.encode(&self.id), "publicKey": URL_SAFE_NO_PAD.encode(spki) })
     }
 

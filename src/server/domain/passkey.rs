@@ -218,14 +218,23 @@ impl Assertion {
     }
 }
 
-/// The uncompressed point of a P-256 SubjectPublicKeyInfo (DER): its fixed 26-byte header
-/// (id-ecPublicKey, prime256v1) then 65 bytes.
+/// The fixed DER header of a P-256 SubjectPublicKeyInfo (id-ecPublicKey, prime256v1), before
+/// its 65-byte uncompressed point.
+const P256_SPKI_HEADER: [u8; 26] = [
+    0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01,
+    0x07, 0x03, 0x42, 0x00,
+];
+
+/// The uncompressed point of a P-256 SubjectPublicKeyInfo (DER).
 pub fn p256_point(spki: &[u8]) -> Option<&[u8]> {
-    const HEADER: [u8; 26] = [
-        0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01,
-        0x07, 0x03, 0x42, 0x00,
-    ];
-    (spki.len() == 91 && spki[..26] == HEADER && spki[26] == 0x04).then(|| &spki[26..])
+    let header = P256_SPKI_HEADER.len();
+    (spki.len() == header + 65 && spki[..header] == P256_SPKI_HEADER && spki[header] == 0x04).then(|| &spki[header..])
+}
+
+/// The SubjectPublicKeyInfo (DER) of a P-256 uncompressed point: what a browser's
+/// `getPublicKey()` gives for a passkey, and what the sandbox registers.
+pub fn p256_spki(point: &[u8]) -> Vec<u8> {
+    [&P256_SPKI_HEADER[..], point].concat()
 }
 
 /// Base64url, padded or not (authenticators and libraries differ).

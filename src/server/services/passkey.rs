@@ -128,28 +128,20 @@ pub async fn assertion(state: &AppState, secret: &str, body: &AssertionJson) -> 
         return Err(wrong_stage());
     };
     let options = RequestOptions::parse(request).map_err(ApiError::internal)?;
-    let checked = Assertion::decode(body).and_then(|a| a.check(&options).map(|()| a));
-    if let Err(err) = checked {
-        crate::server::metrics::link_event("passkey_assertion_refused");
-        return Err(invalid_assertion(err.to_string()));
-    }
+    let checked = match Assertion::decode(body).and_then(|a| a.check(&options).map(|()| a)) {
+        Ok(checked) => checked,
+        Err(err) => {
+            crate::server::metrics::link_event("passkey_assertion_refused");
+            return Err(invalid_assertion(err.to_string()));
+        }
+    };
     let now = state.clock.now();
     // Once per ceremony: a second (replayed or concurrent) post goes no further.
     if !state.store.mark_ceremony(&link.id, CeremonyStep::Asserted, None, now).await? {
         return Err(wrong_stage());
     }
-    let raw = serde_json::json!({
-        "id": body.id,
-        "rawId": body.raw_id,
-        "type": body.kind,
-        "response": {
-            "clientDataJSON": body.response.client_data_json,
-            "authenticatorData": body.response.authenticator_data,
-            "signature": body.response.signature,
-            "userHandle": body.response.user_handle,
-        }
-    })
-    .to_string();
+    // What was checked, re-encoded from its bytes: WhatsApp gets exactly that.
+    let raw = String::from_utf8_lossy(&checked.to_whatsapp_json()).into_owned();
     if let Err(failure) = state.pairing.act(&number, Action::PasskeyAssertion { assertion: raw }).await {
         let _ = state
             .store
@@ -220,12 +212,22 @@ async fn held(state: &AppState, secret: &str) -> ApiResult<Ceremony> {
 /// The ceremony's link (still the number's live one), its number and WhatsApp's state; the
 /// 410s a page would get once the link is revoked, replaced or expired.
 async fn current(state: &AppState, ceremony: &Ceremony) -> ApiResult<(Link, Number, LinkState)> {
-    let number = state
+    current_of(state, ceremony, number_of(state, ceremony).await?).await
+}
+
+async fn number_of(state: &AppState, ceremony: &Ceremony) -> ApiResult<Number> {
+    state
         .store
         .find_number_anywhere(&ceremony.number)
         .await?
-        .filter(|n| n.deleted_at.is_none())
-        .ok_or_else(|| gone("LINK_REVOKED", "this link was revoked"))?;
+        .ok_or_else(|| gone("LINK_REVOKED", "this link was revoked"))
+}
+
+/// [`current`] for the ceremony's `number`, read by the caller.
+async fn current_of(state: &AppState, ceremony: &Ceremony, number: Number) -> ApiResult<(Link, Number, LinkState)> {
+    if number.deleted_at.is_some() {
+        return Err(gone("LINK_REVOKED", "this link was revoked"));
+    }
     let link = state
         .store
         .current_link(&ceremony.tenant, &ceremony.number)
@@ -241,13 +243,10 @@ async fn current(state: &AppState, ceremony: &Ceremony) -> ApiResult<(Link, Numb
 }
 
 async fn view(state: &AppState, ceremony: &Ceremony) -> ApiResult<CeremonyOut> {
-    let number = state
-        .store
-        .find_number_anywhere(&ceremony.number)
-        .await?
-        .ok_or_else(|| gone("LINK_REVOKED", "this link was revoked"))?;
+    // Read once: the extension polls this every second.
+    let number = number_of(state, ceremony).await?;
     let open = number.state == NumberState::Open;
-    let (live, link) = match current(state, ceremony).await {
+    let (live, link) = match current_of(state, ceremony, number.clone()).await {
         Ok((link, _, live)) => (live, Some(link)),
         // A link used by this very ceremony still reports its success.
         Err(_) if ceremony.confirmed_at.is_some() => (LinkState::Idle, None),

@@ -27,12 +27,7 @@ impl Authenticator {
     }
 
     fn spki(&self) -> Vec<u8> {
-        let mut out = vec![
-            0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03,
-            0x01, 0x07, 0x03, 0x42, 0x00,
-        ];
-        out.extend_from_slice(self.key.public_key().as_ref());
-        out
+        p256_spki(self.key.public_key().as_ref())
     }
 
     fn sign(&mut self, client_data: &serde_json::Value, rp_id: &str, flags: u8) -> Assertion {
