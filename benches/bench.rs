@@ -7,6 +7,7 @@
 //!   scripts/bench.sh --db sqlite --secs 3
 //!   scripts/bench.sh --two-process      # only the two-process row (event on A, page on B)
 //!   scripts/bench.sh --status           # only the status rows (idle links, open windows)
+//!   scripts/bench.sh --lists            # a tenant with 10,000 numbers (bench/lists.rs)
 //!
 //! `BENCH_PAIRLINK_BIN` runs another build of the server (an older one, to compare two builds
 //! each against the bare baseline of its own run).
@@ -28,6 +29,9 @@ use futures::StreamExt;
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
+#[path = "bench/lists.rs"]
+mod lists;
+
 const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
 
 #[derive(Clone)]
@@ -41,6 +45,8 @@ struct Args {
     two_process_only: bool,
     /// `--status`: only the bare baseline and the status rows, on each database.
     status_only: bool,
+    /// `--lists`: only the rows of a tenant with 10,000 numbers (`bench/lists.rs`).
+    lists_only: bool,
 }
 
 fn args() -> Args {
@@ -52,6 +58,7 @@ fn args() -> Args {
         bulk: 1_000_000,
         two_process_only: false,
         status_only: false,
+        lists_only: false,
     };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut it = argv.iter();
@@ -65,6 +72,7 @@ fn args() -> Args {
             "--bulk" => a.bulk = value().parse().expect("--bulk N"),
             "--two-process" => a.two_process_only = true,
             "--status" => a.status_only = true,
+            "--lists" => a.lists_only = true,
             // cargo bench passes --bench; anything else is a mistake worth knowing about.
             "--bench" => {}
             other => panic!("unknown argument {other}; see the header of benches/bench.rs"),
@@ -659,6 +667,9 @@ async fn fresh_database(kind: &str) -> (String, Option<(sqlx::PgPool, String)>, 
 }
 
 async fn run(args: Args) {
+    if args.lists_only {
+        return lists::run(&args).await;
+    }
     if args.two_process_only {
         let (db, _pg, _dir) = fresh_database("postgres").await;
         let server = start_pairlink(&db, None).await;
