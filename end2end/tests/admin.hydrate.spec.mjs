@@ -145,7 +145,7 @@ test("links: create one with options and branding preview, copy, revoke; a bad l
   expect(await axeViolations(page)).toEqual([]);
   await shot(page, "admin-links");
 
-  await page.getByRole("button", { name: "Revoke" }).click();
+  await page.getByRole("button", { name: "Revoke", exact: true }).click();
   await expect(page.getByTestId("link-status")).toHaveText("revoked");
 
   // An official link for a WhatsApp Business app number (Coexistence): no phone to type.
@@ -159,6 +159,65 @@ test("links: create one with options and branding preview, copy, revoke; a bad l
   await customer.goto(url);
   await expect(customer.getByText(/WhatsApp Business app number you already use/)).toBeVisible();
   await customer.close();
+});
+
+test("links: a tenant with many pages, searches and filters them, and revokes several after one confirmation", async ({ page }) => {
+  const { email, apiKey } = adminUser("Many Links Co");
+  for (let i = 0; i < 60; i++) {
+    const phone = `55119${String(80000000 + i).padStart(8, "0")}`;
+    await api(apiKey, "POST", "/v1/numbers/remote-pairing", { name: `Loja ${String(i).padStart(2, "0")}`, number: phone });
+  }
+  await signIn(page, email);
+  await page.getByRole("link", { name: "Links" }).click();
+  const cards = page.locator("li[data-link]");
+  const counts = page.locator("#link-counts");
+  await expect(cards).toHaveCount(50);
+  await expect(counts).toHaveText("60 links: 60 active, 0 opened, 0 connected, 0 expired, 0 revoked, 0 replaced.");
+  expect(await axeViolations(page)).toEqual([]);
+  await shot(page, "admin-links-many");
+
+  await page.getByRole("link", { name: "Show more" }).click();
+  await expect(cards).toHaveCount(60);
+  await expect(page.getByRole("link", { name: "Show more" })).toHaveCount(0);
+
+  await page.getByLabel("Search").fill("loja 07");
+  await page.getByRole("button", { name: "Search", exact: true }).click();
+  await expect(cards).toHaveCount(1);
+  // A phone is found however it is typed.
+  await page.getByLabel("Search").fill("+55 11 98000-0012");
+  await page.getByRole("button", { name: "Search", exact: true }).click();
+  await expect(cards).toHaveCount(1);
+  await expect(cards.first()).toContainText("Loja 12");
+
+  // Two ticked, one confirmation: Escape backs out, the second time revokes both.
+  await page.goto("/admin/links");
+  await expect(cards).toHaveCount(50);
+  await page.getByLabel("Select the link of Loja 59").check();
+  await page.getByLabel("Select the link of Loja 58").check();
+  const revokeSelected = page.getByRole("button", { name: "Revoke selected (2)" });
+  await revokeSelected.click();
+  const dialog = page.getByRole("alertdialog", { name: "Revoke 2 links?" });
+  await expect(dialog).toBeVisible();
+  await expect(dialog.getByRole("button", { name: "Cancel" })).toBeFocused();
+  expect(await axeViolations(page)).toEqual([]);
+  await shot(page, "admin-links-revoke-many");
+  await page.keyboard.press("Escape");
+  await expect(dialog).toHaveCount(0);
+  await expect(revokeSelected).toBeFocused();
+  await revokeSelected.click();
+  await dialog.getByRole("button", { name: "Revoke 2 links" }).click();
+  await expect(page.locator("#revoked-many")).toHaveText("Revoked 2 links.");
+  await expect(counts).toHaveText("60 links: 58 active, 0 opened, 0 connected, 0 expired, 2 revoked, 0 replaced.");
+  await expect(page.locator('li[data-status="revoked"]')).toHaveCount(2);
+  await expect(page.getByRole("button", { name: "Revoke selected (0)" })).toBeDisabled();
+
+  await page.getByLabel("Status").selectOption("revoked");
+  await page.getByRole("button", { name: "Search", exact: true }).click();
+  await expect(cards).toHaveCount(2);
+  await page.getByLabel("Search").fill("nobody here");
+  await page.getByRole("button", { name: "Search", exact: true }).click();
+  await expect(page.getByText("No link matches")).toBeVisible();
+  expect(await axeViolations(page)).toEqual([]);
 });
 
 test("API keys: a new key is shown once; templates and the default sender", async ({ page }) => {

@@ -114,6 +114,32 @@ pub struct LinkItem {
     pub passkey_failed_at: Option<DateTime<Utc>>,
 }
 
+/// A page of the dashboard's links, where the next starts, and the counts per status.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LinksOut {
+    pub items: Vec<LinkItem>,
+    /// Opaque; `None` when this page is the last.
+    pub next_cursor: Option<String>,
+    pub counts: LinkCounts,
+}
+
+/// How many of the tenant's links are in each status, whatever the filters.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkCounts {
+    pub active: i64,
+    pub opened: i64,
+    pub connected: i64,
+    pub expired: i64,
+    pub revoked: i64,
+    pub replaced: i64,
+}
+
+impl LinkCounts {
+    pub fn total(&self) -> i64 {
+        self.active + self.opened + self.connected + self.expired + self.revoked + self.replaced
+    }
+}
+
 /// The link form: every option of `POST /v1/numbers/remote-pairing`, as text fields
 /// (empty = not set), so it also posts as a plain HTML form.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -34,8 +34,8 @@ async fn links_carry_every_option_and_their_funnel_follows_the_pairing() {
     assert_eq!((expires.timestamp() - app.clock_now().timestamp()), 3600);
     let token = url.rsplit('/').next().unwrap();
     let (_, list) = ana.read("links", &[]).await;
-    assert_eq!(list[0]["status"], "active");
-    assert_eq!(list[0]["external_ref"], "cust-42");
+    assert_eq!(list["items"][0]["status"], "active");
+    assert_eq!(list["items"][0]["external_ref"], "cust-42");
     let (_, info) = app.public(reqwest::Method::GET, &format!("/v1/remote-pairing/{token}")).await;
     assert_eq!(info["branding"]["companyName"], "Loja Azul", "{info}");
 
@@ -43,13 +43,13 @@ async fn links_carry_every_option_and_their_funnel_follows_the_pairing() {
     app.public(reqwest::Method::POST, &format!("/v1/remote-pairing/{token}/connect"))
         .await;
     let (_, list) = ana.read("links", &[]).await;
-    assert_eq!(list[0]["status"], "opened", "{list}");
-    assert_eq!(list[0]["windows_opened"], 1, "{list}");
-    let number = list[0]["number_id"].as_str().unwrap().to_owned();
+    assert_eq!(list["items"][0]["status"], "opened", "{list}");
+    assert_eq!(list["items"][0]["windows_opened"], 1, "{list}");
+    let number = list["items"][0]["number_id"].as_str().unwrap().to_owned();
     app.post(&format!("/v1/numbers/{number}/sandbox/scan"), &acme.key).await;
     let (_, list) = ana.read("links", &[]).await;
-    assert_eq!(list[0]["status"], "connected", "{list}");
-    assert!(list[0]["connected_at"].is_string());
+    assert_eq!(list["items"][0]["status"], "connected", "{list}");
+    assert!(list["items"][0]["connected_at"].is_string());
 
     // A connected number gets no new link; bad input names its field.
     assert_code(
@@ -80,16 +80,21 @@ async fn reissue_replaces_and_revoke_ends_a_link() {
     ana.ok("links/create", &[("input[name]", "Loja"), ("input[phone]", "+5511988880000")])
         .await;
     let (_, list) = ana.read("links", &[]).await;
-    let number = list[0]["number_id"].as_str().unwrap().to_owned();
+    let number = list["items"][0]["number_id"].as_str().unwrap().to_owned();
     let again = ana
         .ok("links/reissue", &[("number_id", &number), ("input[ttl_seconds]", "600")])
         .await;
     let (_, list) = ana.read("links", &[]).await;
-    let statuses: Vec<&str> = list.as_array().unwrap().iter().map(|l| l["status"].as_str().unwrap()).collect();
+    let statuses: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["status"].as_str().unwrap())
+        .collect();
     assert_eq!(statuses, ["active", "replaced"]);
     ana.ok("links/revoke", &[("number_id", &number)]).await;
     let (_, list) = ana.read("links", &[]).await;
-    assert_eq!(list[0]["status"], "revoked");
+    assert_eq!(list["items"][0]["status"], "revoked");
     let token = again["url"].as_str().unwrap().rsplit('/').next().unwrap().to_owned();
     let (status, _) = app.public(reqwest::Method::GET, &format!("/v1/remote-pairing/{token}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);

@@ -1,24 +1,105 @@
-//! The dashboard's list of links: each with a status people read and its funnel.
+//! The dashboard's list of links, a page at a time: each with a status people read and its
+//! funnel, filtered by status and searched by the number's name or phone, with the counts.
 use chrono::{DateTime, Utc};
 
 use crate::server::{
     auth::ApiClient,
-    error::ApiResult,
+    domain::{LinkId, from_millis, to_millis},
+    error::{ApiError, ApiResult},
     state::AppState,
-    store::{LinkEnd, LinkOverview},
+    store::{LinkEnd, LinkOverview, LinkQuery, LinkStatus},
 };
-use crate::types::admin::LinkItem;
+use crate::types::admin::{LinkCounts, LinkItem, LinksOut};
 
-pub async fn list(state: &AppState, client: &ApiClient) -> ApiResult<Vec<LinkItem>> {
+/// A page holds this many links unless asked, and never more than `PAGE_MAX`.
+pub const PAGE_DEFAULT: u32 = 50;
+pub const PAGE_MAX: u32 = 500;
+
+/// The query the list's fields ask for (empty = not set); 400 naming a bad one.
+pub fn query_of(state: &AppState, search: &str, status: &str, cursor: &str, limit: u32) -> ApiResult<LinkQuery> {
+    let limit = match limit {
+        0 => PAGE_DEFAULT,
+        l if l <= PAGE_MAX => l,
+        _ => {
+            return Err(ApiError::validation(
+                "limit",
+                format!("must be a whole number from 1 to {PAGE_MAX}"),
+            ));
+        }
+    };
+    let status = match status.trim() {
+        "" => None,
+        s => Some(
+            LinkStatus::parse(s)
+                .ok_or_else(|| ApiError::validation("status", "must be active, opened, connected, expired, revoked or replaced"))?,
+        ),
+    };
+    let after = match cursor.trim() {
+        "" => None,
+        c => Some(cursor_position(c).ok_or_else(|| ApiError::validation("cursor", "is not a cursor this list gave"))?),
+    };
+    let text = search.trim();
+    if text.chars().count() > 100 {
+        return Err(ApiError::validation("q", "must be at most 100 characters"));
+    }
+    // A phone is searched by its digits, however it was typed (as the numbers list does).
+    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    let phone_like = !digits.is_empty() && text.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    let search = Some(if phone_like { digits } else { text.to_owned() }).filter(|s| !s.is_empty());
+    Ok(LinkQuery {
+        status,
+        search,
+        after,
+        limit,
+        now: state.clock.now(),
+    })
+}
+
+/// A page of `query`, where the next starts, and the tenant's links per status.
+pub async fn page(state: &AppState, client: &ApiClient, mut query: LinkQuery) -> ApiResult<LinksOut> {
     client.require_tenant_scope()?;
-    let links = state.store.list_link_overviews(&client.tenant, 200).await?;
-    let now = state.clock.now();
-    Ok(links.into_iter().map(|l| item(l, now)).collect())
+    let limit = query.limit as usize;
+    // One more than asked says whether a next page exists, without counting.
+    query.limit += 1;
+    let mut links = state.store.list_links_page(&client.tenant, &query).await?;
+    let next_cursor = (links.len() > limit).then(|| cursor_of(&links[limit - 1]));
+    links.truncate(limit);
+    let counted = state.store.count_links_by_status(&client.tenant, query.now).await?;
+    let count = |s: LinkStatus| counted.iter().find(|(c, _)| *c == s).map_or(0, |(_, n)| *n);
+    Ok(LinksOut {
+        items: links.into_iter().map(|l| item(l, query.now)).collect(),
+        next_cursor,
+        counts: LinkCounts {
+            active: count(LinkStatus::Active),
+            opened: count(LinkStatus::Opened),
+            connected: count(LinkStatus::Connected),
+            expired: count(LinkStatus::Expired),
+            revoked: count(LinkStatus::Revoked),
+            replaced: count(LinkStatus::Replaced),
+        },
+    })
+}
+
+/// An opaque cursor: where the page after `last` starts.
+fn cursor_of(last: &LinkOverview) -> String {
+    use base64::Engine as _;
+    let raw = format!("{}:{}", to_millis(last.link.created_at), last.link.id);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+}
+
+/// The position a cursor names; `None` for anything we did not make.
+fn cursor_position(cursor: &str) -> Option<(DateTime<Utc>, LinkId)> {
+    use base64::Engine as _;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cursor).ok()?;
+    let text = String::from_utf8(raw).ok()?;
+    let (at, id) = text.split_once(':')?;
+    let at: i64 = at.parse().ok()?;
+    (id.starts_with("lnk_") && id.len() < 64).then(|| (from_millis(at), LinkId::from_trusted(id)))
 }
 
 fn item(o: LinkOverview, now: DateTime<Utc>) -> LinkItem {
     let l = &o.link;
-    let status = status(&o, now);
+    let status = status(&o, now).as_str();
     LinkItem {
         id: l.id.to_string(),
         number_id: l.number_id.as_ref().map(ToString::to_string),
@@ -43,16 +124,36 @@ fn item(o: LinkOverview, now: DateTime<Utc>) -> LinkItem {
 }
 
 /// `connected` when the link paired its number, else how it ended, else `expired`, `opened`
-/// or `active`.
-fn status(o: &LinkOverview, now: DateTime<Utc>) -> &'static str {
+/// or `active` (`link_status_case!` in the store says the same in SQL).
+fn status(o: &LinkOverview, now: DateTime<Utc>) -> LinkStatus {
     let l = &o.link;
     match l.end_reason {
-        Some(LinkEnd::Used) => "connected",
-        Some(LinkEnd::Revoked) => "revoked",
-        Some(LinkEnd::Replaced) => "replaced",
-        None if o.number_state.as_deref() == Some("OPEN") => "connected",
-        None if l.expires_at <= now => "expired",
-        None if l.opened_at.is_some() => "opened",
-        None => "active",
+        Some(LinkEnd::Used) => LinkStatus::Connected,
+        Some(LinkEnd::Revoked) => LinkStatus::Revoked,
+        Some(LinkEnd::Replaced) => LinkStatus::Replaced,
+        None if o.number_state.as_deref() == Some("OPEN") => LinkStatus::Connected,
+        None if l.expires_at <= now => LinkStatus::Expired,
+        None if l.opened_at.is_some() => LinkStatus::Opened,
+        None => LinkStatus::Active,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_names_a_link_and_nothing_else_is_one() {
+        let at = from_millis(1_700_000_000_123);
+        let raw = |s: &str| {
+            use base64::Engine as _;
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s)
+        };
+        assert_eq!(
+            cursor_position(&raw("1700000000123:lnk_abc")),
+            Some((at, LinkId::from_trusted("lnk_abc")))
+        );
+        assert_eq!(cursor_position(&raw("1700000000123:num_abc")), None);
+        assert_eq!(cursor_position("not a cursor"), None);
     }
 }

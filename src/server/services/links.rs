@@ -126,6 +126,31 @@ pub async fn revoke(state: &AppState, client: &ApiClient, id: &NumberId) -> ApiR
     Ok(())
 }
 
+/// The most links one bulk revoke takes.
+pub const REVOKE_BATCH_MAX: usize = 500;
+
+/// Revokes the live link of each number, one by one as `revoke` does (audit entry and live
+/// notice each); returns how many were revoked. A number that is not the caller's, or has no
+/// live link (any more), is passed over: a list goes stale while someone ticks boxes.
+pub async fn revoke_many(state: &AppState, client: &ApiClient, ids: &[NumberId]) -> ApiResult<u32> {
+    if ids.len() > REVOKE_BATCH_MAX {
+        return Err(ApiError::validation(
+            "numberIds",
+            format!("at most {REVOKE_BATCH_MAX} links at a time ({} given)", ids.len()),
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut revoked = 0;
+    for id in ids.iter().filter(|id| seen.insert(*id)) {
+        match revoke(state, client, id).await {
+            Ok(()) => revoked += 1,
+            Err(err) if err.status == axum::http::StatusCode::NOT_FOUND => {}
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(revoked)
+}
+
 /// The sandbox's "time passes": the number's live link expires now (demos and tests).
 pub async fn expire_now(state: &AppState, client: &ApiClient, number: &NumberId) -> ApiResult<()> {
     let link = state.store.current_link(&client.tenant, number).await?.ok_or_else(no_link)?;

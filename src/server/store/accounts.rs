@@ -84,6 +84,11 @@ pub trait DashboardStore: Send + Sync {
 
     /// The tenant's links, newest first, with their number and funnel.
     async fn list_link_overviews(&self, tenant: &TenantId, limit: i64) -> StoreResult<Vec<LinkOverview>>;
+    /// One page of them, newest first, after `query.after` (keyset on `(created_at, id)`, so a
+    /// walk through the pages sees each link once while new ones come).
+    async fn list_links_page(&self, tenant: &TenantId, query: &super::LinkQuery) -> StoreResult<Vec<LinkOverview>>;
+    /// How many of the tenant's links are in each status at `now`.
+    async fn count_links_by_status(&self, tenant: &TenantId, now: DateTime<Utc>) -> StoreResult<Vec<(super::LinkStatus, i64)>>;
     /// Adds to the funnel of the number's live link (none: nothing to count).
     async fn note_link_step(&self, tenant: &TenantId, number: &crate::server::domain::NumberId, step: FunnelStep) -> StoreResult<()>;
     async fn note_link_failure(&self, tenant: &TenantId, number: &crate::server::domain::NumberId, reason: &str) -> StoreResult<()>;

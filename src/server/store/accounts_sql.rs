@@ -15,6 +15,34 @@ macro_rules! session_select {
     };
 }
 
+/// A link with its number and funnel (`LinkOverviewRow`); the caller adds `WHERE …`.
+macro_rules! link_overview_select {
+    () => {
+        concat!(
+            "SELECT l.id, l.tenant_id, l.number_id, l.provider, l.meta_flow, l.branding, l.redirect_url, l.refresh_url, ",
+            "l.external_ref, l.locale, l.created_at, l.expires_at, l.opened_at, l.ended_at, l.end_reason, l.passkey_required_at, ",
+            "n.name AS number_name, n.phone AS number_phone, n.state AS number_state, n.connected_at AS number_connected_at, ",
+            "CAST(l.windows_opened AS BIGINT) AS windows_opened, CAST(l.codes_shown AS BIGINT) AS codes_shown, ",
+            "CAST(l.qr_rotations AS BIGINT) AS qr_rotations, l.last_failure, ",
+            "c.claimed_at AS passkey_claimed_at, c.confirmed_at AS passkey_confirmed_at, c.failed_at AS passkey_failed_at ",
+            "FROM links l LEFT JOIN numbers n ON n.id = l.number_id AND n.tenant_id = l.tenant_id ",
+            "LEFT JOIN passkey_ceremonies c ON c.link_id = l.id "
+        )
+    };
+}
+
+/// `link_view::status` in SQL, for `l` (a link) and `n` (its number), judged at `$2`: keep
+/// the two in step, the list filters and counts by this one.
+macro_rules! link_status_case {
+    () => {
+        concat!(
+            "(CASE WHEN l.end_reason = 'used' THEN 'connected' WHEN l.end_reason = 'revoked' THEN 'revoked' ",
+            "WHEN l.end_reason = 'replaced' THEN 'replaced' WHEN n.state = 'OPEN' THEN 'connected' ",
+            "WHEN l.expires_at <= $2 THEN 'expired' WHEN l.opened_at IS NOT NULL THEN 'opened' ELSE 'active' END)"
+        )
+    };
+}
+
 macro_rules! impl_account_store {
     ($store:ty) => {
         #[async_trait::async_trait]
@@ -133,14 +161,7 @@ macro_rules! impl_account_store {
 
             async fn list_link_overviews(&self, tenant: &TenantId, limit: i64) -> StoreResult<Vec<LinkOverview>> {
                 let rows: Vec<LinkOverviewRow> = sqlx::query_as(concat!(
-                    "SELECT l.id, l.tenant_id, l.number_id, l.provider, l.meta_flow, l.branding, l.redirect_url, l.refresh_url, ",
-                    "l.external_ref, l.locale, l.created_at, l.expires_at, l.opened_at, l.ended_at, l.end_reason, l.passkey_required_at, ",
-                    "n.name AS number_name, n.phone AS number_phone, n.state AS number_state, n.connected_at AS number_connected_at, ",
-                    "CAST(l.windows_opened AS BIGINT) AS windows_opened, CAST(l.codes_shown AS BIGINT) AS codes_shown, ",
-                    "CAST(l.qr_rotations AS BIGINT) AS qr_rotations, l.last_failure, ",
-                    "c.claimed_at AS passkey_claimed_at, c.confirmed_at AS passkey_confirmed_at, c.failed_at AS passkey_failed_at ",
-                    "FROM links l LEFT JOIN numbers n ON n.id = l.number_id AND n.tenant_id = l.tenant_id ",
-                    "LEFT JOIN passkey_ceremonies c ON c.link_id = l.id ",
+                    link_overview_select!(),
                     "WHERE l.tenant_id = $1 ORDER BY l.created_at DESC, l.id DESC LIMIT $2"
                 ))
                 .bind(tenant.as_str())
@@ -148,6 +169,56 @@ macro_rules! impl_account_store {
                 .fetch_all(&self.pool)
                 .await?;
                 Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn list_links_page(&self, tenant: &TenantId, q: &$crate::server::store::LinkQuery) -> StoreResult<Vec<LinkOverview>> {
+                // No cursor: a position after every link. A row comparison rather than
+                // `$5 IS NULL OR …`, so both databases seek the index to the cursor instead of
+                // reading every newer link first (page 2,000 costs what page 1 does).
+                let (after_at, after_id) = match &q.after {
+                    Some((at, id)) => (to_millis(*at), id.as_str().to_owned()),
+                    None => (i64::MAX, String::new()),
+                };
+                // One statement whatever the filters: an absent one is a NULL that matches all.
+                let rows: Vec<LinkOverviewRow> = sqlx::query_as(concat!(
+                    link_overview_select!(),
+                    "WHERE l.tenant_id = $1 AND ($3 IS NULL OR ",
+                    link_status_case!(),
+                    " = $3) AND ($4 IS NULL OR LOWER(n.name) LIKE $4 ESCAPE '\\' OR n.phone LIKE $4 ESCAPE '\\')",
+                    " AND (l.created_at, l.id) < ($5, $6)",
+                    " ORDER BY l.created_at DESC, l.id DESC LIMIT $7"
+                ))
+                .bind(tenant.as_str())
+                .bind(to_millis(q.now))
+                .bind(q.status.map(|s| s.as_str()))
+                .bind(q.like_pattern())
+                .bind(after_at)
+                .bind(after_id)
+                .bind(i64::from(q.limit))
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn count_links_by_status(
+                &self,
+                tenant: &TenantId,
+                now: DateTime<Utc>,
+            ) -> StoreResult<Vec<($crate::server::store::LinkStatus, i64)>> {
+                let rows: Vec<(String, i64)> = sqlx::query_as(concat!(
+                    "SELECT status, CAST(COUNT(*) AS BIGINT) FROM (SELECT ",
+                    link_status_case!(),
+                    " AS status FROM links l LEFT JOIN numbers n ON n.id = l.number_id AND n.tenant_id = l.tenant_id",
+                    " WHERE l.tenant_id = $1) s GROUP BY status"
+                ))
+                .bind(tenant.as_str())
+                .bind(to_millis(now))
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .filter_map(|(s, n)| $crate::server::store::LinkStatus::parse(&s).map(|s| (s, n)))
+                    .collect())
             }
 
             async fn note_link_step(&self, tenant: &TenantId, number: &NumberId, step: FunnelStep) -> StoreResult<()> {

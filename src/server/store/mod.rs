@@ -6,6 +6,7 @@ mod ceremonies;
 mod ceremony_sql;
 #[macro_use]
 mod accounts_sql;
+mod link_query;
 mod links;
 mod logos;
 #[macro_use]
@@ -44,6 +45,7 @@ use chrono::{DateTime, Utc};
 
 pub use self::accounts::{AuditEntry, AuditFilter, DashboardStore, Funnel, FunnelStep, LinkOverview, NewSession, Session, User};
 pub use self::ceremonies::{Ceremony, CeremonyStep, CeremonyStore, NewHandoff};
+pub use self::link_query::{LinkQuery, LinkStatus};
 pub use self::links::{EngineSettings, Link, LinkEnd, LinkIssue, LinkStore, NewLink, SettingsStore, Template, TenantSettings};
 pub use self::logos::{Logo, LogoRow, LogoStore, NewLogo};
 pub use self::meta::{CoexDelivery, CoexReceived, MetaAccount, MetaConversion, MetaRow, MetaStore, NewMetaNumber};
@@ -130,20 +132,23 @@ pub struct NumberQuery {
 }
 
 impl NumberQuery {
-    /// `%…%` for `LIKE`, lower case, its own wildcards escaped (`\`).
+    /// The search as a `LIKE` pattern.
     pub fn like_pattern(&self) -> Option<String> {
-        self.search.as_ref().map(|s| {
-            let escaped: String = s
-                .to_lowercase()
-                .chars()
-                .flat_map(|c| match c {
-                    '%' | '_' | '\\' => vec!['\\', c],
-                    c => vec![c],
-                })
-                .collect();
-            format!("%{escaped}%")
-        })
+        self.search.as_deref().map(like_pattern)
     }
+}
+
+/// `%…%` for `LIKE`, lower case, its own wildcards escaped (`\`).
+fn like_pattern(search: &str) -> String {
+    let escaped: String = search
+        .to_lowercase()
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    format!("%{escaped}%")
 }
 
 /// Everything persisted. `WebhookStore` is a supertrait so `Arc<dyn Store>` reaches it too.

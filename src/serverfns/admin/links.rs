@@ -1,18 +1,28 @@
-//! Links: list with status and funnel, create (every API option), re-issue, revoke.
+//! Links: a page of the list with status and funnel, create (every API option), re-issue,
+//! revoke one or many.
 use leptos::prelude::*;
 
 use crate::{
     error::AppError,
-    types::admin::{IssuedLinkOut, LinkFormIn, LinkItem},
+    types::admin::{IssuedLinkOut, LinkFormIn, LinksOut},
 };
 
+/// A page of the tenant's links, newest first: the first `limit` (50 unless asked, at most
+/// 500) after `cursor` that match `q` (a piece of the number's name or digits of its phone)
+/// and `status`, with the counts per status.
 #[server(endpoint = "admin/links")]
-pub async fn admin_links() -> Result<Vec<LinkItem>, AppError> {
+pub async fn admin_links(
+    #[server(default)] q: String,
+    #[server(default)] status: String,
+    #[server(default)] cursor: String,
+    #[server(default)] limit: u32,
+) -> Result<LinksOut, AppError> {
     use super::guard::{fail, signed_in};
     use crate::server::services::link_view;
 
     let (state, admin) = signed_in().await?;
-    link_view::list(&state, &admin.client).await.map_err(fail)
+    let query = link_view::query_of(&state, &q, &status, &cursor, limit).map_err(fail)?;
+    link_view::page(&state, &admin.client, query).await.map_err(fail)
 }
 
 /// A new number and its link.
@@ -68,4 +78,17 @@ pub async fn admin_revoke_link(csrf: String, number_id: String) -> Result<(), Ap
     links::revoke(&state, &admin.client, &NumberId::from_trusted(number_id))
         .await
         .map_err(fail)
+}
+
+/// Revokes the live links of the numbers ticked in the list; how many were revoked (numbers
+/// that are not the caller's or have no live link are passed over). At most 500 at a time.
+#[server(endpoint = "admin/links/revoke-many")]
+pub async fn admin_revoke_links(csrf: String, #[server(default)] number_ids: Vec<String>) -> Result<u32, AppError> {
+    use super::guard::{fail, for_change};
+    use crate::server::domain::NumberId;
+    use crate::server::services::links;
+
+    let (state, admin) = for_change(&csrf).await?;
+    let ids: Vec<NumberId> = number_ids.into_iter().map(NumberId::from_trusted).collect();
+    links::revoke_many(&state, &admin.client, &ids).await.map_err(fail)
 }

@@ -1,23 +1,22 @@
 //! `/admin/links`: issue a hosted pairing link with any option of the API (and a live preview
-//! of its branding), copy it, re-issue or revoke it; the list shows each link's status and funnel.
+//! of its branding), copy it, re-issue or revoke it; the list shows each link's status and
+//! funnel, a page at a time (50, then more on demand), searched and filtered through the URL
+//! (`?q=…&status=…&shown=…&cursor=…`, so it works without JavaScript), and revokes many at once.
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
+use super::links_bulk::BulkRevoke;
+use super::links_list::{Actions, Filters, LinkList, MoreLinks, PAGE};
 use super::preview::{BrandPreview, Preview};
 use crate::{
-    serverfns::admin::{AdminCreateLink, AdminReissueLink, AdminRevokeLink, admin_links},
-    types::admin::{IssuedLinkOut, LinkItem},
+    serverfns::admin::{AdminCreateLink, admin_links},
+    types::admin::IssuedLinkOut,
     ui::{
-        components::{CopyButton, EmptyState, ErrorNotice, PageHeader, Spinner, class, fmt_time, fmt_time_opt},
+        components::{CopyButton, EmptyState, ErrorNotice, PageHeader, Spinner, class, fmt_time},
         layouts::use_admin,
     },
 };
-
-#[derive(Clone, Copy)]
-struct Actions {
-    reissue: ServerAction<AdminReissueLink>,
-    revoke: ServerAction<AdminRevokeLink>,
-}
 
 #[component]
 pub fn LinksPage() -> impl IntoView {
@@ -25,11 +24,22 @@ pub fn LinksPage() -> impl IntoView {
     let actions = Actions {
         reissue: ServerAction::new(),
         revoke: ServerAction::new(),
+        revoke_many: ServerAction::new(),
+        selected: RwSignal::new(Vec::new()),
     };
     provide_context(actions);
+    let query = use_query_map();
+    let param = move |k: &str| query.read().get(k).unwrap_or_default();
+    let shown = move || param("shown").parse::<u32>().unwrap_or(PAGE).clamp(PAGE, 500);
+    // Ticks belong to the list they were made in: another search starts with none.
+    Effect::new(move |_| {
+        let _ = (param("q"), param("status"), param("cursor"));
+        actions.selected.set(Vec::new());
+    });
     let changed = RwSignal::new(0u32);
     #[cfg(feature = "hydrate")]
     crate::ui::live::on_number_change(move |_| changed.update(|n| *n += 1));
+    // A change refetches the page shown and the counts, never the whole tenant.
     let links = Resource::new(
         move || {
             (
@@ -37,9 +47,11 @@ pub fn LinksPage() -> impl IntoView {
                 create.version().get(),
                 actions.reissue.version().get(),
                 actions.revoke.version().get(),
+                actions.revoke_many.version().get(),
+                (param("q"), param("status"), param("cursor"), shown()),
             )
         },
-        |_| admin_links(),
+        |(.., (q, status, cursor, shown))| admin_links(q, status, cursor, shown),
     );
     let issued = move || {
         let made = create.value().get().and_then(Result::ok);
@@ -57,21 +69,41 @@ pub fn LinksPage() -> impl IntoView {
             <div class="space-y-6 lg:col-span-3">
                 {move || issued().map(|link| view! { <Issued link /> })}
                 {move || {
-                    [actions.reissue.value().get().and_then(Result::err), actions.revoke.value().get().and_then(Result::err)]
-                        .into_iter()
-                        .flatten()
-                        .next()
-                        .map(|error| view! { <ErrorNotice error /> })
+                    [
+                        actions.reissue.value().get().and_then(Result::err),
+                        actions.revoke.value().get().and_then(Result::err),
+                        actions.revoke_many.value().get().and_then(Result::err),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .next()
+                    .map(|error| view! { <ErrorNotice error /> })
                 }}
                 <Transition fallback=|| view! { <Spinner /> }>
                     {move || Suspend::new(async move {
+                        let (q, status, cursor) = (param("q"), param("status"), param("cursor"));
                         match links.await {
                             Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                            Ok(list) if list.is_empty() => {
-                                view! { <EmptyState title="No links yet" hint="Create one with the form; you get a URL to send to your customer." /> }
+                            Ok(out) => {
+                                let empty = out.items.is_empty();
+                                let filtered = !q.is_empty() || !status.is_empty();
+                                view! {
+                                    <Filters counts=out.counts.clone() q=q.clone() status=status.clone() />
+                                    {if empty && filtered {
+                                        view! { <EmptyState title="No link matches" hint="Try another part of the name or phone, or show every status." /> }.into_any()
+                                    } else if empty {
+                                        view! { <EmptyState title="No links yet" hint="Create one with the form; you get a URL to send to your customer." /> }.into_any()
+                                    } else {
+                                        view! {
+                                            <BulkRevoke />
+                                            <LinkList list=out.items.clone() />
+                                        }
+                                            .into_any()
+                                    }}
+                                    <MoreLinks next=out.next_cursor.clone() q status cursor shown=shown() />
+                                }
                                     .into_any()
                             }
-                            Ok(list) => view! { <LinkList list /> }.into_any(),
                         }
                     })}
                 </Transition>
@@ -170,113 +202,5 @@ fn CreateForm(create: ServerAction<AdminCreateLink>) -> impl IntoView {
                 </button>
             </ActionForm>
         </section>
-    }
-}
-
-#[component]
-fn LinkList(list: Vec<LinkItem>) -> impl IntoView {
-    view! {
-        <ul class="space-y-3" aria-label="Links">
-            {list.into_iter().map(|link| view! { <LinkCard link /> }).collect_view()}
-        </ul>
-    }
-}
-
-#[component]
-fn LinkCard(link: LinkItem) -> impl IntoView {
-    let actions = expect_context::<Actions>();
-    let csrf = use_admin().csrf();
-    let live = matches!(link.status.as_str(), "active" | "opened" | "expired");
-    let number = link.number_id.clone().unwrap_or_default();
-    let (csrf_a, number_a) = (csrf.clone(), number.clone());
-    view! {
-        <li class=class::CARD data-link=link.id.clone() data-status=link.status.clone()>
-            <div class="flex flex-col gap-2 sm:flex-row sm:items-start sm:justify-between">
-                <div>
-                    <p class="font-medium">
-                        {link.number_name.clone().unwrap_or_else(|| "Meta signup".into())}
-                        <span class="ml-2 text-sm font-normal text-slate-600">{link.number_phone.clone()}</span>
-                    </p>
-                    <p class="text-sm text-slate-600">
-                        "Created " {fmt_time(link.created_at)} " · expires " {fmt_time(link.expires_at)}
-                        {link.external_ref.clone().map(|r| format!(" · ref {r}"))}
-                    </p>
-                </div>
-                <StatusBadge status=link.status.clone() />
-            </div>
-            <Funnel link=link.clone() />
-            {live.then(|| view! {
-                <div class="mt-3 flex flex-wrap gap-2">
-                    <ActionForm action=actions.reissue>
-                        <input type="hidden" name="csrf" value=csrf_a />
-                        <input type="hidden" name="number_id" value=number_a />
-                        <button type="submit" class=class::SECONDARY>"Re-issue"</button>
-                    </ActionForm>
-                    {(link.status != "expired").then(|| view! {
-                        <ActionForm action=actions.revoke>
-                            <input type="hidden" name="csrf" value=csrf />
-                            <input type="hidden" name="number_id" value=number />
-                            <button type="submit" class=class::DANGER>"Revoke"</button>
-                        </ActionForm>
-                    })}
-                </div>
-            })}
-        </li>
-    }
-}
-
-#[component]
-fn StatusBadge(status: String) -> impl IntoView {
-    let colours = match status.as_str() {
-        "connected" => "bg-emerald-100 text-emerald-900",
-        "opened" => "bg-sky-100 text-sky-900",
-        "active" => "bg-indigo-100 text-indigo-900",
-        "revoked" => "bg-red-100 text-red-900",
-        _ => "bg-slate-100 text-slate-800",
-    };
-    view! {
-        <span class=format!("inline-flex self-start rounded-full px-2 py-0.5 text-xs font-medium {colours}") data-testid="link-status">
-            {status}
-        </span>
-    }
-}
-
-/// The link's funnel as a small bar chart, with the numbers written out for everyone.
-#[component]
-fn Funnel(link: LinkItem) -> impl IntoView {
-    let steps = [
-        ("Opened", i64::from(link.opened_at.is_some())),
-        ("Windows", link.windows_opened),
-        ("Codes shown", link.codes_shown),
-        ("QR rotations", link.qr_rotations),
-        ("Connected", i64::from(link.connected_at.is_some())),
-    ];
-    let max = steps.iter().map(|s| s.1).max().unwrap_or(0).max(1) as f64;
-    let summary = steps.iter().map(|(l, v)| format!("{l}: {v}")).collect::<Vec<_>>().join(", ");
-    view! {
-        <figure class="mt-3">
-            <svg viewBox="0 0 250 60" class="h-16 w-full max-w-sm" role="img" aria-label=format!("Funnel. {summary}")>
-                {steps
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (_, v))| {
-                        let h = (*v as f64 / max * 40.0).max(1.0);
-                        let x = i as f64 * 50.0 + 8.0;
-                        view! {
-                            <rect x=x y=44.0 - h width="34" height=h rx="2" class="fill-emerald-700" />
-                            <text x=x + 17.0 y="58" text-anchor="middle" class="fill-slate-700 text-[9px]">{v.to_string()}</text>
-                        }
-                    })
-                    .collect_view()}
-            </svg>
-            <figcaption class="text-xs text-slate-600">
-                {summary} {link.failure.clone().map(|f| format!(" · last failure: {f}"))}
-                {link.passkey_required_at.map(|at| format!(" · WhatsApp asked for the passkey {}", fmt_time_opt(Some(at))))}
-                {link.passkey_claimed_at.map(|at| format!(" · passkey taken up on a computer {}", fmt_time_opt(Some(at))))}
-                {link.passkey_confirmed_at.map(|at| format!(" · passkey confirmed {}", fmt_time_opt(Some(at))))}
-                {link.passkey_failed_at.map(|at| format!(" · passkey refused {}", fmt_time_opt(Some(at))))}
-                {link.connected_at.map(|at| format!(" · connected {}", fmt_time_opt(Some(at))))}
-            </figcaption>
-        </figure>
     }
 }

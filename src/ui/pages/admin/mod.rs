@@ -3,6 +3,8 @@ mod account_page;
 mod audit_page;
 mod branding_page;
 mod keys_page;
+mod links_bulk;
+mod links_list;
 mod links_page;
 mod login_page;
 mod logo_upload;

@@ -120,7 +120,7 @@ fn more_href(q: &str, state: &str, shown: u32) -> String {
 }
 
 /// `k=v&…` for the non-empty pairs, percent-encoded.
-fn url_pairs(pairs: &[(&str, &str)]) -> String {
+pub(super) fn url_pairs(pairs: &[(&str, &str)]) -> String {
     let encode = |s: &str| -> String {
         s.bytes()
             .map(|b| match b {
