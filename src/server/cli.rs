@@ -31,6 +31,9 @@ enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// Print the settings this process would run with (secrets masked), where each came
+    /// from and the environment variable that sets it; a bad setting fails here as at start.
+    Config,
     /// Manage tenants.
     Tenant {
         #[command(subcommand)]
@@ -97,6 +100,7 @@ pub async fn main() -> anyhow::Result<()> {
                 .with_context(|| format!("listening on {}", leptos.site_addr))?;
             serve(Settings::new(config, leptos, assets), listener).await
         }
+        Command::Config => print_config(&config, &cli.config, &config_file),
         Command::Migrate => {
             let store = super::store::connect(&config.database_url, 1).await?;
             eprintln!("migrations applied to the {} database", store.backend());
@@ -165,6 +169,37 @@ async fn offline_state(mut config: Config, config_file: &str) -> anyhow::Result<
     let leptos = leptos_options(config_file).unwrap_or_else(|_| leptos::config::LeptosOptions::builder().output_name("pairlink").build());
     let addr = leptos.site_addr;
     super::assemble(Settings::new(config, leptos, Assets::unbuilt()), addr).await
+}
+
+/// `pairlink config`: the `[pairlink]` settings, then Leptos's own (`LEPTOS_<NAME>`).
+fn print_config(config: &Config, file: &std::path::Path, config_file: &str) -> anyhow::Result<()> {
+    let leptos = leptos_options(config_file)?;
+    let mut rows: Vec<[String; 4]> = super::config::report(config, &Config::figment(file))
+        .into_iter()
+        .map(|l| [l.name, l.value, l.from, l.variable])
+        .collect();
+    for (name, value) in [
+        ("site_addr", leptos.site_addr.to_string()),
+        ("site_root", leptos.site_root.to_string()),
+        ("site_pkg_dir", leptos.site_pkg_dir.to_string()),
+        ("output_name", leptos.output_name.to_string()),
+    ] {
+        let variable = format!("LEPTOS_{}", name.to_ascii_uppercase());
+        let from = if std::env::var_os(&variable).is_some() {
+            "environment"
+        } else {
+            "leptos options"
+        };
+        rows.push([name.into(), value, from.into(), variable]);
+    }
+    let width = |i: usize| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0);
+    let (w0, w1, w2) = (width(0), width(1).min(60), width(2));
+    println!("# the settings this process would use; secrets masked");
+    println!("{:w0$}  {:w1$}  {:w2$}  variable", "setting", "value", "from");
+    for [name, value, from, variable] in rows {
+        println!("{name:w0$}  {value:w1$}  {from:w2$}  {variable}");
+    }
+    Ok(())
 }
 
 fn print_json(value: serde_json::Value) -> anyhow::Result<()> {

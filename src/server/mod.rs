@@ -78,12 +78,26 @@ impl Settings {
     }
 }
 
-/// Reads Leptos's own options from the `[package.metadata.leptos]` table of `file`,
-/// with `LEPTOS_*` environment overrides.
+/// Leptos's options this binary runs with when no file names them (the values of the
+/// repository's `Leptos.toml`), so a binary copied alone needs no file at all.
+const DEFAULT_LEPTOS_OPTIONS: &str = r#"[package.metadata.leptos]
+output-name = "pairlink"
+site-root = "target/site"
+site-pkg-dir = "pkg"
+site-addr = "127.0.0.1:3000"
+reload-port = 3001
+"#;
+
+/// Reads Leptos's own options from the `[package.metadata.leptos]` table of `file` (the
+/// defaults above when there is no such file or table), with `LEPTOS_*` environment overrides.
 pub fn leptos_options(file: &str) -> anyhow::Result<LeptosOptions> {
-    Ok(leptos::config::get_configuration(Some(file))
-        .with_context(|| format!("reading Leptos options from {file}"))?
-        .leptos_options)
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    let text = if text.contains("[package.metadata.leptos]") {
+        text
+    } else {
+        DEFAULT_LEPTOS_OPTIONS.to_owned()
+    };
+    leptos::config::get_config_from_str(&text).with_context(|| format!("reading Leptos options from {file}"))
 }
 
 /// The settings only a subsystem can judge (each checks its own, so `config` depends on no
@@ -354,6 +368,23 @@ async fn shutdown_signal() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A binary without `Leptos.toml` runs with what the repository's file says.
+    #[test]
+    fn the_built_in_leptos_options_are_the_repository_files() {
+        let file = concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml");
+        let from_file = leptos::config::get_config_from_file(file).unwrap().leptos_options;
+        let built_in = leptos_options("/nonexistent/Leptos.toml").unwrap();
+        assert_eq!(
+            (
+                from_file.output_name,
+                from_file.site_root,
+                from_file.site_pkg_dir,
+                from_file.site_addr
+            ),
+            (built_in.output_name, built_in.site_root, built_in.site_pkg_dir, built_in.site_addr)
+        );
+    }
 
     /// Each subsystem refuses its own bad settings, naming them.
     #[test]

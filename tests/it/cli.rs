@@ -150,3 +150,63 @@ async fn an_all_digit_meta_app_id_from_the_environment_is_taken_as_written() {
     let created: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(created["apiKey"].as_str().unwrap().starts_with("pl_"));
 }
+
+/// `pairlink config` in an empty folder (no `Leptos.toml`): every setting with where it came
+/// from and its variable, secrets masked; a bad setting fails as `serve` would.
+#[test]
+fn config_prints_the_effective_settings_masked_and_refuses_a_bad_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |extra: &[(&str, &str)]| {
+        Command::new(env!("CARGO_BIN_EXE_pairlink"))
+            .arg("config")
+            .current_dir(dir.path())
+            .env_remove("PAIRLINK_CONFIG")
+            .env_remove("DATABASE_URL")
+            .env_remove("RUST_LOG")
+            .envs(extra.iter().copied())
+            .output()
+            .expect("pairlink runs")
+    };
+    let out = run(&[
+        ("PAIRLINK_METRICS_TOKEN", "an-app-secret-value"),
+        ("DATABASE_URL", "postgres://app:hunter2@db.internal/pairlink"),
+        ("PAIRLINK_SANDBOX", "1"),
+        ("PAIRLINK_SECRETS_KEY", "YmVuY2htYXJrIGtleSBmb3IgcGFpcmxpbmsgcnVucyE="),
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        !text.contains("an-app-secret-value") && !text.contains("hunter2") && !text.contains("YmVuY2ht"),
+        "{text}"
+    );
+    let line = |name: &str| {
+        text.lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("{name} in {text}"))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        line("metrics_token"),
+        ["metrics_token", "***", "environment", "PAIRLINK_METRICS_TOKEN"]
+    );
+    assert_eq!(
+        line("database_url"),
+        [
+            "database_url",
+            "postgres://app:***@db.internal/pairlink",
+            "environment",
+            "DATABASE_URL"
+        ]
+    );
+    assert_eq!(line("sandbox"), ["sandbox", "true", "environment", "PAIRLINK_SANDBOX"]);
+    assert_eq!(
+        line("soft_delete_days"),
+        ["soft_delete_days", "30", "default", "PAIRLINK_SOFT_DELETE_DAYS"]
+    );
+    assert_eq!(line("site_addr")[1], "127.0.0.1:3000", "Leptos's options without a file");
+
+    let out = run(&[("PAIRLINK_SOFT_DELETE_DAYS", "soon")]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("soft_delete_days"));
+}

@@ -11,6 +11,14 @@ use figment::{
 };
 use serde::{Deserialize, Serialize};
 
+mod report;
+mod secrets;
+
+pub use self::{
+    report::{Line, report},
+    secrets::{DatabaseKind, DatabaseUrl, SecretSetting, masking},
+};
+
 pub const DEFAULT_CONFIG_FILE: &str = "Leptos.toml";
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -162,7 +170,7 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Self {
-            database_url: DatabaseUrl("sqlite://data/pairlink.db".into()),
+            database_url: DatabaseUrl::new("sqlite://data/pairlink.db"),
             public_url: String::new(),
             sandbox: false,
             log: "info,sqlx=warn".into(),
@@ -241,11 +249,14 @@ pub enum ConfigError {
 impl Config {
     /// Loads from `file` (if it exists) and the environment.
     pub fn load(file: &Path) -> Result<Self, ConfigError> {
-        Self::from_figment(
-            Figment::from(Serialized::defaults(Config::default()))
-                .merge(Figment::from(Toml::file(file)).focus("pairlink"))
-                .merge(Environment::from_process()),
-        )
+        Self::from_figment(Self::figment(file))
+    }
+
+    /// Where the settings come from, in order: code defaults, `file`, the environment.
+    pub fn figment(file: &Path) -> Figment {
+        Figment::from(Serialized::defaults(Config::default()))
+            .merge(Figment::from(Toml::file(file)).focus("pairlink"))
+            .merge(Environment::from_process())
     }
 
     pub fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
@@ -426,81 +437,6 @@ pub fn invalid<T>(field: &'static str, message: &str) -> Result<T, ConfigError> 
         field,
         message: message.into(),
     })
-}
-
-/// A secret setting (an app secret, a key). Its `Debug` shows only whether it is set.
-#[derive(Clone, Default, Serialize, Deserialize, PartialEq)]
-#[serde(transparent)]
-pub struct SecretSetting(String);
-
-impl SecretSetting {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-impl std::fmt::Debug for SecretSetting {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_empty() { "\"\"" } else { "***" })
-    }
-}
-
-/// A database URL. Its `Debug` hides the password, since configs get logged.
-#[derive(Clone, Serialize, Deserialize, PartialEq)]
-#[serde(transparent)]
-pub struct DatabaseUrl(String);
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DatabaseKind {
-    Sqlite,
-    Postgres,
-}
-
-impl DatabaseUrl {
-    pub fn new(url: impl Into<String>) -> Self {
-        Self(url.into())
-    }
-
-    pub fn kind(&self) -> Result<DatabaseKind, ConfigError> {
-        if self.0.starts_with("sqlite:") {
-            Ok(DatabaseKind::Sqlite)
-        } else if self.0.starts_with("postgres://") || self.0.starts_with("postgresql://") {
-            Ok(DatabaseKind::Postgres)
-        } else {
-            invalid("database_url", "must start with sqlite:// or postgres://")
-        }
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for DatabaseUrl {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&redact_password(&self.0))
-    }
-}
-
-fn redact_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let Some((userinfo, host)) = rest.split_once('@') else {
-        return url.to_owned();
-    };
-    match userinfo.split_once(':') {
-        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-        None => url.to_owned(),
-    }
 }
 
 #[cfg(test)]
