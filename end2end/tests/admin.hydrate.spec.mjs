@@ -248,6 +248,67 @@ test("API keys: a new key is shown once; templates and the default sender", asyn
   expect((await api(apiKey, "GET", "/v1/settings")).officialFallback).toBe(true);
 });
 
+test("API keys: a tenant with many numbers pages and searches its keys, and picks numbers by searching", async ({ page }) => {
+  test.setTimeout(60_000);
+  const { email, apiKey } = adminUser("Many Keys Co");
+  for (let i = 0; i < 55; i++) {
+    const phone = `55119${String(70000000 + i).padStart(8, "0")}`;
+    const made = await api(apiKey, "POST", "/v1/numbers", { name: `Loja ${String(i).padStart(2, "0")}`, number: phone });
+    await api(apiKey, "POST", "/v1/api-keys", { whatsappNumberId: made.instance.id });
+  }
+  await signIn(page, email);
+  await page.getByRole("link", { name: "API keys" }).click();
+  const rows = page.locator("li[data-key]");
+  await expect(rows).toHaveCount(50);
+  await expect(page.locator("#key-counts")).toHaveText("56 keys: 1 tenant keys, 55 number keys.");
+  expect(await axeViolations(page)).toEqual([]);
+  await page.getByRole("link", { name: "Show more keys" }).click();
+  await expect(rows).toHaveCount(56);
+  await page.getByLabel("Search keys").fill("loja 07");
+  await page.getByRole("button", { name: "Search", exact: true }).click();
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toContainText("Loja 07");
+  await page.getByLabel("Search keys").fill("");
+  await page.getByLabel("Kind").selectOption("tenant");
+  await page.getByRole("button", { name: "Search", exact: true }).click();
+  await expect(rows).toHaveCount(1);
+
+  // The default sender: no list of 55 numbers, a search; picked by mouse, then by keyboard.
+  const picker = page.getByRole("combobox", { name: "Number", exact: true });
+  await picker.fill("loja 4");
+  const options = page.getByRole("listbox", { name: "Number" }).getByRole("option");
+  await expect(options).toHaveCount(11);
+  expect(await axeViolations(page)).toEqual([]);
+  await shot(page, "admin-keys-sender-picker");
+  await options.filter({ hasText: "Loja 41" }).click();
+  await expect(picker).toHaveValue(/^Loja 41 · \+5511970000041/);
+  await picker.fill("loja 42");
+  await expect(options).toHaveCount(2);
+  await picker.press("ArrowDown");
+  await picker.press("ArrowDown");
+  await expect(picker).toHaveAttribute("aria-activedescendant", "sender-opt-1");
+  await picker.press("Enter");
+  await expect(picker).toHaveValue(/^Loja 42 · /);
+  await page.getByRole("button", { name: "Save sender" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Saved" })).toBeVisible();
+  await page.reload();
+  await hydrated(page, "admin");
+  await expect(page.getByRole("combobox", { name: "Number", exact: true })).toHaveValue(/^Loja 42 · /);
+
+  // A webhook endpoint for one number, found the same way.
+  await page.getByRole("link", { name: "Webhooks" }).click();
+  await page.getByLabel("Endpoint URL (https)").fill("https://hooks.example.com/in");
+  const hookPicker = page.getByRole("combobox", { name: "Number", exact: true });
+  await hookPicker.fill("5511970000007");
+  await page.getByRole("listbox", { name: "Number" }).getByRole("option").filter({ hasText: "Loja 07" }).click();
+  await page.getByRole("button", { name: "Add endpoint" }).click();
+  await expect(page.locator("li[data-webhook]")).toHaveCount(1);
+  const hooks = await api(apiKey, "GET", "/v1/webhooks");
+  const list = Array.isArray(hooks) ? hooks : hooks.data ?? hooks.items;
+  expect(list[0].whatsappNumberId).toMatch(/^num_/);
+  expect(await axeViolations(page)).toEqual([]);
+});
+
 test("branding: the preview follows the form at both sizes; a bad colour is refused", async ({ page }) => {
   const { email } = adminUser("Brand Co");
   await signIn(page, email);

@@ -195,8 +195,12 @@ pub struct KeyItem {
     pub id: String,
     pub name: String,
     pub last4: String,
-    /// Set for a key bound to one number.
+    /// Set for a key bound to one number, with that number's name and phone (E.164).
     pub number_id: Option<String>,
+    #[serde(default)]
+    pub number_name: Option<String>,
+    #[serde(default)]
+    pub number_phone: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -227,14 +231,6 @@ pub struct TemplateFormIn {
     pub language: String,
     #[serde(default)]
     pub body: String,
-}
-
-/// The default sender and the numbers that could be it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SenderOut {
-    pub default_sender: Option<String>,
-    /// `(id, "name · +phone · STATE")` of each live number.
-    pub choices: Vec<(String, String)>,
 }
 
 /// The tenant's `officialFallback`, and whether this server can run Embedded Signup.

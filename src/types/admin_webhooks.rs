@@ -10,8 +10,6 @@ use super::webhooks::WebhookOut;
 pub struct WebhooksOut {
     pub endpoints: Vec<WebhookOut>,
     pub events: Vec<String>,
-    /// `(id, "name · +phone")` of each live number.
-    pub numbers: Vec<(String, String)>,
 }
 
 /// The endpoint form. `events` are the ticked boxes (`input[events][]`); an empty

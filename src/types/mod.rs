@@ -1,6 +1,7 @@
 //! Shapes that cross the wire: REST bodies and server-function results. No database rows and
 //! no secrets that were not meant to be shown.
 pub mod admin;
+pub mod admin_keys;
 pub mod admin_webhooks;
 pub mod api_keys;
 pub mod branding;

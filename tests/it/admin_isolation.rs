@@ -77,13 +77,16 @@ async fn another_tenants_session_sees_and_changes_nothing_of_ours() {
     for read in ["links", "keys", "templates"] {
         let (status, list) = eve.read(read, &[]).await;
         assert_eq!(status, StatusCode::OK);
-        // The links come a page at a time.
-        let items = if read == "links" { &list["items"] } else { &list };
+        // The links and keys come a page at a time.
+        let items = if read == "templates" { &list } else { &list["items"] };
         let ids: Vec<&str> = items.as_array().unwrap().iter().filter_map(|i| i["id"].as_str()).collect();
         assert!(!ids.contains(&key_id) && !ids.contains(&tpl_id), "{read}: {list}");
     }
     let (_, sender) = eve.read("sender", &[]).await;
-    assert!(sender["choices"].as_array().unwrap().is_empty(), "{sender}");
+    assert!(sender["number"].is_null(), "{sender}");
+    let (_, choices) = eve.read("numbers/choices", &[("q", ""), ("chosen", &id)]).await;
+    assert!(choices["matches"].as_array().unwrap().is_empty(), "{choices}");
+    assert!(choices["chosen"].is_null(), "Ana's number is not Eve's to show: {choices}");
     assert_code(
         eve.change("links/revoke", &[("number_id", &id)]).await,
         StatusCode::NOT_FOUND,

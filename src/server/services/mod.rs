@@ -6,6 +6,7 @@ pub mod audit;
 pub mod branding;
 pub mod coexistence;
 pub mod engine_hooks;
+pub mod key_view;
 pub mod link_view;
 pub mod links;
 pub mod logos;

@@ -6,21 +6,36 @@ use crate::server::{
     engines::LinkState,
     error::{ApiError, ApiResult},
     state::AppState,
-    store::{Number, NumberQuery},
+    store::{Number, NumberQuery, StoreError},
     views,
 };
 use crate::types::admin::PairingView;
 
-/// Live numbers, and deleted numbers still in their restore window.
-pub async fn all(state: &AppState, client: &ApiClient) -> ApiResult<(Vec<Number>, Vec<Number>)> {
+/// A picker's choices: at most `CHOICES` live numbers that match `search` (a piece of the
+/// name, digits of the phone, or an id), oldest first, and the chosen number (by id) when it
+/// is a live number of the tenant, so a form can show what it holds.
+pub async fn choices(state: &AppState, client: &ApiClient, search: &str, chosen: &str) -> ApiResult<(Vec<Number>, Option<Number>)> {
     client.require_tenant_scope()?;
-    let live = state.store.list_numbers(&client.tenant).await?;
-    let deleted = state.store.list_deleted_numbers(&client.tenant, state.clock.now()).await?;
-    Ok((live, deleted))
+    let params = [("q".to_owned(), search.to_owned()), ("limit".to_owned(), CHOICES.to_string())];
+    let query = super::number_list::query_of(&params)?;
+    let matches = state.store.list_numbers_page(&client.tenant, &query).await?;
+    let chosen = match chosen.trim() {
+        "" => None,
+        id => match state.store.get_number(&client.tenant, &NumberId::from_trusted(id)).await {
+            Ok(n) if n.deleted_at.is_none() => Some(n),
+            Ok(_) | Err(StoreError::NotFound) => None,
+            Err(e) => return Err(e.into()),
+        },
+    };
+    Ok((matches, chosen))
 }
 
+/// How many numbers a picker offers at once: enough to pick from, few enough to send as
+/// the user types.
+pub const CHOICES: u32 = 20;
+
 /// Deleted numbers the dashboard lists at most (the rest are restorable through the API).
-const DELETED_SHOWN: usize = 50;
+const DELETED_SHOWN: i64 = 50;
 
 /// What the dashboard's numbers page shows: a page of the live numbers that match `query`,
 /// whether more match, the first deleted ones still in their restore window, and the counts.
@@ -28,16 +43,17 @@ pub struct NumbersView {
     pub live: Vec<Number>,
     pub more: bool,
     pub deleted: Vec<Number>,
-    pub deleted_count: usize,
+    pub deleted_count: i64,
     pub counts: Vec<(NumberState, i64)>,
 }
 
 pub async fn page(state: &AppState, client: &ApiClient, query: NumberQuery) -> ApiResult<NumbersView> {
     client.require_tenant_scope()?;
     let page = numbers::page(state, client, query).await?;
-    let mut deleted = state.store.list_deleted_numbers(&client.tenant, state.clock.now()).await?;
-    let deleted_count = deleted.len();
-    deleted.truncate(DELETED_SHOWN);
+    let now = state.clock.now();
+    let deleted = state.store.list_deleted_numbers(&client.tenant, now, DELETED_SHOWN).await?;
+    // Counted apart: the list reads at most 50 rows however many wait in their window.
+    let deleted_count = state.store.count_deleted_numbers(&client.tenant, now).await?;
     let counts = state.store.count_numbers_by_state(&client.tenant).await?;
     Ok(NumbersView {
         live: page.numbers.into_iter().map(|(n, _)| n).collect(),

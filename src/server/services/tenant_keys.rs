@@ -1,5 +1,5 @@
-//! API keys as the dashboard manages them: every live key of the tenant (last four only),
-//! named tenant keys created (secret shown once) and revoked.
+//! API keys as the dashboard manages them: named tenant keys created (secret shown once) and
+//! revoked. `key_view` lists them a page at a time.
 use axum::http::StatusCode;
 use serde_json::json;
 
@@ -9,13 +9,8 @@ use crate::server::{
     domain::{ApiKeyId, ApiKeySecret, Invalid},
     error::{ApiError, ApiResult},
     state::AppState,
-    store::{ApiKey, NewApiKey, StoreError},
+    store::{NewApiKey, StoreError},
 };
-
-pub async fn list(state: &AppState, client: &ApiClient) -> ApiResult<Vec<ApiKey>> {
-    client.require_tenant_scope()?;
-    Ok(state.store.list_api_keys(&client.tenant).await?)
-}
 
 /// A new tenant-scoped key called `name`.
 pub async fn create(state: &AppState, client: &ApiClient, name: &str) -> ApiResult<IssuedKey> {

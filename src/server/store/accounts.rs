@@ -75,9 +75,17 @@ pub trait DashboardStore: Send + Sync {
     /// `NotFound` unless the tenant has that live session.
     async fn revoke_session(&self, tenant: &TenantId, id: &SessionId, at: DateTime<Utc>) -> StoreResult<()>;
 
-    /// The tenant's deleted numbers still in their restore window at `now`, newest first
-    /// (the dashboard offers to restore or purge them).
-    async fn list_deleted_numbers(&self, tenant: &TenantId, now: DateTime<Utc>) -> StoreResult<Vec<super::Number>>;
+    /// The first `limit` of the tenant's deleted numbers still in their restore window at
+    /// `now`, newest first (the dashboard offers to restore or purge them).
+    async fn list_deleted_numbers(&self, tenant: &TenantId, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<super::Number>>;
+    /// How many there are in all.
+    async fn count_deleted_numbers(&self, tenant: &TenantId, now: DateTime<Utc>) -> StoreResult<i64>;
+
+    /// One page of the tenant's live (unrevoked) keys, newest first, after `query.after`
+    /// (keyset on `(created_at, id)`), each with its number's name and phone.
+    async fn list_api_keys_page(&self, tenant: &TenantId, query: &super::KeyQuery) -> StoreResult<Vec<super::KeyOverview>>;
+    /// How many live keys the tenant has of each kind.
+    async fn count_api_keys(&self, tenant: &TenantId) -> StoreResult<Vec<(super::KeyKind, i64)>>;
 
     /// Revokes one live key of the tenant; `NotFound` otherwise.
     async fn revoke_api_key(&self, tenant: &TenantId, key: &crate::server::domain::ApiKeyId, at: DateTime<Utc>) -> StoreResult<()>;

@@ -133,17 +133,77 @@ macro_rules! impl_account_store {
                 Ok(())
             }
 
-            async fn list_deleted_numbers(&self, tenant: &TenantId, now: DateTime<Utc>) -> StoreResult<Vec<Number>> {
+            async fn list_deleted_numbers(&self, tenant: &TenantId, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<Number>> {
                 let rows: Vec<NumberRow> = sqlx::query_as(concat!(
                     "SELECT ",
                     number_cols!(),
-                    " FROM numbers WHERE tenant_id = $1 AND deleted_at IS NOT NULL AND restorable_until > $2 ORDER BY deleted_at DESC"
+                    " FROM numbers WHERE tenant_id = $1 AND deleted_at IS NOT NULL AND restorable_until > $2",
+                    " ORDER BY deleted_at DESC, id DESC LIMIT $3"
                 ))
                 .bind(tenant.as_str())
                 .bind(to_millis(now))
+                .bind(limit)
                 .fetch_all(&self.pool)
                 .await?;
                 Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn count_deleted_numbers(&self, tenant: &TenantId, now: DateTime<Utc>) -> StoreResult<i64> {
+                let (n,): (i64,) = sqlx::query_as(
+                    "SELECT CAST(COUNT(*) AS BIGINT) FROM numbers WHERE tenant_id = $1 AND deleted_at IS NOT NULL AND restorable_until > $2",
+                )
+                .bind(tenant.as_str())
+                .bind(to_millis(now))
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(n)
+            }
+
+            async fn list_api_keys_page(
+                &self,
+                tenant: &TenantId,
+                q: &$crate::server::store::KeyQuery,
+            ) -> StoreResult<Vec<$crate::server::store::KeyOverview>> {
+                // No cursor: a position after every key; a row comparison so the index is
+                // sought to the cursor (as `list_links_page` does).
+                let (after_at, after_id) = match &q.after {
+                    Some((at, id)) => (to_millis(*at), id.as_str().to_owned()),
+                    None => (i64::MAX, String::new()),
+                };
+                let rows: Vec<$crate::server::store::key_query::KeyOverviewRow> = sqlx::query_as(concat!(
+                    "SELECT k.id, k.tenant_id, k.number_id, k.name, k.key_last4, k.created_at, ",
+                    "n.name AS number_name, n.phone AS number_phone ",
+                    "FROM api_keys k LEFT JOIN numbers n ON n.id = k.number_id AND n.tenant_id = k.tenant_id ",
+                    "WHERE k.tenant_id = $1 AND k.revoked_at IS NULL ",
+                    "AND (CAST($2 AS TEXT) IS NULL OR (CASE WHEN k.number_id IS NULL THEN 'tenant' ELSE 'number' END) = CAST($2 AS TEXT)) ",
+                    "AND (CAST($3 AS TEXT) IS NULL OR LOWER(k.name) LIKE $3 ESCAPE '\\' OR LOWER(k.key_last4) LIKE $3 ESCAPE '\\' ",
+                    "OR LOWER(n.name) LIKE $3 ESCAPE '\\' OR n.phone LIKE $3 ESCAPE '\\') ",
+                    "AND (k.created_at, k.id) < ($4, $5) ",
+                    "ORDER BY k.created_at DESC, k.id DESC LIMIT $6"
+                ))
+                .bind(tenant.as_str())
+                .bind(q.kind.map(|k| k.as_str()))
+                .bind(q.like_pattern())
+                .bind(after_at)
+                .bind(after_id)
+                .bind(i64::from(q.limit))
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn count_api_keys(&self, tenant: &TenantId) -> StoreResult<Vec<($crate::server::store::KeyKind, i64)>> {
+                let rows: Vec<(String, i64)> = sqlx::query_as(concat!(
+                    "SELECT CASE WHEN number_id IS NULL THEN 'tenant' ELSE 'number' END, CAST(COUNT(*) AS BIGINT) ",
+                    "FROM api_keys WHERE tenant_id = $1 AND revoked_at IS NULL GROUP BY 1"
+                ))
+                .bind(tenant.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .filter_map(|(k, n)| $crate::server::store::KeyKind::parse(&k).map(|k| (k, n)))
+                    .collect())
             }
 
             async fn revoke_api_key(&self, tenant: &TenantId, key: &ApiKeyId, at: DateTime<Utc>) -> StoreResult<()> {

@@ -6,6 +6,7 @@ mod ceremonies;
 mod ceremony_sql;
 #[macro_use]
 mod accounts_sql;
+mod key_query;
 mod link_query;
 mod links;
 mod logos;
@@ -45,6 +46,7 @@ use chrono::{DateTime, Utc};
 
 pub use self::accounts::{AuditEntry, AuditFilter, DashboardStore, Funnel, FunnelStep, LinkOverview, NewSession, Session, User};
 pub use self::ceremonies::{Ceremony, CeremonyStep, CeremonyStore, NewHandoff};
+pub use self::key_query::{KeyKind, KeyOverview, KeyQuery};
 pub use self::link_query::{LinkQuery, LinkStatus};
 pub use self::links::{EngineSettings, Link, LinkEnd, LinkIssue, LinkStore, NewLink, SettingsStore, Template, TenantSettings};
 pub use self::logos::{Logo, LogoRow, LogoStore, NewLogo};

@@ -1,6 +1,15 @@
 //! Records into the dashboard's DTOs (server side only).
 use crate::{server::store::Number, types::admin::NumberItem};
 
+pub fn choice(n: &Number) -> crate::types::admin_keys::NumberChoice {
+    crate::types::admin_keys::NumberChoice {
+        id: n.id.to_string(),
+        name: n.name.clone(),
+        phone: n.phone.e164(),
+        state: n.state.as_str().into(),
+    }
+}
+
 pub fn number(n: &Number) -> NumberItem {
     NumberItem {
         id: n.id.to_string(),
@@ -74,6 +83,8 @@ pub fn key(k: &crate::server::store::ApiKey) -> crate::types::admin::KeyItem {
         name: k.name.clone(),
         last4: k.last4.clone(),
         number_id: k.number_id.as_ref().map(ToString::to_string),
+        number_name: None,
+        number_phone: None,
         created_at: k.created_at,
     }
 }

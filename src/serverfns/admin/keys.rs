@@ -4,20 +4,28 @@ use leptos::prelude::*;
 
 use crate::{
     error::AppError,
-    types::admin::{KeyItem, NewKeyOut, OfficialFallbackOut, SenderOut, TemplateFormIn, TemplateItem},
+    types::{
+        admin::{NewKeyOut, OfficialFallbackOut, TemplateFormIn, TemplateItem},
+        admin_keys::{KeysOut, SenderOut},
+    },
 };
 
+/// A page of the tenant's live keys, newest first: the first `limit` (50 unless asked, at
+/// most 500) after `cursor` that match `q` (a piece of the key's name or last four, or of its
+/// number's name or phone) and `kind` (`tenant` or `number`), with the counts per kind.
 #[server(endpoint = "admin/keys")]
-pub async fn admin_keys() -> Result<Vec<KeyItem>, AppError> {
-    use super::{
-        convert,
-        guard::{fail, signed_in},
-    };
-    use crate::server::services::tenant_keys;
+pub async fn admin_keys(
+    #[server(default)] q: String,
+    #[server(default)] kind: String,
+    #[server(default)] cursor: String,
+    #[server(default)] limit: u32,
+) -> Result<KeysOut, AppError> {
+    use super::guard::{fail, signed_in};
+    use crate::server::services::key_view;
 
     let (state, admin) = signed_in().await?;
-    let keys = tenant_keys::list(&state, &admin.client).await.map_err(fail)?;
-    Ok(keys.iter().map(convert::key).collect())
+    let query = key_view::query_of(&q, &kind, &cursor, limit).map_err(fail)?;
+    key_view::page(&state, &admin.client, query).await.map_err(fail)
 }
 
 #[server(endpoint = "admin/keys/create")]
@@ -100,20 +108,24 @@ pub async fn admin_delete_template(csrf: String, id: String) -> Result<(), AppEr
         .map_err(fail)
 }
 
+/// The default sender, and its number when that is still live (the form's picker shows it).
 #[server(endpoint = "admin/sender")]
 pub async fn admin_sender() -> Result<SenderOut, AppError> {
-    use super::guard::{fail, signed_in};
+    use super::{
+        convert,
+        guard::{fail, signed_in},
+    };
     use crate::server::services::{number_view, settings};
 
     let (state, admin) = signed_in().await?;
     let current = settings::get(&state, &admin.client).await.map_err(fail)?;
-    let (live, _) = number_view::all(&state, &admin.client).await.map_err(fail)?;
+    let id = current.default_sender.map(|n| n.to_string());
+    let (_, number) = number_view::choices(&state, &admin.client, "", id.as_deref().unwrap_or_default())
+        .await
+        .map_err(fail)?;
     Ok(SenderOut {
-        default_sender: current.default_sender.map(|n| n.to_string()),
-        choices: live
-            .iter()
-            .map(|n| (n.id.to_string(), format!("{} · {} · {}", n.name, n.phone.e164(), n.state.as_str())))
-            .collect(),
+        default_sender: id,
+        number: number.as_ref().map(convert::choice),
     })
 }
 

@@ -4,7 +4,10 @@ use leptos::prelude::*;
 
 use crate::{
     error::AppError,
-    types::admin::{NewNumberIn, NumberItem, NumbersOut, PairingView},
+    types::{
+        admin::{NewNumberIn, NumberItem, NumbersOut, PairingView},
+        admin_keys::NumberChoicesOut,
+    },
 };
 
 /// A page of the tenant's numbers: the first `shown` (50 unless asked, at most 500) that match
@@ -43,9 +46,28 @@ pub async fn admin_numbers(
             open: count(NumberState::Open),
             connecting: count(NumberState::Connecting),
             close: count(NumberState::Close),
-            deleted: view.deleted_count as i64,
+            deleted: view.deleted_count,
         },
         more: view.more,
+    })
+}
+
+/// A number picker's choices: at most 20 live numbers whose name, phone digits or id match
+/// `q`, and the number `chosen` names (when it is a live number of the tenant), so a form
+/// shows what it holds without sending every number.
+#[server(endpoint = "admin/numbers/choices")]
+pub async fn admin_number_choices(#[server(default)] q: String, #[server(default)] chosen: String) -> Result<NumberChoicesOut, AppError> {
+    use super::{
+        convert,
+        guard::{fail, signed_in},
+    };
+    use crate::server::services::number_view;
+
+    let (state, admin) = signed_in().await?;
+    let (matches, chosen) = number_view::choices(&state, &admin.client, &q, &chosen).await.map_err(fail)?;
+    Ok(NumberChoicesOut {
+        matches: matches.iter().map(convert::choice).collect(),
+        chosen: chosen.as_ref().map(convert::choice),
     })
 }
 

@@ -15,18 +15,15 @@ use crate::{
 pub async fn admin_webhooks() -> Result<WebhooksOut, AppError> {
     use super::guard::{fail, signed_in};
     use crate::server::domain::EMITTED_EVENTS;
-    use crate::server::services::{number_view, webhooks};
+    use crate::server::services::webhooks;
 
     let (state, admin) = signed_in().await?;
     let endpoints = webhooks::list(&state, &admin.client).await.map_err(fail)?;
-    let (numbers, _) = number_view::all(&state, &admin.client).await.map_err(fail)?;
+    // The numbers an endpoint can be bound to come from `admin_number_choices`, as the user
+    // searches: a tenant may have 10,000.
     Ok(WebhooksOut {
         endpoints: endpoints.iter().map(crate::server::services::webhooks::view).collect(),
         events: EMITTED_EVENTS.iter().map(|e| (*e).to_owned()).collect(),
-        numbers: numbers
-            .iter()
-            .map(|n| (n.id.to_string(), format!("{} · {}", n.name, n.phone.e164())))
-            .collect(),
     })
 }
 

@@ -1,17 +1,19 @@
-//! `/admin/keys`: API keys (each shown once, then only its last four), the default sender,
-//! the official fallback switch, and the message templates links are sent with.
+//! `/admin/keys`: API keys (each shown once, then only its last four; listed a page at a
+//! time in `keys_list`), the default sender, the official fallback switch, and the message
+//! templates links are sent with.
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use super::{keys_list::Keys, number_picker::NumberPicker};
 use crate::{
     error::AppError,
     serverfns::admin::{
-        AdminCreateKey, AdminDeleteTemplate, AdminRevokeKey, AdminSaveTemplate, AdminSetOfficialFallback, AdminSetSender, admin_keys,
-        admin_official_fallback, admin_sender, admin_templates,
+        AdminDeleteTemplate, AdminSaveTemplate, AdminSetOfficialFallback, AdminSetSender, admin_official_fallback, admin_sender,
+        admin_templates,
     },
-    types::admin::{KeyItem, SenderOut, TemplateItem},
+    types::{admin::TemplateItem, admin_keys::SenderOut},
     ui::{
-        components::{CopyButton, EmptyState, ErrorNotice, PageHeader, Spinner, class, fmt_time},
+        components::{EmptyState, ErrorNotice, PageHeader, Spinner, class},
         layouts::use_admin,
     },
 };
@@ -27,88 +29,6 @@ pub fn KeysPage() -> impl IntoView {
             <OfficialFallback />
             <Templates />
         </div>
-    }
-}
-
-#[component]
-fn Keys() -> impl IntoView {
-    let csrf = use_admin().csrf();
-    let create = ServerAction::<AdminCreateKey>::new();
-    let revoke = ServerAction::<AdminRevokeKey>::new();
-    let keys = Resource::new(move || (create.version().get(), revoke.version().get()), |_| admin_keys());
-    let form_csrf = csrf.clone();
-    view! {
-        <section aria-labelledby="keys-title" class="space-y-4">
-            <h2 id="keys-title" class="text-lg font-semibold">"API keys"</h2>
-            {move || create.value().get().and_then(Result::ok).map(|made| view! {
-                <div class="rounded-lg bg-amber-50 p-4 ring-1 ring-amber-200" data-testid="new-key">
-                    <p class="font-medium text-amber-950">"Copy your new key now: it will not be shown again."</p>
-                    <div class="mt-2 flex flex-col gap-2 sm:flex-row sm:items-center">
-                        <input readonly aria-label="New API key" value=made.secret.clone() class=format!("{} font-mono text-xs", class::INPUT) />
-                        <CopyButton text=made.secret label="Copy key" />
-                    </div>
-                </div>
-            })}
-            {move || {
-                [create.value().get().and_then(Result::err), revoke.value().get().and_then(Result::err)]
-                    .into_iter()
-                    .flatten()
-                    .next()
-                    .map(|error| view! { <ErrorNotice error /> })
-            }}
-            <ActionForm action=create attr:class="flex flex-col gap-2 sm:flex-row sm:items-end">
-                <input type="hidden" name="csrf" value=form_csrf />
-                <div class="grow">
-                    <label for="key-name" class=class::LABEL>"New key name"</label>
-                    <input id="key-name" name="name" required maxlength="60" class=class::INPUT placeholder="Production backend" />
-                </div>
-                <button type="submit" class=class::PRIMARY>"Create key"</button>
-            </ActionForm>
-            <Transition fallback=|| view! { <Spinner /> }>
-                {move || {
-                    let csrf = csrf.clone();
-                    Suspend::new(async move {
-                        match keys.await {
-                            Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                            Ok(list) if list.is_empty() => view! { <EmptyState title="No API keys" hint="Create one to call the REST API." /> }.into_any(),
-                            Ok(list) => view! { <KeyTable list csrf revoke /> }.into_any(),
-                        }
-                    })
-                }}
-            </Transition>
-        </section>
-    }
-}
-
-#[component]
-fn KeyTable(list: Vec<KeyItem>, csrf: String, revoke: ServerAction<AdminRevokeKey>) -> impl IntoView {
-    view! {
-        <ul class="divide-y divide-slate-200 rounded-lg bg-white shadow-sm ring-1 ring-slate-200" aria-label="API keys">
-            {list
-                .into_iter()
-                .map(|k| {
-                    let csrf = csrf.clone();
-                    let (id, label) = (k.id.clone(), format!("Revoke key {}", k.name));
-                    view! {
-                        <li class="flex flex-col gap-2 p-4 sm:flex-row sm:items-center sm:justify-between" data-key=k.id.clone()>
-                            <div>
-                                <p class="font-medium">{k.name.clone()}</p>
-                                <p class="text-sm text-slate-600">
-                                    <span class="font-mono">{format!("pl_…{}", k.last4)}</span>
-                                    " · created " {fmt_time(k.created_at)}
-                                    {k.number_id.clone().map(|n| format!(" · number {n}"))}
-                                </p>
-                            </div>
-                            <ActionForm action=revoke>
-                                <input type="hidden" name="csrf" value=csrf />
-                                <input type="hidden" name="id" value=id />
-                                <button type="submit" class=class::DANGER aria-label=label>"Revoke"</button>
-                            </ActionForm>
-                        </li>
-                    }
-                })
-                .collect_view()}
-        </ul>
     }
 }
 
@@ -149,25 +69,20 @@ fn Outcome(result: Signal<Option<Result<(), AppError>>>) -> impl IntoView {
 
 #[component]
 fn SenderForm(out: SenderOut, csrf: String, set: ServerAction<AdminSetSender>) -> impl IntoView {
-    let current = out.default_sender.clone().unwrap_or_default();
     view! {
-        <ActionForm action=set attr:class="mt-3 flex flex-col gap-2 sm:flex-row sm:items-end">
+        <ActionForm action=set attr:class="mt-3 flex flex-col gap-2 sm:flex-row sm:items-start">
             <input type="hidden" name="csrf" value=csrf />
             <div class="grow">
-                <label for="sender" class=class::LABEL>"Number"</label>
-                <select id="sender" name="number_id" class=class::INPUT>
-                    <option value="" selected=current.is_empty()>"None"</option>
-                    {out
-                        .choices
-                        .into_iter()
-                        .map(|(id, label)| {
-                            let selected = id == current;
-                            view! { <option value=id selected=selected>{label}</option> }
-                        })
-                        .collect_view()}
-                </select>
+                <NumberPicker
+                    id="sender"
+                    name="number_id"
+                    label="Number"
+                    none="None"
+                    chosen_id=out.default_sender.unwrap_or_default()
+                    chosen=out.number
+                />
             </div>
-            <button type="submit" class=class::PRIMARY>"Save sender"</button>
+            <button type="submit" class=format!("{} sm:mt-6", class::PRIMARY)>"Save sender"</button>
         </ActionForm>
     }
 }

@@ -2,12 +2,14 @@
 mod account_page;
 mod audit_page;
 mod branding_page;
+mod keys_list;
 mod keys_page;
 mod links_bulk;
 mod links_list;
 mod links_page;
 mod login_page;
 mod logo_upload;
+mod number_picker;
 mod numbers_page;
 mod preview;
 mod webhook_actions;

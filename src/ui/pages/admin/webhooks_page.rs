@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::{webhook_actions::Actions, webhook_log::DeliveryLog};
+use super::{number_picker::NumberPicker, webhook_actions::Actions, webhook_log::DeliveryLog};
 use crate::{
     error::AppError,
     serverfns::admin::admin_webhooks,
@@ -77,11 +77,7 @@ fn SecretPanel(made: SecretOut, secret: RwSignal<Option<SecretOut>>) -> impl Int
 
 #[component]
 fn Endpoints(out: WebhooksOut, actions: Actions, editing: RwSignal<Option<WebhookOut>>) -> impl IntoView {
-    let WebhooksOut {
-        endpoints,
-        events,
-        numbers,
-    } = out;
+    let WebhooksOut { endpoints, events } = out;
     let list = if endpoints.is_empty() {
         view! { <EmptyState title="No webhook endpoints" hint="Add one below to hear about numbers and links as they change." /> }
             .into_any()
@@ -96,7 +92,7 @@ fn Endpoints(out: WebhooksOut, actions: Actions, editing: RwSignal<Option<Webhoo
                 <p role="status" class="text-sm text-emerald-800">{format!("Test event queued for {}; it appears in the log below.", d.webhook_name)}</p>
             })}
             {list}
-            {move || view! { <EndpointForm current=editing.get() events=events.clone() numbers=numbers.clone() actions editing /> }}
+            {move || view! { <EndpointForm current=editing.get() events=events.clone() actions editing /> }}
         </section>
     }
 }
@@ -196,7 +192,6 @@ fn field_error(error: Option<AppError>, field: &str) -> Option<String> {
 fn EndpointForm(
     current: Option<WebhookOut>,
     events: Vec<String>,
-    numbers: Vec<(String, String)>,
     actions: Actions,
     editing: RwSignal<Option<WebhookOut>>,
 ) -> impl IntoView {
@@ -246,19 +241,16 @@ fn EndpointForm(
             <label for="wh-name" class=class::LABEL>"Description"</label>
             <input id="wh-name" name="input[name]" value=w.name.clone() maxlength="100" placeholder="CRM sync (defaults to the host)" class=class::INPUT />
         </div>
-        <div>
-            <label for="wh-number" class=class::LABEL>"Numbers"</label>
-            <select id="wh-number" name="input[number_id]" class=class::INPUT disabled=is_edit>
-                <option value="" selected=w.whatsapp_number_id.is_none()>"All numbers (tenant-wide)"</option>
-                {numbers
-                    .into_iter()
-                    .map(|(id, label)| {
-                        let selected = w.whatsapp_number_id.as_deref() == Some(id.as_str());
-                        view! { <option value=id selected=selected>{label}</option> }
-                    })
-                    .collect_view()}
-            </select>
-        </div>
+        // The number cannot change once the endpoint exists: shown, not offered.
+        <NumberPicker
+            id="wh-number"
+            name="input[number_id]"
+            label="Number"
+            none="All numbers (tenant-wide)"
+            chosen_id=w.whatsapp_number_id.clone().unwrap_or_default()
+            chosen=None
+            disabled=is_edit
+        />
         <EventsPicker all=events chosen=w.events.clone() error=Signal::derive(events_error) />
     };
     let buttons = view! {
