@@ -35,7 +35,7 @@ pub async fn choices(state: &AppState, client: &ApiClient, search: &str, chosen:
 pub const CHOICES: u32 = 20;
 
 /// Deleted numbers the dashboard lists at most (the rest are restorable through the API).
-const DELETED_SHOWN: i64 = 50;
+const DELETED_SHOWN: i64 = 10;
 
 /// What the dashboard's numbers page shows: a page of the live numbers that match `query`,
 /// whether more match, the first deleted ones still in their restore window, and the counts.

@@ -325,7 +325,7 @@ fn DeletedList(numbers: Vec<NumberItem>) -> impl IntoView {
     view! {
         <section aria-labelledby="deleted-numbers" class=class::CARD>
             <h2 id="deleted-numbers" class="text-lg font-semibold">"Recently deleted"</h2>
-            <p class=class::HINT>"Deleted numbers can be restored until their window ends; purging removes them for good."</p>
+            <p class=class::HINT>"The ten most recent. Deleted numbers can be restored until their window ends (the API lists them all); purging removes them for good."</p>
             <ul class="mt-3 divide-y divide-slate-100">
                 {numbers
                     .into_iter()
