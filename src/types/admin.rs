@@ -276,3 +276,11 @@ pub struct BrandingFormIn {
     #[serde(default)]
     pub hide_pilot_status_branding: Option<String>,
 }
+
+/// A page of the audit log and where the next (older) one starts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub items: Vec<AuditItem>,
+    /// Pass as `cursor` for the older page; `null` on the last one.
+    pub next_cursor: Option<String>,
+}

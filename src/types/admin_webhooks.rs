@@ -73,3 +73,11 @@ pub struct AttemptDetail {
     pub response_body: Option<String>,
     pub duration_ms: i64,
 }
+
+/// A page of the delivery log and where the next (older) one starts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeliveriesPage {
+    pub items: Vec<DeliveryItem>,
+    /// Pass as `cursor` for the older page; `null` on the last one.
+    pub next_cursor: Option<String>,
+}

@@ -86,7 +86,7 @@ async fn a_png_is_stored_served_and_becomes_the_logo() {
     assert_eq!(info["branding"]["logoUrl"], absolute.as_str());
     let (_, page_branding) = app.public(Method::GET, &format!("/v1/connect/{token}/branding")).await;
     assert_eq!(page_branding["branding"]["logoUrl"], absolute.as_str());
-    let (_, audit) = ana.read("audit", &[("action", "branding."), ("actor", ""), ("before", "")]).await;
+    let (_, audit) = ana.read("audit", &[("action", "branding."), ("actor", ""), ("cursor", "")]).await;
     assert!(audit.to_string().contains("branding.logo_uploaded"), "{audit}");
 
     let missing = reqwest::get(format!("{}/assets/logos/logo_00000000000000000000000000000000", app.base))

@@ -17,7 +17,12 @@ async fn signed_in(app: &TestApp) -> (crate::helpers::Tenant, Admin) {
 async fn wait_for_status(ana: &Admin, id: &str, want: &str) -> Value {
     for _ in 0..250 {
         let (_, list) = ana.read("webhooks/deliveries", &[("webhook_id", ""), ("status", "")]).await;
-        if let Some(d) = list.as_array().unwrap().iter().find(|d| d["id"] == id && d["status"] == want) {
+        if let Some(d) = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["id"] == id && d["status"] == want)
+        {
             return d.clone();
         }
         tokio::time::sleep(std::time::Duration::from_millis(40)).await;
@@ -122,8 +127,13 @@ async fn an_endpoint_from_creation_to_replay() {
     let (_, after) = ana.read("webhooks", &[]).await;
     assert!(after["endpoints"].as_array().unwrap().is_empty());
 
-    let (_, audit) = ana.read("audit", &[("action", "webhook."), ("actor", ""), ("before", "")]).await;
-    let actions: Vec<&str> = audit.as_array().unwrap().iter().filter_map(|e| e["action"].as_str()).collect();
+    let (_, audit) = ana.read("audit", &[("action", "webhook."), ("actor", ""), ("cursor", "")]).await;
+    let actions: Vec<&str> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
     for action in [
         "webhook.created",
         "webhook.test_sent",

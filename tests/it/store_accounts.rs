@@ -133,7 +133,7 @@ async fn audit_log_filters_and_pages(store: Arc<dyn Store>) {
     };
     assert_eq!(store.list_audit(&a, &by_b).await.unwrap()[0].action, "key.created");
     let older = AuditFilter {
-        before: Some(all[0].created_at),
+        after: Some((all[0].created_at, all[0].id.clone())),
         limit: 1,
         ..Default::default()
     };

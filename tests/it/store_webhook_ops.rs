@@ -127,6 +127,7 @@ async fn the_delivery_log_filters_and_stays_in_its_tenant(store: Arc<dyn Store>)
         webhook: webhook.cloned(),
         status,
         number: number.cloned(),
+        after: None,
         limit: 100,
     };
     let to_wide = store.list_deliveries(&t, &only(Some(&wide.id), None, None)).await.unwrap();

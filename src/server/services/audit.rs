@@ -2,6 +2,7 @@
 //! and the dashboard are logged alike.
 use serde_json::Value;
 
+use super::page_cursor;
 use crate::server::{
     auth::{Actor, ApiClient},
     domain::AuditId,
@@ -37,9 +38,16 @@ pub fn entry(state: &AppState, client: &ApiClient, action: &str, target: Option<
     }
 }
 
-/// Newest first; `action` is a prefix (`webhook.`), `before` pages back in time.
-pub async fn list(state: &AppState, client: &ApiClient, mut filter: AuditFilter) -> ApiResult<Vec<AuditEntry>> {
+/// One page, newest first, after `cursor` (blank: the newest), and the cursor of the next page
+/// if there is one; `action` is a prefix (`webhook.`).
+pub async fn page(
+    state: &AppState,
+    client: &ApiClient,
+    mut filter: AuditFilter,
+    cursor: &str,
+) -> ApiResult<(Vec<AuditEntry>, Option<String>)> {
     client.require_tenant_scope()?;
+    filter.after = page_cursor::decode(cursor, "aud_")?.map(|(at, id)| (at, AuditId::from_trusted(id)));
     if let Some(action) = &filter.action_prefix
         && !action.chars().all(|c| c.is_ascii_lowercase() || c == '.' || c == '_')
     {
@@ -47,6 +55,11 @@ pub async fn list(state: &AppState, client: &ApiClient, mut filter: AuditFilter)
     }
     filter.action_prefix = filter.action_prefix.filter(|a| !a.is_empty());
     filter.actor_id = filter.actor_id.filter(|a| !a.is_empty());
-    filter.limit = filter.limit.clamp(1, 200);
-    Ok(state.store.list_audit(&client.tenant, &filter).await?)
+    let limit = filter.limit.clamp(1, 200) as usize;
+    // One more than asked says whether an older page exists, without counting.
+    filter.limit = limit as i64 + 1;
+    let mut entries = state.store.list_audit(&client.tenant, &filter).await?;
+    let next = (entries.len() > limit).then(|| page_cursor::encode(entries[limit - 1].created_at, entries[limit - 1].id.as_str()));
+    entries.truncate(limit);
+    Ok((entries, next))
 }

@@ -17,6 +17,7 @@ pub mod meta_webhooks;
 pub mod number_list;
 pub mod number_view;
 pub mod numbers;
+pub mod page_cursor;
 pub mod passkey;
 pub mod passkey_stage;
 pub mod public;

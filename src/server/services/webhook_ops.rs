@@ -71,9 +71,16 @@ pub async fn send_test(state: &AppState, client: &ApiClient, id: &WebhookId) -> 
     Ok((webhook, log))
 }
 
-/// The latest deliveries to the caller's endpoints, newest first; `webhook` and `status`
+/// A page of the deliveries to the caller's endpoints, newest first, after `cursor` (blank:
+/// the newest), and the cursor of the next page if there is one; `webhook` and `status`
 /// (`pending`, `delivered`, `dead`) narrow it, blank means any.
-pub async fn deliveries(state: &AppState, client: &ApiClient, webhook: Option<&str>, status: Option<&str>) -> ApiResult<Vec<Delivery>> {
+pub async fn deliveries(
+    state: &AppState,
+    client: &ApiClient,
+    webhook: Option<&str>,
+    status: Option<&str>,
+    cursor: &str,
+) -> ApiResult<(Vec<Delivery>, Option<String>)> {
     let blank = |v: Option<&str>| v.map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
     let status = blank(status).map(|s| DeliveryStatus::parse("status", &s)).transpose()?;
     let webhook = match blank(webhook) {
@@ -84,9 +91,15 @@ pub async fn deliveries(state: &AppState, client: &ApiClient, webhook: Option<&s
         webhook,
         status,
         number: client.number.clone(),
-        limit: MAX_DELIVERIES,
+        after: super::page_cursor::decode(cursor, "dlv_")?.map(|(at, id)| (at, DeliveryId::from_trusted(id))),
+        // One more than a page says whether an older one exists, without counting.
+        limit: MAX_DELIVERIES + 1,
     };
-    Ok(state.store.list_deliveries(&client.tenant, &filter).await?)
+    let mut list = state.store.list_deliveries(&client.tenant, &filter).await?;
+    let page = MAX_DELIVERIES as usize;
+    let next = (list.len() > page).then(|| super::page_cursor::encode(list[page - 1].created_at, list[page - 1].id.as_str()));
+    list.truncate(page);
+    Ok((list, next))
 }
 
 /// One delivery with every attempt, and the endpoint it went to.

@@ -53,8 +53,8 @@ pub struct AuditFilter {
     /// Matches actions starting with this (`webhook.` finds every webhook action).
     pub action_prefix: Option<String>,
     pub actor_id: Option<String>,
-    /// Only entries older than this (seek pagination).
-    pub before: Option<DateTime<Utc>>,
+    /// Only entries before this `(created_at, id)`, newest first (keyset pagination).
+    pub after: Option<(DateTime<Utc>, crate::server::domain::AuditId)>,
     pub limit: i64,
 }
 
@@ -102,7 +102,7 @@ pub trait DashboardStore: Send + Sync {
     async fn note_link_failure(&self, tenant: &TenantId, number: &crate::server::domain::NumberId, reason: &str) -> StoreResult<()>;
 
     async fn insert_audit(&self, tenant: &TenantId, entry: &AuditEntry) -> StoreResult<()>;
-    /// Newest first.
+    /// Newest first (`created_at`, then `id`), after `filter.after`.
     async fn list_audit(&self, tenant: &TenantId, filter: &AuditFilter) -> StoreResult<Vec<AuditEntry>>;
 }
 

@@ -316,13 +316,14 @@ macro_rules! impl_account_store {
                     "SELECT id, actor, actor_id, actor_label, action, target, detail, created_at FROM audit_log WHERE tenant_id = $1 ",
                     "AND (CAST($2 AS TEXT) IS NULL OR substr(action, 1, length(CAST($2 AS TEXT))) = CAST($2 AS TEXT)) ",
                     "AND (CAST($3 AS TEXT) IS NULL OR actor_id = CAST($3 AS TEXT)) ",
-                    "AND (CAST($4 AS BIGINT) IS NULL OR created_at < CAST($4 AS BIGINT)) ",
-                    "ORDER BY created_at DESC, id DESC LIMIT $5"
+                    "AND (CAST($4 AS BIGINT) IS NULL OR (created_at, id) < (CAST($4 AS BIGINT), CAST($5 AS TEXT))) ",
+                    "ORDER BY created_at DESC, id DESC LIMIT $6"
                 ))
                 .bind(tenant.as_str())
                 .bind(&f.action_prefix)
                 .bind(&f.actor_id)
-                .bind(f.before.map(to_millis))
+                .bind(f.after.as_ref().map(|(at, _)| to_millis(*at)))
+                .bind(f.after.as_ref().map(|(_, id)| id.as_str()))
                 .bind(f.limit)
                 .fetch_all(&self.pool)
                 .await?;

@@ -82,6 +82,8 @@ pub struct DeliveryFilter {
     pub status: Option<DeliveryStatus>,
     /// Only deliveries to the endpoints bound to this number (number-scoped callers).
     pub number: Option<NumberId>,
+    /// Only deliveries before this `(created_at, id)`, newest first (keyset pagination).
+    pub after: Option<(DateTime<Utc>, DeliveryId)>,
     pub limit: i64,
 }
 

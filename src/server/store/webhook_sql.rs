@@ -175,12 +175,15 @@ macro_rules! impl_webhook_store {
                     "AND (CAST($3 AS TEXT) IS NULL OR d.status = $3) ",
                     "AND (CAST($4 AS TEXT) IS NULL OR d.endpoint_id IN ",
                     "(SELECT e.id FROM webhook_endpoints e WHERE e.tenant_id = $1 AND e.number_id = $4)) ",
-                    "ORDER BY d.created_at DESC, d.id DESC LIMIT $5"
+                    "AND (CAST($5 AS BIGINT) IS NULL OR (d.created_at, d.id) < (CAST($5 AS BIGINT), CAST($6 AS TEXT))) ",
+                    "ORDER BY d.created_at DESC, d.id DESC LIMIT $7"
                 ))
                 .bind(tenant.as_str())
                 .bind(filter.webhook.as_ref().map(|w| w.as_str()))
                 .bind(filter.status.map(|s| s.as_str()))
                 .bind(filter.number.as_ref().map(|n| n.as_str()))
+                .bind(filter.after.as_ref().map(|(at, _)| to_millis(*at)))
+                .bind(filter.after.as_ref().map(|(_, id)| id.as_str()))
                 .bind(filter.limit)
                 .fetch_all(&self.pool)
                 .await?;

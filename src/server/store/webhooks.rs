@@ -33,7 +33,8 @@ pub trait WebhookStore: Send + Sync {
     /// endpoint subscribes to (a test event), in one transaction. `NotFound` when the tenant
     /// has no such endpoint.
     async fn insert_test_delivery(&self, tenant: &TenantId, webhook: &WebhookId, event: &NewEvent) -> StoreResult<DeliveryId>;
-    /// The tenant's latest deliveries to any of its endpoints, newest first, without attempts.
+    /// The tenant's deliveries to any of its endpoints, newest first (`created_at`, then `id`)
+    /// after `filter.after`, without attempts.
     async fn list_deliveries(&self, tenant: &TenantId, filter: &DeliveryFilter) -> StoreResult<Vec<Delivery>>;
 
     /// The endpoint's latest deliveries (of one event kind, if given), newest first, each

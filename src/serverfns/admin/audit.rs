@@ -1,33 +1,28 @@
 //! The audit log, filtered by kind of action and by who did it.
 use leptos::prelude::*;
 
-use crate::{error::AppError, types::admin::AuditItem};
+use crate::{error::AppError, types::admin::AuditPage};
 
-/// Newest first, 100 at a time; `before` (RFC 3339) pages back.
+/// Entries shown at a time.
+pub const AUDIT_PAGE: i64 = 50;
+
+/// Newest first, 50 at a time; `cursor` (a page's `next_cursor`) pages back.
 #[server(endpoint = "admin/audit")]
-pub async fn admin_audit(action: String, actor: String, before: String) -> Result<Vec<AuditItem>, AppError> {
+pub async fn admin_audit(action: String, actor: String, #[server(default)] cursor: String) -> Result<AuditPage, AppError> {
     use super::guard::{fail, signed_in};
-    use crate::server::error::ApiError;
     use crate::server::services::audit;
     use crate::server::store::AuditFilter;
+    use crate::types::admin::AuditItem;
 
     let (state, admin) = signed_in().await?;
-    let before = match before.trim() {
-        "" => None,
-        raw => Some(
-            chrono::DateTime::parse_from_rfc3339(raw)
-                .map_err(|_| fail(ApiError::validation("before", "must be an RFC 3339 time")))?
-                .to_utc(),
-        ),
-    };
     let filter = AuditFilter {
         action_prefix: Some(action),
         actor_id: Some(actor),
-        before,
-        limit: 100,
+        after: None,
+        limit: AUDIT_PAGE,
     };
-    let entries = audit::list(&state, &admin.client, filter).await.map_err(fail)?;
-    Ok(entries
+    let (entries, next_cursor) = audit::page(&state, &admin.client, filter, &cursor).await.map_err(fail)?;
+    let items = entries
         .into_iter()
         .map(|e| AuditItem {
             id: e.id.to_string(),
@@ -39,5 +34,6 @@ pub async fn admin_audit(action: String, actor: String, before: String) -> Resul
             detail: e.detail.to_string(),
             created_at: e.created_at,
         })
-        .collect())
+        .collect();
+    Ok(AuditPage { items, next_cursor })
 }

@@ -3,12 +3,13 @@ use leptos::prelude::*;
 
 use crate::{
     error::AppError,
-    types::admin_webhooks::{DeliveryDetail, DeliveryItem},
+    types::admin_webhooks::{DeliveriesPage, DeliveryDetail, DeliveryItem},
 };
 
-/// Newest first; an empty `webhook_id` or `status` does not filter.
+/// Newest first, a page at a time after `cursor` (a page's `next_cursor`; blank: the newest);
+/// an empty `webhook_id` or `status` does not filter.
 #[server(endpoint = "admin/webhooks/deliveries")]
-pub async fn admin_deliveries(webhook_id: String, status: String) -> Result<Vec<DeliveryItem>, AppError> {
+pub async fn admin_deliveries(webhook_id: String, status: String, #[server(default)] cursor: String) -> Result<DeliveriesPage, AppError> {
     use super::{
         convert,
         guard::{fail, signed_in},
@@ -16,12 +17,15 @@ pub async fn admin_deliveries(webhook_id: String, status: String) -> Result<Vec<
     use crate::server::services::{webhook_ops, webhooks};
 
     let (state, admin) = signed_in().await?;
-    let list = webhook_ops::deliveries(&state, &admin.client, Some(&webhook_id), Some(&status))
+    let (list, next_cursor) = webhook_ops::deliveries(&state, &admin.client, Some(&webhook_id), Some(&status), &cursor)
         .await
         .map_err(fail)?;
     let endpoints = webhooks::list(&state, &admin.client).await.map_err(fail)?;
     let name = |id: &crate::server::domain::WebhookId| endpoints.iter().find(|e| &e.id == id).map_or_else(String::new, |e| e.name.clone());
-    Ok(list.iter().map(|d| convert::delivery(d, &name(&d.webhook_id))).collect())
+    Ok(DeliveriesPage {
+        items: list.iter().map(|d| convert::delivery(d, &name(&d.webhook_id))).collect(),
+        next_cursor,
+    })
 }
 
 #[server(endpoint = "admin/webhooks/delivery")]

@@ -1,4 +1,5 @@
-//! `/admin/audit`: who did what and when, through the dashboard or the API, filterable.
+//! `/admin/audit`: who did what and when, through the dashboard or the API, filterable, 50 at
+//! a time with "Show older" for the page before.
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -28,8 +29,8 @@ pub fn AuditPage() -> impl IntoView {
     let query = use_query_map();
     let param = move |k: &str| query.read().get(k).unwrap_or_default();
     let entries = Resource::new(
-        move || (param("action"), param("actor")),
-        |(a, who)| admin_audit(a, who, String::new()),
+        move || (param("action"), param("actor"), param("cursor")),
+        |(a, who, cursor)| admin_audit(a, who, cursor),
     );
     view! {
         <Title text="Audit log · Pairlink" />
@@ -57,12 +58,33 @@ pub fn AuditPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match entries.await {
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                    Ok(list) if list.is_empty() => view! { <EmptyState title="Nothing here yet" hint="Actions show up as people and API keys make them." /> }.into_any(),
-                    Ok(list) => view! { <AuditTable list /> }.into_any(),
+                    Ok(page) if page.items.is_empty() => view! { <EmptyState title="Nothing here yet" hint="Actions show up as people and API keys make them." /> }.into_any(),
+                    Ok(page) => {
+                        let older = page.next_cursor.map(|c| audit_href(&param("action"), &param("actor"), &c));
+                        let newest = (!param("cursor").is_empty()).then(|| audit_href(&param("action"), &param("actor"), ""));
+                        view! {
+                            <AuditTable list=page.items />
+                            <p class="mt-4 flex justify-center gap-3">
+                                {newest.map(|href| view! { <a class=class::SECONDARY href=href>"Back to the newest"</a> })}
+                                {older.map(|href| view! { <a id="older-audit" class=class::SECONDARY href=href>"Show older"</a> })}
+                            </p>
+                        }
+                        .into_any()
+                    }
                 }
             })}
         </Transition>
     }
+}
+
+/// The log with these filters, from `cursor` on (a plain link: it works without JavaScript).
+fn audit_href(action: &str, actor: &str, cursor: &str) -> String {
+    let mut href = format!("/admin/audit?action={action}&actor={actor}");
+    if !cursor.is_empty() {
+        href.push_str("&cursor=");
+        href.push_str(cursor);
+    }
+    href
 }
 
 #[component]

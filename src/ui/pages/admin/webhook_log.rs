@@ -7,7 +7,7 @@ use super::webhook_actions::Actions;
 use crate::{
     error::AppError,
     serverfns::admin::{admin_deliveries, admin_delivery},
-    types::admin_webhooks::{AttemptDetail, DeliveryDetail, DeliveryItem, WebhooksOut},
+    types::admin_webhooks::{AttemptDetail, DeliveriesPage, DeliveryDetail, DeliveryItem, WebhooksOut},
     ui::{
         components::{EmptyState, ErrorNotice, Spinner, class, fmt_time, fmt_time_opt},
         layouts::use_admin,
@@ -37,14 +37,21 @@ pub fn DeliveryLog(actions: Actions, data: Resource<Result<WebhooksOut, AppError
                 actions.delete.version().get(),
             )
         },
-        |(e, s, ..)| admin_deliveries(e, s),
+        |(e, s, ..)| admin_deliveries(e, s, String::new()),
     );
+    // Older pages fetched with "Show older" and the cursor after them; `None` until asked.
+    // Another filter starts again from the newest.
+    let older = RwSignal::new(None::<(Vec<DeliveryItem>, Option<String>)>);
+    Effect::new(move |_| {
+        let _ = (endpoint.get(), status.get());
+        older.set(None);
+    });
     // While something waits for an attempt, look again shortly (in the browser only).
     Effect::new(move |_| {
         let waiting = deliveries
             .get()
             .and_then(Result::ok)
-            .is_some_and(|l| l.iter().any(|d| d.status == "pending"));
+            .is_some_and(|l| l.items.iter().any(|d| d.status == "pending"));
         if waiting {
             set_timeout(move || refresh.update(|n| *n += 1), std::time::Duration::from_millis(1500));
         }
@@ -68,15 +75,65 @@ pub fn DeliveryLog(actions: Actions, data: Resource<Result<WebhooksOut, AppError
                 {move || Suspend::new(async move {
                     match deliveries.await {
                         Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                        Ok(list) if list.is_empty() => {
+                        Ok(page) if page.items.is_empty() => {
                             view! { <EmptyState title="No deliveries" hint="Deliveries appear here as events happen; send a test event to try an endpoint." /> }.into_any()
                         }
-                        Ok(list) => view! { <DeliveryList list selected /> }.into_any(),
+                        Ok(page) => view! { <Pages page older endpoint status selected /> }.into_any(),
                     }
                 })}
             </Transition>
             {move || selected.get().map(|(webhook_id, id)| view! { <Detail webhook_id id actions selected refresh /> })}
         </section>
+    }
+}
+
+/// The newest page, the older ones asked for after it, and "Show older" while more exist.
+#[component]
+fn Pages(
+    page: DeliveriesPage,
+    older: RwSignal<Option<(Vec<DeliveryItem>, Option<String>)>>,
+    endpoint: RwSignal<String>,
+    status: RwSignal<String>,
+    selected: RwSignal<Option<(String, String)>>,
+) -> impl IntoView {
+    let loading = RwSignal::new(false);
+    let shown = move || {
+        let mut list = page.items.clone();
+        let next = match older.get() {
+            Some((more, next)) => {
+                list.extend(more);
+                next
+            }
+            None => page.next_cursor.clone(),
+        };
+        (list, next)
+    };
+    let show_older = move |cursor: String| {
+        loading.set(true);
+        leptos::task::spawn_local(async move {
+            if let Ok(more) = admin_deliveries(endpoint.get_untracked(), status.get_untracked(), cursor).await {
+                older.update(|o| {
+                    let (items, next) = o.get_or_insert_with(Default::default);
+                    items.extend(more.items);
+                    *next = more.next_cursor;
+                });
+            }
+            loading.set(false);
+        });
+    };
+    view! {
+        {move || {
+            let (list, next) = shown();
+            view! {
+                <DeliveryList list selected />
+                {next.map(|cursor| view! {
+                    <p class="flex justify-center">
+                        <button type="button" id="older-deliveries" class=class::SECONDARY disabled=loading
+                            on:click=move |_| show_older(cursor.clone())>"Show older"</button>
+                    </p>
+                })}
+            }
+        }}
     }
 }
 
