@@ -141,6 +141,7 @@ impl From<EngineError> for ApiError {
     fn from(e: EngineError) -> Self {
         match e {
             EngineError::Conflict(message) => Self::conflict("ENGINE_CONFLICT", message),
+            EngineError::Moving(_) => Self::number_moving(),
             EngineError::Unsupported => Self::new(
                 StatusCode::BAD_REQUEST,
                 "FEATURE_NOT_SUPPORTED",

@@ -118,6 +118,10 @@ pub enum EngineError {
     RateLimited { retry_after: Option<std::time::Duration> },
     #[error("engine unavailable: {0}")]
     Unavailable(String),
+    /// This process may not run the number now: another holds its lease, or this one is
+    /// stopping. Nothing was done, and within a lease some process runs it: safe to repeat.
+    #[error("the number is moving to another process: {0}")]
+    Moving(String),
     #[error("the number is not connected")]
     NotConnected,
 }

@@ -119,6 +119,7 @@ impl From<EngineError> for Failure {
                 ..Self::new(FailureKind::RateLimited, message)
             },
             EngineError::Unavailable(m) => Self::new(FailureKind::Unavailable, m),
+            EngineError::Moving(m) => Self::new(FailureKind::NoAnswer, m),
             EngineError::NotConnected => Self::new(FailureKind::NotConnected, message),
         }
     }
@@ -180,5 +181,17 @@ mod tests {
             back.into_engine_error(),
             EngineError::RateLimited { retry_after: Some(d) } if d.as_secs() == 3
         ));
+    }
+
+    /// A window asked for on a process that began to stop, or whose lease was taken in
+    /// between, opened nothing: the asker hears "try again" (409), never a server fault (the
+    /// chaos test saw a 503 here).
+    #[test]
+    fn a_number_moving_is_a_409_to_repeat_not_a_5xx() {
+        let moving = || EngineError::Moving("this process is stopping".into());
+        assert_eq!(Failure::from(moving()).kind, FailureKind::NoAnswer);
+        for err in [crate::server::error::ApiError::from(moving()), Failure::from(moving()).into()] {
+            assert_eq!((err.status.as_u16(), err.code), (409, "NUMBER_MOVING"));
+        }
     }
 }

@@ -204,7 +204,10 @@ impl Windows {
     async fn own(&self, number: &NumberId) -> Result<(), EngineError> {
         match self.inner.cluster.claim(number).await {
             Ok(Owner::Here) => Ok(()),
-            Ok(Owner::There(holder)) => Err(EngineError::Unavailable(format!("another process ({holder}) runs this number"))),
+            // Taken meanwhile, or this process began to stop: nothing was opened, and the
+            // asker may simply try again (never a server fault).
+            Ok(Owner::There(holder)) => Err(EngineError::Moving(format!("another process ({holder}) runs this number"))),
+            Err(err) if err.kind == super::commands::FailureKind::NoAnswer => Err(EngineError::Moving(err.message)),
             Err(err) => Err(EngineError::Unavailable(err.to_string())),
         }
     }
