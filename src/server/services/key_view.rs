@@ -1,12 +1,10 @@
 //! The dashboard's list of API keys, a page at a time: a tenant with 10,000 numbers has a key
 //! per number. Searched by the key's name or last four, or its number's name or phone;
 //! filtered by kind (tenant keys, number keys), with the counts.
-use chrono::{DateTime, Utc};
-
-use super::link_view::{PAGE_DEFAULT, PAGE_MAX};
+use super::page_cursor;
 use crate::server::{
     auth::ApiClient,
-    domain::{ApiKeyId, from_millis, to_millis},
+    domain::ApiKeyId,
     error::{ApiError, ApiResult},
     state::AppState,
     store::{KeyKind, KeyOverview, KeyQuery},
@@ -18,32 +16,13 @@ use crate::types::{
 
 /// The query the list's fields ask for (empty = not set); 400 naming a bad one.
 pub fn query_of(search: &str, kind: &str, cursor: &str, limit: u32) -> ApiResult<KeyQuery> {
-    let limit = match limit {
-        0 => PAGE_DEFAULT,
-        l if l <= PAGE_MAX => l,
-        _ => {
-            return Err(ApiError::validation(
-                "limit",
-                format!("must be a whole number from 1 to {PAGE_MAX}"),
-            ));
-        }
-    };
+    let limit = page_cursor::limit(limit)?;
     let kind = match kind.trim() {
         "" => None,
         k => Some(KeyKind::parse(k).ok_or_else(|| ApiError::validation("kind", "must be tenant or number"))?),
     };
-    let after = match cursor.trim() {
-        "" => None,
-        c => Some(cursor_position(c).ok_or_else(|| ApiError::validation("cursor", "is not a cursor this list gave"))?),
-    };
-    let text = search.trim();
-    if text.chars().count() > 100 {
-        return Err(ApiError::validation("q", "must be at most 100 characters"));
-    }
-    // A phone is searched by its digits, however it was typed (as the other lists do).
-    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
-    let phone_like = !digits.is_empty() && text.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
-    let search = Some(if phone_like { digits } else { text.to_owned() }).filter(|s| !s.is_empty());
+    let after = page_cursor::decode(cursor, "key_")?.map(|(at, id)| (at, ApiKeyId::from_trusted(id)));
+    let search = page_cursor::search(search)?;
     Ok(KeyQuery {
         kind,
         search,
@@ -85,26 +64,15 @@ fn item(o: KeyOverview) -> KeyItem {
     }
 }
 
-/// An opaque cursor: where the page after `last` starts.
+/// Where the page after `last` starts.
 fn cursor_of(last: &KeyOverview) -> String {
-    use base64::Engine as _;
-    let raw = format!("{}:{}", to_millis(last.key.created_at), last.key.id);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
-}
-
-/// The position a cursor names; `None` for anything we did not make.
-fn cursor_position(cursor: &str) -> Option<(DateTime<Utc>, ApiKeyId)> {
-    use base64::Engine as _;
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cursor).ok()?;
-    let text = String::from_utf8(raw).ok()?;
-    let (at, id) = text.split_once(':')?;
-    let at: i64 = at.parse().ok()?;
-    (id.starts_with("key_") && id.len() < 64).then(|| (from_millis(at), ApiKeyId::from_trusted(id)))
+    page_cursor::encode(last.key.created_at, last.key.id.as_str())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::server::{domain::from_millis, services::page_cursor::PAGE_DEFAULT};
 
     #[test]
     fn a_cursor_names_a_key_and_the_filters_are_checked() {
@@ -114,10 +82,10 @@ mod tests {
         };
         let at = from_millis(1_700_000_000_123);
         assert_eq!(
-            cursor_position(&raw("1700000000123:key_abc")),
-            Some((at, ApiKeyId::from_trusted("key_abc")))
+            page_cursor::decode(&raw("1700000000123:key_abc"), "key_").unwrap(),
+            Some((at, "key_abc".to_owned()))
         );
-        assert_eq!(cursor_position(&raw("1700000000123:lnk_abc")), None);
+        assert!(page_cursor::decode(&raw("1700000000123:lnk_abc"), "key_").is_err());
         assert!(query_of("", "all", "", 0).is_err() && query_of("", "", "", 501).is_err());
         assert_eq!(query_of("+55 (11) 9", "number", "", 0).unwrap().search.as_deref(), Some("55119"));
         assert_eq!(query_of("", "", "", 0).unwrap().limit, PAGE_DEFAULT);

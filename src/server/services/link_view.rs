@@ -2,31 +2,20 @@
 //! funnel, filtered by status and searched by the number's name or phone, with the counts.
 use chrono::{DateTime, Utc};
 
+use super::page_cursor;
+
 use crate::server::{
     auth::ApiClient,
-    domain::{LinkId, from_millis, to_millis},
+    domain::LinkId,
     error::{ApiError, ApiResult},
     state::AppState,
     store::{LinkEnd, LinkOverview, LinkQuery, LinkStatus},
 };
 use crate::types::admin::{LinkCounts, LinkItem, LinksOut};
 
-/// A page holds this many links unless asked, and never more than `PAGE_MAX`.
-pub const PAGE_DEFAULT: u32 = 50;
-pub const PAGE_MAX: u32 = 500;
-
 /// The query the list's fields ask for (empty = not set); 400 naming a bad one.
 pub fn query_of(state: &AppState, search: &str, status: &str, cursor: &str, limit: u32) -> ApiResult<LinkQuery> {
-    let limit = match limit {
-        0 => PAGE_DEFAULT,
-        l if l <= PAGE_MAX => l,
-        _ => {
-            return Err(ApiError::validation(
-                "limit",
-                format!("must be a whole number from 1 to {PAGE_MAX}"),
-            ));
-        }
-    };
+    let limit = page_cursor::limit(limit)?;
     let status = match status.trim() {
         "" => None,
         s => Some(
@@ -34,18 +23,8 @@ pub fn query_of(state: &AppState, search: &str, status: &str, cursor: &str, limi
                 .ok_or_else(|| ApiError::validation("status", "must be active, opened, connected, expired, revoked or replaced"))?,
         ),
     };
-    let after = match cursor.trim() {
-        "" => None,
-        c => Some(cursor_position(c).ok_or_else(|| ApiError::validation("cursor", "is not a cursor this list gave"))?),
-    };
-    let text = search.trim();
-    if text.chars().count() > 100 {
-        return Err(ApiError::validation("q", "must be at most 100 characters"));
-    }
-    // A phone is searched by its digits, however it was typed (as the numbers list does).
-    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
-    let phone_like = !digits.is_empty() && text.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
-    let search = Some(if phone_like { digits } else { text.to_owned() }).filter(|s| !s.is_empty());
+    let after = page_cursor::decode(cursor, "lnk_")?.map(|(at, id)| (at, LinkId::from_trusted(id)));
+    let search = page_cursor::search(search)?;
     Ok(LinkQuery {
         status,
         search,
@@ -80,21 +59,9 @@ pub async fn page(state: &AppState, client: &ApiClient, mut query: LinkQuery) ->
     })
 }
 
-/// An opaque cursor: where the page after `last` starts.
+/// Where the page after `last` starts.
 fn cursor_of(last: &LinkOverview) -> String {
-    use base64::Engine as _;
-    let raw = format!("{}:{}", to_millis(last.link.created_at), last.link.id);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
-}
-
-/// The position a cursor names; `None` for anything we did not make.
-fn cursor_position(cursor: &str) -> Option<(DateTime<Utc>, LinkId)> {
-    use base64::Engine as _;
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cursor).ok()?;
-    let text = String::from_utf8(raw).ok()?;
-    let (at, id) = text.split_once(':')?;
-    let at: i64 = at.parse().ok()?;
-    (id.starts_with("lnk_") && id.len() < 64).then(|| (from_millis(at), LinkId::from_trusted(id)))
+    page_cursor::encode(last.link.created_at, last.link.id.as_str())
 }
 
 fn item(o: LinkOverview, now: DateTime<Utc>) -> LinkItem {
@@ -141,6 +108,7 @@ fn status(o: &LinkOverview, now: DateTime<Utc>) -> LinkStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::server::domain::from_millis;
 
     #[test]
     fn a_cursor_names_a_link_and_nothing_else_is_one() {
@@ -150,10 +118,10 @@ mod tests {
             base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s)
         };
         assert_eq!(
-            cursor_position(&raw("1700000000123:lnk_abc")),
-            Some((at, LinkId::from_trusted("lnk_abc")))
+            page_cursor::decode(&raw("1700000000123:lnk_abc"), "lnk_").unwrap(),
+            Some((at, "lnk_abc".to_owned()))
         );
-        assert_eq!(cursor_position(&raw("1700000000123:num_abc")), None);
-        assert_eq!(cursor_position("not a cursor"), None);
+        assert!(page_cursor::decode(&raw("1700000000123:num_abc"), "lnk_").is_err());
+        assert!(page_cursor::decode("not a cursor", "lnk_").is_err());
     }
 }
