@@ -69,6 +69,19 @@ npm_ci() {
   fi
 }
 
+# kubernetes-validate (PyPI), pinned, in a virtualenv of our own: deploy/check.sh checks the
+# Kubernetes manifests with it (and deploy/check.py reads YAML with its PyYAML).
+KUBERNETES_VALIDATE_VERSION=1.37.0
+ensure_deploy_tools() {
+  local venv="$HOME/.cache/pairlink/venv"
+  if ! "$venv/bin/kubernetes-validate" --version 2>/dev/null | grep -q "$KUBERNETES_VALIDATE_VERSION"; then
+    step "installing kubernetes-validate $KUBERNETES_VALIDATE_VERSION (PyPI)"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
+  fi
+  export KUBERNETES_VALIDATE="$venv/bin/kubernetes-validate" DEPLOY_PYTHON="$venv/bin/python"
+}
+
 pg_admin() {
   if id postgres >/dev/null 2>&1 && command -v runuser >/dev/null; then
     runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 "$@"

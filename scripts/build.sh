@@ -7,18 +7,27 @@
 #      crate's wasm and rlib carry no feature hash in their names, so two builds sharing a
 #      directory would hand each other's output on as fresh), then wasm-bindgen (and wasm-opt
 #      for --release);
-#   3. scripts/assets.mjs: content-hashed names, brotli and gzip copies, pkg/manifest.json.
-# Usage: scripts/build.sh [--release]
+#   3. scripts/assets.mjs: content-hashed names, brotli and gzip copies, pkg/manifest.json;
+#   4. the server binary again, with that site inside it (src/main.rs embeds target/site), so
+#      the binary alone is the deployment.
+# Usage: scripts/build.sh [--release] [--site-only]
+#   --site-only: steps 1 to 3 without the server (scripts/static.sh builds its own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 # cargo-leptos puts node_modules/.bin first on PATH for wasm-opt and Tailwind; so do we.
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
-release=""
-if [ "${1:-}" = "--release" ]; then release=1; fi
+release="" site_only=""
+for arg in "$@"; do
+  case "$arg" in
+    --release) release=1 ;;
+    --site-only) site_only=1 ;;
+    *) echo "usage: scripts/build.sh [--release] [--site-only]" >&2; exit 2 ;;
+  esac
+done
 
-cargo leptos build ${release:+--release}
+cargo leptos build ${release:+--release} ${site_only:+--frontend-only}
 
 site=${LEPTOS_SITE_ROOT:-$PWD/target/site}
 front="$CARGO_TARGET_DIR/front-dashboard"
@@ -37,3 +46,9 @@ if [ -n "$release" ]; then
 fi
 
 node scripts/assets.mjs "$site"
+
+if [ -n "$site_only" ]; then exit 0; fi
+# rust-embed tracks the files it included, not the folder: the new hashed names are new files,
+# so the binary is told to look again. Only the binary's own small crate recompiles.
+touch src/main.rs
+LEPTOS_OUTPUT_NAME=pairlink cargo build --package=pairlink --bin=pairlink --no-default-features --features=ssr ${release:+--release}

@@ -11,7 +11,9 @@ use super::{
     Settings,
     config::{Config, DEFAULT_CONFIG_FILE},
     domain::{NumberId, TenantId},
-    leptos_options, serve, services, telemetry,
+    leptos_options, serve, services,
+    site::{Files, Site},
+    telemetry,
 };
 use crate::ui::assets::Assets;
 
@@ -34,6 +36,13 @@ enum Command {
     /// Print the settings this process would run with (secrets masked), where each came
     /// from and the environment variable that sets it; a bad setting fails here as at start.
     Config,
+    /// Ask a running server's `/healthz` and exit 0 if it answers: the container image's
+    /// health check, which has no shell or curl.
+    Health {
+        /// Default: `/healthz` at LEPTOS_SITE_ADDR (loopback when that is every interface).
+        #[arg(long)]
+        url: Option<String>,
+    },
     /// Manage tenants.
     Tenant {
         #[command(subcommand)]
@@ -84,7 +93,9 @@ enum KeyCommand {
     },
 }
 
-pub async fn main() -> anyhow::Result<()> {
+/// Runs the command line; `built_in` is the site `main.rs` embedded (empty in a binary
+/// built without one).
+pub async fn main(built_in: Files) -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = Config::load(&cli.config)?;
     super::check_config(&config)?;
@@ -93,14 +104,16 @@ pub async fn main() -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let leptos = leptos_options(&config_file)?;
+            let site = choose_site(&leptos, built_in);
             // Before anything else: a server whose pages cannot load their code must not start.
-            let assets = super::assets::load(&leptos.site_root)?;
+            let assets = super::assets::load(&site)?;
             let listener = TcpListener::bind(leptos.site_addr)
                 .await
                 .with_context(|| format!("listening on {}", leptos.site_addr))?;
-            serve(Settings::new(config, leptos, assets), listener).await
+            serve(Settings::new(config, leptos, site, assets), listener).await
         }
-        Command::Config => print_config(&config, &cli.config, &config_file),
+        Command::Config => print_config(&config, &cli.config, &config_file, built_in),
+        Command::Health { url } => health(url, &config_file).await,
         Command::Migrate => {
             let store = super::store::connect(&config.database_url, 1).await?;
             eprintln!("migrations applied to the {} database", store.backend());
@@ -139,6 +152,31 @@ pub async fn main() -> anyhow::Result<()> {
     }
 }
 
+async fn health(url: Option<String>, config_file: &str) -> anyhow::Result<()> {
+    let url = match url {
+        Some(url) => url,
+        None => {
+            let mut addr = leptos_options(config_file)?.site_addr;
+            if addr.ip().is_unspecified() {
+                addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+            }
+            format!("http://{addr}/healthz")
+        }
+    };
+    let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(3)).build()?;
+    let status = client.get(&url).send().await.with_context(|| format!("asking {url}"))?.status();
+    anyhow::ensure!(status.is_success(), "{url} answered {status}");
+    println!("{url}: {status}");
+    Ok(())
+}
+
+/// The folder `LEPTOS_SITE_ROOT` names, else the site built into the binary, else the
+/// repository's `target/site` (see [`Site::choose`]).
+fn choose_site(leptos: &leptos::config::LeptosOptions, built_in: Files) -> Site {
+    let from_environment = std::env::var_os("LEPTOS_SITE_ROOT").is_some_and(|v| !v.is_empty());
+    Site::choose(&leptos.site_root, built_in, from_environment)
+}
+
 /// From a prompt that does not echo when a person runs the command, else the first line of
 /// stdin (scripts: `echo "$PW" | pairlink user create …`).
 fn read_password() -> anyhow::Result<String> {
@@ -168,12 +206,14 @@ async fn offline_state(mut config: Config, config_file: &str) -> anyhow::Result<
     config.default_engine.clear();
     let leptos = leptos_options(config_file).unwrap_or_else(|_| leptos::config::LeptosOptions::builder().output_name("pairlink").build());
     let addr = leptos.site_addr;
-    super::assemble(Settings::new(config, leptos, Assets::unbuilt()), addr).await
+    let site = Site::Disk(std::path::Path::new(&*leptos.site_root).into());
+    super::assemble(Settings::new(config, leptos, site, Assets::unbuilt()), addr).await
 }
 
 /// `pairlink config`: the `[pairlink]` settings, then Leptos's own (`LEPTOS_<NAME>`).
-fn print_config(config: &Config, file: &std::path::Path, config_file: &str) -> anyhow::Result<()> {
+fn print_config(config: &Config, file: &std::path::Path, config_file: &str, built_in: Files) -> anyhow::Result<()> {
     let leptos = leptos_options(config_file)?;
+    let site = choose_site(&leptos, built_in).describe();
     let mut rows: Vec<[String; 4]> = super::config::report(config, &Config::figment(file))
         .into_iter()
         .map(|l| [l.name, l.value, l.from, l.variable])
@@ -192,6 +232,13 @@ fn print_config(config: &Config, file: &std::path::Path, config_file: &str) -> a
         };
         rows.push([name.into(), value, from.into(), variable]);
     }
+    // Which site the pages load: the one built in unless LEPTOS_SITE_ROOT names a folder.
+    rows.push([
+        "site".into(),
+        site,
+        "LEPTOS_SITE_ROOT or built in".into(),
+        "LEPTOS_SITE_ROOT".into(),
+    ]);
     let width = |i: usize| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0);
     let (w0, w1, w2) = (width(0), width(1).min(60), width(2));
     println!("# the settings this process would use; secrets masked");

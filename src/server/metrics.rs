@@ -21,8 +21,10 @@ pub const LINKS: &str = "pairlink_links_total";
 pub const WEBHOOK_ATTEMPTS: &str = "pairlink_webhook_attempts_total";
 pub const WEBHOOK_DURATION: &str = "pairlink_webhook_attempt_duration_seconds";
 pub const WEBHOOK_QUEUE: &str = "pairlink_webhook_queue_depth";
+pub const WEBHOOK_QUEUE_HELP: &str = "Webhook deliveries waiting to be delivered (pending), across all processes";
 /// Labels `engine`, `state`.
 pub const ENGINE_SESSIONS: &str = "pairlink_engine_sessions";
+pub const ENGINE_SESSIONS_HELP: &str = "Engine sessions held by this process, by engine and link state";
 
 /// Latency buckets, in seconds: sub-millisecond API calls up to slow webhook receivers.
 const BUCKETS: &[f64] = &[
@@ -50,7 +52,7 @@ pub fn handle() -> &'static PrometheusHandle {
 }
 
 fn describe() {
-    use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
+    use metrics::{Unit, describe_counter, describe_histogram};
     describe_counter!(HTTP_REQUESTS, "HTTP requests answered, by method, matched route and status");
     describe_histogram!(
         HTTP_DURATION,
@@ -63,11 +65,6 @@ fn describe() {
     );
     describe_counter!(WEBHOOK_ATTEMPTS, "Webhook delivery attempts, by outcome");
     describe_histogram!(WEBHOOK_DURATION, Unit::Seconds, "Time a webhook receiver took to answer");
-    describe_gauge!(
-        WEBHOOK_QUEUE,
-        "Webhook deliveries waiting to be delivered (pending), across all processes"
-    );
-    describe_gauge!(ENGINE_SESSIONS, "Engine sessions held by this process, by engine and link state");
 }
 
 /// Counts one pairing-link event (see [`LINKS`]).

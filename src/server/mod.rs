@@ -22,6 +22,7 @@ pub mod qr;
 pub mod ratelimit;
 pub mod services;
 pub mod session;
+pub mod site;
 pub mod state;
 pub mod store;
 pub mod telemetry;
@@ -62,16 +63,19 @@ use crate::{
 pub struct Settings {
     pub config: Config,
     pub leptos: LeptosOptions,
+    /// Where the browser files are served from.
+    pub site: site::Site,
     /// The browser files pages link to (`assets::load` checks they exist).
     pub assets: Assets,
     pub clock: Arc<dyn Clock>,
 }
 
 impl Settings {
-    pub fn new(config: Config, leptos: LeptosOptions, assets: Assets) -> Self {
+    pub fn new(config: Config, leptos: LeptosOptions, site: site::Site, assets: Assets) -> Self {
         Self {
             config,
             leptos,
+            site,
             assets,
             clock: Arc::new(SystemClock),
         }
@@ -117,6 +121,7 @@ pub async fn assemble(settings: Settings, listening: SocketAddr) -> anyhow::Resu
     let Settings {
         config,
         leptos,
+        site,
         assets,
         clock,
     } = settings;
@@ -184,6 +189,7 @@ pub async fn assemble(settings: Settings, listening: SocketAddr) -> anyhow::Resu
     let limits = Arc::new(ratelimit::RateLimits::new(&config));
     let state = AppState {
         leptos_options: leptos,
+        site,
         assets,
         public_base: config.public_base(listening).into(),
         config: Arc::new(config),
@@ -258,13 +264,12 @@ pub fn routes(state: &AppState) -> Router {
     let (api, _) = api::router(state);
     let leptos_routes = page_routes();
     let context_state = state.clone();
-    let assets = state.assets.clone();
-    Router::new()
+    let router = Router::new()
         .merge(api)
         .merge(admin_live::router())
         .merge(admin_export::router())
         .merge(connect_page::router(state))
-        .merge(assets::router(&state.leptos_options.site_root, &state.assets))
+        .merge(assets::router(&state.site, &state.assets))
         .leptos_routes_with_context(
             state,
             leptos_routes,
@@ -276,11 +281,8 @@ pub fn routes(state: &AppState) -> Router {
                 let options = state.leptos_options.clone();
                 move || shell(options.clone())
             },
-        )
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-            move || leptos::context::provide_context(assets.clone()),
-            shell,
-        ))
+        );
+    assets::with_fallback(router, state)
         // Innermost of the three: requests over their address's budget are still traced and
         // counted.
         .layer(axum::middleware::from_fn_with_state(state.clone(), throttle::every_request))

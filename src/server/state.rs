@@ -9,6 +9,8 @@ use super::{clock::Clock, config::Config, engines::Engines, live::Live, store::S
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
+    /// Where the browser files are served from.
+    pub site: super::site::Site,
     /// The browser files pages link to.
     pub assets: crate::ui::assets::Assets,
     pub config: Arc<Config>,

@@ -210,3 +210,22 @@ fn config_prints_the_effective_settings_masked_and_refuses_a_bad_one() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("soft_delete_days"));
 }
+
+/// `pairlink health` is the container's health check (the image has no curl): 0 when the
+/// server's `/healthz` answers, an error naming the address when nothing does.
+#[tokio::test]
+async fn health_asks_a_running_server() {
+    let app = crate::helpers::spawn_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/health.db", dir.path().display());
+    let ask = |url: String| {
+        let db = db.clone();
+        tokio::task::spawn_blocking(move || pairlink(&db, &["health", "--url", &url]))
+    };
+    let up = ask(format!("{}/healthz", app.base)).await.unwrap();
+    assert!(up.status.success(), "{}", String::from_utf8_lossy(&up.stderr));
+    let closed = format!("http://127.0.0.1:{}/healthz", crate::helpers::closed_port());
+    let down = ask(closed.clone()).await.unwrap();
+    assert!(!down.status.success());
+    assert!(String::from_utf8_lossy(&down.stderr).contains(&closed));
+}

@@ -170,6 +170,7 @@ pub async fn try_spawn_with(options: Options) -> anyhow::Result<TestApp> {
     let settings = Settings {
         config,
         leptos,
+        site: pairlink::server::site::Site::Disk(std::path::Path::new("target/site").into()),
         assets: pairlink::ui::assets::Assets::unbuilt(),
         clock: clock.clone(),
     };
