@@ -14,7 +14,7 @@ command -v podman >/dev/null || { step "installing Debian's podman"; apt_install
 bin=${PAIRLINK_STATIC_BIN:-}
 if [ -z "$bin" ]; then
   bash scripts/static.sh
-  bin="$CARGO_TARGET_DIR/x86_64-unknown-linux-musl/release/pairlink"
+  bin="$CARGO_TARGET_DIR/static/pairlink"
 fi
 
 context=$(mktemp -d)
@@ -37,7 +37,7 @@ checks = {
     "exposes 8080": "8080/tcp" in (config.get("ExposedPorts") or {}),
     "one volume, /data": list((config.get("Volumes") or {})) == ["/data"],
     "stops on SIGTERM": config.get("StopSignal") == "SIGTERM",
-    "health checked by pairlink health": "health" in " ".join((config.get("Healthcheck") or {}).get("Test", [])),
+    "health checked by pairlink health": "health" in " ".join((image.get("Healthcheck") or config.get("Healthcheck") or {}).get("Test", [])),
     "one layer per COPY, nothing else": len(image["RootFS"]["Layers"]) == 2,
 }
 for what, ok in checks.items():

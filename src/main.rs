@@ -13,6 +13,7 @@
 #[exclude = "pkg/pairlink.css"]
 #[exclude = "pkg/dashboard.js"]
 #[exclude = "pkg/dashboard.wasm"]
+#[exclude = "pkg/*.d.ts"]
 struct BuiltSite;
 
 #[cfg(target_env = "musl")]

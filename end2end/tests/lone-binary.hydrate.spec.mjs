@@ -70,11 +70,13 @@ test("a binary copied alone pairs a number through its connect page", async ({ p
 });
 
 test("built-in files are served as a CDN would, and misses are the app's 404", async () => {
-  const html = await (await fetch(`${base}/`)).text();
-  const wasm = html.match(/\/pkg\/[a-z]+\.[0-9a-f]{16}\.wasm/)?.[0] ?? html.match(/\/pkg\/[a-z]+\.[0-9a-f]{16}\.js/)[0];
+  const manifest = await fetch(`${base}/pkg/manifest.json`);
+  expect(manifest.headers.get("cache-control")).toBe("no-cache");
+  const wasm = `/pkg/${(await manifest.json()).connect.wasm}`;
   const br = await fetch(`${base}${wasm}`, { headers: { "accept-encoding": "br" } });
   expect(br.status).toBe(200);
   expect(br.headers.get("content-encoding")).toBe("br");
+  expect(br.headers.get("content-type")).toBe("application/wasm");
   expect(br.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
   expect(br.headers.get("vary")).toBe("accept-encoding");
   const plain = await fetch(`${base}${wasm}`, { headers: { "accept-encoding": "identity" } });
