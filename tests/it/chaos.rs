@@ -316,6 +316,33 @@ async fn three_processes_stopped_killed_and_restarted_under_load_keep_every_prom
         .await
         .unwrap();
         eprintln!("views of connected numbers now CLOSE: {views:?}");
+        // Every session each process runs, by state: a number can be leased and running in a
+        // state other than connected.
+        for p in &procs {
+            let text = reqwest::Client::new()
+                .get(format!("{}/metrics", p.base()))
+                .bearer_auth("metrics-token")
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let lines: Vec<&str> = text
+                .lines()
+                .filter(|l| l.starts_with("pairlink_engine_sessions{") && !l.ends_with(" 0"))
+                .collect();
+            eprintln!("{}: {lines:?}", p.base());
+        }
+        let odd: Vec<(String, String, String)> = sqlx::query_as(concat!(
+            "SELECT n.id, l.holder, COALESCE((SELECT string_agg(e.kind, ',' ORDER BY e.created_at) FROM events e WHERE e.number_id = n.id), '') ",
+            "FROM numbers n JOIN session_leases l ON l.number_id = n.id WHERE n.state = 'OPEN' ",
+            "AND NOT EXISTS (SELECT 1 FROM sandbox_devices d WHERE d.number_id = n.id AND d.connection IS NOT NULL)"
+        ))
+        .fetch_all(&pool)
+        .await
+        .unwrap_or_default();
+        eprintln!("OPEN, leased, no device connection: {odd:?}");
         panic!(
             "{sessions} sessions for {open} OPEN numbers: per process {per_process:?}; numbers {states:?}; leases {leases:?}; devices {devices:?}; leased numbers by state (count, with number.connected) {leased_closed:?}"
         );

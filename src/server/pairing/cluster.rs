@@ -161,6 +161,10 @@ impl Cluster {
         if self.stopping() {
             return Vec::new();
         }
+        // Only a lease held before this renewal began can be lost by it: one claimed while the
+        // statement ran is not in its answer, and taken for lost, its session was stopped
+        // while the row (renewed by holder name ever after) kept every other process off it.
+        let before = self.owned().clone();
         let held = match self.inner.store.renew_leases(&self.inner.holder, self.inner.lease).await {
             Ok(held) => held.into_iter().collect::<HashSet<_>>(),
             // Kept: the next renewal tries again, well within the lease.
@@ -170,7 +174,11 @@ impl Cluster {
             }
         };
         let mut owned = self.owned();
-        let lost: Vec<NumberId> = owned.iter().filter(|n| !held.contains(*n)).cloned().collect();
+        let lost: Vec<NumberId> = owned
+            .iter()
+            .filter(|n| before.contains(*n) && !held.contains(*n))
+            .cloned()
+            .collect();
         for number in &lost {
             tracing::warn!(number.id = %number, "lease lost to another process; stopping what runs here for it");
             owned.remove(number);

@@ -314,9 +314,25 @@ impl Runtime {
                     continue;
                 }
                 tracing::info!(number.id = %number.id, "taking over a session that runs nowhere");
-                if let Err(err) = engine.resume(&NumberCtx::of(&number)).await {
-                    tracing::warn!(number.id = %number.id, error = %err, "could not take over a session");
-                    self.cluster.release(&number.id).await;
+                match engine.resume(&NumberCtx::of(&number)).await {
+                    Ok(resumed) if runs(&resumed) => {}
+                    // Nothing runs: the lease goes (held, nobody would adopt the number), and a
+                    // session that ended (logged out) says so, as at start-up.
+                    Ok(resumed) => {
+                        self.cluster.release(&number.id).await;
+                        if let Some(now_state) = resumed.number_state().filter(|s| *s != number.state)
+                            && let Err(err) = self
+                                .store
+                                .transition_number(&number.tenant_id, &number.id, now_state, self.clock.now(), None)
+                                .await
+                        {
+                            tracing::warn!(number.id = %number.id, error = %err, "could not record a session that ended");
+                        }
+                    }
+                    Err(err) => {
+                        tracing::warn!(number.id = %number.id, error = %err, "could not take over a session");
+                        self.cluster.release(&number.id).await;
+                    }
                 }
             }
         }
@@ -362,7 +378,16 @@ impl Runtime {
                 Ok(Owner::There(_)) => continue,
                 Err(err) => return Err(anyhow::anyhow!("taking the lease of {}: {err}", number.id)),
             }
-            let resumed = engine.resume(&NumberCtx::of(&number)).await?;
+            let resumed = match engine.resume(&NumberCtx::of(&number)).await {
+                Ok(resumed) => resumed,
+                // The lease goes with the failure, so another process (or this one, a tick
+                // later) adopts the number; kept, it would hold an `OPEN` number nobody runs.
+                Err(err) => {
+                    tracing::warn!(number.id = %number.id, error = %err, "could not resume a session; another process will");
+                    self.cluster.release(&number.id).await;
+                    continue;
+                }
+            };
             if !runs(&resumed) {
                 self.cluster.release(&number.id).await;
             }
