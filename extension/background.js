@@ -193,10 +193,15 @@ async function hello(tabId) {
 // ---- messages ----
 
 const fromPopup = (sender) => sender.id === chrome.runtime.id && sender.url?.startsWith(chrome.runtime.getURL("popup.html"));
+// pairlink.js on a connect page of the Pairlink it names: only a code that page made itself.
+const fromPage = (sender, origin) =>
+  sender.id === chrome.runtime.id && sender.tab && sender.origin === origin && sender.url?.startsWith(`${origin}/connect/`);
 const fromCard = (sender) => sender.id === chrome.runtime.id && sender.tab && sender.origin === WHATSAPP.slice(0, -1);
 
 async function handle(message, sender) {
-  if (message?.type === "claim" && fromPopup(sender)) return await claim(message.origin, message.code);
+  if (message?.type === "claim" && (fromPopup(sender) || fromPage(sender, message.origin))) {
+    return await claim(message.origin, message.code);
+  }
   if (!fromCard(sender)) return null;
   if (message?.type === "hello") return await hello(sender.tab.id);
   const ceremony = await load();
@@ -215,6 +220,22 @@ chrome.runtime.onMessage.addListener((message, sender, reply) => {
   handle(message, sender).then(reply, (err) => reply({ ok: false, message: String(err?.message ?? err) }));
   return true; // the answer comes asynchronously
 });
+
+// ---- connect pages ----
+
+// pairlink.js goes on the connect pages of every Pairlink the person has granted (the
+// operator's own is in the manifest too, so it is there from the first page load); a grant in
+// the popup adds that origin's pages. Registered scripts outlive the worker.
+async function registerPages() {
+  const { origins = [] } = await chrome.permissions.getAll();
+  const matches = origins.filter((o) => !o.startsWith(WHATSAPP) && /^https?:\/\/[^*]+\/\*$/.test(o)).map((o) => o.replace(/\*$/, "connect/*"));
+  await chrome.scripting.unregisterContentScripts({ ids: ["pairlink-pages"] }).catch(() => {});
+  if (matches.length === 0) return;
+  await chrome.scripting.registerContentScripts([{ id: "pairlink-pages", matches, js: ["pairlink.js"], runAt: "document_start" }]);
+}
+chrome.runtime.onInstalled.addListener(registerPages);
+chrome.permissions.onAdded.addListener(registerPages);
+chrome.permissions.onRemoved.addListener(registerPages);
 
 // The worker is stopped when idle and started again by the next event: pick the polling back
 // up if a ceremony is still running.

@@ -15,7 +15,7 @@ import { parseArgs } from "node:util";
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const source = join(root, "extension");
 // What the browser runs; the brand file goes too (rewritten), the template does not.
-const FILES = ["background.js", "content.js", "main-world.js", "popup.html", "popup.css", "popup.js"];
+const FILES = ["background.js", "content.js", "main-world.js", "pairlink.js", "popup.html", "popup.css", "popup.js"];
 
 function fail(message) {
   console.error(`pack-extension: ${message}`);
@@ -54,6 +54,7 @@ function manifest(brand) {
     icon: brand.icon,
     // Chrome's match patterns take no port; the scheme and host are what the permission names.
     originPattern: `${url.protocol}//${url.hostname}/*`,
+    connectPattern: `${url.protocol}//${url.hostname}/connect/*`,
   };
   const text = readFileSync(join(source, "manifest.template.json"), "utf8");
   return text.replace(/\{\{(\w+)\}\}/g, (_, key) => JSON.stringify(values[key] ?? fail(`unknown placeholder {{${key}}}`)).slice(1, -1));

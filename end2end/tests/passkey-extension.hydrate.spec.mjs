@@ -120,6 +120,71 @@ test("a computer's extension answers the passkey and the phone's page connects",
   expect(connected()).toHaveLength(1);
 });
 
+test("on a computer with the extension, one button on the page runs the ceremony", async () => {
+  const number = `5521${9e8 + Math.floor(Math.random() * 9e7)}`;
+  const { url, id } = await newLink(key, { locale: "en", number, branding: { companyName: COMPANY } });
+  const desktop = await computer();
+  try {
+    const { context, popup } = desktop;
+    await popup.close();
+    const page = await context.newPage();
+    await page.goto(url);
+    await hydrated(page);
+    await page.locator("#start").click();
+    await expect(page.locator("#pairing-code, #qr").first()).toBeVisible();
+    const passkey = newPasskey();
+    await api(key, "POST", `/v1/numbers/${id}/sandbox/passkey`, { credentialId: passkey.credentialId, publicKey: passkey.publicKeySpki });
+    await expect(page.locator("#connect")).toHaveAttribute("data-screen", "passkey");
+
+    // The page heard the extension on this computer: one button, no code to copy, no store link.
+    await expect(page.getByText("The passkey extension is on this computer.", { exact: false })).toBeVisible();
+    expect(await axeViolations(page)).toEqual([]);
+    await shot(page, "passkey-extension-desktop");
+    await page.getByRole("button", { name: "Confirm with the extension", exact: true }).click();
+    await expect(page.locator("#handoff-code")).toHaveCount(0);
+
+    const tab = await whatsappTab(context);
+    const card = tab.getByRole("dialog", { name: "Pairlink: confirm a new linked device" });
+    await expect(card).toContainText(COMPANY);
+    await expect(page.locator("#ceremony-stage")).toHaveText("Your computer is asking for your passkey…");
+    await addAuthenticator(tab, passkey);
+    await tab.bringToFront();
+    await card.getByRole("button", { name: "Confirm with your passkey" }).click();
+    await expect(card.getByText(/^[A-Z0-9]{4}-[A-Z0-9]{4}$/)).toBeVisible();
+    await card.getByRole("button", { name: "Confirm", exact: true }).click();
+    await expect(card.getByRole("status")).toHaveText("Done: the number is linked. You can close this card.");
+    await expect(page.locator("#connect")).toHaveAttribute("data-screen", "success");
+  } finally {
+    await desktop.close();
+  }
+  const connected = () => hook.requests.filter((r) => r.body?.event === "number.connected" && r.body.data?.numberId === id);
+  await expect.poll(() => connected().length, { timeout: 20_000 }).toBe(1);
+});
+
+test("a page of another origin cannot hand the extension a code", async () => {
+  // Another site the extension was never granted: pairlink.js is not there, so a page that
+  // posts a code to itself reaches nothing and no WhatsApp tab opens.
+  const desktop = await computer();
+  try {
+    const { context } = desktop;
+    const page = await context.newPage();
+    await page.goto(`${WHATSAPP}/`);
+    await page.evaluate(() => window.postMessage({ source: "pairlink-page", type: "handoff", code: "ABCDEFGH" }, location.origin));
+    const heard = await page.evaluate(
+      () =>
+        new Promise((ok) => {
+          window.addEventListener("message", (e) => e.data?.source === "pairlink-passkey" && ok(true));
+          window.postMessage({ source: "pairlink-page", type: "ping" }, location.origin);
+          setTimeout(() => ok(false), 1500);
+        }),
+    );
+    expect(heard).toBe(false);
+    expect(context.pages().filter((p) => p.url().startsWith(WHATSAPP))).toHaveLength(1);
+  } finally {
+    await desktop.close();
+  }
+});
+
 test("the popup refuses a short code at once and a wrong code with a clear message", async () => {
   const desktop = await computer();
   try {

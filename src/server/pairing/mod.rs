@@ -314,28 +314,36 @@ impl Runtime {
                     continue;
                 }
                 tracing::info!(number.id = %number.id, "taking over a session that runs nowhere");
-                match engine.resume(&NumberCtx::of(&number)).await {
-                    Ok(resumed) if runs(&resumed) => {}
-                    // Nothing runs: the lease goes (held, nobody would adopt the number), and a
-                    // session that ended (logged out) says so, as at start-up.
-                    Ok(resumed) => {
-                        self.cluster.release(&number.id).await;
-                        if let Some(now_state) = resumed.number_state().filter(|s| *s != number.state)
-                            && let Err(err) = self
-                                .store
-                                .transition_number(&number.tenant_id, &number.id, now_state, self.clock.now(), None)
-                                .await
-                        {
-                            tracing::warn!(number.id = %number.id, error = %err, "could not record a session that ended");
-                        }
-                    }
-                    Err(err) => {
-                        tracing::warn!(number.id = %number.id, error = %err, "could not take over a session");
-                        self.cluster.release(&number.id).await;
-                    }
+                if let Err(err) = self.take_up(&engine, &number).await {
+                    tracing::warn!(number.id = %number.id, error = %err, "could not record a session that ended");
                 }
             }
         }
+    }
+
+    /// Runs a number whose lease this process just claimed (at start-up, or adopting it):
+    /// resumes its session, gives the lease up when nothing runs (held, it would keep every
+    /// other process off an `OPEN` number nobody runs; released, another process or this one
+    /// a tick later adopts it), and records the state the resume found, so a session that
+    /// ended (logged out) says so.
+    async fn take_up(&self, engine: &Arc<dyn Engine>, number: &Number) -> crate::server::store::StoreResult<()> {
+        let resumed = match engine.resume(&NumberCtx::of(number)).await {
+            Ok(resumed) => resumed,
+            Err(err) => {
+                tracing::warn!(number.id = %number.id, error = %err, "could not resume a session; another process will");
+                self.cluster.release(&number.id).await;
+                return Ok(());
+            }
+        };
+        if !runs(&resumed) {
+            self.cluster.release(&number.id).await;
+        }
+        if let Some(now_state) = resumed.number_state().filter(|s| *s != number.state) {
+            self.store
+                .transition_number(&number.tenant_id, &number.id, now_state, self.clock.now(), None)
+                .await?;
+        }
+        Ok(())
     }
 
     async fn answer(&self, command: crate::server::store::Command) -> Result<Value, Failure> {
@@ -378,27 +386,7 @@ impl Runtime {
                 Ok(Owner::There(_)) => continue,
                 Err(err) => return Err(anyhow::anyhow!("taking the lease of {}: {err}", number.id)),
             }
-            let resumed = match engine.resume(&NumberCtx::of(&number)).await {
-                Ok(resumed) => resumed,
-                // The lease goes with the failure, so another process (or this one, a tick
-                // later) adopts the number; kept, it would hold an `OPEN` number nobody runs.
-                Err(err) => {
-                    tracing::warn!(number.id = %number.id, error = %err, "could not resume a session; another process will");
-                    self.cluster.release(&number.id).await;
-                    continue;
-                }
-            };
-            if !runs(&resumed) {
-                self.cluster.release(&number.id).await;
-            }
-            let Some(now_state) = resumed.number_state() else {
-                continue;
-            };
-            if now_state != number.state {
-                self.store
-                    .transition_number(&number.tenant_id, &number.id, now_state, self.clock.now(), None)
-                    .await?;
-            }
+            self.take_up(&engine, &number).await?;
         }
         Ok(())
     }

@@ -3,6 +3,8 @@
 #[cfg(feature = "hydrate")]
 mod browser;
 mod document;
+#[cfg(feature = "hydrate")]
+mod extension;
 mod model;
 mod screens;
 

@@ -59,15 +59,36 @@ fn Ceremony() -> impl IntoView {
     let (action, extension) = c.page.with_value(|p| (p.urls.handoff.clone(), p.passkey_extension_url.clone()));
     let handoff = RwSignal::new(c.page.with_value(|p| p.handoff.clone()));
     let failed = RwSignal::new(false);
+    // The extension on this very computer (it answers on this window): the code goes straight
+    // to it, and the person never sees or types one.
+    let extension_here = RwSignal::new(false);
+    let handed = RwSignal::new(false);
+    let refused = RwSignal::new(false);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        use super::super::extension::{Heard, listen};
+        listen(move |heard| match heard {
+            Heard::Here => extension_here.set(true),
+            Heard::Claimed(ok) => refused.set(!ok),
+        });
+    });
     let ask = move || {
         failed.set(false);
+        refused.set(false);
         #[cfg(feature = "hydrate")]
         {
             let token = c.page.with_value(|p| p.token.clone());
+            let to_extension = extension_here.get_untracked();
             c.busy.set(true);
             leptos::task::spawn_local(async move {
                 match super::super::browser::handoff(&token).await {
-                    Ok(code) => handoff.set(Some(code)),
+                    Ok(code) => {
+                        if to_extension {
+                            super::super::extension::hand_over(&code.code);
+                        }
+                        handed.set(to_extension);
+                        handoff.set(Some(code));
+                    }
                     Err(f) => match f.dead_link() {
                         Some(code) => c.dead.set(Some(code)),
                         None => failed.set(true),
@@ -91,7 +112,7 @@ fn Ceremony() -> impl IntoView {
         _ => c.text.ceremony_waiting,
     };
     // A used, failed or expired code makes way for a new one.
-    let offer_new = move || handoff.with(Option::is_none) || matches!(stage().as_deref(), Some("failed" | "expired"));
+    let offer_new = move || handoff.with(Option::is_none) || refused.get() || matches!(stage().as_deref(), Some("failed" | "expired"));
     let display = |code: &str| match code.split_at_checked(4) {
         Some((a, b)) => format!("{a}-{b}"),
         None => code.to_owned(),
@@ -99,18 +120,27 @@ fn Ceremony() -> impl IntoView {
     view! {
         <section id="ceremony" aria-labelledby="ceremony-title" class="mt-6 rounded-xl border border-slate-200 p-4">
             <h2 id="ceremony-title" class="text-center text-lg font-semibold">{c.text.ceremony_title}</h2>
-            <p class="mt-2 text-center text-slate-700">{c.text.ceremony_body}</p>
+            <p class="mt-2 text-center text-slate-700">
+                {move || if extension_here.get() { c.text.ceremony_extension_body } else { c.text.ceremony_body }}
+            </p>
             {extension.map(|url| view! {
-                <p class="mt-2 text-center"><a id="get-extension" class="font-medium text-slate-900 underline" href=url target="_blank" rel="noopener">{c.text.ceremony_get_extension}</a></p>
+                <p class="mt-2 text-center" hidden=move || extension_here.get()>
+                    <a id="get-extension" class="font-medium text-slate-900 underline" href=url target="_blank" rel="noopener">{c.text.ceremony_get_extension}</a>
+                </p>
             })}
             {move || handoff.get().map(|h| view! {
-                <p class="mt-4 text-center text-sm font-medium text-slate-800" id="handoff-code-label">{c.text.ceremony_code_label}</p>
-                <p id="handoff-code" aria-labelledby="handoff-code-label" class="mt-1 text-center font-mono text-3xl font-bold tracking-widest text-slate-900">{display(&h.code)}</p>
-                <p class="mt-1 text-center text-sm text-slate-700">{c.text.ceremony_code_hint}</p>
+                <Show when=move || !handed.get()>
+                    <p class="mt-4 text-center text-sm font-medium text-slate-800" id="handoff-code-label">{c.text.ceremony_code_label}</p>
+                    <p id="handoff-code" aria-labelledby="handoff-code-label" class="mt-1 text-center font-mono text-3xl font-bold tracking-widest text-slate-900">{display(&h.code)}</p>
+                    <p class="mt-1 text-center text-sm text-slate-700">{c.text.ceremony_code_hint}</p>
+                </Show>
                 <p id="ceremony-stage" role="status" class="mt-3 text-center font-medium text-slate-900">{stage_text}</p>
             })}
             <Show when=move || failed.get()>
                 <p role="alert" class="mt-3 text-center text-sm text-red-800">{c.text.ceremony_error}</p>
+            </Show>
+            <Show when=move || refused.get()>
+                <p role="alert" class="mt-3 text-center text-sm text-red-800">{c.text.ceremony_extension_refused}</p>
             </Show>
             <Show when=offer_new>
                 <form
@@ -128,7 +158,7 @@ fn Ceremony() -> impl IntoView {
                         class="w-full rounded-xl bg-[var(--brand)] px-4 py-3 text-base font-semibold text-[var(--on-brand)] shadow-sm transition hover:opacity-90 focus:outline-none focus-visible:ring-4 focus-visible:ring-[var(--brand)]/40 disabled:opacity-60"
                         disabled=move || c.busy.get()
                     >
-                        {c.text.ceremony_start}
+                        {move || if extension_here.get() { c.text.ceremony_extension_start } else { c.text.ceremony_start }}
                     </button>
                 </form>
             </Show>
