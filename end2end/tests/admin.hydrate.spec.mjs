@@ -429,6 +429,54 @@ test("audit log lists what was done and filters by kind", async ({ page }) => {
   await shot(page, "admin-audit");
 });
 
+test("the audit log and the delivery log page back with Show older", async ({ page }) => {
+  test.setTimeout(60_000);
+  const hook = await webhookReceiver();
+  try {
+    const { email, apiKey } = adminUser("Long History Co");
+    // 105 test events sent to one endpoint through the API: 105 deliveries, each audited.
+    const endpoint = await api(apiKey, "POST", "/v1/webhooks", { url: hook.url, name: "Archive", events: ["webhook.test"] });
+    for (let i = 0; i < 105; i++) await api(apiKey, "POST", `/v1/webhooks/${endpoint.id}/test`);
+    await signIn(page, email);
+
+    // The audit log: 107 entries (the endpoint, 105 test events sent, the sign-in), newest
+    // first, 50 a page: 50, 50, then the oldest 7.
+    await page.goto("/admin/audit");
+    await hydrated(page, "admin");
+    const entries = page.locator("tr[data-action]");
+    await expect(entries).toHaveCount(50);
+    await expect(entries.first()).toHaveAttribute("data-action", "session.signed_in");
+    const seen = new Set(await entries.evaluateAll((rows) => rows.map((r) => r.outerHTML)));
+    await page.getByRole("link", { name: "Show older" }).click();
+    await expect(page.getByRole("link", { name: "Back to the newest" })).toBeVisible();
+    await expect(entries.first()).not.toHaveAttribute("data-action", "session.signed_in");
+    await expect(entries).toHaveCount(50);
+    for (const row of await entries.evaluateAll((rows) => rows.map((r) => r.outerHTML))) seen.add(row);
+    await page.getByRole("link", { name: "Show older" }).click();
+    await expect(entries).toHaveCount(7);
+    for (const row of await entries.evaluateAll((rows) => rows.map((r) => r.outerHTML))) seen.add(row);
+    expect(seen.size).toBe(107); // each entry once
+    await expect(entries.last()).toHaveAttribute("data-action", "webhook.created");
+    await expect(page.getByRole("link", { name: "Show older" })).toHaveCount(0);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.getByRole("link", { name: "Back to the newest" }).click();
+    await expect(entries).toHaveCount(50);
+
+    // The delivery log: the newest 100, then the older ones appended below them.
+    await page.getByRole("link", { name: "Webhooks" }).click();
+    const deliveries = page.locator("li[data-delivery]");
+    await expect(deliveries).toHaveCount(100);
+    await page.getByRole("button", { name: "Show older" }).click();
+    await expect(deliveries).toHaveCount(105);
+    await expect(page.getByRole("button", { name: "Show older" })).toHaveCount(0);
+    const ids = await deliveries.evaluateAll((items) => items.map((li) => li.getAttribute("data-delivery")));
+    expect(new Set(ids).size).toBe(105);
+    expect(await axeViolations(page)).toEqual([]);
+  } finally {
+    hook.close();
+  }
+});
+
 test.describe("on a phone", () => {
   test.use({ ...PHONE, bypassCSP: true });
 
