@@ -282,8 +282,15 @@ test("API keys: a tenant with many numbers pages and searches its keys, and pick
   await shot(page, "admin-keys-sender-picker");
   await options.filter({ hasText: "Loja 41" }).click();
   await expect(picker).toHaveValue(/^Loja 41 · \+5511970000041/);
-  await picker.fill("loja 42");
+  // Typed key by key, as a person types: one search once typing pauses, not one per key.
+  const searches = [];
+  const count = (request) => request.url().includes("/admin/numbers/choices") && searches.push(request.postData());
+  page.on("request", count);
+  await picker.fill("");
+  await picker.pressSequentially("loja 42", { delay: 40 });
   await expect(options).toHaveCount(2);
+  page.off("request", count);
+  expect(searches.length, searches.join(" | ")).toBeLessThanOrEqual(2);
   await picker.press("ArrowDown");
   await picker.press("ArrowDown");
   await expect(picker).toHaveAttribute("aria-activedescendant", "sender-opt-1");

@@ -11,6 +11,9 @@ use crate::{
     ui::components::class,
 };
 
+/// How long typing pauses before the picker searches.
+const SEARCH_PAUSE: std::time::Duration = std::time::Duration::from_millis(200);
+
 /// `id` names the text box (its label points at it), `name` the hidden field that posts the
 /// chosen number's id; `none` is what choosing no number means ("None", "All numbers").
 /// `chosen_id` is the current number and `chosen` that number when the page already knows it;
@@ -33,8 +36,12 @@ pub(super) fn NumberPicker(
     let active = RwSignal::new(None::<usize>);
     // The page knew the id but not the number (an endpoint being edited): ask once.
     let needs_label = chosen.is_none() && !chosen_id.is_empty();
+    // What is searched: the text once typing pauses, so a name typed fast is one request,
+    // not one per key, among 10,000 numbers.
+    let query = RwSignal::new(text.get_untracked());
+    let typed_at = StoredValue::new(0_u64);
     let found = LocalResource::new(move || {
-        let (open, q, current) = (open.get(), text.get(), value.get_untracked());
+        let (open, q, current) = (open.get(), query.get(), value.get_untracked());
         async move {
             if open || needs_label {
                 admin_number_choices(if open { q } else { String::new() }, current).await
@@ -51,6 +58,7 @@ pub(super) fn NumberPicker(
         {
             shown.set(c.label());
             text.set(c.label());
+            query.set(c.label());
         }
     });
     // The offered options: "none" first, then the matches. Read only while open: the server
@@ -67,6 +75,7 @@ pub(super) fn NumberPicker(
         value.set(choice.as_ref().map(|c| c.id.clone()).unwrap_or_default());
         shown.set(choice.as_ref().map(NumberChoice::label).unwrap_or_default());
         text.set(shown.get_untracked());
+        query.set(shown.get_untracked());
         open.set(false);
         active.set(None);
     };
@@ -117,7 +126,11 @@ pub(super) fn NumberPicker(
                 disabled=disabled
                 prop:value=move || text.get()
                 value=text.get_untracked()
-                on:focus=move |_| open.set(true)
+                on:focus=move |_| {
+                    if !open.get_untracked() {
+                        open.set(true);
+                    }
+                }
                 on:input=move |ev| {
                     let typed = event_target_value(&ev);
                     // An emptied box is a choice: no number.
@@ -126,8 +139,22 @@ pub(super) fn NumberPicker(
                         shown.set(String::new());
                     }
                     text.set(typed);
-                    open.set(true);
+                    // Set only when it changes: a set notifies even with the same value, and
+                    // the search would go out again for every key.
+                    if !open.get_untracked() {
+                        open.set(true);
+                    }
                     active.set(None);
+                    let this = typed_at.get_value() + 1;
+                    typed_at.set_value(this);
+                    set_timeout(
+                        move || {
+                            if typed_at.get_value() == this {
+                                query.set(text.get_untracked());
+                            }
+                        },
+                        SEARCH_PAUSE,
+                    );
                 }
                 on:keydown=on_key
                 on:blur=move |_| {
@@ -138,6 +165,7 @@ pub(super) fn NumberPicker(
                             if open.get_untracked() {
                                 open.set(false);
                                 text.set(shown.get_untracked());
+                                query.set(shown.get_untracked());
                             }
                         },
                         std::time::Duration::from_millis(200),
