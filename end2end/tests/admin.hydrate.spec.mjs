@@ -345,13 +345,26 @@ test("webhooks: an endpoint's secret is shown once, a test event is logged, deta
     expect(await axeViolations(page)).toEqual([]);
     await shot(page, "admin-webhooks-empty");
 
+    // A refused endpoint changes nothing, so the list is not read again: read again, it
+    // re-rendered the form while the person was correcting it. A slow list read (1.5 s here,
+    // a phone's connection or a busy server) made that land after they began typing.
+    let listReads = 0;
+    await page.route(/\/api\/admin\/webhooks(\?|$)/, async (route) => {
+      listReads += 1;
+      await new Promise((r) => setTimeout(r, 1500));
+      await route.continue();
+    });
     const url = page.getByLabel("Endpoint URL (https)");
     await url.fill("not a url");
     await page.getByRole("button", { name: "Add endpoint" }).click();
     await expect(page.locator("#wh-url-error")).toContainText("not a valid URL");
     await expect(url).toHaveAttribute("aria-invalid", "true");
-
     await url.fill(hook.url);
+    await page.waitForTimeout(2000);
+    await expect(url).toHaveValue(hook.url);
+    expect(listReads).toBe(0);
+    await page.unroute(/\/api\/admin\/webhooks(\?|$)/);
+
     await page.getByLabel("Description").fill("CRM");
     await page.getByLabel("All events, including future ones").uncheck();
     await page.getByLabel("number.created").check();

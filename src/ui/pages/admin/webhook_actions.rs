@@ -19,30 +19,42 @@ pub struct Actions {
     pub rotate: ServerAction<AdminRotateWebhookSecret>,
     pub test: ServerAction<AdminSendTestEvent>,
     pub replay: ServerAction<AdminReplayDelivery>,
+    /// The endpoint changes that took, one count per action (see `endpoints_version`).
+    took: [Memo<usize>; 5],
 }
 
 impl Actions {
     pub fn new() -> Self {
+        let (create, update, active, delete, rotate) = (
+            ServerAction::<AdminCreateWebhook>::new(),
+            ServerAction::<AdminUpdateWebhook>::new(),
+            ServerAction::<AdminSetWebhookActive>::new(),
+            ServerAction::<AdminDeleteWebhook>::new(),
+            ServerAction::<AdminRotateWebhookSecret>::new(),
+        );
         Self {
-            create: ServerAction::new(),
-            update: ServerAction::new(),
-            active: ServerAction::new(),
-            delete: ServerAction::new(),
-            rotate: ServerAction::new(),
+            create,
+            update,
+            active,
+            delete,
+            rotate,
             test: ServerAction::new(),
             replay: ServerAction::new(),
+            took: [
+                took(move || create.version().get(), move || create.value().with(ok)),
+                took(move || update.version().get(), move || update.value().with(ok)),
+                took(move || active.version().get(), move || active.value().with(ok)),
+                took(move || delete.version().get(), move || delete.value().with(ok)),
+                took(move || rotate.version().get(), move || rotate.value().with(ok)),
+            ],
         }
     }
 
-    /// Changes to the endpoints themselves.
-    pub fn endpoints_version(&self) -> (usize, usize, usize, usize, usize) {
-        (
-            self.create.version().get(),
-            self.update.version().get(),
-            self.active.version().get(),
-            self.delete.version().get(),
-            self.rotate.version().get(),
-        )
+    /// Changes to the endpoints themselves that took. A refused one (a mistyped URL) changes
+    /// nothing, so the list is not read again: reloaded, it re-rendered the form the person
+    /// was already correcting and wiped what they had typed since.
+    pub fn endpoints_version(&self) -> [usize; 5] {
+        self.took.map(|t| t.get())
     }
 
     /// The latest refusal of a list action, to show above the list.
@@ -57,4 +69,13 @@ impl Actions {
         .flatten()
         .next()
     }
+}
+
+/// The action's version at its latest success: unchanged by a refusal.
+fn took(version: impl Fn() -> usize + Send + Sync + 'static, ok: impl Fn() -> bool + Send + Sync + 'static) -> Memo<usize> {
+    Memo::new(move |before: Option<&usize>| if ok() { version() } else { before.copied().unwrap_or(0) })
+}
+
+fn ok<T, E>(value: &Option<Result<T, E>>) -> bool {
+    matches!(value, Some(Ok(_)))
 }
