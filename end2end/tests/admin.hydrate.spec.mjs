@@ -251,9 +251,11 @@ test("API keys: a new key is shown once; templates and the default sender", asyn
 test("API keys: a tenant with many numbers pages and searches its keys, and picks numbers by searching", async ({ page }) => {
   test.setTimeout(60_000);
   const { email, apiKey } = adminUser("Many Keys Co");
+  const ids = [];
   for (let i = 0; i < 55; i++) {
     const phone = `55119${String(70000000 + i).padStart(8, "0")}`;
     const made = await api(apiKey, "POST", "/v1/numbers", { name: `Loja ${String(i).padStart(2, "0")}`, number: phone });
+    ids.push(made.instance.id);
     await api(apiKey, "POST", "/v1/api-keys", { whatsappNumberId: made.instance.id });
   }
   await signIn(page, email);
@@ -301,6 +303,28 @@ test("API keys: a tenant with many numbers pages and searches its keys, and pick
   await page.reload();
   await hydrated(page, "admin");
   await expect(page.getByRole("combobox", { name: "Number", exact: true })).toHaveValue(/^Loja 42 · /);
+
+  // A refused save (the number was deleted meanwhile) leaves the form as the person left it:
+  // the saved sender is not read again (slowed to 1.5 s here). Read again, it re-rendered
+  // the form and reset the picker under a correction already being made.
+  let senderReads = 0;
+  const senderRead = /\/api\/admin\/sender(\?|$)/;
+  await page.route(senderRead, async (route) => {
+    senderReads += 1;
+    await new Promise((r) => setTimeout(r, 1500));
+    await route.continue();
+  });
+  const senderPicker = page.getByRole("combobox", { name: "Number", exact: true });
+  await senderPicker.fill("loja 43");
+  await options.filter({ hasText: "Loja 43" }).click();
+  await api(apiKey, "DELETE", `/v1/numbers/${ids[43]}`);
+  const refused = page.waitForResponse((r) => r.url().includes("/api/admin/sender/set"));
+  await page.getByRole("button", { name: "Save sender" }).click();
+  expect((await refused).status()).toBeGreaterThanOrEqual(400);
+  await page.waitForTimeout(2000);
+  await expect(senderPicker).toHaveValue(/^Loja 43 · /); // not reset to the saved Loja 42
+  expect(senderReads).toBe(0);
+  await page.unroute(senderRead);
 
   // A webhook endpoint for one number, found the same way.
   await page.getByRole("link", { name: "Webhooks" }).click();

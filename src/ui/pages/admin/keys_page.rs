@@ -4,7 +4,11 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::{keys_list::Keys, number_picker::NumberPicker};
+use super::{
+    keys_list::Keys,
+    number_picker::NumberPicker,
+    took::{ok, took},
+};
 use crate::{
     error::AppError,
     serverfns::admin::{
@@ -36,7 +40,8 @@ pub fn KeysPage() -> impl IntoView {
 fn Sender() -> impl IntoView {
     let csrf = use_admin().csrf();
     let set = ServerAction::<AdminSetSender>::new();
-    let sender = Resource::new(move || set.version().get(), |_| admin_sender());
+    let saved = took(move || set.version().get(), move || set.value().with(ok));
+    let sender = Resource::new(move || saved.get(), |_| admin_sender());
     view! {
         <section aria-labelledby="sender-title" class=class::CARD>
             <h2 id="sender-title" class="text-lg font-semibold">"Default sender"</h2>
@@ -93,7 +98,8 @@ fn SenderForm(out: SenderOut, csrf: String, set: ServerAction<AdminSetSender>) -
 fn OfficialFallback() -> impl IntoView {
     let csrf = use_admin().csrf();
     let set = ServerAction::<AdminSetOfficialFallback>::new();
-    let current = Resource::new(move || set.version().get(), |_| admin_official_fallback());
+    let saved = took(move || set.version().get(), move || set.value().with(ok));
+    let current = Resource::new(move || saved.get(), |_| admin_official_fallback());
     view! {
         <section aria-labelledby="official-title" class=class::CARD>
             <h2 id="official-title" class="text-lg font-semibold">"When WhatsApp Web cannot link"</h2>

@@ -12,6 +12,7 @@ mod logo_upload;
 mod number_picker;
 mod numbers_page;
 mod preview;
+mod took;
 mod webhook_actions;
 mod webhook_log;
 mod webhooks_page;

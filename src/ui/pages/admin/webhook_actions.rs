@@ -1,6 +1,7 @@
 //! What the webhooks page can change, shared by its endpoint list and its delivery log.
 use leptos::prelude::*;
 
+use super::took::{ok, took};
 use crate::{
     error::AppError,
     serverfns::admin::{
@@ -69,13 +70,4 @@ impl Actions {
         .flatten()
         .next()
     }
-}
-
-/// The action's version at its latest success: unchanged by a refusal.
-fn took(version: impl Fn() -> usize + Send + Sync + 'static, ok: impl Fn() -> bool + Send + Sync + 'static) -> Memo<usize> {
-    Memo::new(move |before: Option<&usize>| if ok() { version() } else { before.copied().unwrap_or(0) })
-}
-
-fn ok<T, E>(value: &Option<Result<T, E>>) -> bool {
-    matches!(value, Some(Ok(_)))
 }
