@@ -55,17 +55,41 @@ async function whatsappTab(context) {
   return tab;
 }
 
-test("a computer's extension answers the passkey and the phone's page connects", async ({ page }) => {
+/** A link whose WhatsApp asks for a passkey the sandbox knows, open on `page` at the passkey
+ * screen; returns the link and the passkey. */
+async function gatedLink(page) {
   const number = `5521${9e8 + Math.floor(Math.random() * 9e7)}`; // not support.mjs's 5511 range
   // The card names the link's company (its branding), not the tenant.
-  const { url, id, token } = await newLink(key, { locale: "en", number, branding: { companyName: COMPANY } });
-  await page.goto(url);
+  const link = await newLink(key, { locale: "en", number, branding: { companyName: COMPANY } });
+  await page.goto(link.url);
   await hydrated(page);
   await page.locator("#start").click();
   await expect(page.locator("#pairing-code, #qr").first()).toBeVisible();
   const passkey = newPasskey();
-  await api(key, "POST", `/v1/numbers/${id}/sandbox/passkey`, { credentialId: passkey.credentialId, publicKey: passkey.publicKeySpki });
+  await api(key, "POST", `/v1/numbers/${link.id}/sandbox/passkey`, { credentialId: passkey.credentialId, publicKey: passkey.publicKeySpki });
   await expect(page.locator("#connect")).toHaveAttribute("data-screen", "passkey");
+  return { ...link, number, passkey };
+}
+
+/** The person confirms on the card: the passkey (a virtual authenticator in the tab), then
+ * the code WhatsApp shows; the card and `page` end on success. */
+async function confirmOnCard(tab, card, passkey, page, screenshot) {
+  await addAuthenticator(tab, passkey);
+  await tab.bringToFront();
+  await card.getByRole("button", { name: "Confirm with your passkey" }).click();
+  // WhatsApp asks to confirm a code; the card shows it, the person confirms.
+  await expect(card.getByText(/^[A-Z0-9]{4}-[A-Z0-9]{4}$/)).toBeVisible();
+  if (screenshot) await shot(tab, screenshot);
+  await card.getByRole("button", { name: "Confirm", exact: true }).click();
+  await expect(card.getByRole("status")).toHaveText("Done: the number is linked. You can close this card.");
+  await expect(page.locator("#connect")).toHaveAttribute("data-screen", "success");
+}
+
+/** The platform's `number.connected` events for number `id`. */
+const connected = (id) => hook.requests.filter((r) => r.body?.event === "number.connected" && r.body.data?.numberId === id);
+
+test("a computer's extension answers the passkey and the phone's page connects", async ({ page }) => {
+  const { id, token, number, passkey } = await gatedLink(page);
 
   await page.getByRole("button", { name: "Use a computer", exact: true }).click();
   const code = page.locator("#handoff-code");
@@ -99,42 +123,26 @@ test("a computer's extension answers the passkey and the phone's page connects",
     await expect(popup.getByRole("status")).toContainText("That code is not valid");
     await expect(card.getByRole("button", { name: "Confirm with your passkey" })).toBeVisible();
 
-    await addAuthenticator(tab, passkey);
-    await tab.bringToFront();
-    await card.getByRole("button", { name: "Confirm with your passkey" }).click();
-
-    // WhatsApp asks to confirm a code; the card shows it, the person confirms.
-    await expect(card.getByText(/^[A-Z0-9]{4}-[A-Z0-9]{4}$/)).toBeVisible();
-    await shot(tab, "passkey-extension-confirmation");
-    await card.getByRole("button", { name: "Confirm", exact: true }).click();
-    await expect(card.getByRole("status")).toHaveText("Done: the number is linked. You can close this card.");
-    await expect(page.locator("#connect")).toHaveAttribute("data-screen", "success");
+    await confirmOnCard(tab, card, passkey, page, "passkey-extension-confirmation");
   } finally {
     await desktop.close();
   }
 
   // The platform hears it once.
-  const connected = () => hook.requests.filter((r) => r.body?.event === "number.connected" && r.body.data?.numberId === id);
-  await expect.poll(() => connected().length, { timeout: 20_000 }).toBe(1);
+  await expect.poll(() => connected(id).length, { timeout: 20_000 }).toBe(1);
   await new Promise((r) => setTimeout(r, 2000)); // a duplicate would come right behind
-  expect(connected()).toHaveLength(1);
+  expect(connected(id)).toHaveLength(1);
 });
 
 test("on a computer with the extension, one button on the page runs the ceremony", async () => {
-  const number = `5521${9e8 + Math.floor(Math.random() * 9e7)}`;
-  const { url, id } = await newLink(key, { locale: "en", number, branding: { companyName: COMPANY } });
   const desktop = await computer();
+  let id;
   try {
     const { context, popup } = desktop;
     await popup.close();
     const page = await context.newPage();
-    await page.goto(url);
-    await hydrated(page);
-    await page.locator("#start").click();
-    await expect(page.locator("#pairing-code, #qr").first()).toBeVisible();
-    const passkey = newPasskey();
-    await api(key, "POST", `/v1/numbers/${id}/sandbox/passkey`, { credentialId: passkey.credentialId, publicKey: passkey.publicKeySpki });
-    await expect(page.locator("#connect")).toHaveAttribute("data-screen", "passkey");
+    const gated = await gatedLink(page);
+    id = gated.id;
 
     // The page heard the extension on this computer: one button, no code to copy, no store link.
     await expect(page.getByText("The passkey extension is on this computer.", { exact: false })).toBeVisible();
@@ -147,18 +155,11 @@ test("on a computer with the extension, one button on the page runs the ceremony
     const card = tab.getByRole("dialog", { name: "Pairlink: confirm a new linked device" });
     await expect(card).toContainText(COMPANY);
     await expect(page.locator("#ceremony-stage")).toHaveText("Your computer is asking for your passkey…");
-    await addAuthenticator(tab, passkey);
-    await tab.bringToFront();
-    await card.getByRole("button", { name: "Confirm with your passkey" }).click();
-    await expect(card.getByText(/^[A-Z0-9]{4}-[A-Z0-9]{4}$/)).toBeVisible();
-    await card.getByRole("button", { name: "Confirm", exact: true }).click();
-    await expect(card.getByRole("status")).toHaveText("Done: the number is linked. You can close this card.");
-    await expect(page.locator("#connect")).toHaveAttribute("data-screen", "success");
+    await confirmOnCard(tab, card, gated.passkey, page);
   } finally {
     await desktop.close();
   }
-  const connected = () => hook.requests.filter((r) => r.body?.event === "number.connected" && r.body.data?.numberId === id);
-  await expect.poll(() => connected().length, { timeout: 20_000 }).toBe(1);
+  await expect.poll(() => connected(id).length, { timeout: 20_000 }).toBe(1);
 });
 
 test("a page of another origin cannot hand the extension a code", async () => {
