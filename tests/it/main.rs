@@ -60,6 +60,7 @@ mod store_leases;
 mod store_link_pages;
 mod store_links;
 mod store_log_pages;
+mod store_number_pages;
 mod store_webhook_ops;
 mod store_webhooks;
 mod streams;

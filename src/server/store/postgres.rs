@@ -65,7 +65,13 @@ impl PgStore {
 }
 
 impl_link_store!(PgStore);
-impl_sql_store!(PgStore, "postgres", "SELECT pg_notify('pairlink_live', $1)");
+impl_sql_store!(
+    PgStore,
+    "postgres",
+    "SELECT pg_notify('pairlink_live', $1)",
+    "json_agg",
+    "json_build_array"
+);
 impl_sealing!(PgStore);
 impl_webhook_store!(PgStore);
 impl_meta_store!(PgStore);

@@ -45,7 +45,9 @@ impl From<ApiKeyRow> for ApiKey {
     }
 }
 
-#[derive(sqlx::FromRow)]
+/// A number as stored. Also read from a JSON array of its columns in this order: a page of
+/// numbers comes from the database as one aggregated row (see `list_numbers_page`).
+#[derive(sqlx::FromRow, serde::Deserialize)]
 pub struct NumberRow {
     id: String,
     tenant_id: String,

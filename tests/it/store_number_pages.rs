@@ -1,0 +1,136 @@
+//! A page of numbers (issue 24) comes from the database as one aggregated JSON row, on
+//! SQLite and PostgreSQL: every column must come back as the one-row-per-number read gives
+//! it, whatever the name holds, in the page's order, with the filters applied.
+use std::sync::Arc;
+
+use chrono::{Duration, Utc};
+use pairlink::server::{
+    domain::{NumberProfile, NumberState, TenantId},
+    store::{Number, NumberQuery, Store},
+};
+use serde_json::json;
+
+use crate::store_contract::{contract, event, new_number, tenant};
+
+contract!(
+    a_page_reads_every_column_as_the_whole_list_does,
+    a_page_keeps_its_order_filters_and_limit,
+);
+
+/// Names a JSON encoder must escape, and a `LIKE` must not take as wildcards.
+const NAMES: [&str; 6] = [
+    "Loja \"Centro\"",
+    "Back\\slash 100%",
+    "Ação — São Paulo 🚀",
+    "line\nbreak\ttab",
+    "under_score",
+    "plain",
+];
+
+/// Every field, so a column read wrongly from the page's JSON fails here.
+fn fields(n: &Number) -> String {
+    format!(
+        "{} {} {:?} {:?} {} {} {} {:?} {} {} {:?} {:?} {:?} {:?}",
+        n.id,
+        n.tenant_id,
+        n.name,
+        n.phone,
+        n.provider.as_str(),
+        n.engine,
+        n.engine_ref,
+        n.state,
+        n.created_at.timestamp_millis(),
+        n.updated_at.timestamp_millis(),
+        n.connected_at.map(|t| t.timestamp_millis()),
+        n.deleted_at,
+        n.restorable_until,
+        n.profile,
+    )
+}
+
+async fn numbers(store: &Arc<dyn Store>, t: &TenantId) -> Vec<Number> {
+    let base = Utc::now() - Duration::hours(1);
+    let mut made = Vec::new();
+    for (i, name) in NAMES.iter().enumerate() {
+        let mut n = new_number(&format!("+5511977700{i:03}"));
+        n.name = (*name).into();
+        n.at = base + Duration::seconds(i as i64);
+        n.engine_ref = json!({"device": i, "jid": format!("5511977700{i:03}@s.whatsapp.net")});
+        made.push(store.create_number(t, &n, &event("number.created", &n)).await.unwrap());
+    }
+    // One connected (a `connected_at`), one with a profile of its own.
+    let open = &made[1];
+    store
+        .transition_number(t, &open.id, NumberState::Open, base + Duration::minutes(5), None)
+        .await
+        .unwrap();
+    let profile = NumberProfile {
+        pii_mode: "STORE_X_DAYS".into(),
+        pii_retention_days: Some(30),
+        settings: json!({"webhookMode": "all", "nested": {"ok": [1, 2.5, null, "x"]}})
+            .as_object()
+            .unwrap()
+            .clone(),
+    };
+    let with_profile = &made[2];
+    store
+        .update_number_profile(t, &with_profile.id, with_profile.updated_at, &profile, base + Duration::minutes(6))
+        .await
+        .unwrap()
+        .expect("the profile is saved");
+    made
+}
+
+fn query(limit: u32) -> NumberQuery {
+    NumberQuery {
+        limit,
+        ..NumberQuery::default()
+    }
+}
+
+async fn a_page_reads_every_column_as_the_whole_list_does(store: Arc<dyn Store>) {
+    let t = tenant(&store).await;
+    numbers(&store, &t).await;
+    let whole: Vec<String> = store.list_numbers(&t).await.unwrap().iter().map(fields).collect();
+    let page: Vec<String> = store.list_numbers_page(&t, &query(100)).await.unwrap().iter().map(fields).collect();
+    assert_eq!(whole.len(), NAMES.len());
+    assert_eq!(page, whole);
+    assert!(page.iter().any(|f| f.contains("STORE_X_DAYS")), "the profile came back: {page:?}");
+
+    // An empty page is an empty list, on both backends (PostgreSQL's aggregate of no rows is NULL).
+    let other = tenant(&store).await;
+    assert!(store.list_numbers_page(&other, &query(100)).await.unwrap().is_empty());
+}
+
+async fn a_page_keeps_its_order_filters_and_limit(store: Arc<dyn Store>) {
+    let t = tenant(&store).await;
+    let made = numbers(&store, &t).await;
+    let names = |page: Vec<Number>| page.into_iter().map(|n| n.name).collect::<Vec<_>>();
+
+    let first = store.list_numbers_page(&t, &query(2)).await.unwrap();
+    assert_eq!(names(first.clone()), NAMES[..2]);
+    let last = first.last().unwrap();
+    let rest = NumberQuery {
+        after: Some((last.created_at, last.id.clone())),
+        ..query(100)
+    };
+    assert_eq!(names(store.list_numbers_page(&t, &rest).await.unwrap()), NAMES[2..]);
+
+    let search = |s: &str| NumberQuery {
+        search: Some(s.into()),
+        ..query(100)
+    };
+    assert_eq!(names(store.list_numbers_page(&t, &search("100%")).await.unwrap()), [NAMES[1]]);
+    assert_eq!(names(store.list_numbers_page(&t, &search("\"centro\"")).await.unwrap()), [NAMES[0]]);
+    assert_eq!(names(store.list_numbers_page(&t, &search("são")).await.unwrap()), [NAMES[2]]);
+    assert_eq!(names(store.list_numbers_page(&t, &search("_")).await.unwrap()), [NAMES[4]]);
+
+    let open = NumberQuery {
+        state: Some(NumberState::Open),
+        ..query(100)
+    };
+    let found = store.list_numbers_page(&t, &open).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].id, made[1].id);
+    assert!(found[0].connected_at.is_some());
+}
