@@ -187,7 +187,7 @@ pub async fn assemble(settings: Settings, listening: SocketAddr) -> anyhow::Resu
         .with_default(engines::default_engine(&config));
     windows.set_engines(engines.clone());
     let limits = Arc::new(ratelimit::RateLimits::new(&config));
-    let state = AppState {
+    let state = AppState::new(state::Shared {
         leptos_options: leptos,
         site,
         assets,
@@ -202,7 +202,7 @@ pub async fn assemble(settings: Settings, listening: SocketAddr) -> anyhow::Resu
         stop: Arc::new(tokio::sync::watch::channel(false).0),
         webhooks,
         pairing: runtime,
-    };
+    });
     Ok(state)
 }
 

@@ -6,8 +6,35 @@ use leptos::config::LeptosOptions;
 
 use super::{clock::Clock, config::Config, engines::Engines, live::Live, store::Store, webhooks::Webhooks};
 
-#[derive(Clone, FromRef)]
-pub struct AppState {
+/// One shared copy behind an `Arc`: every request's extractors and middleware clone the
+/// state, and a clone of the fields themselves cost a dozen reference counts shared by every
+/// thread, taken and dropped per clone (#24's list profile showed them).
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// Leptos's handlers take their options from the state.
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// What the state holds.
+pub struct Shared {
     pub leptos_options: LeptosOptions,
     /// Where the browser files are served from.
     pub site: super::site::Site,
