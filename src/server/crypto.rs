@@ -111,7 +111,7 @@ impl TokenCipher {
 }
 
 /// Seals text as `sealed:v1:` + base64, bytes behind [`BLOB_MAGIC`]. Values without the mark
-/// are plaintext from before sealing: they open as they are, and `Store::seal_plaintext`
+/// are plaintext from before sealing: they open as they are, and `SealingStore::seal_plaintext`
 /// seals them at start-up.
 #[derive(Clone)]
 pub struct Sealer {

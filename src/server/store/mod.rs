@@ -7,6 +7,9 @@ mod ceremony_sql;
 #[macro_use]
 mod accounts_sql;
 mod key_query;
+mod keys;
+#[macro_use]
+mod keys_sql;
 mod link_query;
 mod links;
 mod logos;
@@ -14,6 +17,8 @@ mod logos;
 mod logo_sql;
 mod records;
 mod rows;
+#[macro_use]
+mod sealing_sql;
 #[macro_use]
 mod sql;
 #[macro_use]
@@ -47,6 +52,7 @@ use chrono::{DateTime, Utc};
 pub use self::accounts::{AuditEntry, AuditFilter, DashboardStore, Funnel, FunnelStep, LinkOverview, NewSession, Session, User};
 pub use self::ceremonies::{Ceremony, CeremonyStep, CeremonyStore, NewHandoff};
 pub use self::key_query::{KeyKind, KeyOverview, KeyQuery};
+pub use self::keys::KeyStore;
 pub use self::link_query::{LinkQuery, LinkStatus};
 pub use self::links::{EngineSettings, Link, LinkEnd, LinkIssue, LinkStore, NewLink, SettingsStore, Template, TenantSettings};
 pub use self::logos::{Logo, LogoRow, LogoStore, NewLogo};
@@ -62,7 +68,7 @@ pub use self::sqlite::SqliteStore;
 pub use self::webhook_records::*;
 pub use self::webhooks::WebhookStore;
 use super::config::{DatabaseKind, DatabaseUrl};
-use super::domain::{ApiKeyId, KeyHash, NumberId, NumberProfile, NumberState, PhoneE164, TenantId};
+use super::domain::{NumberId, NumberProfile, NumberState, PhoneE164, TenantId};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -153,10 +159,27 @@ fn like_pattern(search: &str) -> String {
     format!("%{escaped}%")
 }
 
-/// Everything persisted. `WebhookStore` is a supertrait so `Arc<dyn Store>` reaches it too.
+/// Secrets sealed at rest (see `crypto`): the key installed at start, and the pass that
+/// seals what was stored before sealing.
+#[async_trait]
+pub trait SealingStore: Send + Sync {
+    /// From now on, secrets are sealed when written and opened when read (see `crypto`).
+    /// Without one (store tests), they are written as they are.
+    fn install_sealer(&self, sealer: crate::server::crypto::Sealer);
+    /// Whether the database holds any secret a key is needed for (sealed or not yet).
+    async fn holds_secrets(&self) -> StoreResult<bool>;
+    /// Seals the secrets written before sealing; returns how many. Needs the sealer.
+    async fn seal_plaintext(&self) -> StoreResult<u64>;
+    /// Opens one sealed secret of each kind: `Sealed` when the installed key is not theirs.
+    async fn check_sealer(&self) -> StoreResult<()>;
+}
+
+/// Everything persisted. Each part's trait is a supertrait, so `Arc<dyn Store>` reaches them all.
 #[async_trait]
 pub trait Store:
     LinkStore
+    + KeyStore
+    + SealingStore
     + SettingsStore
     + WebhookStore
     + MetaStore
@@ -177,32 +200,10 @@ pub trait Store:
     /// Which backend this is, for logs and `/readyz`.
     fn backend(&self) -> &'static str;
 
-    /// From now on, secrets are sealed when written and opened when read (see `crypto`).
-    /// Without one (store tests), they are written as they are.
-    fn install_sealer(&self, sealer: crate::server::crypto::Sealer);
-    /// Whether the database holds any secret a key is needed for (sealed or not yet).
-    async fn holds_secrets(&self) -> StoreResult<bool>;
-    /// Seals the secrets written before sealing; returns how many. Needs the sealer.
-    async fn seal_plaintext(&self) -> StoreResult<u64>;
-    /// Opens one sealed secret of each kind: `Sealed` when the installed key is not theirs.
-    async fn check_sealer(&self) -> StoreResult<()>;
     async fn ping(&self) -> StoreResult<()>;
 
     async fn create_tenant(&self, id: &TenantId, name: &str, at: DateTime<Utc>) -> StoreResult<Tenant>;
     async fn get_tenant(&self, id: &TenantId) -> StoreResult<Tenant>;
-
-    async fn insert_api_key(&self, tenant: &TenantId, key: &NewApiKey) -> StoreResult<ApiKey>;
-    /// Authentication has no tenant yet: it is the one lookup that finds the tenant.
-    /// Revoked keys and keys of deleted numbers do not match.
-    async fn find_api_key(&self, hash: &KeyHash) -> StoreResult<Option<ApiKey>>;
-    /// The same, by the key's id (the `x-api-key-id` header, when an operator allows it).
-    async fn find_api_key_by_id(&self, id: &ApiKeyId) -> StoreResult<Option<ApiKey>>;
-    async fn list_api_keys(&self, tenant: &TenantId) -> StoreResult<Vec<ApiKey>>;
-    async fn bind_api_key(&self, tenant: &TenantId, key: &ApiKeyId, number: &NumberId) -> StoreResult<()>;
-    /// Revokes one key and, in the same transaction, inserts its replacement.
-    async fn rotate_api_key(&self, tenant: &TenantId, old: &ApiKeyId, new: &NewApiKey) -> StoreResult<ApiKey>;
-    /// Revokes every key of a number and inserts the new one, in one transaction.
-    async fn replace_number_keys(&self, tenant: &TenantId, number: &NumberId, new: &NewApiKey) -> StoreResult<ApiKey>;
 
     /// Inserts the number and its `number.created` event in one transaction.
     async fn create_number(&self, tenant: &TenantId, number: &NewNumber, event: &NewEvent) -> StoreResult<Number>;
@@ -215,9 +216,6 @@ pub trait Store:
     async fn list_numbers_page(&self, tenant: &TenantId, query: &NumberQuery) -> StoreResult<Vec<Number>>;
     /// How many live numbers the tenant has in each state.
     async fn count_numbers_by_state(&self, tenant: &TenantId) -> StoreResult<Vec<(NumberState, i64)>>;
-    /// The live keys of the numbers from `first` to `last` (by `(created_at, id)`): a page's
-    /// keys in one read.
-    async fn list_keys_of_numbers(&self, tenant: &TenantId, first: &Number, last: &Number) -> StoreResult<Vec<ApiKey>>;
     async fn find_deleted_number_by_phone(&self, tenant: &TenantId, phone: &PhoneE164) -> StoreResult<Option<Number>>;
     /// Moves a live number to `state` unless it is already there. Returns the updated number
     /// when it changed (and then writes `event` in the same transaction), `None` otherwise,

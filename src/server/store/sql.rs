@@ -3,43 +3,6 @@
 //! expanded into each backend's `impl Store`; the compiler still checks each one on its own
 //! pool type.
 
-/// Sealing at the edge of the database: the one place secrets turn into what is stored.
-macro_rules! impl_sealing {
-    ($store:ty) => {
-        impl $store {
-            fn seal_text(&self, row: &str, plain: &str) -> String {
-                match self.sealer.get() {
-                    Some(s) => s.seal_text(row, plain),
-                    None => plain.to_owned(),
-                }
-            }
-
-            fn open_text(&self, row: &str, stored: String) -> StoreResult<String> {
-                match self.sealer.get() {
-                    Some(s) => Ok(s.open_text(row, &stored)?),
-                    None if $crate::server::crypto::Sealer::is_sealed_text(&stored) => Err($crate::server::crypto::SealError.into()),
-                    None => Ok(stored),
-                }
-            }
-
-            fn seal_bytes(&self, row: &str, plain: &[u8]) -> Vec<u8> {
-                match self.sealer.get() {
-                    Some(s) => s.seal_bytes(row, plain),
-                    None => plain.to_vec(),
-                }
-            }
-
-            fn open_bytes(&self, row: &str, stored: Vec<u8>) -> StoreResult<Vec<u8>> {
-                match self.sealer.get() {
-                    Some(s) => Ok(s.open_bytes(row, &stored)?),
-                    None if $crate::server::crypto::Sealer::is_sealed_bytes(&stored) => Err($crate::server::crypto::SealError.into()),
-                    None => Ok(stored),
-                }
-            }
-        }
-    };
-}
-
 macro_rules! number_cols {
     () => {
         "id, tenant_id, name, phone, provider, engine, engine_ref, state, created_at, updated_at, connected_at, deleted_at, restorable_until, profile"
@@ -73,19 +36,6 @@ macro_rules! number_page_sql {
     };
 }
 
-macro_rules! key_cols {
-    () => {
-        "id, tenant_id, number_id, name, key_last4, created_at"
-    };
-}
-
-/// A key and, for a number key, its number: a key of a deleted number does not authenticate.
-macro_rules! live_key_select {
-    () => {
-        "SELECT k.id, k.tenant_id, k.number_id, k.name, k.key_last4, k.created_at FROM api_keys k LEFT JOIN numbers n ON n.id = k.number_id"
-    };
-}
-
 /// `Store` for a backend: its name, its `NOTIFY` statement (empty where there is none), and
 /// its JSON aggregate and array functions (see `number_page_sql!`).
 macro_rules! impl_sql_store {
@@ -94,70 +44,6 @@ macro_rules! impl_sql_store {
         impl $crate::server::store::Store for $store {
             fn backend(&self) -> &'static str {
                 $backend
-            }
-
-            fn install_sealer(&self, sealer: $crate::server::crypto::Sealer) {
-                let _ = self.sealer.set(sealer);
-            }
-
-            async fn holds_secrets(&self) -> StoreResult<bool> {
-                let (n,): (i64,) = sqlx::query_as("SELECT (SELECT COUNT(*) FROM webhook_endpoints) + (SELECT COUNT(*) FROM device_keys)")
-                    .fetch_one(&self.pool)
-                    .await?;
-                Ok(n > 0)
-            }
-
-            async fn check_sealer(&self) -> StoreResult<()> {
-                let secret: Option<(String, String)> =
-                    sqlx::query_as("SELECT id, secret FROM webhook_endpoints WHERE secret LIKE 'sealed:%' LIMIT 1")
-                        .fetch_optional(&self.pool)
-                        .await?;
-                if let Some((id, secret)) = secret {
-                    self.open_text(&id, secret)?;
-                }
-                let keys: Option<(String, Vec<u8>)> = sqlx::query_as("SELECT number_id, store FROM device_keys LIMIT 1")
-                    .fetch_optional(&self.pool)
-                    .await?;
-                if let Some((number, keys)) = keys {
-                    self.open_bytes(&number, keys)?;
-                }
-                Ok(())
-            }
-
-            async fn seal_plaintext(&self) -> StoreResult<u64> {
-                use $crate::server::crypto::Sealer;
-                let mut sealed = 0;
-                // Only what is not sealed yet is read: this runs at every start, and device key
-                // stores are tens of kilobytes each.
-                let secrets: Vec<(String, String)> =
-                    sqlx::query_as("SELECT id, secret FROM webhook_endpoints WHERE secret NOT LIKE 'sealed:%'")
-                        .fetch_all(&self.pool)
-                        .await?;
-                for (id, secret) in secrets.into_iter().filter(|(_, s)| !Sealer::is_sealed_text(s)) {
-                    // Compared with the value read, so a rotation meanwhile is not overwritten.
-                    sealed += sqlx::query("UPDATE webhook_endpoints SET secret = $2 WHERE id = $1 AND secret = $3")
-                        .bind(&id)
-                        .bind(self.seal_text(&id, &secret))
-                        .bind(&secret)
-                        .execute(&self.writer)
-                        .await?
-                        .rows_affected();
-                }
-                let keys: Vec<(String, Vec<u8>)> =
-                    sqlx::query_as("SELECT number_id, store FROM device_keys WHERE substr(store, 1, 8) <> $1")
-                        .bind($crate::server::crypto::BLOB_MAGIC)
-                        .fetch_all(&self.pool)
-                        .await?;
-                for (number, keys) in keys.into_iter().filter(|(_, k)| !Sealer::is_sealed_bytes(k)) {
-                    sealed += sqlx::query("UPDATE device_keys SET store = $2 WHERE number_id = $1 AND store = $3")
-                        .bind(&number)
-                        .bind(self.seal_bytes(&number, &keys))
-                        .bind(&keys)
-                        .execute(&self.writer)
-                        .await?
-                        .rows_affected();
-                }
-                Ok(sealed)
             }
 
             async fn publish_live(&self, topic: &str) -> StoreResult<()> {
@@ -188,77 +74,6 @@ macro_rules! impl_sql_store {
                     .fetch_one(&self.pool)
                     .await?;
                 Ok(row.into())
-            }
-
-            async fn insert_api_key(&self, tenant: &TenantId, key: &NewApiKey) -> StoreResult<ApiKey> {
-                insert_key(&self.pool, tenant, key).await
-            }
-
-            async fn find_api_key(&self, hash: &KeyHash) -> StoreResult<Option<ApiKey>> {
-                let row: Option<ApiKeyRow> = sqlx::query_as(concat!(
-                    live_key_select!(),
-                    " WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND (k.number_id IS NULL OR n.deleted_at IS NULL)"
-                ))
-                .bind(hash.as_str())
-                .fetch_optional(&self.pool)
-                .await?;
-                Ok(row.map(Into::into))
-            }
-
-            async fn find_api_key_by_id(&self, id: &ApiKeyId) -> StoreResult<Option<ApiKey>> {
-                let row: Option<ApiKeyRow> = sqlx::query_as(concat!(
-                    live_key_select!(),
-                    " WHERE k.id = $1 AND k.revoked_at IS NULL AND (k.number_id IS NULL OR n.deleted_at IS NULL)"
-                ))
-                .bind(id.as_str())
-                .fetch_optional(&self.pool)
-                .await?;
-                Ok(row.map(Into::into))
-            }
-
-            async fn list_api_keys(&self, tenant: &TenantId) -> StoreResult<Vec<ApiKey>> {
-                let rows: Vec<ApiKeyRow> = sqlx::query_as(concat!(
-                    "SELECT ",
-                    key_cols!(),
-                    " FROM api_keys WHERE tenant_id = $1 AND revoked_at IS NULL ORDER BY created_at, id"
-                ))
-                .bind(tenant.as_str())
-                .fetch_all(&self.pool)
-                .await?;
-                Ok(rows.into_iter().map(Into::into).collect())
-            }
-
-            async fn rotate_api_key(&self, tenant: &TenantId, old: &ApiKeyId, new: &NewApiKey) -> StoreResult<ApiKey> {
-                let mut tx = self.writer.begin().await?;
-                let done = sqlx::query("UPDATE api_keys SET revoked_at = $3 WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL")
-                    .bind(tenant.as_str())
-                    .bind(old.as_str())
-                    .bind(to_millis(new.at))
-                    .execute(&mut *tx)
-                    .await?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
-                }
-                let key = insert_key(&mut *tx, tenant, new).await?;
-                tx.commit().await?;
-                Ok(key)
-            }
-
-            async fn replace_number_keys(&self, tenant: &TenantId, number: &NumberId, new: &NewApiKey) -> StoreResult<ApiKey> {
-                let mut tx = self.writer.begin().await?;
-                sqlx::query("UPDATE api_keys SET revoked_at = $3 WHERE tenant_id = $1 AND number_id = $2 AND revoked_at IS NULL")
-                    .bind(tenant.as_str())
-                    .bind(number.as_str())
-                    .bind(to_millis(new.at))
-                    .execute(&mut *tx)
-                    .await?;
-                let key = insert_key(&mut *tx, tenant, new).await?;
-                tx.commit().await?;
-                Ok(key)
-            }
-
-            async fn bind_api_key(&self, tenant: &TenantId, key: &ApiKeyId, number: &NumberId) -> StoreResult<()> {
-                bind_key(&self.writer, tenant, key, number).await
             }
 
             async fn create_number(&self, tenant: &TenantId, n: &NewNumber, event: &NewEvent) -> StoreResult<Number> {
@@ -355,27 +170,6 @@ macro_rules! impl_sql_store {
                 .fetch_all(&self.pool)
                 .await?;
                 Ok(rows.into_iter().map(|(s, n)| (NumberState::from_stored(&s), n)).collect())
-            }
-
-            async fn list_keys_of_numbers(&self, tenant: &TenantId, first: &Number, last: &Number) -> StoreResult<Vec<ApiKey>> {
-                let rows: Vec<ApiKeyRow> = sqlx::query_as(concat!(
-                    "SELECT k.id, k.tenant_id, k.number_id, k.name, k.key_last4, k.created_at",
-                    // The page's numbers first (their index), then each one's keys (by
-                    // number): never a scan of every key of the tenant.
-                    " FROM api_keys k WHERE k.tenant_id = $1 AND k.revoked_at IS NULL AND k.number_id IN (",
-                    "SELECT n.id FROM numbers n WHERE n.tenant_id = $1",
-                    " AND (n.created_at > $2 OR (n.created_at = $2 AND n.id >= $3))",
-                    " AND (n.created_at < $4 OR (n.created_at = $4 AND n.id <= $5)))",
-                    " ORDER BY k.created_at, k.id"
-                ))
-                .bind(tenant.as_str())
-                .bind(to_millis(first.created_at))
-                .bind(first.id.as_str())
-                .bind(to_millis(last.created_at))
-                .bind(last.id.as_str())
-                .fetch_all(&self.pool)
-                .await?;
-                Ok(rows.into_iter().map(Into::into).collect())
             }
 
             async fn find_deleted_number_by_phone(&self, tenant: &TenantId, phone: &PhoneE164) -> StoreResult<Option<Number>> {
@@ -504,27 +298,6 @@ macro_rules! impl_sql_store {
             }
         }
 
-        async fn insert_key<'c, E>(conn: E, tenant: &TenantId, key: &NewApiKey) -> StoreResult<ApiKey>
-        where
-            E: sqlx::Executor<'c, Database = <$store as Backend>::Db>,
-        {
-            let row: ApiKeyRow = sqlx::query_as(concat!(
-                "INSERT INTO api_keys (id, tenant_id, number_id, name, key_hash, key_last4, created_at) ",
-                "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ",
-                key_cols!()
-            ))
-            .bind(key.id.as_str())
-            .bind(tenant.as_str())
-            .bind(key.number_id.as_ref().map(|n| n.as_str()))
-            .bind(&key.name)
-            .bind(key.hash.as_str())
-            .bind(&key.last4)
-            .bind(to_millis(key.at))
-            .fetch_one(conn)
-            .await?;
-            Ok(row.into())
-        }
-
         /// One audit entry, on the caller's connection or transaction (a link's issue writes
         /// its entry in the link's transaction).
         async fn insert_audit_row<'c, E>(conn: E, tenant: &TenantId, e: &AuditEntry) -> StoreResult<()>
@@ -547,24 +320,6 @@ macro_rules! impl_sql_store {
             .execute(conn)
             .await?;
             Ok(())
-        }
-
-        /// Moves a live key to `number`; `NotFound` when the key was revoked meanwhile.
-        async fn bind_key<'c, E>(conn: E, tenant: &TenantId, key: &ApiKeyId, number: &NumberId) -> StoreResult<()>
-        where
-            E: sqlx::Executor<'c, Database = <$store as Backend>::Db>,
-        {
-            let done = sqlx::query("UPDATE api_keys SET number_id = $3 WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL")
-                .bind(tenant.as_str())
-                .bind(key.as_str())
-                .bind(number.as_str())
-                .execute(conn)
-                .await?;
-            if done.rows_affected() == 0 {
-                Err(StoreError::NotFound)
-            } else {
-                Ok(())
-            }
         }
 
         async fn insert_number<'c, E>(conn: E, tenant: &TenantId, n: &NewNumber) -> StoreResult<NumberRow>
