@@ -69,6 +69,23 @@ pub async fn run(args: &Args) {
         note(&mut search, format!("{} connections, {} s", args.connections, args.secs));
         rows.push(search);
 
+        // A platform that hands each customer a key of its own: a key per number.
+        let keyed = tenant(&db);
+        fill_keyed(&db, &keyed.id).await;
+        let mut page = load(
+            "GET /v1/numbers?limit=100 (10,000 numbers, a key each)",
+            &server,
+            args.connections,
+            args.secs,
+            {
+                let key = keyed.key.clone();
+                move |h, b, _| h.get(format!("{b}/v1/numbers?limit=100")).header("x-api-key", &key)
+            },
+        )
+        .await;
+        note(&mut page, format!("{} connections, {} s", args.connections, args.secs));
+        rows.push(page);
+
         rows.push(walk(&server, &t.key).await);
         rows.push(dashboard(&server).await);
         rows.push(export(&server, &t.key).await);
@@ -178,6 +195,60 @@ async fn fill(db: &str, tenant: &str) -> Duration {
         run!(&pool);
     }
     start.elapsed()
+}
+
+/// Another 10,000 numbers for `tenant`, each with a live API key of its own (ids and phones
+/// apart from `fill`'s).
+async fn fill_keyed(db: &str, tenant: &str) {
+    let now = chrono::Utc::now().timestamp_millis() - NUMBERS;
+    let sqlite = db.starts_with("sqlite");
+    let (seq, from, number_id) = if sqlite {
+        (
+            "WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < $1) SELECT",
+            "FROM seq",
+            "printf('num_k%031x', i)",
+        )
+    } else {
+        ("SELECT", "FROM generate_series(1, $1) AS i", "'num_k' || lpad(to_hex(i), 31, '0')")
+    };
+    let (phone, key_id, hash) = if sqlite {
+        ("printf('5521%09d', i)", "printf('key_k%031x', i)", "printf('k%063x', i)")
+    } else {
+        (
+            "'5521' || lpad(i::text, 9, '0')",
+            "'key_k' || lpad(to_hex(i), 31, '0')",
+            "'k' || lpad(to_hex(i), 63, '0')",
+        )
+    };
+    let statements = [
+        format!(
+            "INSERT INTO numbers (id, tenant_id, name, phone, provider, engine, engine_ref, state, created_at, updated_at) \
+             {seq} {number_id}, $2, 'Customer ' || i, {phone}, 'PILOT_STATUS', 'sandbox', '{{}}', 'CLOSE', $3 + i, $3 + i {from}"
+        ),
+        format!(
+            "INSERT INTO api_keys (id, tenant_id, number_id, name, key_hash, key_last4, created_at) \
+             {seq} {key_id}, $2, {number_id}, 'Customer ' || i, {hash}, 'abcd', $3 + i {from}"
+        ),
+        "ANALYZE".to_owned(),
+    ];
+    macro_rules! run {
+        ($pool:expr) => {
+            for sql in &statements {
+                let query = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+                let query = if sql == "ANALYZE" {
+                    query
+                } else {
+                    query.bind(NUMBERS).bind(tenant).bind(now)
+                };
+                query.execute($pool).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+            }
+        };
+    }
+    if sqlite {
+        run!(&sqlx::SqlitePool::connect(db).await.unwrap());
+    } else {
+        run!(&sqlx::PgPool::connect(db).await.unwrap());
+    }
 }
 
 enum Dialect {

@@ -28,6 +28,8 @@ mod webhook_sql;
 #[macro_use]
 mod meta_sql;
 mod meta;
+#[cfg(test)]
+mod plans;
 #[macro_use]
 mod session_sql;
 #[macro_use]

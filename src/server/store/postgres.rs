@@ -65,7 +65,7 @@ impl PgStore {
 }
 
 impl_link_store!(PgStore);
-impl_key_store!(PgStore);
+impl_key_store!(PgStore, "");
 impl_sql_store!(
     PgStore,
     "postgres",

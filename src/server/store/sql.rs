@@ -29,7 +29,9 @@ macro_rules! number_page_sql {
             " AND ($2 IS NULL OR state = $2) AND ($3 IS NULL OR provider = $3)",
             " AND ($4 IS NULL OR LOWER(name) LIKE $4 ESCAPE '\\' OR phone LIKE $4 ESCAPE '\\')",
             " AND ($5 IS NULL OR created_at > $5) AND ($6 IS NULL OR created_at < $6)",
-            " AND ($7 IS NULL OR created_at > $7 OR (created_at = $7 AND id > $8))",
+            // The cursor as a row value, so the index seeks to it (an `OR` would read every
+            // number before it); no cursor is before every number (created_at is after 1970).
+            " AND (created_at, id) > (COALESCE(CAST($7 AS BIGINT), -1), COALESCE(CAST($8 AS TEXT), ''))",
             " AND ($9 IS NULL OR id = $9)",
             " ORDER BY created_at, id LIMIT $10) AS page"
         )

@@ -82,7 +82,7 @@ impl SqliteStore {
 }
 
 impl_link_store!(SqliteStore);
-impl_key_store!(SqliteStore);
+impl_key_store!(SqliteStore, "INDEXED BY api_keys_number");
 impl_sql_store!(SqliteStore, "sqlite", "", "json_group_array", "json_array");
 impl_sealing!(SqliteStore);
 impl_webhook_store!(SqliteStore);
