@@ -87,3 +87,31 @@ test("Embedded Signup posts the code and Meta's ids, and the number connects", a
   await hydrated(page);
   await expect(page.getByRole("heading", { name: "WhatsApp connected" })).toBeVisible();
 });
+
+test("credentials typed before the page is live are the ones it posts", async ({ page }) => {
+  // A slow phone: the page is there, its WASM is not. Hydration set each field back to an
+  // empty signal, and the page then posted empty fields.
+  const own = tenant("Oficial Lento");
+  const link = await api(own, "POST", "/v1/numbers/remote-pairing", { metaFlow: "credentials", locale: "en" });
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  await page.route("**/*.wasm", async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.goto(new URL(link.remotePairingUrl).pathname);
+  await page.getByLabel("WhatsApp Business Account ID").fill(GRAPH.waba);
+  await page.getByLabel("Phone number ID").fill(GRAPH.credentialsPhoneId);
+  await page.getByLabel("Permanent access token").fill(GRAPH.userToken);
+  release();
+  await hydrated(page);
+  const posted = page.waitForRequest((r) => r.url().endsWith("/meta/credentials") && r.method() === "POST");
+  await page.getByRole("button", { name: "Connect number" }).click();
+  expect((await posted).postDataJSON()).toEqual({
+    wabaId: GRAPH.waba,
+    phoneNumberId: GRAPH.credentialsPhoneId,
+    accessToken: GRAPH.userToken,
+    pin: "",
+  });
+  await expect(page.getByRole("heading", { name: "WhatsApp connected" })).toBeVisible();
+});

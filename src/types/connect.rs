@@ -49,6 +49,17 @@ pub struct ConnectPageData {
     /// Where to get the passkey extension (operator setting), if known.
     #[serde(default)]
     pub passkey_extension_url: Option<String>,
+    /// Why the credentials the plain form posted were refused (the form's answer).
+    #[serde(default)]
+    pub credentials_refused: Option<Refused>,
+}
+
+/// A refusal as the page shows it: the server's code and its sentence for the person, which
+/// names the field at fault (`field: why`) and never holds what was posted.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Refused {
+    pub code: String,
+    pub message: String,
 }
 
 /// The page's own addresses, with its query (language, cosmetic branding, embedding origin).
@@ -65,6 +76,9 @@ pub struct PageUrls {
     /// `POST` here makes a passkey hand-off code and shows the page with it.
     #[serde(default)]
     pub handoff: String,
+    /// `POST` here checks pasted WABA credentials (Meta links) and shows the page again.
+    #[serde(default)]
+    pub credentials: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

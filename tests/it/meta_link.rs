@@ -230,3 +230,56 @@ async fn pasted_credentials_name_the_field_meta_refused_then_connect() {
     assert_eq!(listed[0]["id"], out["numberId"]);
     assert_eq!(listed[0]["name"], "Shop Oficial", "named after Meta's verified name");
 }
+
+/// A tap on "Connect number" before the page's WASM has arrived (or without JavaScript)
+/// posts the form to the server. It was a form without a method: the browser sent a `GET`,
+/// and the access token rode in the page's address (history, proxies' and servers' logs).
+#[tokio::test]
+async fn the_credentials_form_posts_without_javascript_and_answers_with_the_page() {
+    let graph = MockServer::start().await;
+    let app = meta_app(&graph).await;
+    let t = app.tenant("Acme").await;
+    let token = meta_link(&app, &t, "credentials").await;
+    let page = format!("/connect/{token}?lang=en");
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let html = http.get(format!("{}{page}", app.base)).send().await.unwrap().text().await.unwrap();
+    let action = format!("/connect/{token}/credentials?lang=en");
+    assert!(
+        html.contains(&format!(r#"<form id="meta-credentials" method="post" action="{action}""#)),
+        "{html}"
+    );
+    let form = [("wabaId", WABA), ("phoneNumberId", PHONE_ID), ("accessToken", TOKEN), ("pin", "")];
+
+    // Refused: the page again, the reason under its field, and nothing posted echoed.
+    refuse_the_rest(&graph).await;
+    debug_token(valid_token(), 1).mount(&graph).await;
+    waba(graph_error(400, 100, None, "Object does not exist"), 1).mount(&graph).await;
+    let res = http.post(format!("{}{action}", app.base)).form(&form).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    let under_field = html
+        .split(r#"id="wabaId-error""#)
+        .nth(1)
+        .and_then(|rest| rest.split_once('>'))
+        .map(|(_, rest)| rest.split("</p>").next().unwrap_or_default().replace("<!>", ""))
+        .unwrap_or_default();
+    assert!(under_field.chars().any(char::is_alphabetic), "the reason under the field: {html}");
+    assert!(!html.contains(TOKEN), "the token is never echoed");
+    graph.verify().await;
+    graph.reset().await;
+
+    // Connected: back to the page (303), which shows the outcome.
+    refuse_the_rest(&graph).await;
+    mount_valid_credentials(&graph).await;
+    let res = http.post(format!("{}{action}", app.base)).form(&form).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], page.as_str());
+    graph.verify().await;
+    let listed = app.get("/v1/numbers", &t.key).await;
+    assert_eq!((&listed[0]["state"], &listed[0]["provider"]), (&json!("OPEN"), &json!("META")));
+    let html = http.get(format!("{}{page}", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains(r#"data-screen="success""#), "{html}");
+}

@@ -375,6 +375,7 @@ pub async fn page(
         refresh_seconds,
         handoff: None,
         passkey_extension_url: Some(state.config.passkey_extension_url.clone()).filter(|u| !u.is_empty()),
+        credentials_refused: None,
     })
 }
 
@@ -408,6 +409,7 @@ pub fn page_urls(token: &str, query: &[(String, String)]) -> PageUrls {
     PageUrls {
         start: with_query(&format!("{page}/start"), kept(false)),
         handoff: with_query(&format!("{page}/handoff"), kept(false)),
+        credentials: with_query(&format!("{page}/credentials"), kept(false)),
         show_qr: with_query(&page, kept(true).chain([("method", "qr")])),
         show_code: with_query(&page, kept(true).chain([("method", "code")])),
         share: String::new(),

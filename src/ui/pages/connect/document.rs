@@ -92,6 +92,7 @@ mod tests {
             refresh_seconds: Some(4),
             handoff: None,
             passkey_extension_url: None,
+            credentials_refused: None,
         }
     }
 

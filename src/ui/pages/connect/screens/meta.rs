@@ -68,8 +68,7 @@ pub fn Meta() -> impl IntoView {
     }
 }
 
-/// What a failed Meta step tells the person (browser only).
-#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+/// What a failed Meta step tells the person.
 fn meta_failure(c: &Ctx, code: Option<&str>, message: Option<String>) -> String {
     match code {
         Some("META_NOT_CONFIGURED") => fill(c.text.meta_not_configured, &[("company", &c.company())]),
@@ -83,7 +82,6 @@ fn meta_failure(c: &Ctx, code: Option<&str>, message: Option<String>) -> String 
 }
 
 /// The credentials form's fields, as the server names them in its errors.
-#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 const FIELDS: [&str; 4] = ["wabaId", "phoneNumberId", "accessToken", "pin"];
 
 /// The number is connected: remember what the server said (for the embedding page and the
@@ -128,6 +126,25 @@ fn MetaEmbedded() -> impl IntoView {
     }
 }
 
+/// Where a refusal shows: under the field it names (`field: why`), or above the button.
+fn show_refusal(
+    c: &Ctx,
+    code: Option<&str>,
+    message: Option<String>,
+    field_error: RwSignal<Option<(String, String)>>,
+    problem: RwSignal<Option<String>>,
+) {
+    let text = message.clone().unwrap_or_default();
+    match text.split_once(": ").filter(|(field, _)| FIELDS.contains(field)) {
+        Some((field, why)) => field_error.set(Some((field.to_owned(), why.to_owned()))),
+        None => problem.set(Some(meta_failure(c, code, message))),
+    }
+}
+
+/// Existing WABA credentials. A plain `POST` form, so a tap before the WASM has arrived posts
+/// it to the server (never a `GET`, which put the access token in the page's address), and the
+/// page comes back with the outcome. Once live, the page reads the fields from the form itself
+/// at submit: what was typed before hydration is there, and no `prop:value` sets it back.
 #[component]
 fn MetaCredentials() -> impl IntoView {
     let c = ctx();
@@ -137,34 +154,36 @@ fn MetaCredentials() -> impl IntoView {
         ("accessToken", c.text.access_token, "password"),
         ("pin", c.text.pin, "text"),
     ];
-    let values: [RwSignal<String>; 4] = std::array::from_fn(|_| RwSignal::new(String::new()));
     let field_error = RwSignal::new(None::<(String, String)>);
     let problem = RwSignal::new(None::<String>);
+    let (action, refused) = c.page.with_value(|p| (p.urls.credentials.clone(), p.credentials_refused.clone()));
+    if let Some(r) = refused {
+        show_refusal(&c, Some(&r.code), Some(r.message), field_error, problem);
+    }
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         field_error.set(None);
         problem.set(None);
         #[cfg(feature = "hydrate")]
         {
+            use wasm_bindgen::JsCast;
+            let data = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
+                .and_then(|form| web_sys::FormData::new_with_form(&form).ok());
+            let field = |name: &str| data.as_ref().and_then(|d| d.get(name).as_string()).unwrap_or_default();
             let body = serde_json::json!({
-                "wabaId": values[0].get_untracked(),
-                "phoneNumberId": values[1].get_untracked(),
-                "accessToken": values[2].get_untracked(),
-                "pin": values[3].get_untracked(),
+                "wabaId": field("wabaId"),
+                "phoneNumberId": field("phoneNumberId"),
+                "accessToken": field("accessToken"),
+                "pin": field("pin"),
             });
             let url = c.page.with_value(|p| format!("/v1/remote-pairing/{}/meta/credentials", p.token));
             c.busy.set(true);
             leptos::task::spawn_local(async move {
                 match super::super::browser::post_json(&url, &body).await {
                     Ok(text) => meta_connected(&c, &serde_json::from_str(&text).unwrap_or_default()),
-                    Err(f) => {
-                        let message = f.message.clone().unwrap_or_default();
-                        // `field: why` names one of the form's fields, whichever check failed.
-                        match message.split_once(": ").filter(|(field, _)| FIELDS.contains(field)) {
-                            Some((field, why)) => field_error.set(Some((field.to_owned(), why.to_owned()))),
-                            None => problem.set(Some(meta_failure(&c, f.code.as_deref(), f.message))),
-                        }
-                    }
+                    Err(f) => show_refusal(&c, f.code.as_deref(), f.message, field_error, problem),
                 }
                 c.busy.set(false);
             });
@@ -172,11 +191,10 @@ fn MetaCredentials() -> impl IntoView {
     };
     view! {
         <p class="mt-3 text-center text-slate-700">{c.text.meta_credentials_body}</p>
-        <form id="meta-credentials" class="mt-5 space-y-4" on:submit=submit novalidate>
+        <form id="meta-credentials" method="post" action=action class="mt-5 space-y-4" on:submit=submit novalidate>
             {fields
                 .into_iter()
-                .zip(values)
-                .map(|((name, label, kind), value)| {
+                .map(|(name, label, kind)| {
                     let error = move || field_error.get().filter(|(f, _)| f == name).map(|(_, why)| why);
                     let error_id = format!("{name}-error");
                     view! {
@@ -190,8 +208,6 @@ fn MetaCredentials() -> impl IntoView {
                                 class="mt-1 w-full rounded-lg border border-slate-300 px-3 py-2 text-slate-900 focus:border-slate-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-slate-300"
                                 aria-invalid=move || error().is_some().to_string()
                                 aria-describedby=error_id.clone()
-                                prop:value=move || value.get()
-                                on:input=move |ev| value.set(event_target_value(&ev))
                             />
                             <p id=error_id class="mt-1 text-sm text-red-700">{error}</p>
                         </div>
