@@ -248,6 +248,30 @@ test("API keys: a new key is shown once; templates and the default sender", asyn
   expect((await api(apiKey, "GET", "/v1/settings")).officialFallback).toBe(true);
 });
 
+test("API keys: what is typed into the number picker before the page is live stays, and is searched", async ({ page }) => {
+  // A search on this page is a plain form, so the page loads whole again; typing before its
+  // WASM arrived was wiped by hydration (a \`prop:value\` set back from the empty signal).
+  const { email, apiKey } = adminUser("Early Picker Co");
+  for (let i = 0; i < 12; i++) {
+    await api(apiKey, "POST", "/v1/numbers", { name: `Loja ${String(i).padStart(2, "0")}`, number: `55119${String(72000000 + i)}` });
+  }
+  await signIn(page, email);
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  await page.route("**/*.wasm", async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.goto("/admin/keys");
+  const picker = page.getByRole("combobox", { name: "Number", exact: true });
+  await picker.fill("loja 1");
+  release();
+  await hydrated(page, "admin");
+  await expect(picker).toHaveValue("loja 1");
+  const options = page.getByRole("listbox", { name: "Number" }).getByRole("option");
+  await expect(options).toHaveText(["None", /^Loja 10 /, /^Loja 11 /]);
+});
+
 test("API keys: a tenant with many numbers pages and searches its keys, and picks numbers by searching", async ({ page }) => {
   test.setTimeout(60_000);
   const { email, apiKey } = adminUser("Many Keys Co");

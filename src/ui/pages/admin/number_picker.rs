@@ -79,6 +79,34 @@ pub(super) fn NumberPicker(
         open.set(false);
         active.set(None);
     };
+    let input = NodeRef::<leptos::html::Input>::new();
+    // The box's text is written here, not by a `prop:value`: hydration sets a property from
+    // its signal, which wiped what a person had typed while the page loaded (this page's
+    // searches are plain forms, so it loads whole again). The first look takes what the box
+    // holds: typed into with the box focused, it is a search; otherwise the chosen number.
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |looked: Option<bool>| {
+        let want = text.get();
+        let Some(el) = input.get() else {
+            return looked.unwrap_or(false);
+        };
+        let holds = el.value();
+        let focused = document()
+            .active_element()
+            .is_some_and(|a| &a == AsRef::<web_sys::Element>::as_ref(&el));
+        if looked != Some(true) && holds != want && focused {
+            if holds.trim().is_empty() {
+                value.set(String::new());
+                shown.set(String::new());
+            }
+            text.set(holds.clone());
+            query.set(holds);
+            open.set(true);
+        } else if holds != want {
+            el.set_value(&want);
+        }
+        true
+    });
     let list_id = format!("{id}-list");
     let option_id = move |i: usize| format!("{id}-opt-{i}");
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
@@ -124,7 +152,7 @@ pub(super) fn NumberPicker(
                 placeholder=none
                 class=class::INPUT
                 disabled=disabled
-                prop:value=move || text.get()
+                node_ref=input
                 value=text.get_untracked()
                 on:focus=move |_| {
                     if !open.get_untracked() {
