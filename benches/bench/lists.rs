@@ -41,22 +41,8 @@ pub async fn run(args: &Args) {
         let note = |row: &mut Row, text: String| row.note = text;
         let mut rows = Vec::new();
 
-        let mut page = load(
-            "GET /v1/numbers?limit=100 (10,000 numbers)",
-            &server,
-            args.connections,
-            args.secs,
-            {
-                let key = t.key.clone();
-                move |h, b, _| h.get(format!("{b}/v1/numbers?limit=100")).header("x-api-key", &key)
-            },
-        )
-        .await;
-        note(
-            &mut page,
-            format!("{} connections, {} s; target p99 ≤ 20 ms", args.connections, args.secs),
-        );
-        rows.push(page);
+        let target = format!("{} connections, {} s; target p99 ≤ 20 ms", args.connections, args.secs);
+        rows.push(first_pages(args, &server, "GET /v1/numbers?limit=100 (10,000 numbers)", &t.key, target).await);
 
         let mut search = load("GET /v1/numbers?limit=100&q=… (a search)", &server, args.connections, args.secs, {
             let key = t.key.clone();
@@ -72,19 +58,17 @@ pub async fn run(args: &Args) {
         // A platform that hands each customer a key of its own: a key per number.
         let keyed = tenant(&db);
         fill_keyed(&db, &keyed.id).await;
-        let mut page = load(
-            "GET /v1/numbers?limit=100 (10,000 numbers, a key each)",
-            &server,
-            args.connections,
-            args.secs,
-            {
-                let key = keyed.key.clone();
-                move |h, b, _| h.get(format!("{b}/v1/numbers?limit=100")).header("x-api-key", &key)
-            },
-        )
-        .await;
-        note(&mut page, format!("{} connections, {} s", args.connections, args.secs));
-        rows.push(page);
+        let plain = format!("{} connections, {} s", args.connections, args.secs);
+        rows.push(
+            first_pages(
+                args,
+                &server,
+                "GET /v1/numbers?limit=100 (10,000 numbers, a key each)",
+                &keyed.key,
+                plain,
+            )
+            .await,
+        );
 
         rows.push(walk(&server, &t.key).await);
         rows.push(dashboard(&server).await);
@@ -108,6 +92,17 @@ pub async fn run(args: &Args) {
             print_row(kind, row);
         }
     }
+}
+
+/// The first page of `key`'s numbers, asked for by every connection for the run's seconds.
+async fn first_pages(args: &Args, server: &Server, name: &str, key: &str, note: String) -> Row {
+    let key = key.to_owned();
+    let mut row = load(name, server, args.connections, args.secs, move |h, b, _| {
+        h.get(format!("{b}/v1/numbers?limit=100")).header("x-api-key", &key)
+    })
+    .await;
+    row.note = note;
+    row
 }
 
 /// A dashboard user for the tenant, made with the CLI as an operator would.
