@@ -43,3 +43,71 @@ test("the passkey screen hands the link over, is accessible, and the page still 
   await scan(key, id);
   await expect(page.locator("#connect")).toHaveAttribute("data-screen", "success");
 });
+
+// Under load the answer to the page's own "connect" can arrive after the live stream has
+// already moved on (the QR shown, the phone past it): the older answer must not take the page
+// back to a QR, whose countdown then ends in "This code has expired" for a person who is
+// confirming their passkey (three intermittent CI failures had this shape).
+test("a late answer to the page's connect never takes the page back from the passkey screen", async ({ page }) => {
+  const { url, id } = await newLink(key, { locale: "en" });
+  let release;
+  const held = new Promise((ok) => (release = ok));
+  await page.route(/\/v1\/remote-pairing\/[^/]+\/connect$/, async (route) => {
+    const answer = await route.fetch();
+    await held;
+    await route.fulfill({ response: answer });
+  });
+  await page.goto(url);
+  await hydrated(page);
+  await page.locator("#start").click();
+  // The window opened: the stream shows its QR while the answer is held back.
+  await expect(page.locator("#pairing-code, #qr").first()).toBeVisible();
+  await api(key, "POST", `/v1/numbers/${id}/sandbox/passkey`);
+  await expect(page.locator("#connect")).toHaveAttribute("data-screen", "passkey");
+  const answered = page.waitForResponse(/\/connect$/);
+  release();
+  await answered;
+  // Long enough for the page to have applied the answer, and for a QR's countdown to tick.
+  await page.waitForTimeout(1500);
+  await expect(page.locator("#connect")).toHaveAttribute("data-screen", "passkey");
+  await scan(key, id);
+  await expect(page.locator("#connect")).toHaveAttribute("data-screen", "success");
+});
+
+// The same without a stream: polls overlap when answers are slow, and one read before the
+// passkey may come back after one read since.
+test("a slow poll's older answer never takes the page back from the passkey screen", async ({ page }) => {
+  await page.route("**/events", (route) => route.abort());
+  const { url, id } = await newLink(key, { locale: "en" });
+  let hold = false;
+  let release;
+  const held = new Promise((ok) => (release = ok));
+  let readBeforePasskey;
+  const fetched = new Promise((ok) => (readBeforePasskey = ok));
+  await page.route(/\/v1\/remote-pairing\/[^/]+\/status$/, async (route) => {
+    if (!hold) return route.continue();
+    hold = false;
+    const answer = await route.fetch();
+    readBeforePasskey();
+    await held;
+    await route.fulfill({ response: answer });
+  });
+  await page.goto(url);
+  await hydrated(page);
+  await page.locator("#start").click();
+  await expect(page.locator("#pairing-code, #qr").first()).toBeVisible();
+  hold = true;
+  await fetched;
+  await api(key, "POST", `/v1/numbers/${id}/sandbox/passkey`);
+  await expect(page.locator("#connect")).toHaveAttribute("data-screen", "passkey");
+  // The next poll would put the passkey back within 2 s: every screen shown is recorded.
+  await page.evaluate(() => {
+    window.screens = [];
+    const connect = document.getElementById("connect");
+    new MutationObserver(() => window.screens.push(connect.dataset.screen)).observe(connect, { attributes: true, attributeFilter: ["data-screen"] });
+  });
+  release();
+  await page.waitForTimeout(3000);
+  expect(await page.evaluate(() => window.screens)).toEqual([]);
+  await expect(page.locator("#connect")).toHaveAttribute("data-screen", "passkey");
+});

@@ -180,13 +180,23 @@ fn listen(source: &EventSource, event: &str, handler: impl Fn(String) + 'static)
 
 fn poll(token: String, on: Rc<dyn Fn(Live)>) {
     let done = Rc::new(Cell::new(false));
+    // Polls overlap when answers are slow, and may come back out of order: an answer older
+    // than one already shown is dropped, or it would take the page back.
+    let (sent, shown) = (Rc::new(Cell::new(0u64)), Rc::new(Cell::new(0u64)));
     let tick = move || {
         if done.get() {
             return;
         }
-        let (token, on, done) = (token.clone(), on.clone(), done.clone());
+        let (token, on, done, shown) = (token.clone(), on.clone(), done.clone(), shown.clone());
+        let this = sent.get() + 1;
+        sent.set(this);
         wasm_bindgen_futures::spawn_local(async move {
-            match status(&token).await {
+            let answer = status(&token).await;
+            if this < shown.get() {
+                return;
+            }
+            shown.set(this);
+            match answer {
                 Ok(s) => {
                     on(Live::Online(true));
                     let connected = s.is_fully_connected;

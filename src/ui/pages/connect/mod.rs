@@ -45,6 +45,10 @@ pub struct Ctx {
     pub error: RwSignal<bool>,
     /// The WASM has taken over: controls that need it may show.
     pub hydrated: RwSignal<bool>,
+    /// How many statuses the live stream (or polling) has brought: a request's answer read
+    /// before the latest of them must not undo it.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    pub heard: StoredValue<u64>,
 }
 
 impl Ctx {
@@ -71,8 +75,12 @@ impl Ctx {
             let ctx = *self;
             ctx.busy.set(true);
             let token = ctx.page.with_value(|p| p.token.clone());
+            let asked = ctx.heard.get_value();
             leptos::task::spawn_local(async move {
                 match browser::connect(&token).await {
+                    // The stream told of this window (or what followed it) before its answer
+                    // came: that word is newer, and the answer would take the page back.
+                    Ok(_) if !model::connect_answer_applies(ctx.status.get_untracked().as_ref(), ctx.heard.get_value() > asked) => {}
                     Ok(c) => {
                         ctx.deadline_ms.set(browser::now_ms() + c.seconds_left as f64 * 1000.0);
                         ctx.now_ms.set(browser::now_ms());
@@ -129,6 +137,7 @@ pub fn ConnectApp(page: ConnectPageData) -> impl IntoView {
         online: RwSignal::new(true),
         error: RwSignal::new(page.start_failed),
         hydrated: RwSignal::new(false),
+        heard: StoredValue::new(0),
         page: StoredValue::new(page),
     };
     provide_context(ctx);
@@ -207,6 +216,7 @@ fn go_live(ctx: Ctx) {
                 token,
                 Rc::new(move |live| match live {
                     browser::Live::Status(s) => {
+                        ctx.heard.update_value(|n| *n += 1);
                         ctx.deadline_ms.set(browser::now_ms() + s.seconds_left as f64 * 1000.0);
                         if s.state == "CONNECTING" {
                             ctx.started.set(true);

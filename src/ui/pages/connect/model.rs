@@ -100,6 +100,23 @@ pub fn screen(status: Option<&TokenStatusOut>, dead: Option<&str>, started: bool
     }
 }
 
+/// Whether the answer to the page's own "connect" may be shown. It is read when the window
+/// opens, so the live stream may have told of that window, or of what followed it (the
+/// phone at its passkey, a refusal, the connection), before the answer arrives. Once the
+/// stream has spoken since the click of a window or later, its word is the newer one; before
+/// that, or when it still shows what the click replaces, the answer is news.
+#[cfg(any(feature = "hydrate", test))]
+pub fn connect_answer_applies(now: Option<&TokenStatusOut>, heard_since_asked: bool) -> bool {
+    let Some(s) = now.filter(|_| heard_since_asked) else { return true };
+    let moved_on =
+        s.is_fully_connected || s.state == "OPEN" || matches!(s.link_state.as_str(), "qr" | "code" | "passkey_required" | "connected");
+    let refused = s
+        .failure
+        .as_ref()
+        .is_some_and(|f| f.reason != "qr_window_closed" && f.reason != "qr_limit");
+    !(moved_on || refused)
+}
+
 /// `template` with `{name}` replaced by `value`, for the translated sentences.
 pub fn fill(template: &str, pairs: &[(&str, &str)]) -> String {
     pairs
@@ -223,5 +240,22 @@ mod tests {
             fill("{company} · {number}", &[("company", "Acme"), ("number", "+55")]),
             "Acme · +55"
         );
+    }
+
+    #[test]
+    fn a_connect_answer_never_undoes_what_the_stream_told_since_the_click() {
+        let applies = |s: TokenStatusOut, heard| connect_answer_applies(Some(&s), heard);
+        // Nothing heard since the click: the answer is the news.
+        assert!(applies(status("CONNECTING", "passkey_required", None), false));
+        assert!(connect_answer_applies(None, true));
+        // Heard since: a window, the passkey, a refusal or the connection is newer.
+        assert!(!applies(status("CONNECTING", "qr", None), true));
+        assert!(!applies(status("CONNECTING", "code", None), true));
+        assert!(!applies(status("CONNECTING", "passkey_required", None), true));
+        assert!(!applies(status("OPEN", "connected", None), true));
+        assert!(!applies(status("CLOSE", "failed", Some(("wrong_number", true))), true));
+        // Heard since, but still what the click replaces: the answer is the news.
+        assert!(applies(status("CLOSE", "idle", None), true));
+        assert!(applies(status("CLOSE", "failed", Some(("qr_window_closed", true))), true));
     }
 }
