@@ -20,10 +20,18 @@ struct BuiltSite;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// glibc builds run on jemalloc, for the whole process (SQLite's C too: the crate exports
+/// `malloc` itself). glibc's allocator handed blocks between SQLite's connection threads and
+/// the runtime's through its arena locks, and held the buffers of a burst of list pages for
+/// good unless its thresholds were pinned; on jemalloc the 10,000-number list ran 1.20–1.26×
+/// as many pages a second, and the server kept +38–39 MB after the bench against +52–53 MB
+/// (benches/RESULTS.md, #24). mimalloc, tried earlier, held more.
+#[cfg(all(feature = "ssr", target_os = "linux", target_env = "gnu"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[cfg(feature = "ssr")]
 fn main() -> std::process::ExitCode {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    tune_glibc_malloc();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {
@@ -38,32 +46,6 @@ fn main() -> std::process::ExitCode {
             eprintln!("pairlink: {err:#}");
             std::process::ExitCode::FAILURE
         }
-    }
-}
-
-/// glibc raises its mmap threshold every time a large block is freed (up to 32 MiB) and gives
-/// heap memory back only above twice that, so the buffers of a burst of list pages, searches
-/// and exports stayed in the process for good: +61–65 MB after the 10,000-number bench (#24).
-/// Fixed at 1 MiB, larger blocks are mapped and unmapped on their own and a free top of the
-/// heap past 1 MiB goes back: +46–47 MB, at the same throughput (256 KiB gave +41 MB but cost
-/// a fifth of the list pages' throughput). An operator's own `MALLOC_*_THRESHOLD_` or
-/// `GLIBC_TUNABLES` wins.
-#[cfg(all(feature = "ssr", target_os = "linux", target_env = "gnu"))]
-#[allow(unsafe_code)]
-fn tune_glibc_malloc() {
-    let set_by_operator = |name: &str| std::env::var_os(name).is_some();
-    if ["MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "GLIBC_TUNABLES"]
-        .iter()
-        .any(|n| set_by_operator(n))
-    {
-        return;
-    }
-    const ONE_MIB: libc::c_int = 1 << 20;
-    // SAFETY: mallopt only sets two of the allocator's parameters (no pointer, no memory is
-    // touched), and main calls it before the runtime starts any thread.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, ONE_MIB);
-        libc::mallopt(libc::M_TRIM_THRESHOLD, ONE_MIB);
     }
 }
 
