@@ -14,8 +14,8 @@ use leptos::prelude::*;
 use super::{
     error::ApiError,
     services::{
-        meta_link, passkey,
-        public::{self, page_path, with_query},
+        connect_data::{self, page_path, with_query},
+        meta_link, passkey, public,
     },
     state::AppState,
 };
@@ -114,7 +114,7 @@ async fn render_page(state: AppState, token: String, req: Request, answer: impl 
     let query = query_of(req.uri().query());
     let headers: &HeaderMap = req.headers();
     let header = |name| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-    let page = match public::page(
+    let page = match connect_data::page(
         &state,
         &token,
         &query,

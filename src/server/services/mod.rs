@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod branding;
 pub mod coexistence;
+pub mod connect_data;
 pub mod engine_hooks;
 pub mod key_view;
 pub mod link_view;

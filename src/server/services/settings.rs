@@ -37,7 +37,7 @@ pub async fn update(state: &AppState, client: &ApiClient, patch: SettingsPatch) 
             .iter()
             .enumerate()
             .map(|(i, o)| {
-                super::public::origin_of(o.trim())
+                super::connect_data::origin_of(o.trim())
                     .ok_or_else(|| Invalid::new(format!("embedOrigins[{i}]"), "must be an origin like https://app.example.com"))
             })
             .collect::<Result<Vec<_>, _>>()?;
