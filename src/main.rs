@@ -23,9 +23,10 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// glibc builds run on jemalloc, for the whole process (SQLite's C too: the crate exports
 /// `malloc` itself). glibc's allocator handed blocks between SQLite's connection threads and
 /// the runtime's through its arena locks, and held the buffers of a burst of list pages for
-/// good unless its thresholds were pinned; on jemalloc the 10,000-number list ran 1.20–1.26×
-/// as many pages a second, and the server kept +38–39 MB after the bench against +52–53 MB
-/// (benches/RESULTS.md, #24). mimalloc, tried earlier, held more.
+/// good unless its thresholds were pinned. On jemalloc the 10,000-number list ran 0.99–1.57×
+/// as many pages a second (1.20–1.26× in four of six same-run pairs), and the server kept
+/// +38–40 MB after the bench against +48–53 MB (benches/RESULTS.md, #24). mimalloc, tried
+/// earlier, held more.
 #[cfg(all(feature = "ssr", target_os = "linux", target_env = "gnu"))]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
