@@ -248,6 +248,35 @@ test("API keys: a new key is shown once; templates and the default sender", asyn
   expect((await api(apiKey, "GET", "/v1/settings")).officialFallback).toBe(true);
 });
 
+test("links: a box ticked before the page is live stays ticked and is in the selection", async ({ page }) => {
+  // Hydration set each box from the empty selection (\`prop:checked\`) and unticked it.
+  const { email, apiKey } = adminUser("Early Tick Co");
+  for (let i = 0; i < 3; i++) {
+    await api(apiKey, "POST", "/v1/numbers/remote-pairing", { name: `Loja ${i}`, number: `55119${String(73000000 + i)}` });
+  }
+  await signIn(page, email);
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  await page.route("**/*.wasm", async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.goto("/admin/links");
+  const box = page.getByLabel("Select the link of Loja 1");
+  await box.check();
+  release();
+  await hydrated(page, "admin");
+  await expect(page.getByRole("button", { name: "Revoke selected (1)" })).toBeVisible();
+  await expect(box).toBeChecked();
+  // The selection still drives the boxes: ticked, then cleared by the revoke.
+  await page.getByLabel("Select the link of Loja 2").check();
+  await page.getByRole("button", { name: "Revoke selected (2)" }).click();
+  await page.getByRole("alertdialog", { name: "Revoke 2 links?" }).getByRole("button", { name: "Revoke 2 links" }).click();
+  await expect(page.locator("#revoked-many")).toHaveText("Revoked 2 links.");
+  await expect(page.getByRole("button", { name: "Revoke selected (0)" })).toBeDisabled();
+  await expect(page.getByLabel("Select the link of Loja 0")).not.toBeChecked();
+});
+
 test("API keys: what is typed into the number picker before the page is live stays, and is searched", async ({ page }) => {
   // A search on this page is a plain form, so the page loads whole again; typing before its
   // WASM arrived was wiped by hydration (a \`prop:value\` set back from the empty signal).

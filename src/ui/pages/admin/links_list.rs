@@ -116,13 +116,33 @@ fn LinkCard(link: LinkItem) -> impl IntoView {
     let name = link.number_name.clone().unwrap_or_else(|| "Meta signup".into());
     // Only a link that still works can be revoked, and only through its number.
     let tick = (matches!(link.status.as_str(), "active" | "opened") && !number.is_empty()).then(|| {
-        let (id, id_b) = (number.clone(), number.clone());
+        let id_b = number.clone();
+        let tickbox = NodeRef::<leptos::html::Input>::new();
+        // Not bound with `prop:checked`: hydration would set it from the empty selection and
+        // untick a box ticked before the page was live. The box's first look is adopted into
+        // the selection; after that the selection sets the box (cleared after a revoke).
+        #[cfg(feature = "hydrate")]
+        {
+            let id = number.clone();
+            Effect::new(move |looked: Option<bool>| {
+                let want = actions.selected.read().contains(&id);
+                let Some(el) = tickbox.get() else {
+                    return looked.unwrap_or(false);
+                };
+                if looked != Some(true) && el.checked() && !want {
+                    actions.selected.update(|s| s.push(id.clone()));
+                } else if el.checked() != want {
+                    el.set_checked(want);
+                }
+                true
+            });
+        }
         view! {
             <input
                 type="checkbox"
                 class="mt-1 h-4 w-4 shrink-0"
                 aria-label=format!("Select the link of {name}")
-                prop:checked=move || actions.selected.read().contains(&id)
+                node_ref=tickbox
                 on:change=move |ev| {
                     let on = event_target_checked(&ev);
                     actions.selected.update(|s| {
