@@ -1,7 +1,7 @@
 // The tenant dashboard, walked as a new tenant would: each section's main path and its main
 // error path, an accessibility audit of every page, and screenshots at desktop and phone size.
 import { expect, test } from "@playwright/test";
-import { PHONE, adminUser, api, axeViolations, hydrated, scan, shot, signIn, webhookReceiver } from "./support.mjs";
+import { PHONE, adminUser, api, axeViolations, holdWasm, hydrated, scan, shot, signIn, webhookReceiver } from "./support.mjs";
 
 // A 16×16 PNG, for the logo upload.
 const PNG_16 = "iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAIAAACQkWg2AAAAFklEQVR4nGNgqQgnCTGMahjVMHw1AADa7tMBx27X7QAAAABJRU5ErkJggg==";
@@ -255,12 +255,7 @@ test("links: a box ticked before the page is live stays ticked and is in the sel
     await api(apiKey, "POST", "/v1/numbers/remote-pairing", { name: `Loja ${i}`, number: `55119${String(73000000 + i)}` });
   }
   await signIn(page, email);
-  let release;
-  const held = new Promise((resolve) => (release = resolve));
-  await page.route("**/*.wasm", async (route) => {
-    await held;
-    await route.continue();
-  });
+  const release = await holdWasm(page);
   await page.goto("/admin/links");
   const box = page.getByLabel("Select the link of Loja 1");
   await box.check();
@@ -285,12 +280,7 @@ test("API keys: what is typed into the number picker before the page is live sta
     await api(apiKey, "POST", "/v1/numbers", { name: `Loja ${String(i).padStart(2, "0")}`, number: `55119${String(72000000 + i)}` });
   }
   await signIn(page, email);
-  let release;
-  const held = new Promise((resolve) => (release = resolve));
-  await page.route("**/*.wasm", async (route) => {
-    await held;
-    await route.continue();
-  });
+  const release = await holdWasm(page);
   await page.goto("/admin/keys");
   const picker = page.getByRole("combobox", { name: "Number", exact: true });
   await picker.fill("loja 1");

@@ -1,23 +1,12 @@
 // The connect page before its WASM arrives (a phone on mobile data), and the files it loads.
 import { request as httpRequest } from "node:http";
 import { expect, test } from "@playwright/test";
-import { BASE, PHONE, hydrated, newLink, scan, tenant } from "./support.mjs";
+import { BASE, PHONE, holdWasm, hydrated, newLink, scan, tenant } from "./support.mjs";
 
 let key;
 test.beforeAll(() => {
   key = tenant("Primeiro Toque");
 });
-
-/** Holds every WASM request back until `release()` is called. */
-async function holdWasm(page) {
-  let release;
-  const released = new Promise((ok) => (release = ok));
-  await page.route(/\.wasm$/, async (route) => {
-    await released;
-    await route.continue();
-  });
-  return release;
-}
 
 test.describe("phone", () => {
   test.use(PHONE);

@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { GRAPH } from "../graph-standin.mjs";
-import { api, facebook, hydrated, shot, tenant } from "./support.mjs";
+import { api, facebook, holdWasm, hydrated, shot, tenant } from "./support.mjs";
 
 let key;
 test.beforeAll(() => {
@@ -93,12 +93,7 @@ test("credentials typed before the page is live are the ones it posts", async ({
   // empty signal, and the page then posted empty fields.
   const own = tenant("Oficial Lento");
   const link = await api(own, "POST", "/v1/numbers/remote-pairing", { metaFlow: "credentials", locale: "en" });
-  let release;
-  const held = new Promise((resolve) => (release = resolve));
-  await page.route("**/*.wasm", async (route) => {
-    await held;
-    await route.continue();
-  });
+  const release = await holdWasm(page);
   await page.goto(new URL(link.remotePairingUrl).pathname);
   await page.getByLabel("WhatsApp Business Account ID").fill(GRAPH.waba);
   await page.getByLabel("Phone number ID").fill(GRAPH.credentialsPhoneId);

@@ -2,7 +2,7 @@
 // account's passkey. No page of ours can answer for WhatsApp's origin, so the page says what
 // is asked and helps the person carry the link to a computer.
 import { expect, test } from "@playwright/test";
-import { BASE, PHONE, api, hydrated, newLink, scan, shot, tenant } from "./support.mjs";
+import { BASE, PHONE, api, holdAnswer, hydrated, newLink, scan, shot, tenant } from "./support.mjs";
 
 let key;
 test.beforeAll(() => {
@@ -50,13 +50,7 @@ test("the passkey screen hands the link over, is accessible, and the page still 
 // confirming their passkey (three intermittent CI failures had this shape).
 test("a late answer to the page's connect never takes the page back from the passkey screen", async ({ page }) => {
   const { url, id } = await newLink(key, { locale: "en" });
-  let release;
-  const held = new Promise((ok) => (release = ok));
-  await page.route(/\/v1\/remote-pairing\/[^/]+\/connect$/, async (route) => {
-    const answer = await route.fetch();
-    await held;
-    await route.fulfill({ response: answer });
-  });
+  const connect = await holdAnswer(page, /\/v1\/remote-pairing\/[^/]+\/connect$/);
   await page.goto(url);
   await hydrated(page);
   await page.locator("#start").click();
@@ -65,7 +59,7 @@ test("a late answer to the page's connect never takes the page back from the pas
   await api(key, "POST", `/v1/numbers/${id}/sandbox/passkey`);
   await expect(page.locator("#connect")).toHaveAttribute("data-screen", "passkey");
   const answered = page.waitForResponse(/\/connect$/);
-  release();
+  connect.release();
   await answered;
   // Long enough for the page to have applied the answer, and for a QR's countdown to tick.
   await page.waitForTimeout(1500);
@@ -79,25 +73,13 @@ test("a late answer to the page's connect never takes the page back from the pas
 test("a slow poll's older answer never takes the page back from the passkey screen", async ({ page }) => {
   await page.route("**/events", (route) => route.abort());
   const { url, id } = await newLink(key, { locale: "en" });
-  let hold = false;
-  let release;
-  const held = new Promise((ok) => (release = ok));
-  let readBeforePasskey;
-  const fetched = new Promise((ok) => (readBeforePasskey = ok));
-  await page.route(/\/v1\/remote-pairing\/[^/]+\/status$/, async (route) => {
-    if (!hold) return route.continue();
-    hold = false;
-    const answer = await route.fetch();
-    readBeforePasskey();
-    await held;
-    await route.fulfill({ response: answer });
-  });
+  const poll = await holdAnswer(page, /\/v1\/remote-pairing\/[^/]+\/status$/, { armed: false });
   await page.goto(url);
   await hydrated(page);
   await page.locator("#start").click();
   await expect(page.locator("#pairing-code, #qr").first()).toBeVisible();
-  hold = true;
-  await fetched;
+  poll.arm();
+  await poll.read;
   await api(key, "POST", `/v1/numbers/${id}/sandbox/passkey`);
   await expect(page.locator("#connect")).toHaveAttribute("data-screen", "passkey");
   // The next poll would put the passkey back within 2 s: every screen shown is recorded.
@@ -106,7 +88,7 @@ test("a slow poll's older answer never takes the page back from the passkey scre
     const connect = document.getElementById("connect");
     new MutationObserver(() => window.screens.push(connect.dataset.screen)).observe(connect, { attributes: true, attributeFilter: ["data-screen"] });
   });
-  release();
+  poll.release();
   await page.waitForTimeout(3000);
   expect(await page.evaluate(() => window.screens)).toEqual([]);
   await expect(page.locator("#connect")).toHaveAttribute("data-screen", "passkey");

@@ -144,3 +144,35 @@ export async function facebook(page, { code, event, waba, phoneId }) {
     }),
   );
 }
+
+/** Holds every WASM request back until `release()` is called: the page as a slow phone has it,
+ * there but not yet live. */
+export async function holdWasm(page) {
+  let release;
+  const released = new Promise((ok) => (release = ok));
+  await page.route(/\.wasm$/, async (route) => {
+    await released;
+    await route.continue();
+  });
+  return release;
+}
+
+/** Holds back the answer to the next request matching `pattern` once armed (at once unless
+ * `armed` is false): the server answers it (`read` resolves), the page sees the answer only
+ * after `release()`. */
+export async function holdAnswer(page, pattern, { armed = true } = {}) {
+  let hold = armed;
+  let release;
+  let fetched;
+  const released = new Promise((ok) => (release = ok));
+  const read = new Promise((ok) => (fetched = ok));
+  await page.route(pattern, async (route) => {
+    if (!hold) return route.continue();
+    hold = false;
+    const answer = await route.fetch();
+    fetched();
+    await released;
+    await route.fulfill({ response: answer });
+  });
+  return { arm: () => (hold = true), read, release };
+}
