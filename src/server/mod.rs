@@ -13,6 +13,7 @@ pub mod domain;
 pub mod engines;
 pub mod error;
 pub mod keyring;
+pub mod list_pages;
 pub mod live;
 pub mod meta;
 pub mod metrics;
@@ -194,6 +195,7 @@ pub async fn assemble(settings: Settings, listening: SocketAddr) -> anyhow::Resu
         public_base: config.public_base(listening).into(),
         config: Arc::new(config),
         page_reads: page_reads::PageReads::new(store.clone(), live.clone()),
+        list_pages: list_pages::ListPages::default(),
         store,
         engines,
         clock,

@@ -49,6 +49,9 @@ pub struct Shared {
     pub live: Live,
     /// Pages' reads, kept while nothing changed (see `page_reads`).
     pub page_reads: super::page_reads::PageReads,
+    /// The API's number list pages, kept while the tenant's list version holds (see
+    /// `list_pages`).
+    pub list_pages: super::list_pages::ListPages,
     pub limits: Arc<super::ratelimit::RateLimits>,
     /// Flipped to `true` to stop background tasks (sweeper, listeners).
     pub stop: Arc<tokio::sync::watch::Sender<bool>>,

@@ -29,6 +29,7 @@ mod expiry;
 mod faults;
 mod helpers;
 mod hostile;
+mod kept_pages;
 mod link_webhooks;
 mod links;
 mod live_reconnect;

@@ -61,6 +61,10 @@ async fn signed_account_and_quality_updates_move_state_and_health_and_tampering_
     let id = create_meta_number(&app, &t.key, &graph).await["id"].as_str().unwrap().to_owned();
     refuse_the_rest(&graph).await;
 
+    // A page of the list, kept (#24): the quality below shows in it at once.
+    let page = app.get("/v1/numbers?limit=10", &t.key).await;
+    assert_eq!(page["data"][0]["health"]["qualityRating"], "GREEN", "{page}");
+
     let flagged = change(
         "phone_number_quality_update",
         json!({ "display_phone_number": DIGITS, "event": "FLAGGED", "current_limit": "TIER_250" }),
@@ -74,6 +78,8 @@ async fn signed_account_and_quality_updates_move_state_and_health_and_tampering_
         (&json!("RED"), &json!("TIER_250"))
     );
     assert_eq!(n["health"]["sendable"], false);
+    let page = app.get("/v1/numbers?limit=10", &t.key).await;
+    assert_eq!(page["data"][0]["health"]["qualityRating"], "RED", "{page}");
 
     let disabled = change(
         "account_update",

@@ -259,3 +259,51 @@ async fn a_link_revoked_on_one_process_dies_on_every_process() {
         assert_eq!((status, err["code"].as_str()), (StatusCode::NOT_FOUND, Some("LINK_REVOKED")));
     }
 }
+
+/// A page of the number list kept on A is not served once B wrote: the version it was kept
+/// under is PostgreSQL's, moved in B's transaction, with no message between the processes
+/// to wait for.
+#[tokio::test]
+async fn a_page_kept_on_one_process_shows_a_write_on_another_in_the_next_read() {
+    let (db, _dir) = pg_database().await;
+    let (a, b) = (serve(db.expose()), serve(db.expose()));
+    let key = tenant_key(db.expose());
+    let http = reqwest::Client::new();
+    let ids = |page: &Value| -> Vec<String> {
+        page["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let read = |base: &str| call(&http, reqwest::Method::GET, format!("{base}/v1/numbers?limit=10"), Some(&key), None);
+    let create = |base: &str, phone: &str| {
+        let body = json!({ "name": "Loja", "number": phone });
+        let made = call(&http, reqwest::Method::POST, format!("{base}/v1/numbers"), Some(&key), Some(body));
+        async move {
+            let (status, made) = made.await;
+            assert_eq!(status, StatusCode::CREATED, "{made}");
+            made["instance"]["id"].as_str().unwrap().to_owned()
+        }
+    };
+
+    let first = create(&a.base, "5511990000001").await;
+    let (status, kept) = read(&a.base).await;
+    assert_eq!((status, ids(&kept)), (StatusCode::OK, vec![first.clone()]));
+    assert_eq!(ids(&read(&a.base).await.1), vec![first.clone()], "kept, and still right");
+
+    let second = create(&b.base, "5511990000002").await;
+    assert_eq!(ids(&read(&a.base).await.1), [first.clone(), second.clone()]);
+
+    let (status, _) = call(
+        &http,
+        reqwest::Method::DELETE,
+        format!("{}/v1/numbers/{first}", b.base),
+        Some(&key),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(ids(&read(&a.base).await.1), [second]);
+}

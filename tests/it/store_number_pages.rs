@@ -10,11 +10,12 @@ use pairlink::server::{
 };
 use serde_json::json;
 
-use crate::store_contract::{contract, event, new_number, tenant};
+use crate::store_contract::{add_number, contract, event, new_key, new_number, tenant};
 
 contract!(
     a_page_reads_every_column_as_the_whole_list_does,
     a_page_keeps_its_order_filters_and_limit,
+    the_list_version_moves_with_every_write_the_list_shows,
 );
 
 /// Names a JSON encoder must escape, and a `LIKE` must not take as wildcards.
@@ -133,4 +134,60 @@ async fn a_page_keeps_its_order_filters_and_limit(store: Arc<dyn Store>) {
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].id, made[1].id);
     assert!(found[0].connected_at.is_some());
+}
+
+/// Every write a page of the list can show moves its tenant's version, in the write's own
+/// transaction (database triggers); reads and other tenants' writes leave it where it was.
+async fn the_list_version_moves_with_every_write_the_list_shows(store: Arc<dyn Store>) {
+    let (t, other) = (tenant(&store).await, tenant(&store).await);
+    let mut last = store.number_list_version(&t).await.unwrap();
+    let theirs = store.number_list_version(&other).await.unwrap();
+
+    let n = add_number(&store, &t, "5511977700001").await;
+    moved(&mut last, store.number_list_version(&t).await.unwrap(), "a number created");
+    let id = n.id.clone();
+    store.transition_number(&t, &id, NumberState::Open, Utc::now(), None).await.unwrap();
+    moved(&mut last, store.number_list_version(&t).await.unwrap(), "a transition");
+    let read = store.get_number(&t, &id).await.unwrap();
+    let profile = NumberProfile {
+        pii_mode: "STORE_X_DAYS".into(),
+        pii_retention_days: Some(3),
+        settings: serde_json::Map::new(),
+    };
+    store
+        .update_number_profile(&t, &id, read.updated_at, &profile, Utc::now())
+        .await
+        .unwrap();
+    moved(&mut last, store.number_list_version(&t).await.unwrap(), "a profile");
+    let (key, _) = new_key(Some(&id));
+    store.insert_api_key(&t, &key).await.unwrap();
+    moved(&mut last, store.number_list_version(&t).await.unwrap(), "a key of the number");
+    let (loose, _) = new_key(None);
+    store.insert_api_key(&t, &loose).await.unwrap();
+    moved(&mut last, store.number_list_version(&t).await.unwrap(), "a tenant key");
+    store.bind_api_key(&t, &loose.id, &id).await.unwrap();
+    moved(&mut last, store.number_list_version(&t).await.unwrap(), "a key bound to the number");
+
+    // Reads move nothing.
+    store.list_numbers_page(&t, &query(10)).await.unwrap();
+    store.list_keys_of_numbers(&t, &read, &read).await.unwrap();
+    assert_eq!(store.number_list_version(&t).await.unwrap(), last, "reads");
+
+    let removed = event("number.removed", &n);
+    store
+        .soft_delete_number(&t, &id, Utc::now() + Duration::days(30), &removed)
+        .await
+        .unwrap();
+    moved(&mut last, store.number_list_version(&t).await.unwrap(), "a delete");
+    store.restore_number(&t, &id, &event("number.restored", &n)).await.unwrap();
+    moved(&mut last, store.number_list_version(&t).await.unwrap(), "a restore");
+    store.purge_number(&t, &id).await.unwrap();
+    moved(&mut last, store.number_list_version(&t).await.unwrap(), "a purge");
+
+    assert_eq!(store.number_list_version(&other).await.unwrap(), theirs, "another tenant's list");
+}
+
+fn moved(last: &mut i64, version: i64, what: &str) {
+    assert!(version > *last, "{what}: {version} after {last}");
+    *last = version;
 }

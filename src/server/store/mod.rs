@@ -216,6 +216,10 @@ pub trait Store:
     /// One page of them, oldest first, after `query.after` (keyset on `(created_at, id)`:
     /// a walk through the pages sees each number once while others come and go).
     async fn list_numbers_page(&self, tenant: &TenantId, query: &NumberQuery) -> StoreResult<Vec<Number>>;
+    /// The version of what the tenant's number list shows: the database's triggers move it in
+    /// the same transaction as any write to the tenant's numbers, keys or Meta accounts, so a
+    /// page read after this version was read is current while the version still is.
+    async fn number_list_version(&self, tenant: &TenantId) -> StoreResult<i64>;
     /// How many live numbers the tenant has in each state.
     async fn count_numbers_by_state(&self, tenant: &TenantId) -> StoreResult<Vec<(NumberState, i64)>>;
     async fn find_deleted_number_by_phone(&self, tenant: &TenantId, phone: &PhoneE164) -> StoreResult<Option<Number>>;

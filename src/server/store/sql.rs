@@ -164,6 +164,15 @@ macro_rules! impl_sql_store {
                 Ok(rows.into_iter().map(Into::into).collect())
             }
 
+            async fn number_list_version(&self, tenant: &TenantId) -> StoreResult<i64> {
+                let (version,): (i64,) = sqlx::query_as("SELECT list_version FROM tenants WHERE id = $1")
+                    .bind(tenant.as_str())
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .unwrap_or((-1,));
+                Ok(version)
+            }
+
             async fn count_numbers_by_state(&self, tenant: &TenantId) -> StoreResult<Vec<(NumberState, i64)>> {
                 let rows: Vec<(String, i64)> = sqlx::query_as(
                     "SELECT state, CAST(COUNT(*) AS BIGINT) FROM numbers WHERE tenant_id = $1 AND deleted_at IS NULL GROUP BY state",

@@ -1,12 +1,12 @@
 //! Listing a tenant's numbers: the documented whole list, pages of it (keyset cursors,
 //! filters), and a CSV export streamed page by page, so 10,000 numbers cost a page's memory.
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use axum::{
     Json,
     body::Body,
-    extract::{Query, State},
-    http::{HeaderValue, header},
+    extract::{Query, RawQuery, State},
+    http::{HeaderMap, HeaderValue, header},
     response::{IntoResponse, Response},
 };
 
@@ -14,7 +14,8 @@ use crate::server::{
     api::ErrorOut,
     auth::ApiClient,
     domain::Provider,
-    error::ApiResult,
+    error::{ApiError, ApiResult},
+    list_pages::{Page, PageKey},
     services::{number_list, numbers},
     state::AppState,
     store::{ApiKey, MetaAccount, Number},
@@ -34,36 +35,53 @@ const PAGING: [&str; 7] = ["limit", "cursor", "state", "provider", "q", "created
 /// 100), `cursor`, `state`, `provider`, `q` (a piece of the name, or digits of the phone),
 /// `createdAfter`, `createdBefore` (RFC 3339): one page `{data, nextCursor}`, the next page's
 /// address also in a `Link: <…>; rel="next"` header. Pages are keyset (never offset): walking
-/// them returns each number once while others are created or deleted.
+/// them returns each number once while others are created or deleted. A page has an `ETag`:
+/// asked again with it in `If-None-Match`, an unchanged page answers `304 Not Modified`.
 #[utoipa::path(get, path = "/numbers", tag = "numbers", security(("api_key" = [])),
     params(("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query), ("state" = Option<String>, Query, description = "OPEN, CONNECTING or CLOSE"),
         ("provider" = Option<String>, Query, description = "PILOT_STATUS or META"), ("q" = Option<String>, Query),
         ("createdAfter" = Option<String>, Query), ("createdBefore" = Option<String>, Query)),
     responses((status = 200, body = Vec<NumberOut>, description = "without paging parameters; with them, a NumberPageOut"),
+        (status = 304, description = "a page whose ETag the request named in If-None-Match, unchanged"),
         (status = 400, body = ErrorOut, description = "VALIDATION_ERROR naming the parameter"), (status = 401, body = ErrorOut)))]
-pub async fn list_numbers(State(state): State<AppState>, client: ApiClient, Query(params): Params) -> ApiResult<Response> {
+pub async fn list_numbers(
+    State(state): State<AppState>,
+    client: ApiClient,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    Query(params): Params,
+) -> ApiResult<Response> {
     if !params.iter().any(|(k, _)| PAGING.contains(&k.as_str())) {
         let numbers = numbers::list(&state, &client).await?;
         return Ok(Json(outs(&state, &client, &numbers).await?).into_response());
     }
     let query = number_list::query_of(&params)?;
+    // Read before the page, so a page kept under this version is never older than it.
+    let version = state.store.number_list_version(&client.tenant).await?;
+    let key = PageKey {
+        tenant: client.tenant.clone(),
+        scope: client.number.clone(),
+        query: raw.unwrap_or_default(),
+    };
+    if let Some(page) = state.list_pages.get(&key, version) {
+        return Ok(page.respond(&headers));
+    }
     let page = numbers::page(&state, &client, query).await?;
     let out = NumberPageOut {
         data: outs(&state, &client, &page.numbers).await?,
         next_cursor: page.next.clone(),
     };
-    let mut response = Json(out).into_response();
-    if let Some(next) = page.next {
+    let body = serde_json::to_vec(&out).map_err(ApiError::internal)?;
+    let link = page.next.and_then(|next| {
         let kept = params.iter().filter(|(k, _)| k != "cursor").map(|(k, v)| (k.as_str(), v.as_str()));
         let query: String = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(kept.chain([("cursor", next.as_str())]))
             .finish();
-        let link = format!("<{}/v1/numbers?{query}>; rel=\"next\"", state.public_base);
-        if let Ok(value) = HeaderValue::from_str(&link) {
-            response.headers_mut().insert(header::LINK, value);
-        }
-    }
-    Ok(response)
+        HeaderValue::from_str(&format!("<{}/v1/numbers?{query}>; rel=\"next\"", state.public_base)).ok()
+    });
+    let page = Arc::new(Page::new(version, body.into(), link));
+    state.list_pages.keep(key, page.clone());
+    Ok(page.respond(&headers))
 }
 
 /// Export numbers (CSV)
