@@ -44,6 +44,8 @@ pub async fn run(args: &Args) {
         let target = format!("{} connections, {} s; target p99 ≤ 20 ms", args.connections, args.secs);
         rows.push(first_pages(args, &server, "GET /v1/numbers?limit=100 (10,000 numbers)", &t.key, target).await);
 
+        rows.push(first_pages_while_changing(args, &server, &t.key).await);
+
         let mut search = load("GET /v1/numbers?limit=100&q=… (a search)", &server, args.connections, args.secs, {
             let key = t.key.clone();
             move |h, b, i| {
@@ -102,6 +104,33 @@ async fn first_pages(args: &Args, server: &Server, name: &str, key: &str, note: 
     })
     .await;
     row.note = note;
+    row
+}
+
+/// The first page while a number on it changes ten times a second: each change makes the
+/// kept page stale (#24), so this row pays for reading and writing the page again after
+/// every change, with 64 connections asking at once.
+async fn first_pages_while_changing(args: &Args, server: &Server, key: &str) -> Row {
+    let stop = Arc::new(AtomicBool::new(false));
+    let changes = {
+        let (stop, http, base, key) = (stop.clone(), reqwest::Client::new(), server.base.clone(), key.to_owned());
+        tokio::spawn(async move {
+            let url = format!("{base}/v1/numbers/num_{:032x}", 1);
+            let mut made = 0u32;
+            while !stop.load(Ordering::Relaxed) {
+                let body = json!({ "piiMode": "STORE_X_DAYS", "piiRetentionDays": 1 + made % 30 });
+                let res = http.patch(&url).header("x-api-key", &key).json(&body).send().await;
+                made += u32::from(res.is_ok_and(|r| r.status().is_success()));
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            made
+        })
+    };
+    let name = "GET /v1/numbers?limit=100 while a number on it changes 10×/s";
+    let mut row = first_pages(args, server, name, key, String::new()).await;
+    stop.store(true, Ordering::Relaxed);
+    let made = changes.await.unwrap();
+    row.note = format!("{} connections, {} s; {made} changes", args.connections, args.secs);
     row
 }
 
