@@ -191,3 +191,31 @@ fn moved(last: &mut i64, version: i64, what: &str) {
     assert!(version > *last, "{what}: {version} after {last}");
     *last = version;
 }
+
+/// On PostgreSQL the version moves as a transaction commits (deferred triggers): a write for a
+/// tenant never waits for another open transaction of the same tenant, which would make every
+/// write of a busy tenant queue behind the slowest, and could deadlock one that locks several
+/// rows against one that locks one.
+#[tokio::test]
+async fn on_postgres_a_write_waits_for_no_other_open_transaction_of_its_tenant() {
+    let (url, _dir) = crate::helpers::pg_database().await;
+    let store: Arc<dyn Store> = Arc::new(pairlink::server::store::PgStore::connect(url.expose(), 5).await.unwrap());
+    let t = tenant(&store).await;
+    let a = add_number(&store, &t, "5511977700001").await;
+    let b = add_number(&store, &t, "5511977700002").await;
+    let before = store.number_list_version(&t).await.unwrap();
+
+    let pool = sqlx::PgPool::connect(url.expose()).await.unwrap();
+    let mut open = pool.begin().await.unwrap();
+    sqlx::query("UPDATE numbers SET name = 'Renamed' WHERE id = $1")
+        .bind(a.id.as_str())
+        .execute(&mut *open)
+        .await
+        .unwrap();
+    let other = store.transition_number(&t, &b.id, NumberState::Open, Utc::now(), None);
+    let done = tokio::time::timeout(std::time::Duration::from_secs(3), other).await;
+    assert!(done.is_ok(), "a write waited for another open transaction of its tenant");
+    assert_eq!(store.number_list_version(&t).await.unwrap(), before + 1, "the write that committed");
+    open.commit().await.unwrap();
+    assert_eq!(store.number_list_version(&t).await.unwrap(), before + 2, "and then the other");
+}
