@@ -1,7 +1,8 @@
 //! Pages of the API's number list, kept as the bytes that were sent, each with the version of
 //! the tenant's list it was read at ([`Store::number_list_version`]). A platform polls its
-//! first page every few seconds and nearly every poll finds what the last one found; reading
-//! and serializing 100 numbers again costs ten times more than checking one version.
+//! first page every few seconds and nearly every poll finds what the last one found; a kept
+//! page answers at 3.5 to 4.2 times the rate of one read and serialized again (#24's bench,
+//! `benches/RESULTS.md`).
 //!
 //! Correct across processes without any message between them: the version is the database's,
 //! moved by triggers in the same transaction as every write that can change the list, and it
@@ -26,8 +27,8 @@ use super::domain::{NumberId, TenantId};
 
 /// Bytes of pages kept at most, all tenants together: about fifty pages of 100 numbers
 /// (80 KB each), the first pages platforms poll; a search's page is a few KB. At 16 MB the
-/// bench's one-off walks and searches kept the server 24 MB above idle after its run (#24's
-/// bound is 60).
+/// bench's one-off walks and searches left the server 64 MB above idle after its run (#24's
+/// bound is 60; 47 at 4 MB).
 const BUDGET_BYTES: usize = 4 * 1024 * 1024;
 /// Pages larger than this are not kept (the largest page, 500 numbers, is about 400 KB).
 const LARGEST_KEPT: usize = 1024 * 1024;
@@ -51,6 +52,8 @@ pub struct Page {
 
 impl Page {
     pub fn new(version: i64, body: Bytes, link: Option<HeaderValue>) -> Self {
+        // SipHash with fixed keys: every process tags the same body alike, so a client's
+        // `If-None-Match` works whichever process answers.
         let mut hasher = std::hash::DefaultHasher::new();
         body.hash(&mut hasher);
         let etag =
