@@ -11,14 +11,20 @@ test.beforeAll(() => {
 
 test.use({ ...PHONE, bypassCSP: true });
 
-test("the passkey screen hands the link over, is accessible, and the page still pairs", async ({ page }) => {
-  const { url, id, token } = await newLink(key, { locale: "en" });
+// The page opened and started, its window's QR or code shown, then WhatsApp asks the phone
+// for its passkey: the page shows the passkey screen.
+async function untilPasskey(page, url, id) {
   await page.goto(url);
   await hydrated(page);
   await page.locator("#start").click();
   await expect(page.locator("#pairing-code, #qr").first()).toBeVisible();
   await api(key, "POST", `/v1/numbers/${id}/sandbox/passkey`);
   await expect(page.locator("#connect")).toHaveAttribute("data-screen", "passkey");
+}
+
+test("the passkey screen hands the link over, is accessible, and the page still pairs", async ({ page }) => {
+  const { url, id, token } = await newLink(key, { locale: "en" });
+  await untilPasskey(page, url, id);
   await expect(page.getByRole("heading", { name: "WhatsApp asks for your passkey" })).toBeVisible();
   await expect(page.getByText(/open this link in a browser on your computer/)).toBeVisible();
   const address = `${BASE}/connect/${token}`;
@@ -51,13 +57,8 @@ test("the passkey screen hands the link over, is accessible, and the page still 
 test("a late answer to the page's connect never takes the page back from the passkey screen", async ({ page }) => {
   const { url, id } = await newLink(key, { locale: "en" });
   const connect = await holdAnswer(page, /\/v1\/remote-pairing\/[^/]+\/connect$/);
-  await page.goto(url);
-  await hydrated(page);
-  await page.locator("#start").click();
-  // The window opened: the stream shows its QR while the answer is held back.
-  await expect(page.locator("#pairing-code, #qr").first()).toBeVisible();
-  await api(key, "POST", `/v1/numbers/${id}/sandbox/passkey`);
-  await expect(page.locator("#connect")).toHaveAttribute("data-screen", "passkey");
+  // The window opens: the stream shows its QR while the answer is held back.
+  await untilPasskey(page, url, id);
   const answered = page.waitForResponse(/\/connect$/);
   connect.release();
   await answered;

@@ -269,14 +269,7 @@ async fn a_page_kept_on_one_process_shows_a_write_on_another_in_the_next_read() 
     let (a, b) = (serve(db.expose()), serve(db.expose()));
     let key = tenant_key(db.expose());
     let http = reqwest::Client::new();
-    let ids = |page: &Value| -> Vec<String> {
-        page["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|n| n["id"].as_str().unwrap().to_owned())
-            .collect()
-    };
+    let ids = crate::number_pages::ids;
     let read = |base: &str| call(&http, reqwest::Method::GET, format!("{base}/v1/numbers?limit=10"), Some(&key), None);
     let create = |base: &str, phone: &str| {
         let body = json!({ "name": "Loja", "number": phone });

@@ -35,7 +35,8 @@ async fn page(app: &TestApp, key: &str, query: &str) -> (Value, Option<String>) 
     (res.json().await.unwrap(), link)
 }
 
-fn ids(page: &Value) -> Vec<String> {
+/// The ids on a page, in its order.
+pub(crate) fn ids(page: &Value) -> Vec<String> {
     page["data"]
         .as_array()
         .unwrap()
